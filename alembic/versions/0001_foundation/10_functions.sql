@@ -1,0 +1,753 @@
+-- cogdb revision 0001 (foundation): functions, copied from sql/functions/ when the revision
+-- was written. FROZEN: never edit; a later revision carries its own copy of what it changes.
+
+-- sql/functions/current_tenant_id.sql
+-- The tenant of the current transaction's context; NULL when there is none or it has ended ('').
+-- Every tenant policy calls it, so it must stay inlinable: LANGUAGE sql, STABLE, no SET clause.
+-- A malformed value raises (invalid uuid) rather than matching anything.
+CREATE OR REPLACE FUNCTION cogdb.current_tenant_id() RETURNS uuid
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY INVOKER
+AS $$ SELECT nullif(pg_catalog.current_setting('app.tenant_id', true), '')::uuid $$;
+
+REVOKE ALL ON FUNCTION cogdb.current_tenant_id() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.current_tenant_id() TO cogdb_app, cogdb_admin, cogdb_auditor;
+
+-- sql/functions/current_user_id.sql
+-- The user of the current transaction's context; NULL when the context names no user.
+-- Used by the memory visibility policy, so it stays inlinable like current_tenant_id().
+CREATE OR REPLACE FUNCTION cogdb.current_user_id() RETURNS uuid
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY INVOKER
+AS $$ SELECT nullif(pg_catalog.current_setting('app.user_id', true), '')::uuid $$;
+
+REVOKE ALL ON FUNCTION cogdb.current_user_id() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.current_user_id() TO cogdb_app, cogdb_admin, cogdb_auditor;
+
+-- sql/functions/allowed_values.sql
+-- The values a memory's enumerated field accepts (NULL for a field that is not enumerated).
+-- One source of truth for the CHECK constraints on cogdb.memories and the messages of
+-- check_memory_row(); adding a value is a new revision that replaces this function.
+CREATE OR REPLACE FUNCTION cogdb.allowed_values(field text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SECURITY INVOKER
+AS $$
+    SELECT CASE field
+        WHEN 'visibility'        THEN ARRAY['private', 'tenant']
+        WHEN 'context_type'      THEN ARRAY['conversation', 'fact', 'entity', 'document', 'note']
+        WHEN 'source'            THEN ARRAY['assistant', 'api', 'manual', 'import',
+                                            'chatgpt_export', 'claude_export']
+        WHEN 'intent_type'       THEN ARRAY['question', 'request', 'statement', 'command',
+                                            'feedback', 'greeting', 'other']
+        WHEN 'complexity'        THEN ARRAY['simple', 'moderate', 'complex']
+        WHEN 'emotional_valence' THEN ARRAY['positive', 'neutral', 'negative', 'mixed']
+        WHEN 'urgency'           THEN ARRAY['low', 'medium', 'high', 'critical']
+        WHEN 'conversation_mode' THEN ARRAY['chat', 'task', 'debug', 'brainstorm', 'learning',
+                                            'review', 'other']
+    END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.allowed_values(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.allowed_values(text) TO cogdb_app, cogdb_admin, cogdb_auditor;
+
+-- sql/functions/parse_uuid.sql
+-- The uuid in `value`, or NULL for NULL; raises invalid_input (CGV01) naming `field` otherwise.
+-- Lets set_context and the admin functions take text and say which argument was wrong.
+CREATE OR REPLACE FUNCTION cogdb.parse_uuid(value text, field text) RETURNS uuid
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SECURITY INVOKER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF value IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF value !~* '^\s*\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?\s*$' THEN
+        RAISE EXCEPTION '% must be a UUID, got %', field, quote_literal(left(value, 60))
+            USING ERRCODE = 'CGV01', COLUMN = field,
+                  HINT = 'Pass the id printed by create_tenant/create_user, e.g. 6f1c…-…';
+    END IF;
+    RETURN value::uuid;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.parse_uuid(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.parse_uuid(text, text) TO cogdb_app, cogdb_admin, cogdb_auditor;
+
+-- sql/functions/new_memory_id.sql
+-- A fresh server-made memory id: 'mem_' and 32 hex digits of a random UUID.
+-- Imported ids (the seeds' mem_<hash>) are kept as given; both share the id format check.
+CREATE OR REPLACE FUNCTION cogdb.new_memory_id() RETURNS text
+    LANGUAGE sql VOLATILE PARALLEL SAFE SECURITY INVOKER
+AS $$ SELECT 'mem_' || pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', '') $$;
+
+REVOKE ALL ON FUNCTION cogdb.new_memory_id() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.new_memory_id() TO cogdb_app;
+
+-- sql/functions/set_context.sql
+-- Sets the tenant (and optionally the user) for the rest of the current transaction.
+-- Call it first in every transaction. Refuses: superuser/BYPASSRLS sessions (RLS would be off),
+-- a second, different context in the same transaction, an unknown tenant, and a user of
+-- another tenant. The settings are transaction-local, so they end with COMMIT/ROLLBACK.
+CREATE OR REPLACE FUNCTION cogdb.set_context(tenant_id text, user_id text DEFAULT NULL)
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE SECURITY INVOKER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
+    v_user uuid := cogdb.parse_uuid(user_id, 'user_id');
+    v_old_tenant text := coalesce(current_setting('app.tenant_id', true), '');
+    v_old_user text := coalesce(current_setting('app.user_id', true), '');
+BEGIN
+    IF EXISTS (SELECT FROM pg_roles WHERE rolname = current_user
+                                      AND (rolsuper OR rolbypassrls)) THEN
+        RAISE EXCEPTION 'role % bypasses row-level security; refusing to set a tenant context',
+                        current_user
+            USING ERRCODE = 'CGA03',
+                  HINT = 'Connect as an app login (a member of cogdb_app), not as a superuser '
+                         'or BYPASSRLS role: isolation is not enforced for those.';
+    END IF;
+    IF v_tenant IS NULL THEN
+        RAISE EXCEPTION 'tenant_id is required' USING ERRCODE = 'CGV01', COLUMN = 'tenant_id',
+              HINT = 'Call cogdb.set_context(''<tenant uuid>'', ''<user uuid or NULL>'').';
+    END IF;
+    IF v_old_tenant <> '' AND (v_old_tenant <> v_tenant::text
+                               OR v_old_user <> coalesce(v_user::text, '')) THEN
+        RAISE EXCEPTION 'this transaction already has a different tenant context'
+            USING ERRCODE = 'CGA02',
+                  HINT = 'Commit or roll back, then set the new context first thing in a new '
+                         'transaction; contexts cannot be switched or nested.';
+    END IF;
+    PERFORM set_config('app.tenant_id', v_tenant::text, true);
+    PERFORM set_config('app.user_id', coalesce(v_user::text, ''), true);
+    -- Both lookups run under RLS with the new context: they see only this tenant's rows.
+    IF NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
+        RAISE EXCEPTION 'no tenant with id %', v_tenant
+            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
+                  HINT = 'Create it with cogdb.create_tenant() (admin) or check the id.';
+    END IF;
+    IF v_user IS NOT NULL AND NOT EXISTS (SELECT FROM cogdb.users u WHERE u.id = v_user) THEN
+        RAISE EXCEPTION 'user % does not belong to tenant %', v_user, v_tenant
+            USING ERRCODE = 'CGA02', COLUMN = 'user_id',
+                  HINT = 'Use the tenant the user was created in (see cogdb.resolve_identity).';
+    END IF;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.set_context(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.set_context(text, text) TO cogdb_app;
+
+-- sql/functions/check_memory_row.sql
+-- Trigger: validates a memory row before it is written and fills the tenant's default model,
+-- so a direct INSERT/UPDATE is checked like remember(). Each refusal names the field (the
+-- error's COLUMN) and what is allowed. The CHECK constraints on cogdb.memories hold the same
+-- rules declaratively; this function exists to explain them and to check what a CHECK cannot
+-- (the context, and the embedding's dimension for its model).
+CREATE OR REPLACE FUNCTION cogdb.check_memory_row() RETURNS trigger
+    LANGUAGE plpgsql SECURITY INVOKER
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_tenant uuid := cogdb.current_tenant_id();
+    v_dims integer;
+    v_item text[];
+BEGIN
+    -- Deleting a user sets owner_user_id to NULL on their shared memories (FK action); that
+    -- update changes nothing else and is let through without a context.
+    IF TG_OP = 'UPDATE' AND NEW.owner_user_id IS NULL AND OLD.owner_user_id IS NOT NULL
+       AND to_jsonb(NEW) - 'owner_user_id' = to_jsonb(OLD) - 'owner_user_id' THEN
+        RETURN NEW;
+    END IF;
+    IF v_tenant IS NULL THEN
+        RAISE EXCEPTION 'no tenant context: writing memories needs one'
+            USING ERRCODE = 'CGA01',
+                  HINT = 'Call cogdb.set_context(tenant, user) first in the transaction.';
+    END IF;
+    IF NEW.tenant_id IS DISTINCT FROM v_tenant THEN
+        RAISE EXCEPTION 'tenant_id must be the tenant of the context (%)', v_tenant
+            USING ERRCODE = 'CGA02', COLUMN = 'tenant_id',
+                  HINT = 'Leave tenant_id out: it defaults to the context''s tenant.';
+    END IF;
+    IF NEW.owner_user_id IS NOT NULL
+       AND NEW.owner_user_id IS DISTINCT FROM cogdb.current_user_id()
+       AND (TG_OP = 'INSERT' OR NEW.owner_user_id IS DISTINCT FROM OLD.owner_user_id) THEN
+        RAISE EXCEPTION 'owner_user_id must be the user of the context'
+            USING ERRCODE = 'CGA02', COLUMN = 'owner_user_id',
+                  HINT = 'Leave owner_user_id out: it defaults to the context''s user.';
+    END IF;
+
+    IF NEW.id IS NULL OR NEW.id !~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$' THEN
+        RAISE EXCEPTION 'id must be 1-128 characters of letters, digits and _ . : - (got %)',
+                        coalesce(quote_literal(left(NEW.id, 40)), 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'id',
+                  HINT = 'Leave id out to get a server-made mem_<hex> id.';
+    END IF;
+
+    IF NEW.model IS NULL THEN
+        SELECT coalesce(t.default_model, s.value #>> '{}') INTO NEW.model
+          FROM cogdb.tenants t
+          LEFT JOIN cogdb.settings s ON s.key = 'default_model'
+         WHERE t.id = v_tenant;
+    END IF;
+    SELECT m.dimensions INTO v_dims FROM cogdb.embedding_models m WHERE m.name = NEW.model;
+    IF v_dims IS NULL THEN
+        RAISE EXCEPTION 'unknown embedding model %', coalesce(quote_literal(NEW.model), 'NULL')
+            USING ERRCODE = 'CGV02', COLUMN = 'model',
+                  HINT = 'List models with: SELECT name, dimensions FROM cogdb.embedding_models;';
+    END IF;
+    IF NEW.embedding IS NULL THEN
+        RAISE EXCEPTION 'embedding is required' USING ERRCODE = 'CGV01', COLUMN = 'embedding';
+    END IF;
+    IF vector_dims(NEW.embedding) <> v_dims THEN
+        RAISE EXCEPTION 'embedding has % dimensions; model % needs %',
+                        vector_dims(NEW.embedding), quote_literal(NEW.model), v_dims
+            USING ERRCODE = 'CGV01', COLUMN = 'embedding',
+                  HINT = 'Embed with the model named, or pass the model the vector came from.';
+    END IF;
+    IF vector_norm(NEW.embedding) = 0 THEN
+        RAISE EXCEPTION 'embedding is a zero vector; cosine similarity is undefined for it'
+            USING ERRCODE = 'CGV01', COLUMN = 'embedding',
+                  HINT = 'Check the embedder: a real embedding has a non-zero norm.';
+    END IF;
+
+    FOREACH v_item SLICE 1 IN ARRAY ARRAY[
+        ARRAY['visibility', NEW.visibility], ARRAY['context_type', NEW.context_type],
+        ARRAY['source', NEW.source], ARRAY['intent_type', NEW.intent_type],
+        ARRAY['complexity', NEW.complexity], ARRAY['emotional_valence', NEW.emotional_valence],
+        ARRAY['urgency', NEW.urgency], ARRAY['conversation_mode', NEW.conversation_mode]]
+    LOOP
+        IF v_item[2] IS NOT NULL AND NOT v_item[2] = ANY (cogdb.allowed_values(v_item[1])) THEN
+            RAISE EXCEPTION '% must be one of %, got %', v_item[1],
+                            array_to_string(cogdb.allowed_values(v_item[1]), ', '),
+                            quote_literal(left(v_item[2], 60))
+                USING ERRCODE = 'CGV01', COLUMN = v_item[1];
+        END IF;
+    END LOOP;
+    IF NEW.visibility = 'private' AND NEW.owner_user_id IS NULL THEN
+        RAISE EXCEPTION 'a private memory needs a user in the context'
+            USING ERRCODE = 'CGV01', COLUMN = 'visibility',
+                  HINT = 'Pass a user to set_context, or use visibility ''tenant''.';
+    END IF;
+
+    FOREACH v_item SLICE 1 IN ARRAY ARRAY[
+        ARRAY['human_content', NEW.human_content, '100000'],
+        ARRAY['assistant_content', NEW.assistant_content, '100000'],
+        ARRAY['summary', NEW.summary, '10000'],
+        ARRAY['conversation_id', NEW.conversation_id, '255'],
+        ARRAY['cluster_label', NEW.cluster_label, '255']]
+    LOOP
+        IF length(v_item[2]) > v_item[3]::integer THEN
+            RAISE EXCEPTION '% is % characters; at most % are allowed',
+                            v_item[1], length(v_item[2]), v_item[3]
+                USING ERRCODE = 'CGV01', COLUMN = v_item[1],
+                      HINT = 'Split long documents into several memories.';
+        END IF;
+    END LOOP;
+    IF coalesce(NEW.human_content, '') = '' AND coalesce(NEW.assistant_content, '') = '' THEN
+        RAISE EXCEPTION 'a memory needs human_content or assistant_content'
+            USING ERRCODE = 'CGV01', COLUMN = 'human_content';
+    END IF;
+
+    IF NEW.technical_depth NOT BETWEEN 0 AND 10 THEN
+        RAISE EXCEPTION 'technical_depth must be between 0 and 10, got %', NEW.technical_depth
+            USING ERRCODE = 'CGV01', COLUMN = 'technical_depth';
+    END IF;
+    IF NOT NEW.cluster_confidence BETWEEN 0 AND 1 THEN  -- NaN sorts above 1: refused too
+        RAISE EXCEPTION 'cluster_confidence must be between 0 and 1, got %', NEW.cluster_confidence
+            USING ERRCODE = 'CGV01', COLUMN = 'cluster_confidence';
+    END IF;
+    IF NEW.sequence_index < 0 OR NEW.access_count < 0 OR NEW.cluster_id < -1 THEN
+        RAISE EXCEPTION 'sequence_index and access_count must be >= 0, cluster_id >= -1'
+            USING ERRCODE = 'CGV01',
+                  COLUMN = CASE WHEN NEW.sequence_index < 0 THEN 'sequence_index'
+                                WHEN NEW.access_count < 0 THEN 'access_count'
+                                ELSE 'cluster_id' END;
+    END IF;
+    IF NEW.expires_at <= NEW.created_at THEN
+        RAISE EXCEPTION 'expires_at must be later than created_at'
+            USING ERRCODE = 'CGV01', COLUMN = 'expires_at';
+    END IF;
+
+    IF cardinality(NEW.tags) > 64 OR array_ndims(NEW.tags) > 1
+       OR EXISTS (SELECT FROM unnest(NEW.tags) t WHERE t IS NULL OR length(t) NOT BETWEEN 1 AND 100)
+    THEN
+        RAISE EXCEPTION 'tags must be a list of at most 64 non-empty strings of at most 100 characters'
+            USING ERRCODE = 'CGV01', COLUMN = 'tags';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.check_memory_row() FROM PUBLIC;
+
+-- sql/functions/purge_private_memories.sql
+-- Trigger (BEFORE DELETE ON users): deletes the departing user's private memories, which no
+-- one else may read, before the foreign key clears owner_user_id on their shared ones.
+-- Definer so it can see the private rows: it takes the user's own context for the purge,
+-- and restores the caller's context before returning.
+CREATE OR REPLACE FUNCTION cogdb.purge_private_memories() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    -- The caller's context, restored before returning (an error aborts the transaction or
+    -- rolls back the savepoint, and either reverts the settings by itself).
+    v_caller_tenant text := coalesce(current_setting('app.tenant_id', true), '');
+    v_caller_user text := coalesce(current_setting('app.user_id', true), '');
+BEGIN
+    PERFORM set_config('app.tenant_id', OLD.tenant_id::text, true);
+    PERFORM set_config('app.user_id', OLD.id::text, true);
+    DELETE FROM cogdb.memories m
+     WHERE m.tenant_id = OLD.tenant_id AND m.owner_user_id = OLD.id AND m.visibility = 'private';
+    PERFORM set_config('app.tenant_id', v_caller_tenant, true);
+    PERFORM set_config('app.user_id', v_caller_user, true);
+    RETURN OLD;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.purge_private_memories() FROM PUBLIC;
+
+-- sql/functions/remember_many.sql
+-- Stores a batch of memories in one statement and returns (ordinality, id) in input order.
+-- `memories` is a JSON array of objects keyed by memory column names; `embeddings` holds one
+-- vector per object, same order. All-or-nothing: one bad row refuses the whole batch.
+-- Tenant and owner come from the context, never from the input (such keys are refused).
+CREATE OR REPLACE FUNCTION cogdb.remember_many(memories jsonb, embeddings vector[],
+                                               model text DEFAULT NULL)
+    RETURNS TABLE (ordinality bigint, id text)
+    LANGUAGE plpgsql VOLATILE SECURITY INVOKER
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_unknown text;
+BEGIN
+    IF cogdb.current_tenant_id() IS NULL THEN
+        RAISE EXCEPTION 'no tenant context: writing memories needs one'
+            USING ERRCODE = 'CGA01',
+                  HINT = 'Call cogdb.set_context(tenant, user) first in the transaction.';
+    END IF;
+    IF jsonb_typeof(memories) IS DISTINCT FROM 'array'
+       OR EXISTS (SELECT FROM jsonb_array_elements(memories) e WHERE jsonb_typeof(e) <> 'object')
+    THEN
+        RAISE EXCEPTION 'memories must be a JSON array of objects'
+            USING ERRCODE = 'CGV01', COLUMN = 'memories';
+    END IF;
+    IF jsonb_array_length(memories) <> coalesce(cardinality(embeddings), 0) THEN
+        RAISE EXCEPTION '% memories but % embeddings; they must pair up one to one',
+                        jsonb_array_length(memories), coalesce(cardinality(embeddings), 0)
+            USING ERRCODE = 'CGV01', COLUMN = 'embeddings';
+    END IF;
+    SELECT string_agg(DISTINCT k, ', ' ORDER BY k) INTO v_unknown
+      FROM jsonb_array_elements(memories) e, jsonb_object_keys(e) k
+     WHERE k <> ALL (ARRAY['id', 'conversation_id', 'sequence_index', 'human_content',
+                           'assistant_content', 'summary', 'context_type', 'source',
+                           'created_at', 'expires_at', 'visibility', 'intent_type',
+                           'complexity', 'technical_depth', 'emotional_valence', 'urgency',
+                           'conversation_mode', 'action_required', 'has_code', 'has_error',
+                           'tags', 'cluster_id', 'cluster_label', 'cluster_confidence',
+                           'access_count', 'last_accessed']);
+    IF v_unknown IS NOT NULL THEN
+        RAISE EXCEPTION 'unknown memory field(s): %', v_unknown
+            USING ERRCODE = 'CGV01', COLUMN = split_part(v_unknown, ',', 1),
+                  HINT = 'tenant_id and owner_user_id come from the context; other names are '
+                         'the columns of cogdb.memories.';
+    END IF;
+
+    RETURN QUERY
+    WITH input AS (
+        SELECT r.ord, coalesce(r.id, cogdb.new_memory_id()) AS id, r.conversation_id,
+               coalesce(r.sequence_index, 0) AS sequence_index,
+               coalesce(r.human_content, '') AS human_content,
+               coalesce(r.assistant_content, '') AS assistant_content, r.summary,
+               coalesce(r.context_type, 'conversation') AS context_type,
+               coalesce(r.source, 'api') AS source, coalesce(r.created_at, now()) AS created_at,
+               r.expires_at, coalesce(r.visibility, 'tenant') AS visibility, r.intent_type,
+               r.complexity, r.technical_depth, r.emotional_valence, r.urgency,
+               r.conversation_mode, coalesce(r.action_required, false) AS action_required,
+               coalesce(r.has_code, false) AS has_code, coalesce(r.has_error, false) AS has_error,
+               coalesce(r.tags, '{}') AS tags, coalesce(r.cluster_id, -1) AS cluster_id,
+               r.cluster_label, r.cluster_confidence,
+               coalesce(r.access_count, 0) AS access_count, r.last_accessed,
+               embeddings[r.ord] AS embedding
+          FROM ROWS FROM (jsonb_to_recordset(memories) AS (
+                   id text, conversation_id text, sequence_index integer, human_content text,
+                   assistant_content text, summary text, context_type text, source text,
+                   created_at timestamptz, expires_at timestamptz, visibility text,
+                   intent_type text, complexity text, technical_depth smallint,
+                   emotional_valence text, urgency text, conversation_mode text,
+                   action_required boolean, has_code boolean, has_error boolean, tags text[],
+                   cluster_id integer, cluster_label text, cluster_confidence real,
+                   access_count integer, last_accessed timestamptz))
+               WITH ORDINALITY AS r(id, conversation_id, sequence_index, human_content,
+                   assistant_content, summary, context_type, source, created_at, expires_at,
+                   visibility, intent_type, complexity, technical_depth, emotional_valence,
+                   urgency, conversation_mode, action_required, has_code, has_error, tags,
+                   cluster_id, cluster_label, cluster_confidence, access_count,
+                   last_accessed, ord)
+    ), inserted AS (
+        INSERT INTO cogdb.memories AS m (
+            id, conversation_id, sequence_index, human_content, assistant_content, summary,
+            context_type, source, created_at, expires_at, visibility, intent_type, complexity,
+            technical_depth, emotional_valence, urgency, conversation_mode, action_required,
+            has_code, has_error, tags, cluster_id, cluster_label, cluster_confidence,
+            access_count, last_accessed, model, embedding)
+        SELECT i.id, i.conversation_id, i.sequence_index, i.human_content, i.assistant_content,
+               i.summary, i.context_type, i.source, i.created_at, i.expires_at, i.visibility,
+               i.intent_type, i.complexity, i.technical_depth, i.emotional_valence, i.urgency,
+               i.conversation_mode, i.action_required, i.has_code, i.has_error, i.tags,
+               i.cluster_id, i.cluster_label, i.cluster_confidence, i.access_count,
+               i.last_accessed, remember_many.model, i.embedding
+          FROM input i ORDER BY i.ord
+        RETURNING m.id
+    )
+    SELECT i.ord, i.id FROM input i JOIN inserted USING (id) ORDER BY i.ord;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.remember_many(jsonb, vector[], text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.remember_many(jsonb, vector[], text) TO cogdb_app;
+
+-- sql/functions/remember.sql
+-- Stores one memory and returns its id (server-made unless `fields` carries one).
+-- `fields` takes the same keys as remember_many's objects (tags, visibility, source, …).
+CREATE OR REPLACE FUNCTION cogdb.remember(human_content text, assistant_content text,
+                                          embedding vector, fields jsonb DEFAULT '{}',
+                                          model text DEFAULT NULL)
+    RETURNS text
+    LANGUAGE sql VOLATILE SECURITY INVOKER
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT r.id
+      FROM cogdb.remember_many(
+               jsonb_build_array(coalesce(fields, '{}')
+                                 || jsonb_build_object('human_content', human_content,
+                                                       'assistant_content', assistant_content)),
+               ARRAY[embedding], model) AS r
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.remember(text, text, vector, jsonb, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.remember(text, text, vector, jsonb, text) TO cogdb_app;
+
+-- sql/functions/forget.sql
+-- Deletes the memory with this id if the caller may see it; true if a row was deleted.
+-- An invisible id returns false, exactly like a missing one.
+CREATE OR REPLACE FUNCTION cogdb.forget(id text) RETURNS boolean
+    LANGUAGE plpgsql VOLATILE SECURITY INVOKER
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF cogdb.current_tenant_id() IS NULL THEN
+        RAISE EXCEPTION 'no tenant context: forgetting a memory needs one'
+            USING ERRCODE = 'CGA01',
+                  HINT = 'Call cogdb.set_context(tenant, user) first in the transaction.';
+    END IF;
+    DELETE FROM cogdb.memories m WHERE m.id = forget.id;
+    RETURN FOUND;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.forget(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.forget(text) TO cogdb_app;
+
+-- sql/functions/search.sql
+-- The k memories nearest to `query` that the caller may see, nearest first.
+-- similarity is cosine similarity, 1 - cosine distance (1 = same direction, 0 = orthogonal);
+-- ties are broken by id. Expired memories are never returned. Reads only: no access tracking.
+-- Filters narrow the candidates before ranking, so they never cost recall. No context: no rows.
+CREATE OR REPLACE FUNCTION cogdb.search(query vector, k integer DEFAULT 10,
+                                        model text DEFAULT NULL,
+                                        only_conversation text DEFAULT NULL,
+                                        only_source text DEFAULT NULL,
+                                        only_context_type text DEFAULT NULL,
+                                        tags_any text[] DEFAULT NULL,
+                                        created_after timestamptz DEFAULT NULL,
+                                        created_before timestamptz DEFAULT NULL)
+    RETURNS TABLE (id text, similarity double precision, conversation_id text,
+                   sequence_index integer, human_content text, assistant_content text,
+                   summary text, context_type text, source text, created_at timestamptz,
+                   expires_at timestamptz, visibility text, owner_user_id uuid, tags text[],
+                   intent_type text, complexity text, technical_depth smallint,
+                   emotional_valence text, urgency text, conversation_mode text,
+                   action_required boolean, has_code boolean, has_error boolean,
+                   cluster_id integer, cluster_label text, cluster_confidence real)
+    LANGUAGE plpgsql STABLE SECURITY INVOKER
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_tenant uuid := cogdb.current_tenant_id();
+    v_model text := search.model;
+    v_dims integer;
+    v_max_k integer;
+BEGIN
+    IF v_tenant IS NULL THEN
+        RETURN;  -- no context: nothing is visible
+    END IF;
+    SELECT (s.value #>> '{}')::integer INTO v_max_k FROM cogdb.settings s WHERE s.key = 'search.max_k';
+    IF k IS NULL OR k NOT BETWEEN 1 AND v_max_k THEN
+        RAISE EXCEPTION 'k must be between 1 and %, got %', v_max_k, coalesce(k::text, 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'k';
+    END IF;
+    IF v_model IS NULL THEN
+        SELECT coalesce(t.default_model, s.value #>> '{}') INTO v_model
+          FROM cogdb.tenants t LEFT JOIN cogdb.settings s ON s.key = 'default_model'
+         WHERE t.id = v_tenant;
+    END IF;
+    SELECT em.dimensions INTO v_dims FROM cogdb.embedding_models em WHERE em.name = v_model;
+    IF v_dims IS NULL THEN
+        RAISE EXCEPTION 'unknown embedding model %', coalesce(quote_literal(v_model), 'NULL')
+            USING ERRCODE = 'CGV02', COLUMN = 'model',
+                  HINT = 'List models with: SELECT name, dimensions FROM cogdb.embedding_models;';
+    END IF;
+    IF query IS NULL OR vector_dims(query) <> v_dims THEN
+        RAISE EXCEPTION 'query has % dimensions; model % needs %',
+                        coalesce(vector_dims(query)::text, 'no'), quote_literal(v_model), v_dims
+            USING ERRCODE = 'CGV01', COLUMN = 'query';
+    END IF;
+    IF vector_norm(query) = 0 THEN
+        RAISE EXCEPTION 'query is a zero vector; cosine similarity is undefined for it'
+            USING ERRCODE = 'CGV01', COLUMN = 'query';
+    END IF;
+
+    RETURN QUERY
+    SELECT m.id, 1 - (m.embedding <=> query), m.conversation_id, m.sequence_index,
+           m.human_content, m.assistant_content, m.summary, m.context_type, m.source,
+           m.created_at, m.expires_at, m.visibility, m.owner_user_id, m.tags, m.intent_type,
+           m.complexity, m.technical_depth, m.emotional_valence, m.urgency,
+           m.conversation_mode, m.action_required, m.has_code, m.has_error, m.cluster_id,
+           m.cluster_label, m.cluster_confidence
+      FROM cogdb.memories m
+     WHERE m.tenant_id = v_tenant AND m.model = v_model
+       AND (m.expires_at IS NULL OR m.expires_at > now())
+       AND (only_conversation IS NULL OR m.conversation_id = only_conversation)
+       AND (only_source IS NULL OR m.source = only_source)
+       AND (only_context_type IS NULL OR m.context_type = only_context_type)
+       AND (tags_any IS NULL OR m.tags && tags_any)
+       AND (created_after IS NULL OR m.created_at >= created_after)
+       AND (created_before IS NULL OR m.created_at < created_before)
+     ORDER BY m.embedding <=> query, m.id
+     LIMIT k;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.search(vector, integer, text, text, text, text, text[], timestamptz, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.search(vector, integer, text, text, text, text, text[], timestamptz, timestamptz) TO cogdb_app;
+
+-- sql/functions/create_tenant.sql
+-- Creates a tenant and returns its id. With an external_id it is idempotent: the same
+-- external_id, name and mode return the existing tenant; a different name or mode conflicts.
+-- Definer (owned by cogdb_owner), executable by cogdb_admin only; the tenants registry is
+-- readable to the owner through the tenants__registry_owner policy.
+CREATE OR REPLACE FUNCTION cogdb.create_tenant(name text, mode text DEFAULT 'personal',
+                                               external_id text DEFAULT NULL,
+                                               isolation_level text DEFAULT 'strict',
+                                               default_model text DEFAULT NULL)
+    RETURNS uuid
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_id uuid;
+    v_existing cogdb.tenants;
+BEGIN
+    IF coalesce(length(btrim(name)), 0) NOT BETWEEN 1 AND 200 THEN
+        RAISE EXCEPTION 'name must be 1-200 characters' USING ERRCODE = 'CGV01', COLUMN = 'name';
+    END IF;
+    IF mode IS NULL OR mode NOT IN ('personal', 'enterprise') THEN
+        RAISE EXCEPTION 'mode must be personal or enterprise, got %', coalesce(quote_literal(mode), 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'mode';
+    END IF;
+    IF isolation_level IS NULL OR isolation_level NOT IN ('strict', 'shared', 'federated') THEN
+        RAISE EXCEPTION 'isolation_level must be strict, shared or federated, got %',
+                        coalesce(quote_literal(isolation_level), 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'isolation_level';
+    END IF;
+    IF default_model IS NOT NULL
+       AND NOT EXISTS (SELECT FROM cogdb.embedding_models m WHERE m.name = default_model) THEN
+        RAISE EXCEPTION 'unknown embedding model %', quote_literal(default_model)
+            USING ERRCODE = 'CGV02', COLUMN = 'default_model',
+                  HINT = 'Register it first with cogdb.register_model(name, dimensions).';
+    END IF;
+
+    INSERT INTO cogdb.tenants AS t (name, mode, external_id, isolation_level, default_model)
+    VALUES (btrim(name), mode, external_id, isolation_level, default_model)
+    ON CONFLICT ON CONSTRAINT tenants_external_id_key DO NOTHING
+    RETURNING t.id INTO v_id;
+    IF v_id IS NULL THEN
+        SELECT * INTO v_existing FROM cogdb.tenants t WHERE t.external_id = create_tenant.external_id;
+        IF v_existing.name IS DISTINCT FROM btrim(name) OR v_existing.mode IS DISTINCT FROM mode THEN
+            RAISE EXCEPTION 'a tenant with external_id % already exists with another name or mode',
+                            quote_literal(external_id)
+                USING ERRCODE = 'CGC01', COLUMN = 'external_id',
+                      HINT = 'Use another external_id, or the same name and mode to get its id.';
+        END IF;
+        v_id := v_existing.id;
+    END IF;
+    RETURN v_id;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.create_tenant(text, text, text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.create_tenant(text, text, text, text, text) TO cogdb_admin;
+
+-- sql/functions/create_user.sql
+-- Creates a user in a tenant and returns the user's id; idempotent on (tenant, email).
+-- With auth_provider and external_id it also records the identity that resolve_identity()
+-- maps back to (tenant, user); an identity already bound to another user conflicts.
+-- Definer, for cogdb_admin. FORCE RLS fences the owner too, so the function sets the target
+-- tenant as its own context and restores the caller's before returning.
+CREATE OR REPLACE FUNCTION cogdb.create_user(tenant_id text, email text,
+                                             auth_provider text DEFAULT NULL,
+                                             external_id text DEFAULT NULL)
+    RETURNS uuid
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    -- The caller's context, restored before returning (an error aborts the transaction or
+    -- rolls back the savepoint, and either reverts the settings by itself).
+    v_caller_tenant text := coalesce(current_setting('app.tenant_id', true), '');
+    v_caller_user text := coalesce(current_setting('app.user_id', true), '');
+    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
+    v_email text := lower(btrim(email));
+    v_user uuid;
+    v_bound uuid;
+BEGIN
+    IF v_tenant IS NULL OR NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
+        RAISE EXCEPTION 'no tenant with id %', coalesce(v_tenant::text, 'NULL')
+            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
+                  HINT = 'Create the tenant first with cogdb.create_tenant().';
+    END IF;
+    IF v_email IS NULL OR v_email !~ '^[^@\s]+@[^@\s]+$' OR length(v_email) > 320 THEN
+        RAISE EXCEPTION 'email must look like name@domain, got %', coalesce(quote_literal(left(email, 60)), 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'email';
+    END IF;
+    IF (auth_provider IS NULL) <> (external_id IS NULL)
+       OR length(auth_provider) NOT BETWEEN 1 AND 64 OR length(external_id) NOT BETWEEN 1 AND 255 THEN
+        RAISE EXCEPTION 'auth_provider (1-64 chars) and external_id (1-255 chars) go together'
+            USING ERRCODE = 'CGV01', COLUMN = 'external_id';
+    END IF;
+    PERFORM set_config('app.tenant_id', v_tenant::text, true);
+
+    INSERT INTO cogdb.users AS u (tenant_id, email) VALUES (v_tenant, v_email)
+    ON CONFLICT ON CONSTRAINT users_tenant_id_email_key DO NOTHING
+    RETURNING u.id INTO v_user;
+    IF v_user IS NULL THEN
+        SELECT u.id INTO v_user FROM cogdb.users u WHERE u.email = v_email;
+    END IF;
+
+    IF auth_provider IS NOT NULL THEN
+        INSERT INTO cogdb.identities AS i (auth_provider, external_id, tenant_id, user_id)
+        VALUES (auth_provider, external_id, v_tenant, v_user)
+        ON CONFLICT ON CONSTRAINT identities_pkey DO NOTHING;
+        SELECT i.user_id INTO v_bound FROM cogdb.identities i
+         WHERE i.auth_provider = create_user.auth_provider AND i.external_id = create_user.external_id;
+        IF v_bound IS DISTINCT FROM v_user THEN
+            RAISE EXCEPTION 'identity %/% already belongs to another user', auth_provider, external_id
+                USING ERRCODE = 'CGC01', COLUMN = 'external_id';
+        END IF;
+    END IF;
+    PERFORM set_config('app.tenant_id', v_caller_tenant, true);
+    PERFORM set_config('app.user_id', v_caller_user, true);
+    RETURN v_user;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.create_user(text, text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.create_user(text, text, text, text) TO cogdb_admin;
+
+-- sql/functions/delete_user.sql
+-- Deletes a user; true if one was deleted. The user's private memories are deleted with them
+-- (purge_private_memories trigger); their tenant-visible memories stay, with owner_user_id
+-- set to NULL by the foreign key. Definer for cogdb_admin, fenced to the target tenant.
+CREATE OR REPLACE FUNCTION cogdb.delete_user(tenant_id text, user_id text) RETURNS boolean
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    -- The caller's context, restored before returning (an error aborts the transaction or
+    -- rolls back the savepoint, and either reverts the settings by itself).
+    v_caller_tenant text := coalesce(current_setting('app.tenant_id', true), '');
+    v_caller_user text := coalesce(current_setting('app.user_id', true), '');
+    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
+    v_user uuid := cogdb.parse_uuid(user_id, 'user_id');
+    v_deleted boolean;
+BEGIN
+    IF v_tenant IS NULL OR v_user IS NULL THEN
+        RAISE EXCEPTION 'tenant_id and user_id are required'
+            USING ERRCODE = 'CGV01', COLUMN = CASE WHEN v_tenant IS NULL THEN 'tenant_id' ELSE 'user_id' END;
+    END IF;
+    PERFORM set_config('app.tenant_id', v_tenant::text, true);
+    DELETE FROM cogdb.users u WHERE u.id = v_user;
+    v_deleted := FOUND;
+    PERFORM set_config('app.tenant_id', v_caller_tenant, true);
+    PERFORM set_config('app.user_id', v_caller_user, true);
+    RETURN v_deleted;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.delete_user(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.delete_user(text, text) TO cogdb_admin;
+
+-- sql/functions/register_model.sql
+-- Registers an embedding model (name, dimensions, metric) and returns its name. Idempotent
+-- for the same definition; another dimension or metric under a known name conflicts.
+-- Only cosine is supported: search reports cosine similarity. Definer for cogdb_admin.
+CREATE OR REPLACE FUNCTION cogdb.register_model(name text, dimensions integer,
+                                                metric text DEFAULT 'cosine',
+                                                description text DEFAULT NULL)
+    RETURNS text
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_existing cogdb.embedding_models;
+BEGIN
+    IF name IS NULL OR name !~ '^[a-z0-9][a-z0-9._-]{0,62}$' THEN
+        RAISE EXCEPTION 'name must be 1-63 lowercase letters, digits and . _ - (got %)',
+                        coalesce(quote_literal(left(name, 70)), 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'name';
+    END IF;
+    IF dimensions IS NULL OR dimensions NOT BETWEEN 1 AND 16000 THEN
+        RAISE EXCEPTION 'dimensions must be between 1 and 16000, got %', coalesce(dimensions::text, 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'dimensions';
+    END IF;
+    IF metric IS DISTINCT FROM 'cosine' THEN
+        RAISE EXCEPTION 'metric must be cosine, got %', coalesce(quote_literal(metric), 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'metric';
+    END IF;
+    INSERT INTO cogdb.embedding_models AS m (name, dimensions, metric, description)
+    VALUES (name, dimensions, metric, description)
+    ON CONFLICT ON CONSTRAINT embedding_models_pkey DO NOTHING;
+    SELECT * INTO v_existing FROM cogdb.embedding_models m WHERE m.name = register_model.name;
+    IF v_existing.dimensions <> dimensions OR v_existing.metric <> metric THEN
+        RAISE EXCEPTION 'model % is already registered with % dimensions (%)',
+                        quote_literal(name), v_existing.dimensions, v_existing.metric
+            USING ERRCODE = 'CGC01', COLUMN = 'name',
+                  HINT = 'A model name stands for one vector space: register a new name.';
+    END IF;
+    RETURN name;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.register_model(text, integer, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.register_model(text, integer, text, text) TO cogdb_admin;
+
+-- sql/functions/resolve_identity.sql
+-- Maps an authenticated identity (provider + external id) to its (tenant_id, user_id), or
+-- no row. Usable before any context exists, which is why it is a definer function over the
+-- owner-only identities directory; it reveals one mapping per exact key and nothing else.
+CREATE OR REPLACE FUNCTION cogdb.resolve_identity(auth_provider text, external_id text)
+    RETURNS TABLE (tenant_id uuid, user_id uuid)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT i.tenant_id, i.user_id FROM cogdb.identities i
+     WHERE i.auth_provider = resolve_identity.auth_provider
+       AND i.external_id = resolve_identity.external_id
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.resolve_identity(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.resolve_identity(text, text) TO cogdb_app, cogdb_admin;

@@ -1,0 +1,45 @@
+"""cogdb: tenant-isolated long-term memory for AI assistants, inside PostgreSQL.
+
+    import cogdb
+    client = cogdb.connect()              # COGDB_DATABASE_URL, else the embedded server
+    admin = cogdb.connect_admin()         # COGDB_ADMIN_URL, else the embedded superuser
+    acme = admin.create_tenant("Acme", mode="enterprise")
+    ann = admin.create_user(acme.id, email="ann@acme.example")
+    with client.scope(tenant=acme.id, user=ann.id) as s:
+        mid = s.remember(human="…", assistant="…")
+        hits = s.search("…", k=10)
+"""
+from .client import (
+    AdminClient,
+    Client,
+    Memory,
+    Scope,
+    SearchHit,
+    Tenant,
+    User,
+    connect,
+    connect_admin,
+)
+from .embedder import Embedder, HashEmbedder
+from .errors import (
+    CogdbError,
+    Conflict,
+    FeatureDisabled,
+    InvalidInput,
+    IsolationViolation,
+    NotFound,
+    NotMigrated,
+    ScopeRequired,
+    ServerUnavailable,
+    UnknownModel,
+    UnsafeRole,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AdminClient", "Client", "CogdbError", "Conflict", "Embedder", "FeatureDisabled",
+    "HashEmbedder", "InvalidInput", "IsolationViolation", "Memory", "NotFound", "NotMigrated",
+    "Scope", "ScopeRequired", "SearchHit", "ServerUnavailable", "Tenant", "UnknownModel",
+    "UnsafeRole", "User", "connect", "connect_admin",
+]

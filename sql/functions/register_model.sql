@@ -1,0 +1,43 @@
+-- Registers an embedding model (name, dimensions, metric) and returns its name. Idempotent
+-- for the same definition; another dimension or metric under a known name conflicts.
+-- Only cosine is supported: search reports cosine similarity. Definer for cogdb_admin.
+CREATE OR REPLACE FUNCTION cogdb.register_model(name text, dimensions integer,
+                                                metric text DEFAULT 'cosine',
+                                                description text DEFAULT NULL)
+    RETURNS text
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_existing cogdb.embedding_models;
+BEGIN
+    IF name IS NULL OR name !~ '^[a-z0-9][a-z0-9._-]{0,62}$' THEN
+        RAISE EXCEPTION 'name must be 1-63 lowercase letters, digits and . _ - (got %)',
+                        coalesce(quote_literal(left(name, 70)), 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'name';
+    END IF;
+    IF dimensions IS NULL OR dimensions NOT BETWEEN 1 AND 16000 THEN
+        RAISE EXCEPTION 'dimensions must be between 1 and 16000, got %', coalesce(dimensions::text, 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'dimensions';
+    END IF;
+    IF metric IS DISTINCT FROM 'cosine' THEN
+        RAISE EXCEPTION 'metric must be cosine, got %', coalesce(quote_literal(metric), 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'metric';
+    END IF;
+    INSERT INTO cogdb.embedding_models AS m (name, dimensions, metric, description)
+    VALUES (name, dimensions, metric, description)
+    ON CONFLICT ON CONSTRAINT embedding_models_pkey DO NOTHING;
+    SELECT * INTO v_existing FROM cogdb.embedding_models m WHERE m.name = register_model.name;
+    IF v_existing.dimensions <> dimensions OR v_existing.metric <> metric THEN
+        RAISE EXCEPTION 'model % is already registered with % dimensions (%)',
+                        quote_literal(name), v_existing.dimensions, v_existing.metric
+            USING ERRCODE = 'CGC01', COLUMN = 'name',
+                  HINT = 'A model name stands for one vector space: register a new name.';
+    END IF;
+    RETURN name;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.register_model(text, integer, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.register_model(text, integer, text, text) TO cogdb_admin;

@@ -1,0 +1,99 @@
+-- Stores a batch of memories in one statement and returns (ordinality, id) in input order.
+-- `memories` is a JSON array of objects keyed by memory column names; `embeddings` holds one
+-- vector per object, same order. All-or-nothing: one bad row refuses the whole batch.
+-- Tenant and owner come from the context, never from the input (such keys are refused).
+CREATE OR REPLACE FUNCTION cogdb.remember_many(memories jsonb, embeddings vector[],
+                                               model text DEFAULT NULL)
+    RETURNS TABLE (ordinality bigint, id text)
+    LANGUAGE plpgsql VOLATILE SECURITY INVOKER
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_unknown text;
+BEGIN
+    IF cogdb.current_tenant_id() IS NULL THEN
+        RAISE EXCEPTION 'no tenant context: writing memories needs one'
+            USING ERRCODE = 'CGA01',
+                  HINT = 'Call cogdb.set_context(tenant, user) first in the transaction.';
+    END IF;
+    IF jsonb_typeof(memories) IS DISTINCT FROM 'array'
+       OR EXISTS (SELECT FROM jsonb_array_elements(memories) e WHERE jsonb_typeof(e) <> 'object')
+    THEN
+        RAISE EXCEPTION 'memories must be a JSON array of objects'
+            USING ERRCODE = 'CGV01', COLUMN = 'memories';
+    END IF;
+    IF jsonb_array_length(memories) <> coalesce(cardinality(embeddings), 0) THEN
+        RAISE EXCEPTION '% memories but % embeddings; they must pair up one to one',
+                        jsonb_array_length(memories), coalesce(cardinality(embeddings), 0)
+            USING ERRCODE = 'CGV01', COLUMN = 'embeddings';
+    END IF;
+    SELECT string_agg(DISTINCT k, ', ' ORDER BY k) INTO v_unknown
+      FROM jsonb_array_elements(memories) e, jsonb_object_keys(e) k
+     WHERE k <> ALL (ARRAY['id', 'conversation_id', 'sequence_index', 'human_content',
+                           'assistant_content', 'summary', 'context_type', 'source',
+                           'created_at', 'expires_at', 'visibility', 'intent_type',
+                           'complexity', 'technical_depth', 'emotional_valence', 'urgency',
+                           'conversation_mode', 'action_required', 'has_code', 'has_error',
+                           'tags', 'cluster_id', 'cluster_label', 'cluster_confidence',
+                           'access_count', 'last_accessed']);
+    IF v_unknown IS NOT NULL THEN
+        RAISE EXCEPTION 'unknown memory field(s): %', v_unknown
+            USING ERRCODE = 'CGV01', COLUMN = split_part(v_unknown, ',', 1),
+                  HINT = 'tenant_id and owner_user_id come from the context; other names are '
+                         'the columns of cogdb.memories.';
+    END IF;
+
+    RETURN QUERY
+    WITH input AS (
+        SELECT r.ord, coalesce(r.id, cogdb.new_memory_id()) AS id, r.conversation_id,
+               coalesce(r.sequence_index, 0) AS sequence_index,
+               coalesce(r.human_content, '') AS human_content,
+               coalesce(r.assistant_content, '') AS assistant_content, r.summary,
+               coalesce(r.context_type, 'conversation') AS context_type,
+               coalesce(r.source, 'api') AS source, coalesce(r.created_at, now()) AS created_at,
+               r.expires_at, coalesce(r.visibility, 'tenant') AS visibility, r.intent_type,
+               r.complexity, r.technical_depth, r.emotional_valence, r.urgency,
+               r.conversation_mode, coalesce(r.action_required, false) AS action_required,
+               coalesce(r.has_code, false) AS has_code, coalesce(r.has_error, false) AS has_error,
+               coalesce(r.tags, '{}') AS tags, coalesce(r.cluster_id, -1) AS cluster_id,
+               r.cluster_label, r.cluster_confidence,
+               coalesce(r.access_count, 0) AS access_count, r.last_accessed,
+               embeddings[r.ord] AS embedding
+          FROM ROWS FROM (jsonb_to_recordset(memories) AS (
+                   id text, conversation_id text, sequence_index integer, human_content text,
+                   assistant_content text, summary text, context_type text, source text,
+                   created_at timestamptz, expires_at timestamptz, visibility text,
+                   intent_type text, complexity text, technical_depth smallint,
+                   emotional_valence text, urgency text, conversation_mode text,
+                   action_required boolean, has_code boolean, has_error boolean, tags text[],
+                   cluster_id integer, cluster_label text, cluster_confidence real,
+                   access_count integer, last_accessed timestamptz))
+               WITH ORDINALITY AS r(id, conversation_id, sequence_index, human_content,
+                   assistant_content, summary, context_type, source, created_at, expires_at,
+                   visibility, intent_type, complexity, technical_depth, emotional_valence,
+                   urgency, conversation_mode, action_required, has_code, has_error, tags,
+                   cluster_id, cluster_label, cluster_confidence, access_count,
+                   last_accessed, ord)
+    ), inserted AS (
+        INSERT INTO cogdb.memories AS m (
+            id, conversation_id, sequence_index, human_content, assistant_content, summary,
+            context_type, source, created_at, expires_at, visibility, intent_type, complexity,
+            technical_depth, emotional_valence, urgency, conversation_mode, action_required,
+            has_code, has_error, tags, cluster_id, cluster_label, cluster_confidence,
+            access_count, last_accessed, model, embedding)
+        SELECT i.id, i.conversation_id, i.sequence_index, i.human_content, i.assistant_content,
+               i.summary, i.context_type, i.source, i.created_at, i.expires_at, i.visibility,
+               i.intent_type, i.complexity, i.technical_depth, i.emotional_valence, i.urgency,
+               i.conversation_mode, i.action_required, i.has_code, i.has_error, i.tags,
+               i.cluster_id, i.cluster_label, i.cluster_confidence, i.access_count,
+               i.last_accessed, remember_many.model, i.embedding
+          FROM input i ORDER BY i.ord
+        RETURNING m.id
+    )
+    SELECT i.ord, i.id FROM input i JOIN inserted USING (id) ORDER BY i.ord;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.remember_many(jsonb, vector[], text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.remember_many(jsonb, vector[], text) TO cogdb_app;
