@@ -11,7 +11,7 @@ import contextvars
 import math
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -429,10 +429,8 @@ class AdminClient:
                 sql.Identifier(name))
             if password is not None:
                 stmt = stmt + sql.SQL(" PASSWORD {}").format(sql.Literal(password))
-            try:
+            with suppress(psycopg.errors.DuplicateObject):
                 self.connection.execute(stmt)
-            except psycopg.errors.DuplicateObject:
-                pass
         try:
             self.connection.execute(
                 sql.SQL("GRANT cogdb_app TO {} WITH INHERIT TRUE").format(sql.Identifier(name)))

