@@ -9,12 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import psycopg
+from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, pool
-
-from alembic import command
 
 from . import config
 
