@@ -160,16 +160,18 @@ def migrate(target: str) -> None:
 
                 raise translate(orig) from exc
             raise
-        if not config.uses_external_server():
-            _ensure_embedded_app_login()
+        if not config.uses_external_server() and after is not None:
+            prepare_embedded_database()
         click.echo(f"migrated: {before or 'base'} -> {after or 'base'}")
 
 
-def _ensure_embedded_app_login() -> None:
+def prepare_embedded_database() -> None:
+    """The embedded server's app login, and CONNECT for the cogdb roles only."""
     from .client import connect_admin
 
     with connect_admin() as admin:
         admin.ensure_app_login(config.EMBEDDED_APP_LOGIN)
+        admin.secure_database()
 
 
 # --- provisioning ----------------------------------------------------------------------

@@ -168,12 +168,16 @@ def _configure(conn: psycopg.Connection) -> None:
 
 
 def _reset(conn: psycopg.Connection) -> None:
-    """Runs when a connection returns to the pool: it must carry no tenant context."""
+    """Runs when a connection returns to the pool. It must carry no tenant context (a
+    session-level one would mean code outside cogdb set it: the connection is discarded),
+    and DISCARD ALL drops what a scope could leave behind for the next request: WITH HOLD
+    cursors and temporary tables filled under the old context, prepared statements, SETs."""
     row = conn.execute("SELECT coalesce(current_setting('app.tenant_id', true), ''),"
                        " coalesce(current_setting('app.user_id', true), '')").fetchone()
     if row != ("", ""):
         raise IsolationViolation("a pooled connection came back with a tenant context set; "
                                  "it is discarded")
+    conn.execute("DISCARD ALL")
 
 
 class Scope:
@@ -185,15 +189,21 @@ class Scope:
 
     def __init__(self, conn: psycopg.Connection, tenant: str, user: str | None,
                  embedder: Embedder) -> None:
-        self.connection = conn
+        self._connection = conn
         self.tenant_id = uuid.UUID(tenant)
         self.user_id = uuid.UUID(user) if user else None
         self._embedder = embedder
         self._open = True
 
-    def _execute(self, query: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    @property
+    def connection(self) -> psycopg.Connection:
+        """The scope's connection, inside its transaction, for SQL of your own. Refused once
+        the scope has ended: by then the connection may serve another tenant."""
         if not self._open:
             raise CogdbError("this scope has ended; open a new one with client.scope(...)")
+        return self._connection
+
+    def _execute(self, query: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         try:
             with self.connection.cursor(row_factory=dict_row) as cur:
                 cur.execute(query, params)
@@ -434,6 +444,22 @@ class AdminClient:
         try:
             self.connection.execute(
                 sql.SQL("GRANT cogdb_app TO {} WITH INHERIT TRUE").format(sql.Identifier(name)))
+        except psycopg.Error as exc:
+            raise translate(exc) from exc
+
+    def secure_database(self) -> None:
+        """Revoke the PUBLIC defaults on the current database (CONNECT, TEMPORARY) and grant
+        CONNECT to the cogdb roles only (TEMPORARY to cogdb_app, for staging tables)."""
+        dbname = self._one("SELECT current_database()")
+        ident = sql.Identifier(dbname)
+        try:
+            self.connection.execute(
+                sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(ident))
+            self.connection.execute(sql.SQL(
+                "GRANT CONNECT ON DATABASE {} TO cogdb_app, cogdb_admin, cogdb_auditor"
+            ).format(ident))
+            self.connection.execute(
+                sql.SQL("GRANT TEMPORARY ON DATABASE {} TO cogdb_app").format(ident))
         except psycopg.Error as exc:
             raise translate(exc) from exc
 

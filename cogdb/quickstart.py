@@ -67,6 +67,7 @@ def run(echo: Callable[[str], None]) -> None:
     with connect_admin(admin_url) as admin:
         if embedded_mode:
             admin.ensure_app_login(config.EMBEDDED_APP_LOGIN)
+            admin.secure_database()
         acme = admin.create_tenant("Acme Corp", mode="enterprise", external_id="quickstart:acme")
         jo = admin.create_tenant("Jo (personal)", mode="personal", external_id="quickstart:jo")
         ann = admin.create_user(acme.id, email="ann@acme.example")

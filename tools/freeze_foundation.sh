@@ -7,7 +7,7 @@ rev=alembic/versions/0001_foundation
 {
   echo "-- cogdb revision 0001 (foundation): functions, copied from sql/functions/ when the revision"
   echo "-- was written. FROZEN: never edit; a later revision carries its own copy of what it changes."
-  for f in current_tenant_id current_user_id allowed_values parse_uuid new_memory_id set_context \
+  for f in context_stamp current_tenant_id current_user_id allowed_values parse_uuid new_memory_id set_context \
            check_memory_row purge_private_memories remember_many remember forget search \
            create_tenant create_user delete_user register_model resolve_identity; do
     echo; echo "-- sql/functions/$f.sql"; cat "sql/functions/$f.sql"

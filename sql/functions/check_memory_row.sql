@@ -5,18 +5,24 @@
 -- (the context, and the embedding's dimension for its model).
 CREATE OR REPLACE FUNCTION cogdb.check_memory_row() RETURNS trigger
     LANGUAGE plpgsql SECURITY INVOKER
-    SET search_path = pg_catalog, public, pg_temp
+    SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_tenant uuid := cogdb.current_tenant_id();
     v_dims integer;
     v_item text[];
 BEGIN
-    -- Deleting a user sets owner_user_id to NULL on their shared memories (FK action); that
-    -- update changes nothing else and is let through without a context.
-    IF TG_OP = 'UPDATE' AND NEW.owner_user_id IS NULL AND OLD.owner_user_id IS NOT NULL
-       AND to_jsonb(NEW) - 'owner_user_id' = to_jsonb(OLD) - 'owner_user_id' THEN
-        RETURN NEW;
+    -- Deleting a user sets owner_user_id to NULL on their shared memories: the foreign key's
+    -- action runs as the table owner, changes nothing else, and is let through without a
+    -- context. Nobody else may change an owner.
+    IF TG_OP = 'UPDATE' AND NEW.owner_user_id IS DISTINCT FROM OLD.owner_user_id THEN
+        IF current_user = 'cogdb_owner' AND NEW.owner_user_id IS NULL
+           AND to_jsonb(NEW) - 'owner_user_id' = to_jsonb(OLD) - 'owner_user_id' THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION 'owner_user_id cannot be changed'
+            USING ERRCODE = 'CGA02', COLUMN = 'owner_user_id',
+                  HINT = 'Store a new memory under the new owner and forget the old one.';
     END IF;
     IF v_tenant IS NULL THEN
         RAISE EXCEPTION 'no tenant context: writing memories needs one'
@@ -28,9 +34,8 @@ BEGIN
             USING ERRCODE = 'CGA02', COLUMN = 'tenant_id',
                   HINT = 'Leave tenant_id out: it defaults to the context''s tenant.';
     END IF;
-    IF NEW.owner_user_id IS NOT NULL
-       AND NEW.owner_user_id IS DISTINCT FROM cogdb.current_user_id()
-       AND (TG_OP = 'INSERT' OR NEW.owner_user_id IS DISTINCT FROM OLD.owner_user_id) THEN
+    IF TG_OP = 'INSERT' AND NEW.owner_user_id IS NOT NULL
+       AND NEW.owner_user_id IS DISTINCT FROM cogdb.current_user_id() THEN
         RAISE EXCEPTION 'owner_user_id must be the user of the context'
             USING ERRCODE = 'CGA02', COLUMN = 'owner_user_id',
                   HINT = 'Leave owner_user_id out: it defaults to the context''s user.';
@@ -58,13 +63,13 @@ BEGIN
     IF NEW.embedding IS NULL THEN
         RAISE EXCEPTION 'embedding is required' USING ERRCODE = 'CGV01', COLUMN = 'embedding';
     END IF;
-    IF vector_dims(NEW.embedding) <> v_dims THEN
+    IF public.vector_dims(NEW.embedding) <> v_dims THEN
         RAISE EXCEPTION 'embedding has % dimensions; model % needs %',
-                        vector_dims(NEW.embedding), quote_literal(NEW.model), v_dims
+                        public.vector_dims(NEW.embedding), quote_literal(NEW.model), v_dims
             USING ERRCODE = 'CGV01', COLUMN = 'embedding',
                   HINT = 'Embed with the model named, or pass the model the vector came from.';
     END IF;
-    IF vector_norm(NEW.embedding) = 0 THEN
+    IF public.vector_norm(NEW.embedding) = 0 THEN
         RAISE EXCEPTION 'embedding is a zero vector; cosine similarity is undefined for it'
             USING ERRCODE = 'CGV01', COLUMN = 'embedding',
                   HINT = 'Check the embedder: a real embedding has a non-zero norm.';

@@ -8,7 +8,7 @@ CREATE OR REPLACE FUNCTION cogdb.create_tenant(name text, mode text DEFAULT 'per
                                                default_model text DEFAULT NULL)
     RETURNS uuid
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-    SET search_path = pg_catalog, public, pg_temp
+    SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_variable
 DECLARE

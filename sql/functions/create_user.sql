@@ -8,7 +8,7 @@ CREATE OR REPLACE FUNCTION cogdb.create_user(tenant_id text, email text,
                                              external_id text DEFAULT NULL)
     RETURNS uuid
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-    SET search_path = pg_catalog, public, pg_temp
+    SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_variable
 DECLARE
@@ -16,6 +16,7 @@ DECLARE
     -- rolls back the savepoint, and either reverts the settings by itself).
     v_caller_tenant text := coalesce(current_setting('app.tenant_id', true), '');
     v_caller_user text := coalesce(current_setting('app.user_id', true), '');
+    v_caller_stamp text := coalesce(current_setting('app.context_xact', true), '');
     v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
     v_email text := lower(btrim(email));
     v_user uuid;
@@ -36,6 +37,8 @@ BEGIN
             USING ERRCODE = 'CGV01', COLUMN = 'external_id';
     END IF;
     PERFORM set_config('app.tenant_id', v_tenant::text, true);
+    PERFORM set_config('app.user_id', '', true);
+    PERFORM set_config('app.context_xact', cogdb.context_stamp(), true);
 
     INSERT INTO cogdb.users AS u (tenant_id, email) VALUES (v_tenant, v_email)
     ON CONFLICT ON CONSTRAINT users_tenant_id_email_key DO NOTHING
@@ -57,6 +60,7 @@ BEGIN
     END IF;
     PERFORM set_config('app.tenant_id', v_caller_tenant, true);
     PERFORM set_config('app.user_id', v_caller_user, true);
+    PERFORM set_config('app.context_xact', v_caller_stamp, true);
     RETURN v_user;
 END
 $$;

@@ -1,9 +1,14 @@
--- The tenant of the current transaction's context; NULL when there is none or it has ended ('').
+-- The tenant of the current transaction's context; NULL when there is none, it has ended
+-- (''), or it was set in another transaction (stamp mismatch, see context_stamp()).
 -- Every tenant policy calls it, so it must stay inlinable: LANGUAGE sql, STABLE, no SET clause.
 -- A malformed value raises (invalid uuid) rather than matching anything.
 CREATE OR REPLACE FUNCTION cogdb.current_tenant_id() RETURNS uuid
     LANGUAGE sql STABLE PARALLEL SAFE SECURITY INVOKER
-AS $$ SELECT nullif(pg_catalog.current_setting('app.tenant_id', true), '')::uuid $$;
+AS $$
+    SELECT CASE WHEN pg_catalog.current_setting('app.context_xact', true) = cogdb.context_stamp()
+                THEN nullif(pg_catalog.current_setting('app.tenant_id', true), '')::uuid
+           END
+$$;
 
 REVOKE ALL ON FUNCTION cogdb.current_tenant_id() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.current_tenant_id() TO cogdb_app, cogdb_admin, cogdb_auditor;

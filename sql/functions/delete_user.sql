@@ -3,7 +3,7 @@
 -- set to NULL by the foreign key. Definer for cogdb_admin, fenced to the target tenant.
 CREATE OR REPLACE FUNCTION cogdb.delete_user(tenant_id text, user_id text) RETURNS boolean
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-    SET search_path = pg_catalog, public, pg_temp
+    SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_variable
 DECLARE
@@ -11,6 +11,7 @@ DECLARE
     -- rolls back the savepoint, and either reverts the settings by itself).
     v_caller_tenant text := coalesce(current_setting('app.tenant_id', true), '');
     v_caller_user text := coalesce(current_setting('app.user_id', true), '');
+    v_caller_stamp text := coalesce(current_setting('app.context_xact', true), '');
     v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
     v_user uuid := cogdb.parse_uuid(user_id, 'user_id');
     v_deleted boolean;
@@ -20,10 +21,13 @@ BEGIN
             USING ERRCODE = 'CGV01', COLUMN = CASE WHEN v_tenant IS NULL THEN 'tenant_id' ELSE 'user_id' END;
     END IF;
     PERFORM set_config('app.tenant_id', v_tenant::text, true);
+    PERFORM set_config('app.user_id', '', true);
+    PERFORM set_config('app.context_xact', cogdb.context_stamp(), true);
     DELETE FROM cogdb.users u WHERE u.id = v_user;
     v_deleted := FOUND;
     PERFORM set_config('app.tenant_id', v_caller_tenant, true);
     PERFORM set_config('app.user_id', v_caller_user, true);
+    PERFORM set_config('app.context_xact', v_caller_stamp, true);
     RETURN v_deleted;
 END
 $$;

@@ -2,7 +2,7 @@
 -- An invisible id returns false, exactly like a missing one.
 CREATE OR REPLACE FUNCTION cogdb.forget(id text) RETURNS boolean
     LANGUAGE plpgsql VOLATILE SECURITY INVOKER
-    SET search_path = pg_catalog, public, pg_temp
+    SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF cogdb.current_tenant_id() IS NULL THEN

@@ -1,12 +1,13 @@
 -- Registers an embedding model (name, dimensions, metric) and returns its name. Idempotent
 -- for the same definition; another dimension or metric under a known name conflicts.
--- Only cosine is supported: search reports cosine similarity. Definer for cogdb_admin.
+-- Only cosine is supported: search reports cosine similarity. At most 2000 dimensions: vectors
+-- are stored inline (STORAGE PLAIN) and pgvector's HNSW indexes stop there. Definer for cogdb_admin.
 CREATE OR REPLACE FUNCTION cogdb.register_model(name text, dimensions integer,
                                                 metric text DEFAULT 'cosine',
                                                 description text DEFAULT NULL)
     RETURNS text
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-    SET search_path = pg_catalog, public, pg_temp
+    SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_variable
 DECLARE
@@ -17,8 +18,8 @@ BEGIN
                         coalesce(quote_literal(left(name, 70)), 'NULL')
             USING ERRCODE = 'CGV01', COLUMN = 'name';
     END IF;
-    IF dimensions IS NULL OR dimensions NOT BETWEEN 1 AND 16000 THEN
-        RAISE EXCEPTION 'dimensions must be between 1 and 16000, got %', coalesce(dimensions::text, 'NULL')
+    IF dimensions IS NULL OR dimensions NOT BETWEEN 1 AND 2000 THEN
+        RAISE EXCEPTION 'dimensions must be between 1 and 2000, got %', coalesce(dimensions::text, 'NULL')
             USING ERRCODE = 'CGV01', COLUMN = 'dimensions';
     END IF;
     IF metric IS DISTINCT FROM 'cosine' THEN

@@ -1,11 +1,11 @@
 -- Stores one memory and returns its id (server-made unless `fields` carries one).
 -- `fields` takes the same keys as remember_many's objects (tags, visibility, source, …).
 CREATE OR REPLACE FUNCTION cogdb.remember(human_content text, assistant_content text,
-                                          embedding vector, fields jsonb DEFAULT '{}',
+                                          embedding public.vector, fields jsonb DEFAULT '{}',
                                           model text DEFAULT NULL)
     RETURNS text
     LANGUAGE sql VOLATILE SECURITY INVOKER
-    SET search_path = pg_catalog, public, pg_temp
+    SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT r.id
       FROM cogdb.remember_many(

@@ -2,11 +2,11 @@
 -- `memories` is a JSON array of objects keyed by memory column names; `embeddings` holds one
 -- vector per object, same order. All-or-nothing: one bad row refuses the whole batch.
 -- Tenant and owner come from the context, never from the input (such keys are refused).
-CREATE OR REPLACE FUNCTION cogdb.remember_many(memories jsonb, embeddings vector[],
+CREATE OR REPLACE FUNCTION cogdb.remember_many(memories jsonb, embeddings public.vector[],
                                                model text DEFAULT NULL)
     RETURNS TABLE (ordinality bigint, id text)
     LANGUAGE plpgsql VOLATILE SECURITY INVOKER
-    SET search_path = pg_catalog, public, pg_temp
+    SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -95,5 +95,5 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION cogdb.remember_many(jsonb, vector[], text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION cogdb.remember_many(jsonb, vector[], text) TO cogdb_app;
+REVOKE ALL ON FUNCTION cogdb.remember_many(jsonb, public.vector[], text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.remember_many(jsonb, public.vector[], text) TO cogdb_app;

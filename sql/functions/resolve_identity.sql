@@ -4,7 +4,7 @@
 CREATE OR REPLACE FUNCTION cogdb.resolve_identity(auth_provider text, external_id text)
     RETURNS TABLE (tenant_id uuid, user_id uuid)
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path = pg_catalog, public, pg_temp
+    SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT i.tenant_id, i.user_id FROM cogdb.identities i
      WHERE i.auth_provider = resolve_identity.auth_provider

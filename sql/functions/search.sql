@@ -2,7 +2,7 @@
 -- similarity is cosine similarity, 1 - cosine distance (1 = same direction, 0 = orthogonal);
 -- ties are broken by id. Expired memories are never returned. Reads only: no access tracking.
 -- Filters narrow the candidates before ranking, so they never cost recall. No context: no rows.
-CREATE OR REPLACE FUNCTION cogdb.search(query vector, k integer DEFAULT 10,
+CREATE OR REPLACE FUNCTION cogdb.search(query public.vector, k integer DEFAULT 10,
                                         model text DEFAULT NULL,
                                         only_conversation text DEFAULT NULL,
                                         only_source text DEFAULT NULL,
@@ -19,7 +19,7 @@ CREATE OR REPLACE FUNCTION cogdb.search(query vector, k integer DEFAULT 10,
                    action_required boolean, has_code boolean, has_error boolean,
                    cluster_id integer, cluster_label text, cluster_confidence real)
     LANGUAGE plpgsql STABLE SECURITY INVOKER
-    SET search_path = pg_catalog, public, pg_temp
+    SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_variable
 DECLARE
@@ -47,18 +47,18 @@ BEGIN
             USING ERRCODE = 'CGV02', COLUMN = 'model',
                   HINT = 'List models with: SELECT name, dimensions FROM cogdb.embedding_models;';
     END IF;
-    IF query IS NULL OR vector_dims(query) <> v_dims THEN
+    IF query IS NULL OR public.vector_dims(query) <> v_dims THEN
         RAISE EXCEPTION 'query has % dimensions; model % needs %',
-                        coalesce(vector_dims(query)::text, 'no'), quote_literal(v_model), v_dims
+                        coalesce(public.vector_dims(query)::text, 'no'), quote_literal(v_model), v_dims
             USING ERRCODE = 'CGV01', COLUMN = 'query';
     END IF;
-    IF vector_norm(query) = 0 THEN
+    IF public.vector_norm(query) = 0 THEN
         RAISE EXCEPTION 'query is a zero vector; cosine similarity is undefined for it'
             USING ERRCODE = 'CGV01', COLUMN = 'query';
     END IF;
 
     RETURN QUERY
-    SELECT m.id, 1 - (m.embedding <=> query), m.conversation_id, m.sequence_index,
+    SELECT m.id, 1 - (m.embedding OPERATOR(public.<=>) query), m.conversation_id, m.sequence_index,
            m.human_content, m.assistant_content, m.summary, m.context_type, m.source,
            m.created_at, m.expires_at, m.visibility, m.owner_user_id, m.tags, m.intent_type,
            m.complexity, m.technical_depth, m.emotional_valence, m.urgency,
@@ -73,7 +73,7 @@ BEGIN
        AND (tags_any IS NULL OR m.tags && tags_any)
        AND (created_after IS NULL OR m.created_at >= created_after)
        AND (created_before IS NULL OR m.created_at < created_before)
-     ORDER BY m.embedding <=> query, m.id
+     ORDER BY m.embedding OPERATOR(public.<=>) query, m.id
      LIMIT k;
 END
 $$;

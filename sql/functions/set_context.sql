@@ -1,7 +1,8 @@
 -- Sets the tenant (and optionally the user) for the rest of the current transaction.
--- Call it first in every transaction. Refuses: superuser/BYPASSRLS sessions (RLS would be off),
--- a second, different context in the same transaction, an unknown tenant, and a user of
--- another tenant. The settings are transaction-local, so they end with COMMIT/ROLLBACK.
+-- Call it first in every transaction. Refuses: superuser/BYPASSRLS roles and members of
+-- cogdb_owner (RLS would be off or could be switched off), a second, different context in the
+-- same transaction, an unknown tenant, and a user of another tenant. The settings are
+-- transaction-local and stamped with the transaction, so they end with COMMIT/ROLLBACK.
 CREATE OR REPLACE FUNCTION cogdb.set_context(tenant_id text, user_id text DEFAULT NULL)
     RETURNS void
     LANGUAGE plpgsql VOLATILE SECURITY INVOKER
@@ -10,16 +11,17 @@ AS $$
 DECLARE
     v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
     v_user uuid := cogdb.parse_uuid(user_id, 'user_id');
-    v_old_tenant text := coalesce(current_setting('app.tenant_id', true), '');
-    v_old_user text := coalesce(current_setting('app.user_id', true), '');
+    v_old_tenant text := coalesce(cogdb.current_tenant_id()::text, '');
+    v_old_user text := coalesce(cogdb.current_user_id()::text, '');
 BEGIN
     IF EXISTS (SELECT FROM pg_roles WHERE rolname = current_user
-                                      AND (rolsuper OR rolbypassrls)) THEN
-        RAISE EXCEPTION 'role % bypasses row-level security; refusing to set a tenant context',
+                                      AND (rolsuper OR rolbypassrls))
+       OR pg_has_role(current_user, 'cogdb_owner', 'MEMBER') THEN
+        RAISE EXCEPTION 'role % bypasses (or owns) row-level security; refusing to set a tenant context',
                         current_user
             USING ERRCODE = 'CGA03',
-                  HINT = 'Connect as an app login (a member of cogdb_app), not as a superuser '
-                         'or BYPASSRLS role: isolation is not enforced for those.';
+                  HINT = 'Connect as an app login (a member of cogdb_app only), not as a '
+                         'superuser, BYPASSRLS role or member of cogdb_owner.';
     END IF;
     IF v_tenant IS NULL THEN
         RAISE EXCEPTION 'tenant_id is required' USING ERRCODE = 'CGV01', COLUMN = 'tenant_id',
@@ -34,6 +36,7 @@ BEGIN
     END IF;
     PERFORM set_config('app.tenant_id', v_tenant::text, true);
     PERFORM set_config('app.user_id', coalesce(v_user::text, ''), true);
+    PERFORM set_config('app.context_xact', cogdb.context_stamp(), true);
     -- Both lookups run under RLS with the new context: they see only this tenant's rows.
     IF NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
         RAISE EXCEPTION 'no tenant with id %', v_tenant

@@ -37,4 +37,6 @@ ALTER SCHEMA cogdb OWNER TO cogdb_owner;
 SET LOCAL ROLE cogdb_owner;
 -- Functions are created before the tables that SQL-language bodies refer to.
 SET LOCAL check_function_bodies = off;
-ALTER DEFAULT PRIVILEGES FOR ROLE cogdb_owner IN SCHEMA cogdb REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+-- Functions cogdb_owner creates are not executable by PUBLIC unless a file grants it. (A
+-- per-schema ALTER DEFAULT PRIVILEGES can only add to the global default, so this is global.)
+ALTER DEFAULT PRIVILEGES FOR ROLE cogdb_owner REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;

@@ -1,23 +1,44 @@
 -- cogdb revision 0001 (foundation): functions, copied from sql/functions/ when the revision
 -- was written. FROZEN: never edit; a later revision carries its own copy of what it changes.
 
+-- sql/functions/context_stamp.sql
+-- The current transaction's stamp (its start time as epoch text). set_context stores it in
+-- app.context_xact beside the tenant; the readers below accept a context only when the stamp
+-- matches, so a context SET at session level, which outlives its transaction, matches nothing
+-- in the next one. Inlinable (LANGUAGE sql, STABLE, no SET clause): the policies depend on it.
+CREATE OR REPLACE FUNCTION cogdb.context_stamp() RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY INVOKER
+AS $$ SELECT (EXTRACT(epoch FROM pg_catalog.transaction_timestamp()))::text $$;
+
+REVOKE ALL ON FUNCTION cogdb.context_stamp() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.context_stamp() TO cogdb_app, cogdb_admin, cogdb_auditor;
+
 -- sql/functions/current_tenant_id.sql
--- The tenant of the current transaction's context; NULL when there is none or it has ended ('').
+-- The tenant of the current transaction's context; NULL when there is none, it has ended
+-- (''), or it was set in another transaction (stamp mismatch, see context_stamp()).
 -- Every tenant policy calls it, so it must stay inlinable: LANGUAGE sql, STABLE, no SET clause.
 -- A malformed value raises (invalid uuid) rather than matching anything.
 CREATE OR REPLACE FUNCTION cogdb.current_tenant_id() RETURNS uuid
     LANGUAGE sql STABLE PARALLEL SAFE SECURITY INVOKER
-AS $$ SELECT nullif(pg_catalog.current_setting('app.tenant_id', true), '')::uuid $$;
+AS $$
+    SELECT CASE WHEN pg_catalog.current_setting('app.context_xact', true) = cogdb.context_stamp()
+                THEN nullif(pg_catalog.current_setting('app.tenant_id', true), '')::uuid
+           END
+$$;
 
 REVOKE ALL ON FUNCTION cogdb.current_tenant_id() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.current_tenant_id() TO cogdb_app, cogdb_admin, cogdb_auditor;
 
 -- sql/functions/current_user_id.sql
--- The user of the current transaction's context; NULL when the context names no user.
--- Used by the memory visibility policy, so it stays inlinable like current_tenant_id().
+-- The user of the current transaction's context; NULL when the context names no user or was
+-- set in another transaction. Used by the memory visibility policy: stays inlinable.
 CREATE OR REPLACE FUNCTION cogdb.current_user_id() RETURNS uuid
     LANGUAGE sql STABLE PARALLEL SAFE SECURITY INVOKER
-AS $$ SELECT nullif(pg_catalog.current_setting('app.user_id', true), '')::uuid $$;
+AS $$
+    SELECT CASE WHEN pg_catalog.current_setting('app.context_xact', true) = cogdb.context_stamp()
+                THEN nullif(pg_catalog.current_setting('app.user_id', true), '')::uuid
+           END
+$$;
 
 REVOKE ALL ON FUNCTION cogdb.current_user_id() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.current_user_id() TO cogdb_app, cogdb_admin, cogdb_auditor;
@@ -82,9 +103,10 @@ GRANT EXECUTE ON FUNCTION cogdb.new_memory_id() TO cogdb_app;
 
 -- sql/functions/set_context.sql
 -- Sets the tenant (and optionally the user) for the rest of the current transaction.
--- Call it first in every transaction. Refuses: superuser/BYPASSRLS sessions (RLS would be off),
--- a second, different context in the same transaction, an unknown tenant, and a user of
--- another tenant. The settings are transaction-local, so they end with COMMIT/ROLLBACK.
+-- Call it first in every transaction. Refuses: superuser/BYPASSRLS roles and members of
+-- cogdb_owner (RLS would be off or could be switched off), a second, different context in the
+-- same transaction, an unknown tenant, and a user of another tenant. The settings are
+-- transaction-local and stamped with the transaction, so they end with COMMIT/ROLLBACK.
 CREATE OR REPLACE FUNCTION cogdb.set_context(tenant_id text, user_id text DEFAULT NULL)
     RETURNS void
     LANGUAGE plpgsql VOLATILE SECURITY INVOKER
@@ -93,16 +115,17 @@ AS $$
 DECLARE
     v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
     v_user uuid := cogdb.parse_uuid(user_id, 'user_id');
-    v_old_tenant text := coalesce(current_setting('app.tenant_id', true), '');
-    v_old_user text := coalesce(current_setting('app.user_id', true), '');
+    v_old_tenant text := coalesce(cogdb.current_tenant_id()::text, '');
+    v_old_user text := coalesce(cogdb.current_user_id()::text, '');
 BEGIN
     IF EXISTS (SELECT FROM pg_roles WHERE rolname = current_user
-                                      AND (rolsuper OR rolbypassrls)) THEN
-        RAISE EXCEPTION 'role % bypasses row-level security; refusing to set a tenant context',
+                                      AND (rolsuper OR rolbypassrls))
+       OR pg_has_role(current_user, 'cogdb_owner', 'MEMBER') THEN
+        RAISE EXCEPTION 'role % bypasses (or owns) row-level security; refusing to set a tenant context',
                         current_user
             USING ERRCODE = 'CGA03',
-                  HINT = 'Connect as an app login (a member of cogdb_app), not as a superuser '
-                         'or BYPASSRLS role: isolation is not enforced for those.';
+                  HINT = 'Connect as an app login (a member of cogdb_app only), not as a '
+                         'superuser, BYPASSRLS role or member of cogdb_owner.';
     END IF;
     IF v_tenant IS NULL THEN
         RAISE EXCEPTION 'tenant_id is required' USING ERRCODE = 'CGV01', COLUMN = 'tenant_id',
@@ -117,6 +140,7 @@ BEGIN
     END IF;
     PERFORM set_config('app.tenant_id', v_tenant::text, true);
     PERFORM set_config('app.user_id', coalesce(v_user::text, ''), true);
+    PERFORM set_config('app.context_xact', cogdb.context_stamp(), true);
     -- Both lookups run under RLS with the new context: they see only this tenant's rows.
     IF NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
         RAISE EXCEPTION 'no tenant with id %', v_tenant
@@ -142,18 +166,24 @@ GRANT EXECUTE ON FUNCTION cogdb.set_context(text, text) TO cogdb_app;
 -- (the context, and the embedding's dimension for its model).
 CREATE OR REPLACE FUNCTION cogdb.check_memory_row() RETURNS trigger
     LANGUAGE plpgsql SECURITY INVOKER
-    SET search_path = pg_catalog, public, pg_temp
+    SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_tenant uuid := cogdb.current_tenant_id();
     v_dims integer;
     v_item text[];
 BEGIN
-    -- Deleting a user sets owner_user_id to NULL on their shared memories (FK action); that
-    -- update changes nothing else and is let through without a context.
-    IF TG_OP = 'UPDATE' AND NEW.owner_user_id IS NULL AND OLD.owner_user_id IS NOT NULL
-       AND to_jsonb(NEW) - 'owner_user_id' = to_jsonb(OLD) - 'owner_user_id' THEN
-        RETURN NEW;
+    -- Deleting a user sets owner_user_id to NULL on their shared memories: the foreign key's
+    -- action runs as the table owner, changes nothing else, and is let through without a
+    -- context. Nobody else may change an owner.
+    IF TG_OP = 'UPDATE' AND NEW.owner_user_id IS DISTINCT FROM OLD.owner_user_id THEN
+        IF current_user = 'cogdb_owner' AND NEW.owner_user_id IS NULL
+           AND to_jsonb(NEW) - 'owner_user_id' = to_jsonb(OLD) - 'owner_user_id' THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION 'owner_user_id cannot be changed'
+            USING ERRCODE = 'CGA02', COLUMN = 'owner_user_id',
+                  HINT = 'Store a new memory under the new owner and forget the old one.';
     END IF;
     IF v_tenant IS NULL THEN
         RAISE EXCEPTION 'no tenant context: writing memories needs one'
@@ -165,9 +195,8 @@ BEGIN
             USING ERRCODE = 'CGA02', COLUMN = 'tenant_id',
                   HINT = 'Leave tenant_id out: it defaults to the context''s tenant.';
     END IF;
-    IF NEW.owner_user_id IS NOT NULL
-       AND NEW.owner_user_id IS DISTINCT FROM cogdb.current_user_id()
-       AND (TG_OP = 'INSERT' OR NEW.owner_user_id IS DISTINCT FROM OLD.owner_user_id) THEN
+    IF TG_OP = 'INSERT' AND NEW.owner_user_id IS NOT NULL
+       AND NEW.owner_user_id IS DISTINCT FROM cogdb.current_user_id() THEN
         RAISE EXCEPTION 'owner_user_id must be the user of the context'
             USING ERRCODE = 'CGA02', COLUMN = 'owner_user_id',
                   HINT = 'Leave owner_user_id out: it defaults to the context''s user.';
@@ -195,13 +224,13 @@ BEGIN
     IF NEW.embedding IS NULL THEN
         RAISE EXCEPTION 'embedding is required' USING ERRCODE = 'CGV01', COLUMN = 'embedding';
     END IF;
-    IF vector_dims(NEW.embedding) <> v_dims THEN
+    IF public.vector_dims(NEW.embedding) <> v_dims THEN
         RAISE EXCEPTION 'embedding has % dimensions; model % needs %',
-                        vector_dims(NEW.embedding), quote_literal(NEW.model), v_dims
+                        public.vector_dims(NEW.embedding), quote_literal(NEW.model), v_dims
             USING ERRCODE = 'CGV01', COLUMN = 'embedding',
                   HINT = 'Embed with the model named, or pass the model the vector came from.';
     END IF;
-    IF vector_norm(NEW.embedding) = 0 THEN
+    IF public.vector_norm(NEW.embedding) = 0 THEN
         RAISE EXCEPTION 'embedding is a zero vector; cosine similarity is undefined for it'
             USING ERRCODE = 'CGV01', COLUMN = 'embedding',
                   HINT = 'Check the embedder: a real embedding has a non-zero norm.';
@@ -284,20 +313,23 @@ REVOKE ALL ON FUNCTION cogdb.check_memory_row() FROM PUBLIC;
 -- and restores the caller's context before returning.
 CREATE OR REPLACE FUNCTION cogdb.purge_private_memories() RETURNS trigger
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-    SET search_path = pg_catalog, public, pg_temp
+    SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     -- The caller's context, restored before returning (an error aborts the transaction or
     -- rolls back the savepoint, and either reverts the settings by itself).
     v_caller_tenant text := coalesce(current_setting('app.tenant_id', true), '');
     v_caller_user text := coalesce(current_setting('app.user_id', true), '');
+    v_caller_stamp text := coalesce(current_setting('app.context_xact', true), '');
 BEGIN
     PERFORM set_config('app.tenant_id', OLD.tenant_id::text, true);
     PERFORM set_config('app.user_id', OLD.id::text, true);
+    PERFORM set_config('app.context_xact', cogdb.context_stamp(), true);
     DELETE FROM cogdb.memories m
      WHERE m.tenant_id = OLD.tenant_id AND m.owner_user_id = OLD.id AND m.visibility = 'private';
     PERFORM set_config('app.tenant_id', v_caller_tenant, true);
     PERFORM set_config('app.user_id', v_caller_user, true);
+    PERFORM set_config('app.context_xact', v_caller_stamp, true);
     RETURN OLD;
 END
 $$;
@@ -309,11 +341,11 @@ REVOKE ALL ON FUNCTION cogdb.purge_private_memories() FROM PUBLIC;
 -- `memories` is a JSON array of objects keyed by memory column names; `embeddings` holds one
 -- vector per object, same order. All-or-nothing: one bad row refuses the whole batch.
 -- Tenant and owner come from the context, never from the input (such keys are refused).
-CREATE OR REPLACE FUNCTION cogdb.remember_many(memories jsonb, embeddings vector[],
+CREATE OR REPLACE FUNCTION cogdb.remember_many(memories jsonb, embeddings public.vector[],
                                                model text DEFAULT NULL)
     RETURNS TABLE (ordinality bigint, id text)
     LANGUAGE plpgsql VOLATILE SECURITY INVOKER
-    SET search_path = pg_catalog, public, pg_temp
+    SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -402,18 +434,18 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION cogdb.remember_many(jsonb, vector[], text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION cogdb.remember_many(jsonb, vector[], text) TO cogdb_app;
+REVOKE ALL ON FUNCTION cogdb.remember_many(jsonb, public.vector[], text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.remember_many(jsonb, public.vector[], text) TO cogdb_app;
 
 -- sql/functions/remember.sql
 -- Stores one memory and returns its id (server-made unless `fields` carries one).
 -- `fields` takes the same keys as remember_many's objects (tags, visibility, source, …).
 CREATE OR REPLACE FUNCTION cogdb.remember(human_content text, assistant_content text,
-                                          embedding vector, fields jsonb DEFAULT '{}',
+                                          embedding public.vector, fields jsonb DEFAULT '{}',
                                           model text DEFAULT NULL)
     RETURNS text
     LANGUAGE sql VOLATILE SECURITY INVOKER
-    SET search_path = pg_catalog, public, pg_temp
+    SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT r.id
       FROM cogdb.remember_many(
@@ -431,7 +463,7 @@ GRANT EXECUTE ON FUNCTION cogdb.remember(text, text, vector, jsonb, text) TO cog
 -- An invisible id returns false, exactly like a missing one.
 CREATE OR REPLACE FUNCTION cogdb.forget(id text) RETURNS boolean
     LANGUAGE plpgsql VOLATILE SECURITY INVOKER
-    SET search_path = pg_catalog, public, pg_temp
+    SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF cogdb.current_tenant_id() IS NULL THEN
@@ -452,7 +484,7 @@ GRANT EXECUTE ON FUNCTION cogdb.forget(text) TO cogdb_app;
 -- similarity is cosine similarity, 1 - cosine distance (1 = same direction, 0 = orthogonal);
 -- ties are broken by id. Expired memories are never returned. Reads only: no access tracking.
 -- Filters narrow the candidates before ranking, so they never cost recall. No context: no rows.
-CREATE OR REPLACE FUNCTION cogdb.search(query vector, k integer DEFAULT 10,
+CREATE OR REPLACE FUNCTION cogdb.search(query public.vector, k integer DEFAULT 10,
                                         model text DEFAULT NULL,
                                         only_conversation text DEFAULT NULL,
                                         only_source text DEFAULT NULL,
@@ -469,7 +501,7 @@ CREATE OR REPLACE FUNCTION cogdb.search(query vector, k integer DEFAULT 10,
                    action_required boolean, has_code boolean, has_error boolean,
                    cluster_id integer, cluster_label text, cluster_confidence real)
     LANGUAGE plpgsql STABLE SECURITY INVOKER
-    SET search_path = pg_catalog, public, pg_temp
+    SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_variable
 DECLARE
@@ -497,18 +529,18 @@ BEGIN
             USING ERRCODE = 'CGV02', COLUMN = 'model',
                   HINT = 'List models with: SELECT name, dimensions FROM cogdb.embedding_models;';
     END IF;
-    IF query IS NULL OR vector_dims(query) <> v_dims THEN
+    IF query IS NULL OR public.vector_dims(query) <> v_dims THEN
         RAISE EXCEPTION 'query has % dimensions; model % needs %',
-                        coalesce(vector_dims(query)::text, 'no'), quote_literal(v_model), v_dims
+                        coalesce(public.vector_dims(query)::text, 'no'), quote_literal(v_model), v_dims
             USING ERRCODE = 'CGV01', COLUMN = 'query';
     END IF;
-    IF vector_norm(query) = 0 THEN
+    IF public.vector_norm(query) = 0 THEN
         RAISE EXCEPTION 'query is a zero vector; cosine similarity is undefined for it'
             USING ERRCODE = 'CGV01', COLUMN = 'query';
     END IF;
 
     RETURN QUERY
-    SELECT m.id, 1 - (m.embedding <=> query), m.conversation_id, m.sequence_index,
+    SELECT m.id, 1 - (m.embedding OPERATOR(public.<=>) query), m.conversation_id, m.sequence_index,
            m.human_content, m.assistant_content, m.summary, m.context_type, m.source,
            m.created_at, m.expires_at, m.visibility, m.owner_user_id, m.tags, m.intent_type,
            m.complexity, m.technical_depth, m.emotional_valence, m.urgency,
@@ -523,7 +555,7 @@ BEGIN
        AND (tags_any IS NULL OR m.tags && tags_any)
        AND (created_after IS NULL OR m.created_at >= created_after)
        AND (created_before IS NULL OR m.created_at < created_before)
-     ORDER BY m.embedding <=> query, m.id
+     ORDER BY m.embedding OPERATOR(public.<=>) query, m.id
      LIMIT k;
 END
 $$;
@@ -542,7 +574,7 @@ CREATE OR REPLACE FUNCTION cogdb.create_tenant(name text, mode text DEFAULT 'per
                                                default_model text DEFAULT NULL)
     RETURNS uuid
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-    SET search_path = pg_catalog, public, pg_temp
+    SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_variable
 DECLARE
@@ -600,7 +632,7 @@ CREATE OR REPLACE FUNCTION cogdb.create_user(tenant_id text, email text,
                                              external_id text DEFAULT NULL)
     RETURNS uuid
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-    SET search_path = pg_catalog, public, pg_temp
+    SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_variable
 DECLARE
@@ -608,6 +640,7 @@ DECLARE
     -- rolls back the savepoint, and either reverts the settings by itself).
     v_caller_tenant text := coalesce(current_setting('app.tenant_id', true), '');
     v_caller_user text := coalesce(current_setting('app.user_id', true), '');
+    v_caller_stamp text := coalesce(current_setting('app.context_xact', true), '');
     v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
     v_email text := lower(btrim(email));
     v_user uuid;
@@ -628,6 +661,8 @@ BEGIN
             USING ERRCODE = 'CGV01', COLUMN = 'external_id';
     END IF;
     PERFORM set_config('app.tenant_id', v_tenant::text, true);
+    PERFORM set_config('app.user_id', '', true);
+    PERFORM set_config('app.context_xact', cogdb.context_stamp(), true);
 
     INSERT INTO cogdb.users AS u (tenant_id, email) VALUES (v_tenant, v_email)
     ON CONFLICT ON CONSTRAINT users_tenant_id_email_key DO NOTHING
@@ -649,6 +684,7 @@ BEGIN
     END IF;
     PERFORM set_config('app.tenant_id', v_caller_tenant, true);
     PERFORM set_config('app.user_id', v_caller_user, true);
+    PERFORM set_config('app.context_xact', v_caller_stamp, true);
     RETURN v_user;
 END
 $$;
@@ -662,7 +698,7 @@ GRANT EXECUTE ON FUNCTION cogdb.create_user(text, text, text, text) TO cogdb_adm
 -- set to NULL by the foreign key. Definer for cogdb_admin, fenced to the target tenant.
 CREATE OR REPLACE FUNCTION cogdb.delete_user(tenant_id text, user_id text) RETURNS boolean
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-    SET search_path = pg_catalog, public, pg_temp
+    SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_variable
 DECLARE
@@ -670,6 +706,7 @@ DECLARE
     -- rolls back the savepoint, and either reverts the settings by itself).
     v_caller_tenant text := coalesce(current_setting('app.tenant_id', true), '');
     v_caller_user text := coalesce(current_setting('app.user_id', true), '');
+    v_caller_stamp text := coalesce(current_setting('app.context_xact', true), '');
     v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
     v_user uuid := cogdb.parse_uuid(user_id, 'user_id');
     v_deleted boolean;
@@ -679,10 +716,13 @@ BEGIN
             USING ERRCODE = 'CGV01', COLUMN = CASE WHEN v_tenant IS NULL THEN 'tenant_id' ELSE 'user_id' END;
     END IF;
     PERFORM set_config('app.tenant_id', v_tenant::text, true);
+    PERFORM set_config('app.user_id', '', true);
+    PERFORM set_config('app.context_xact', cogdb.context_stamp(), true);
     DELETE FROM cogdb.users u WHERE u.id = v_user;
     v_deleted := FOUND;
     PERFORM set_config('app.tenant_id', v_caller_tenant, true);
     PERFORM set_config('app.user_id', v_caller_user, true);
+    PERFORM set_config('app.context_xact', v_caller_stamp, true);
     RETURN v_deleted;
 END
 $$;
@@ -693,13 +733,14 @@ GRANT EXECUTE ON FUNCTION cogdb.delete_user(text, text) TO cogdb_admin;
 -- sql/functions/register_model.sql
 -- Registers an embedding model (name, dimensions, metric) and returns its name. Idempotent
 -- for the same definition; another dimension or metric under a known name conflicts.
--- Only cosine is supported: search reports cosine similarity. Definer for cogdb_admin.
+-- Only cosine is supported: search reports cosine similarity. At most 2000 dimensions: vectors
+-- are stored inline (STORAGE PLAIN) and pgvector's HNSW indexes stop there. Definer for cogdb_admin.
 CREATE OR REPLACE FUNCTION cogdb.register_model(name text, dimensions integer,
                                                 metric text DEFAULT 'cosine',
                                                 description text DEFAULT NULL)
     RETURNS text
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-    SET search_path = pg_catalog, public, pg_temp
+    SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_variable
 DECLARE
@@ -710,8 +751,8 @@ BEGIN
                         coalesce(quote_literal(left(name, 70)), 'NULL')
             USING ERRCODE = 'CGV01', COLUMN = 'name';
     END IF;
-    IF dimensions IS NULL OR dimensions NOT BETWEEN 1 AND 16000 THEN
-        RAISE EXCEPTION 'dimensions must be between 1 and 16000, got %', coalesce(dimensions::text, 'NULL')
+    IF dimensions IS NULL OR dimensions NOT BETWEEN 1 AND 2000 THEN
+        RAISE EXCEPTION 'dimensions must be between 1 and 2000, got %', coalesce(dimensions::text, 'NULL')
             USING ERRCODE = 'CGV01', COLUMN = 'dimensions';
     END IF;
     IF metric IS DISTINCT FROM 'cosine' THEN
@@ -742,7 +783,7 @@ GRANT EXECUTE ON FUNCTION cogdb.register_model(text, integer, text, text) TO cog
 CREATE OR REPLACE FUNCTION cogdb.resolve_identity(auth_provider text, external_id text)
     RETURNS TABLE (tenant_id uuid, user_id uuid)
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path = pg_catalog, public, pg_temp
+    SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT i.tenant_id, i.user_id FROM cogdb.identities i
      WHERE i.auth_provider = resolve_identity.auth_provider

@@ -15,7 +15,7 @@ INSERT INTO cogdb.settings (key, value, description) VALUES
 -- The registry of embedding models; each memory names the model of its embedding.
 CREATE TABLE cogdb.embedding_models (
     name        text PRIMARY KEY CHECK (name ~ '^[a-z0-9][a-z0-9._-]{0,62}$'),
-    dimensions  integer NOT NULL CHECK (dimensions BETWEEN 1 AND 16000),
+    dimensions  integer NOT NULL CHECK (dimensions BETWEEN 1 AND 2000),
     metric      text NOT NULL DEFAULT 'cosine' CHECK (metric IN ('cosine')),
     description text,
     created_at  timestamptz NOT NULL DEFAULT now()
@@ -113,8 +113,19 @@ CREATE TABLE cogdb.memories (
 CREATE INDEX memories_tenant_conversation_idx
     ON cogdb.memories (tenant_id, conversation_id, sequence_index);
 CREATE INDEX memories_tenant_owner_idx ON cogdb.memories (tenant_id, owner_user_id);
--- The vectors of a 1024-d model are 4 KB: keep them inline rather than TOASTed/compressed.
+-- The vectors of a 1024-d model are 4 KB: keep them inline rather than TOASTed/compressed
+-- (hence at most 2000 dimensions per model).
 ALTER TABLE cogdb.memories ALTER COLUMN embedding SET STORAGE PLAIN;
+-- No value statistics for content columns: the planner's estimates (visible through EXPLAIN
+-- to every tenant) would otherwise reflect other tenants' text.
+ALTER TABLE cogdb.memories ALTER COLUMN id SET STATISTICS 0;
+ALTER TABLE cogdb.memories ALTER COLUMN human_content SET STATISTICS 0;
+ALTER TABLE cogdb.memories ALTER COLUMN assistant_content SET STATISTICS 0;
+ALTER TABLE cogdb.memories ALTER COLUMN summary SET STATISTICS 0;
+ALTER TABLE cogdb.memories ALTER COLUMN conversation_id SET STATISTICS 0;
+ALTER TABLE cogdb.memories ALTER COLUMN tags SET STATISTICS 0;
+ALTER TABLE cogdb.memories ALTER COLUMN cluster_label SET STATISTICS 0;
+ALTER TABLE cogdb.users ALTER COLUMN email SET STATISTICS 0;
 
 CREATE TRIGGER memories_check_row BEFORE INSERT OR UPDATE ON cogdb.memories
     FOR EACH ROW EXECUTE FUNCTION cogdb.check_memory_row();

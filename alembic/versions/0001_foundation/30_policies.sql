@@ -10,6 +10,23 @@ CREATE POLICY identities__registry_owner ON cogdb.identities
     USING (true)
     WITH CHECK (true);
 
+-- sql/policies/memories__owner_deletes.sql
+-- Only a memory's owner may delete (forget) it; ownerless memories stay deletable by the
+-- tenant. RESTRICTIVE, like memories__owner_updates.
+DROP POLICY IF EXISTS memories__owner_deletes ON cogdb.memories;
+CREATE POLICY memories__owner_deletes ON cogdb.memories
+    AS RESTRICTIVE FOR DELETE TO PUBLIC
+    USING (owner_user_id IS NULL OR owner_user_id = cogdb.current_user_id());
+
+-- sql/policies/memories__owner_updates.sql
+-- Only a memory's owner may change it; ownerless (tenant-wide) memories stay editable by the
+-- tenant. RESTRICTIVE: it narrows the visibility policy for UPDATE, it never widens it.
+DROP POLICY IF EXISTS memories__owner_updates ON cogdb.memories;
+CREATE POLICY memories__owner_updates ON cogdb.memories
+    AS RESTRICTIVE FOR UPDATE TO PUBLIC
+    USING (owner_user_id IS NULL OR owner_user_id = cogdb.current_user_id())
+    WITH CHECK (owner_user_id IS NULL OR owner_user_id = cogdb.current_user_id());
+
 -- sql/policies/memories__tenant_fence.sql
 -- The tenant fence: a row is readable and writable only inside its own tenant's context.
 -- RESTRICTIVE, so no permissive policy added later (visibility, sharing) can widen it.

@@ -6,7 +6,7 @@ SET LOCAL ROLE cogdb_owner;
 -- API functions first: get() returns the memories row type.
 DROP FUNCTION cogdb.search(vector, integer, text, text, text, text, text[], timestamptz, timestamptz);
 DROP FUNCTION cogdb.remember(text, text, vector, jsonb, text);
-DROP FUNCTION cogdb.remember_many(jsonb, vector[], text);
+DROP FUNCTION cogdb.remember_many(jsonb, public.vector[], text);
 DROP FUNCTION cogdb.get(text);
 DROP FUNCTION cogdb.forget(text);
 DROP FUNCTION cogdb.set_context(text, text);
@@ -24,5 +24,6 @@ DROP FUNCTION cogdb.parse_uuid(text, text);
 DROP FUNCTION cogdb.allowed_values(text);
 DROP FUNCTION cogdb.current_user_id();
 DROP FUNCTION cogdb.current_tenant_id();
-ALTER DEFAULT PRIVILEGES FOR ROLE cogdb_owner IN SCHEMA cogdb GRANT EXECUTE ON FUNCTIONS TO PUBLIC;
+DROP FUNCTION cogdb.context_stamp();
+ALTER DEFAULT PRIVILEGES FOR ROLE cogdb_owner GRANT EXECUTE ON FUNCTIONS TO PUBLIC;
 RESET ROLE;
