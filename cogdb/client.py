@@ -317,7 +317,10 @@ class Client:
         self.embedder: Embedder = embedder or HashEmbedder()
         self._active: contextvars.ContextVar[bool] = contextvars.ContextVar(
             f"cogdb_scope_{id(self)}", default=False)
+        # No server-side prepared statements: the reset's DISCARD ALL drops them (psycopg
+        # would then reuse dead names), and transaction-mode poolers cannot keep them either.
         self.pool = ConnectionPool(conninfo, min_size=1, max_size=pool_size,
+                                   kwargs={"prepare_threshold": None},
                                    configure=_configure, reset=_reset, open=False,
                                    name="cogdb")
         try:

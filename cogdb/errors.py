@@ -101,6 +101,9 @@ _BY_SQLSTATE.update({
     "22023": InvalidInput,        # invalid_parameter_value
     "22000": InvalidInput,        # data_exception (pgvector: NaN/Inf, dimensions)
     "22003": InvalidInput,        # numeric_value_out_of_range
+    "22007": InvalidInput,        # invalid_datetime_format
+    "22008": InvalidInput,        # datetime_field_overflow
+    "22001": InvalidInput,        # string_data_right_truncation
     "3F000": NotMigrated,         # invalid_schema_name
     "42883": NotMigrated,         # undefined_function
 })

@@ -61,7 +61,8 @@ BEGIN
                   HINT = 'List models with: SELECT name, dimensions FROM cogdb.embedding_models;';
     END IF;
     IF NEW.embedding IS NULL THEN
-        RAISE EXCEPTION 'embedding is required' USING ERRCODE = 'CGV01', COLUMN = 'embedding';
+        RAISE EXCEPTION 'embedding is required' USING ERRCODE = 'CGV01', COLUMN = 'embedding',
+              HINT = 'Pass the vector of the memory''s text, embedded with its model.';
     END IF;
     IF public.vector_dims(NEW.embedding) <> v_dims THEN
         RAISE EXCEPTION 'embedding has % dimensions; model % needs %',
@@ -85,7 +86,8 @@ BEGIN
             RAISE EXCEPTION '% must be one of %, got %', v_item[1],
                             array_to_string(cogdb.allowed_values(v_item[1]), ', '),
                             quote_literal(left(v_item[2], 60))
-                USING ERRCODE = 'CGV01', COLUMN = v_item[1];
+                USING ERRCODE = 'CGV01', COLUMN = v_item[1],
+                      HINT = 'Use one of the listed values (see cogdb.allowed_values(field)).';
         END IF;
     END LOOP;
     IF NEW.visibility = 'private' AND NEW.owner_user_id IS NULL THEN
@@ -110,34 +112,40 @@ BEGIN
     END LOOP;
     IF coalesce(NEW.human_content, '') = '' AND coalesce(NEW.assistant_content, '') = '' THEN
         RAISE EXCEPTION 'a memory needs human_content or assistant_content'
-            USING ERRCODE = 'CGV01', COLUMN = 'human_content';
+            USING ERRCODE = 'CGV01', COLUMN = 'human_content',
+                  HINT = 'Store the question, the answer, or both.';
     END IF;
 
     IF NEW.technical_depth NOT BETWEEN 0 AND 10 THEN
         RAISE EXCEPTION 'technical_depth must be between 0 and 10, got %', NEW.technical_depth
-            USING ERRCODE = 'CGV01', COLUMN = 'technical_depth';
+            USING ERRCODE = 'CGV01', COLUMN = 'technical_depth',
+                  HINT = 'Use 0 (none) to 10 (expert), or leave it out.';
     END IF;
     IF NOT NEW.cluster_confidence BETWEEN 0 AND 1 THEN  -- NaN sorts above 1: refused too
         RAISE EXCEPTION 'cluster_confidence must be between 0 and 1, got %', NEW.cluster_confidence
-            USING ERRCODE = 'CGV01', COLUMN = 'cluster_confidence';
+            USING ERRCODE = 'CGV01', COLUMN = 'cluster_confidence',
+                  HINT = 'Use a probability from 0 to 1, or leave it out.';
     END IF;
     IF NEW.sequence_index < 0 OR NEW.access_count < 0 OR NEW.cluster_id < -1 THEN
         RAISE EXCEPTION 'sequence_index and access_count must be >= 0, cluster_id >= -1'
             USING ERRCODE = 'CGV01',
                   COLUMN = CASE WHEN NEW.sequence_index < 0 THEN 'sequence_index'
                                 WHEN NEW.access_count < 0 THEN 'access_count'
-                                ELSE 'cluster_id' END;
+                                ELSE 'cluster_id' END,
+                  HINT = 'cluster_id -1 means no cluster.';
     END IF;
     IF NEW.expires_at <= NEW.created_at THEN
         RAISE EXCEPTION 'expires_at must be later than created_at'
-            USING ERRCODE = 'CGV01', COLUMN = 'expires_at';
+            USING ERRCODE = 'CGV01', COLUMN = 'expires_at',
+                  HINT = 'Leave expires_at out for a memory that never expires.';
     END IF;
 
     IF cardinality(NEW.tags) > 64 OR array_ndims(NEW.tags) > 1
        OR EXISTS (SELECT FROM unnest(NEW.tags) t WHERE t IS NULL OR length(t) NOT BETWEEN 1 AND 100)
     THEN
         RAISE EXCEPTION 'tags must be a list of at most 64 non-empty strings of at most 100 characters'
-            USING ERRCODE = 'CGV01', COLUMN = 'tags';
+            USING ERRCODE = 'CGV01', COLUMN = 'tags',
+                  HINT = 'Drop empty or NULL tags and keep each short.';
     END IF;
     RETURN NEW;
 END

@@ -16,16 +16,19 @@ DECLARE
     v_existing cogdb.tenants;
 BEGIN
     IF coalesce(length(btrim(name)), 0) NOT BETWEEN 1 AND 200 THEN
-        RAISE EXCEPTION 'name must be 1-200 characters' USING ERRCODE = 'CGV01', COLUMN = 'name';
+        RAISE EXCEPTION 'name must be 1-200 characters' USING ERRCODE = 'CGV01', COLUMN = 'name',
+              HINT = 'Give the tenant a display name.';
     END IF;
     IF mode IS NULL OR mode NOT IN ('personal', 'enterprise') THEN
         RAISE EXCEPTION 'mode must be personal or enterprise, got %', coalesce(quote_literal(mode), 'NULL')
-            USING ERRCODE = 'CGV01', COLUMN = 'mode';
+            USING ERRCODE = 'CGV01', COLUMN = 'mode',
+                  HINT = 'personal: one person''s memory; enterprise: a team''s.';
     END IF;
     IF isolation_level IS NULL OR isolation_level NOT IN ('strict', 'shared', 'federated') THEN
         RAISE EXCEPTION 'isolation_level must be strict, shared or federated, got %',
                         coalesce(quote_literal(isolation_level), 'NULL')
-            USING ERRCODE = 'CGV01', COLUMN = 'isolation_level';
+            USING ERRCODE = 'CGV01', COLUMN = 'isolation_level',
+                  HINT = 'Use strict unless the tenant shares memories with others.';
     END IF;
     IF default_model IS NOT NULL
        AND NOT EXISTS (SELECT FROM cogdb.embedding_models m WHERE m.name = default_model) THEN

@@ -29,12 +29,14 @@ BEGIN
     END IF;
     IF v_email IS NULL OR v_email !~ '^[^@\s]+@[^@\s]+$' OR length(v_email) > 320 THEN
         RAISE EXCEPTION 'email must look like name@domain, got %', coalesce(quote_literal(left(email, 60)), 'NULL')
-            USING ERRCODE = 'CGV01', COLUMN = 'email';
+            USING ERRCODE = 'CGV01', COLUMN = 'email',
+                  HINT = 'Pass the user''s email address, e.g. ann@example.com.';
     END IF;
     IF (auth_provider IS NULL) <> (external_id IS NULL)
        OR length(auth_provider) NOT BETWEEN 1 AND 64 OR length(external_id) NOT BETWEEN 1 AND 255 THEN
         RAISE EXCEPTION 'auth_provider (1-64 chars) and external_id (1-255 chars) go together'
-            USING ERRCODE = 'CGV01', COLUMN = 'external_id';
+            USING ERRCODE = 'CGV01', COLUMN = 'external_id',
+                  HINT = 'Pass both auth_provider and external_id, or neither.';
     END IF;
     PERFORM set_config('app.tenant_id', v_tenant::text, true);
     PERFORM set_config('app.user_id', '', true);
@@ -55,7 +57,8 @@ BEGIN
          WHERE i.auth_provider = create_user.auth_provider AND i.external_id = create_user.external_id;
         IF v_bound IS DISTINCT FROM v_user THEN
             RAISE EXCEPTION 'identity %/% already belongs to another user', auth_provider, external_id
-                USING ERRCODE = 'CGC01', COLUMN = 'external_id';
+                USING ERRCODE = 'CGC01', COLUMN = 'external_id',
+                      HINT = 'Find its owner with cogdb.resolve_identity(provider, external_id).';
         END IF;
     END IF;
     PERFORM set_config('app.tenant_id', v_caller_tenant, true);

@@ -18,7 +18,8 @@ DECLARE
 BEGIN
     IF v_tenant IS NULL OR v_user IS NULL THEN
         RAISE EXCEPTION 'tenant_id and user_id are required'
-            USING ERRCODE = 'CGV01', COLUMN = CASE WHEN v_tenant IS NULL THEN 'tenant_id' ELSE 'user_id' END;
+            USING ERRCODE = 'CGV01', COLUMN = CASE WHEN v_tenant IS NULL THEN 'tenant_id' ELSE 'user_id' END,
+                  HINT = 'Pass the tenant and the user to delete.';
     END IF;
     PERFORM set_config('app.tenant_id', v_tenant::text, true);
     PERFORM set_config('app.user_id', '', true);

@@ -16,15 +16,18 @@ BEGIN
     IF name IS NULL OR name !~ '^[a-z0-9][a-z0-9._-]{0,62}$' THEN
         RAISE EXCEPTION 'name must be 1-63 lowercase letters, digits and . _ - (got %)',
                         coalesce(quote_literal(left(name, 70)), 'NULL')
-            USING ERRCODE = 'CGV01', COLUMN = 'name';
+            USING ERRCODE = 'CGV01', COLUMN = 'name',
+                  HINT = 'e.g. all-minilm-l6-v2 or bge-m3.';
     END IF;
     IF dimensions IS NULL OR dimensions NOT BETWEEN 1 AND 2000 THEN
         RAISE EXCEPTION 'dimensions must be between 1 and 2000, got %', coalesce(dimensions::text, 'NULL')
-            USING ERRCODE = 'CGV01', COLUMN = 'dimensions';
+            USING ERRCODE = 'CGV01', COLUMN = 'dimensions',
+                  HINT = 'Use the length of the model''s output vectors.';
     END IF;
     IF metric IS DISTINCT FROM 'cosine' THEN
         RAISE EXCEPTION 'metric must be cosine, got %', coalesce(quote_literal(metric), 'NULL')
-            USING ERRCODE = 'CGV01', COLUMN = 'metric';
+            USING ERRCODE = 'CGV01', COLUMN = 'metric',
+                  HINT = 'Normalise vectors for inner-product models; cosine ranks them alike.';
     END IF;
     INSERT INTO cogdb.embedding_models AS m (name, dimensions, metric, description)
     VALUES (name, dimensions, metric, description)

@@ -11,6 +11,9 @@ AS $$
 #variable_conflict use_column
 DECLARE
     v_unknown text;
+    v_bad_ord bigint;
+    v_bad_key text;
+    v_bad_type text;
 BEGIN
     IF cogdb.current_tenant_id() IS NULL THEN
         RAISE EXCEPTION 'no tenant context: writing memories needs one'
@@ -21,12 +24,14 @@ BEGIN
        OR EXISTS (SELECT FROM jsonb_array_elements(memories) e WHERE jsonb_typeof(e) <> 'object')
     THEN
         RAISE EXCEPTION 'memories must be a JSON array of objects'
-            USING ERRCODE = 'CGV01', COLUMN = 'memories';
+            USING ERRCODE = 'CGV01', COLUMN = 'memories',
+                  HINT = 'e.g. ''[{"human_content": "…", "assistant_content": "…"}]''';
     END IF;
     IF jsonb_array_length(memories) <> coalesce(cardinality(embeddings), 0) THEN
         RAISE EXCEPTION '% memories but % embeddings; they must pair up one to one',
                         jsonb_array_length(memories), coalesce(cardinality(embeddings), 0)
-            USING ERRCODE = 'CGV01', COLUMN = 'embeddings';
+            USING ERRCODE = 'CGV01', COLUMN = 'embeddings',
+                  HINT = 'Pass one vector per memory, in the same order.';
     END IF;
     SELECT string_agg(DISTINCT k, ', ' ORDER BY k) INTO v_unknown
       FROM jsonb_array_elements(memories) e, jsonb_object_keys(e) k
@@ -44,6 +49,7 @@ BEGIN
                          'the columns of cogdb.memories.';
     END IF;
 
+    BEGIN
     RETURN QUERY
     WITH input AS (
         SELECT r.ord, coalesce(r.id, cogdb.new_memory_id()) AS id, r.conversation_id,
@@ -92,6 +98,32 @@ BEGIN
         RETURNING m.id
     )
     SELECT i.ord, i.id FROM input i JOIN inserted USING (id) ORDER BY i.ord;
+    EXCEPTION WHEN data_exception THEN
+        -- A JSON value that does not convert to its column's type. Only this error path
+        -- pays for finding which memory and field it was.
+        SELECT e.ord, t.key, t.typ INTO v_bad_ord, v_bad_key, v_bad_type
+          FROM jsonb_array_elements(memories) WITH ORDINALITY AS e(obj, ord),
+               (VALUES ('sequence_index', 'integer'), ('technical_depth', 'smallint'),
+                       ('cluster_id', 'integer'), ('access_count', 'integer'),
+                       ('cluster_confidence', 'real'), ('created_at', 'timestamptz'),
+                       ('expires_at', 'timestamptz'), ('last_accessed', 'timestamptz'),
+                       ('action_required', 'boolean'), ('has_code', 'boolean'),
+                       ('has_error', 'boolean'), ('tags', 'text[]')) AS t(key, typ)
+         WHERE jsonb_typeof(e.obj -> t.key) NOT IN ('null')
+           AND CASE WHEN t.typ = 'text[]'
+                    THEN jsonb_typeof(e.obj -> t.key) <> 'array'
+                    ELSE jsonb_typeof(e.obj -> t.key) IN ('array', 'object')
+                         OR NOT pg_input_is_valid(e.obj ->> t.key, t.typ) END
+         ORDER BY e.ord
+         LIMIT 1;
+        IF v_bad_key IS NULL THEN
+            RAISE;
+        END IF;
+        RAISE EXCEPTION '% of memory #% must be of type %, got %', v_bad_key, v_bad_ord,
+                        v_bad_type, left((memories -> (v_bad_ord::integer - 1) -> v_bad_key)::text, 60)
+            USING ERRCODE = 'CGV01', COLUMN = v_bad_key,
+                  HINT = 'Numbers as JSON numbers, timestamps as ISO 8601 strings, tags as a list.';
+    END;
 END
 $$;
 

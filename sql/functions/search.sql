@@ -34,7 +34,8 @@ BEGIN
     SELECT (s.value #>> '{}')::integer INTO v_max_k FROM cogdb.settings s WHERE s.key = 'search.max_k';
     IF k IS NULL OR k NOT BETWEEN 1 AND v_max_k THEN
         RAISE EXCEPTION 'k must be between 1 and %, got %', v_max_k, coalesce(k::text, 'NULL')
-            USING ERRCODE = 'CGV01', COLUMN = 'k';
+            USING ERRCODE = 'CGV01', COLUMN = 'k',
+                  HINT = 'k is how many memories to return; the maximum is settings.search.max_k.';
     END IF;
     IF v_model IS NULL THEN
         SELECT coalesce(t.default_model, s.value #>> '{}') INTO v_model
@@ -50,11 +51,13 @@ BEGIN
     IF query IS NULL OR public.vector_dims(query) <> v_dims THEN
         RAISE EXCEPTION 'query has % dimensions; model % needs %',
                         coalesce(public.vector_dims(query)::text, 'no'), quote_literal(v_model), v_dims
-            USING ERRCODE = 'CGV01', COLUMN = 'query';
+            USING ERRCODE = 'CGV01', COLUMN = 'query',
+                  HINT = 'Embed the query with the model the memories were stored with.';
     END IF;
     IF public.vector_norm(query) = 0 THEN
         RAISE EXCEPTION 'query is a zero vector; cosine similarity is undefined for it'
-            USING ERRCODE = 'CGV01', COLUMN = 'query';
+            USING ERRCODE = 'CGV01', COLUMN = 'query',
+                  HINT = 'Check the embedder: a real embedding has a non-zero norm.';
     END IF;
 
     RETURN QUERY

@@ -222,7 +222,8 @@ BEGIN
                   HINT = 'List models with: SELECT name, dimensions FROM cogdb.embedding_models;';
     END IF;
     IF NEW.embedding IS NULL THEN
-        RAISE EXCEPTION 'embedding is required' USING ERRCODE = 'CGV01', COLUMN = 'embedding';
+        RAISE EXCEPTION 'embedding is required' USING ERRCODE = 'CGV01', COLUMN = 'embedding',
+              HINT = 'Pass the vector of the memory''s text, embedded with its model.';
     END IF;
     IF public.vector_dims(NEW.embedding) <> v_dims THEN
         RAISE EXCEPTION 'embedding has % dimensions; model % needs %',
@@ -246,7 +247,8 @@ BEGIN
             RAISE EXCEPTION '% must be one of %, got %', v_item[1],
                             array_to_string(cogdb.allowed_values(v_item[1]), ', '),
                             quote_literal(left(v_item[2], 60))
-                USING ERRCODE = 'CGV01', COLUMN = v_item[1];
+                USING ERRCODE = 'CGV01', COLUMN = v_item[1],
+                      HINT = 'Use one of the listed values (see cogdb.allowed_values(field)).';
         END IF;
     END LOOP;
     IF NEW.visibility = 'private' AND NEW.owner_user_id IS NULL THEN
@@ -271,34 +273,40 @@ BEGIN
     END LOOP;
     IF coalesce(NEW.human_content, '') = '' AND coalesce(NEW.assistant_content, '') = '' THEN
         RAISE EXCEPTION 'a memory needs human_content or assistant_content'
-            USING ERRCODE = 'CGV01', COLUMN = 'human_content';
+            USING ERRCODE = 'CGV01', COLUMN = 'human_content',
+                  HINT = 'Store the question, the answer, or both.';
     END IF;
 
     IF NEW.technical_depth NOT BETWEEN 0 AND 10 THEN
         RAISE EXCEPTION 'technical_depth must be between 0 and 10, got %', NEW.technical_depth
-            USING ERRCODE = 'CGV01', COLUMN = 'technical_depth';
+            USING ERRCODE = 'CGV01', COLUMN = 'technical_depth',
+                  HINT = 'Use 0 (none) to 10 (expert), or leave it out.';
     END IF;
     IF NOT NEW.cluster_confidence BETWEEN 0 AND 1 THEN  -- NaN sorts above 1: refused too
         RAISE EXCEPTION 'cluster_confidence must be between 0 and 1, got %', NEW.cluster_confidence
-            USING ERRCODE = 'CGV01', COLUMN = 'cluster_confidence';
+            USING ERRCODE = 'CGV01', COLUMN = 'cluster_confidence',
+                  HINT = 'Use a probability from 0 to 1, or leave it out.';
     END IF;
     IF NEW.sequence_index < 0 OR NEW.access_count < 0 OR NEW.cluster_id < -1 THEN
         RAISE EXCEPTION 'sequence_index and access_count must be >= 0, cluster_id >= -1'
             USING ERRCODE = 'CGV01',
                   COLUMN = CASE WHEN NEW.sequence_index < 0 THEN 'sequence_index'
                                 WHEN NEW.access_count < 0 THEN 'access_count'
-                                ELSE 'cluster_id' END;
+                                ELSE 'cluster_id' END,
+                  HINT = 'cluster_id -1 means no cluster.';
     END IF;
     IF NEW.expires_at <= NEW.created_at THEN
         RAISE EXCEPTION 'expires_at must be later than created_at'
-            USING ERRCODE = 'CGV01', COLUMN = 'expires_at';
+            USING ERRCODE = 'CGV01', COLUMN = 'expires_at',
+                  HINT = 'Leave expires_at out for a memory that never expires.';
     END IF;
 
     IF cardinality(NEW.tags) > 64 OR array_ndims(NEW.tags) > 1
        OR EXISTS (SELECT FROM unnest(NEW.tags) t WHERE t IS NULL OR length(t) NOT BETWEEN 1 AND 100)
     THEN
         RAISE EXCEPTION 'tags must be a list of at most 64 non-empty strings of at most 100 characters'
-            USING ERRCODE = 'CGV01', COLUMN = 'tags';
+            USING ERRCODE = 'CGV01', COLUMN = 'tags',
+                  HINT = 'Drop empty or NULL tags and keep each short.';
     END IF;
     RETURN NEW;
 END
@@ -350,6 +358,9 @@ AS $$
 #variable_conflict use_column
 DECLARE
     v_unknown text;
+    v_bad_ord bigint;
+    v_bad_key text;
+    v_bad_type text;
 BEGIN
     IF cogdb.current_tenant_id() IS NULL THEN
         RAISE EXCEPTION 'no tenant context: writing memories needs one'
@@ -360,12 +371,14 @@ BEGIN
        OR EXISTS (SELECT FROM jsonb_array_elements(memories) e WHERE jsonb_typeof(e) <> 'object')
     THEN
         RAISE EXCEPTION 'memories must be a JSON array of objects'
-            USING ERRCODE = 'CGV01', COLUMN = 'memories';
+            USING ERRCODE = 'CGV01', COLUMN = 'memories',
+                  HINT = 'e.g. ''[{"human_content": "…", "assistant_content": "…"}]''';
     END IF;
     IF jsonb_array_length(memories) <> coalesce(cardinality(embeddings), 0) THEN
         RAISE EXCEPTION '% memories but % embeddings; they must pair up one to one',
                         jsonb_array_length(memories), coalesce(cardinality(embeddings), 0)
-            USING ERRCODE = 'CGV01', COLUMN = 'embeddings';
+            USING ERRCODE = 'CGV01', COLUMN = 'embeddings',
+                  HINT = 'Pass one vector per memory, in the same order.';
     END IF;
     SELECT string_agg(DISTINCT k, ', ' ORDER BY k) INTO v_unknown
       FROM jsonb_array_elements(memories) e, jsonb_object_keys(e) k
@@ -383,6 +396,7 @@ BEGIN
                          'the columns of cogdb.memories.';
     END IF;
 
+    BEGIN
     RETURN QUERY
     WITH input AS (
         SELECT r.ord, coalesce(r.id, cogdb.new_memory_id()) AS id, r.conversation_id,
@@ -431,6 +445,32 @@ BEGIN
         RETURNING m.id
     )
     SELECT i.ord, i.id FROM input i JOIN inserted USING (id) ORDER BY i.ord;
+    EXCEPTION WHEN data_exception THEN
+        -- A JSON value that does not convert to its column's type. Only this error path
+        -- pays for finding which memory and field it was.
+        SELECT e.ord, t.key, t.typ INTO v_bad_ord, v_bad_key, v_bad_type
+          FROM jsonb_array_elements(memories) WITH ORDINALITY AS e(obj, ord),
+               (VALUES ('sequence_index', 'integer'), ('technical_depth', 'smallint'),
+                       ('cluster_id', 'integer'), ('access_count', 'integer'),
+                       ('cluster_confidence', 'real'), ('created_at', 'timestamptz'),
+                       ('expires_at', 'timestamptz'), ('last_accessed', 'timestamptz'),
+                       ('action_required', 'boolean'), ('has_code', 'boolean'),
+                       ('has_error', 'boolean'), ('tags', 'text[]')) AS t(key, typ)
+         WHERE jsonb_typeof(e.obj -> t.key) NOT IN ('null')
+           AND CASE WHEN t.typ = 'text[]'
+                    THEN jsonb_typeof(e.obj -> t.key) <> 'array'
+                    ELSE jsonb_typeof(e.obj -> t.key) IN ('array', 'object')
+                         OR NOT pg_input_is_valid(e.obj ->> t.key, t.typ) END
+         ORDER BY e.ord
+         LIMIT 1;
+        IF v_bad_key IS NULL THEN
+            RAISE;
+        END IF;
+        RAISE EXCEPTION '% of memory #% must be of type %, got %', v_bad_key, v_bad_ord,
+                        v_bad_type, left((memories -> (v_bad_ord::integer - 1) -> v_bad_key)::text, 60)
+            USING ERRCODE = 'CGV01', COLUMN = v_bad_key,
+                  HINT = 'Numbers as JSON numbers, timestamps as ISO 8601 strings, tags as a list.';
+    END;
 END
 $$;
 
@@ -516,7 +556,8 @@ BEGIN
     SELECT (s.value #>> '{}')::integer INTO v_max_k FROM cogdb.settings s WHERE s.key = 'search.max_k';
     IF k IS NULL OR k NOT BETWEEN 1 AND v_max_k THEN
         RAISE EXCEPTION 'k must be between 1 and %, got %', v_max_k, coalesce(k::text, 'NULL')
-            USING ERRCODE = 'CGV01', COLUMN = 'k';
+            USING ERRCODE = 'CGV01', COLUMN = 'k',
+                  HINT = 'k is how many memories to return; the maximum is settings.search.max_k.';
     END IF;
     IF v_model IS NULL THEN
         SELECT coalesce(t.default_model, s.value #>> '{}') INTO v_model
@@ -532,11 +573,13 @@ BEGIN
     IF query IS NULL OR public.vector_dims(query) <> v_dims THEN
         RAISE EXCEPTION 'query has % dimensions; model % needs %',
                         coalesce(public.vector_dims(query)::text, 'no'), quote_literal(v_model), v_dims
-            USING ERRCODE = 'CGV01', COLUMN = 'query';
+            USING ERRCODE = 'CGV01', COLUMN = 'query',
+                  HINT = 'Embed the query with the model the memories were stored with.';
     END IF;
     IF public.vector_norm(query) = 0 THEN
         RAISE EXCEPTION 'query is a zero vector; cosine similarity is undefined for it'
-            USING ERRCODE = 'CGV01', COLUMN = 'query';
+            USING ERRCODE = 'CGV01', COLUMN = 'query',
+                  HINT = 'Check the embedder: a real embedding has a non-zero norm.';
     END IF;
 
     RETURN QUERY
@@ -582,16 +625,19 @@ DECLARE
     v_existing cogdb.tenants;
 BEGIN
     IF coalesce(length(btrim(name)), 0) NOT BETWEEN 1 AND 200 THEN
-        RAISE EXCEPTION 'name must be 1-200 characters' USING ERRCODE = 'CGV01', COLUMN = 'name';
+        RAISE EXCEPTION 'name must be 1-200 characters' USING ERRCODE = 'CGV01', COLUMN = 'name',
+              HINT = 'Give the tenant a display name.';
     END IF;
     IF mode IS NULL OR mode NOT IN ('personal', 'enterprise') THEN
         RAISE EXCEPTION 'mode must be personal or enterprise, got %', coalesce(quote_literal(mode), 'NULL')
-            USING ERRCODE = 'CGV01', COLUMN = 'mode';
+            USING ERRCODE = 'CGV01', COLUMN = 'mode',
+                  HINT = 'personal: one person''s memory; enterprise: a team''s.';
     END IF;
     IF isolation_level IS NULL OR isolation_level NOT IN ('strict', 'shared', 'federated') THEN
         RAISE EXCEPTION 'isolation_level must be strict, shared or federated, got %',
                         coalesce(quote_literal(isolation_level), 'NULL')
-            USING ERRCODE = 'CGV01', COLUMN = 'isolation_level';
+            USING ERRCODE = 'CGV01', COLUMN = 'isolation_level',
+                  HINT = 'Use strict unless the tenant shares memories with others.';
     END IF;
     IF default_model IS NOT NULL
        AND NOT EXISTS (SELECT FROM cogdb.embedding_models m WHERE m.name = default_model) THEN
@@ -653,12 +699,14 @@ BEGIN
     END IF;
     IF v_email IS NULL OR v_email !~ '^[^@\s]+@[^@\s]+$' OR length(v_email) > 320 THEN
         RAISE EXCEPTION 'email must look like name@domain, got %', coalesce(quote_literal(left(email, 60)), 'NULL')
-            USING ERRCODE = 'CGV01', COLUMN = 'email';
+            USING ERRCODE = 'CGV01', COLUMN = 'email',
+                  HINT = 'Pass the user''s email address, e.g. ann@example.com.';
     END IF;
     IF (auth_provider IS NULL) <> (external_id IS NULL)
        OR length(auth_provider) NOT BETWEEN 1 AND 64 OR length(external_id) NOT BETWEEN 1 AND 255 THEN
         RAISE EXCEPTION 'auth_provider (1-64 chars) and external_id (1-255 chars) go together'
-            USING ERRCODE = 'CGV01', COLUMN = 'external_id';
+            USING ERRCODE = 'CGV01', COLUMN = 'external_id',
+                  HINT = 'Pass both auth_provider and external_id, or neither.';
     END IF;
     PERFORM set_config('app.tenant_id', v_tenant::text, true);
     PERFORM set_config('app.user_id', '', true);
@@ -679,7 +727,8 @@ BEGIN
          WHERE i.auth_provider = create_user.auth_provider AND i.external_id = create_user.external_id;
         IF v_bound IS DISTINCT FROM v_user THEN
             RAISE EXCEPTION 'identity %/% already belongs to another user', auth_provider, external_id
-                USING ERRCODE = 'CGC01', COLUMN = 'external_id';
+                USING ERRCODE = 'CGC01', COLUMN = 'external_id',
+                      HINT = 'Find its owner with cogdb.resolve_identity(provider, external_id).';
         END IF;
     END IF;
     PERFORM set_config('app.tenant_id', v_caller_tenant, true);
@@ -713,7 +762,8 @@ DECLARE
 BEGIN
     IF v_tenant IS NULL OR v_user IS NULL THEN
         RAISE EXCEPTION 'tenant_id and user_id are required'
-            USING ERRCODE = 'CGV01', COLUMN = CASE WHEN v_tenant IS NULL THEN 'tenant_id' ELSE 'user_id' END;
+            USING ERRCODE = 'CGV01', COLUMN = CASE WHEN v_tenant IS NULL THEN 'tenant_id' ELSE 'user_id' END,
+                  HINT = 'Pass the tenant and the user to delete.';
     END IF;
     PERFORM set_config('app.tenant_id', v_tenant::text, true);
     PERFORM set_config('app.user_id', '', true);
@@ -749,15 +799,18 @@ BEGIN
     IF name IS NULL OR name !~ '^[a-z0-9][a-z0-9._-]{0,62}$' THEN
         RAISE EXCEPTION 'name must be 1-63 lowercase letters, digits and . _ - (got %)',
                         coalesce(quote_literal(left(name, 70)), 'NULL')
-            USING ERRCODE = 'CGV01', COLUMN = 'name';
+            USING ERRCODE = 'CGV01', COLUMN = 'name',
+                  HINT = 'e.g. all-minilm-l6-v2 or bge-m3.';
     END IF;
     IF dimensions IS NULL OR dimensions NOT BETWEEN 1 AND 2000 THEN
         RAISE EXCEPTION 'dimensions must be between 1 and 2000, got %', coalesce(dimensions::text, 'NULL')
-            USING ERRCODE = 'CGV01', COLUMN = 'dimensions';
+            USING ERRCODE = 'CGV01', COLUMN = 'dimensions',
+                  HINT = 'Use the length of the model''s output vectors.';
     END IF;
     IF metric IS DISTINCT FROM 'cosine' THEN
         RAISE EXCEPTION 'metric must be cosine, got %', coalesce(quote_literal(metric), 'NULL')
-            USING ERRCODE = 'CGV01', COLUMN = 'metric';
+            USING ERRCODE = 'CGV01', COLUMN = 'metric',
+                  HINT = 'Normalise vectors for inner-product models; cosine ranks them alike.';
     END IF;
     INSERT INTO cogdb.embedding_models AS m (name, dimensions, metric, description)
     VALUES (name, dimensions, metric, description)
