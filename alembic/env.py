@@ -5,9 +5,8 @@ with that application's own Alembic history. The schema is created here, before 
 looks for its version table; revision 0001 then hands it to cogdb_owner.
 """
 from alembic import context
-from sqlalchemy import create_engine, pool
 
-from cogdb.migrations import VERSION_SCHEMA, VERSION_TABLE, admin_sqlalchemy_url
+from cogdb.migrations import VERSION_SCHEMA, VERSION_TABLE, admin_url, engine_for
 
 
 def run_migrations(connection) -> None:
@@ -28,9 +27,10 @@ def main() -> None:
     if connection is not None:
         run_migrations(connection)
         return
-    url = context.get_x_argument(as_dictionary=True).get("url") or admin_sqlalchemy_url()
-    engine = create_engine(url, poolclass=pool.NullPool)
-    with engine.connect() as conn:
+    # Any libpq URL (Unix sockets included); a SQLAlchemy-style postgresql+psycopg:// works too.
+    url = context.get_x_argument(as_dictionary=True).get("url") or admin_url()
+    url = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with engine_for(url).connect() as conn:
         run_migrations(conn)
         conn.commit()
 

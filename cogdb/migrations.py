@@ -6,6 +6,7 @@ driver SQL with no parameter processing, so ``%`` and ``:name`` in function bodi
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import psycopg
@@ -21,6 +22,9 @@ VERSION_SCHEMA = "cogdb"
 VERSION_TABLE = "alembic_version"
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
+# Alembic's `op` and `context` are process-wide: two migrations in one process at once would
+# run on each other's connections. Separate processes (two CI jobs) are fine.
+_MIGRATE_LOCK = threading.Lock()
 
 
 def alembic_dir() -> Path:
@@ -62,11 +66,6 @@ def admin_url() -> str:
     return embedded.admin_url()
 
 
-def admin_sqlalchemy_url() -> str:
-    url = admin_url()
-    return "postgresql+psycopg://" + url.split("://", 1)[1]
-
-
 def _config(connection: Connection) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(alembic_dir()))
@@ -98,6 +97,11 @@ def migrate(url: str, target: str = "head") -> tuple[str | None, str | None]:
     Returns (revision before, revision after). The direction is chosen from the history:
     a target that is an ancestor of the current revision (or ``base``) is a downgrade.
     """
+    with _MIGRATE_LOCK:
+        return _migrate(url, target)
+
+
+def _migrate(url: str, target: str) -> tuple[str | None, str | None]:
     before = current_revision(url)
     scripts = script_directory()
     downgrade = False

@@ -34,6 +34,9 @@ DO $$ BEGIN
     END IF;
 END $$;
 ALTER SCHEMA cogdb OWNER TO cogdb_owner;
+-- Alembic created its version table as the migrating login; cogdb_owner owns everything in
+-- the schema, so any member of it can run the next migration.
+ALTER TABLE cogdb.alembic_version OWNER TO cogdb_owner;
 SET LOCAL ROLE cogdb_owner;
 -- Functions are created before the tables that SQL-language bodies refer to.
 SET LOCAL check_function_bodies = off;
