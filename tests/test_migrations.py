@@ -370,8 +370,8 @@ def test_alembic_cli_upgrade_head(db, pg_server, scheme):
             f"alembic/env.py passes the -x url straight to SQLAlchemy; before SQLAlchemy 2.1 "
             f"a plain postgresql:// URL means the psycopg2 driver, and cogdb depends on "
             f"psycopg 3 only (pyproject allows sqlalchemy>=2.0). "
-            f"Normalise the URL in env.py (env.py hands any libpq URL to cogdb.migrations.engine_for) or "
-            f"build the engine with cogdb.migrations.engine_for(url).\n"
+            f"env.py should hand the URL to cogdb.migrations.engine_for(url), which "
+            f"takes any libpq URL.\n"
             f"stderr tail:\n{up.stderr[-1500:]}")
         current = alembic("current")
         assert current.returncode == 0, f"`alembic current` failed:\n{current.stderr[-1500:]}"

@@ -34,12 +34,7 @@ TIMEOUT = 600
 # would stop a -x run before any policy-dependent test and make every mutation "caught" for
 # the wrong reason, so the subprocess runs (control and mutated alike) leave them out. They
 # still run, and fail, in the normal session. Remove an entry once its bug is fixed.
-KNOWN_BUGS = [
-    # context_stamp() is the message's arrival time: a session-level context survives into
-    # the next transaction of the same multi-statement query.
-    "tests/test_isolation.py::"
-    "test_session_level_context_dies_with_its_transaction_in_a_multi_statement_query",
-]
+KNOWN_BUGS: list[str] = []
 
 if os.environ.get(MUTATE_ENV):  # this session itself runs on a mutated template
     pytest.skip(f"{MUTATE_ENV} is set: mutation runs are nested only one level deep",
