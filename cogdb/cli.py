@@ -311,5 +311,5 @@ def quickstart() -> None:
         run(click.echo)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
+# Commands that live in their own modules register themselves on the groups above.
+from . import cli_import, cli_search  # noqa: E402, F401
