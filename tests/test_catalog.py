@@ -50,7 +50,8 @@ TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFEREN
                     "TRIGGER", "MAINTAIN")
 # Functions cogdb_app may execute: the API and the helpers the policies and defaults call.
 APP_FUNCTIONS = {
-    "allowed_values", "context_stamp", "current_tenant_id", "current_user_id", "forget", "get",
+    "allowed_values", "context_stamp", "current_tenant_id", "current_user_id", "effective_settings",
+    "forget", "get",
     "new_memory_id", "parse_uuid", "remember", "remember_many", "resolve_identity", "search",
     "set_context",
 }

@@ -90,6 +90,19 @@ BEGIN
                       HINT = 'Use one of the listed values (see cogdb.allowed_values(field)).';
         END IF;
     END LOOP;
+    -- The tenant setting features.chat_import (default: on for personal tenants, off for
+    -- enterprise ones) gates memories made from providers' chat exports, whichever client
+    -- writes them. Checked on INSERT and when an UPDATE turns a memory into one.
+    IF NEW.source IN ('chatgpt_export', 'claude_export')
+       AND (TG_OP = 'INSERT' OR NEW.source IS DISTINCT FROM OLD.source)
+       AND (SELECT (cogdb.effective_settings(t.mode, t.settings)
+                    #>> '{features,chat_import}')::boolean
+              FROM cogdb.tenants t WHERE t.id = v_tenant) IS NOT TRUE THEN
+        RAISE EXCEPTION 'chat import is disabled for this tenant; enterprise memory is built from the assistant''s own conversations'
+            USING ERRCODE = 'CGF01', COLUMN = 'source',
+                  HINT = 'An admin can allow it: cogdb tenant set <tenant> '
+                         'features.chat_import=true (cogdb.set_tenant_setting).';
+    END IF;
     IF NEW.visibility = 'private' AND NEW.owner_user_id IS NULL THEN
         RAISE EXCEPTION 'a private memory needs a user in the context'
             USING ERRCODE = 'CGV01', COLUMN = 'visibility',

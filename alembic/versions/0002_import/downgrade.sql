@@ -1,2 +1,167 @@
--- cogdb revision 0002 (import): downgrade to 0001.
-SELECT 1;
+-- cogdb revision 0002 (import): back to 0001. check_memory_row as 0001 had it, then the
+-- functions 0002 added. FROZEN: never edit.
+SET LOCAL ROLE cogdb_owner;
+
+-- check_memory_row as in 0001_foundation/10_functions.sql
+-- Trigger: validates a memory row before it is written and fills the tenant's default model,
+-- so a direct INSERT/UPDATE is checked like remember(). Each refusal names the field (the
+-- error's COLUMN) and what is allowed. The CHECK constraints on cogdb.memories hold the same
+-- rules declaratively; this function exists to explain them and to check what a CHECK cannot
+-- (the context, and the embedding's dimension for its model).
+CREATE OR REPLACE FUNCTION cogdb.check_memory_row() RETURNS trigger
+    LANGUAGE plpgsql SECURITY INVOKER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_tenant uuid := cogdb.current_tenant_id();
+    v_dims integer;
+    v_item text[];
+BEGIN
+    -- Deleting a user sets owner_user_id to NULL on their shared memories: the foreign key's
+    -- action runs as the table owner, changes nothing else, and is let through without a
+    -- context. Nobody else may change an owner.
+    IF TG_OP = 'UPDATE' AND NEW.owner_user_id IS DISTINCT FROM OLD.owner_user_id THEN
+        IF current_user = 'cogdb_owner' AND NEW.owner_user_id IS NULL
+           AND to_jsonb(NEW) - 'owner_user_id' = to_jsonb(OLD) - 'owner_user_id' THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION 'owner_user_id cannot be changed'
+            USING ERRCODE = 'CGA02', COLUMN = 'owner_user_id',
+                  HINT = 'Store a new memory under the new owner and forget the old one.';
+    END IF;
+    IF v_tenant IS NULL THEN
+        RAISE EXCEPTION 'no tenant context: writing memories needs one'
+            USING ERRCODE = 'CGA01',
+                  HINT = 'Call cogdb.set_context(tenant, user) first in the transaction.';
+    END IF;
+    IF NEW.tenant_id IS DISTINCT FROM v_tenant THEN
+        RAISE EXCEPTION 'tenant_id must be the tenant of the context (%)', v_tenant
+            USING ERRCODE = 'CGA02', COLUMN = 'tenant_id',
+                  HINT = 'Leave tenant_id out: it defaults to the context''s tenant.';
+    END IF;
+    IF TG_OP = 'INSERT' AND NEW.owner_user_id IS NOT NULL
+       AND NEW.owner_user_id IS DISTINCT FROM cogdb.current_user_id() THEN
+        RAISE EXCEPTION 'owner_user_id must be the user of the context'
+            USING ERRCODE = 'CGA02', COLUMN = 'owner_user_id',
+                  HINT = 'Leave owner_user_id out: it defaults to the context''s user.';
+    END IF;
+
+    IF NEW.id IS NULL OR NEW.id !~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$' THEN
+        RAISE EXCEPTION 'id must be 1-128 characters of letters, digits and _ . : - (got %)',
+                        coalesce(quote_literal(left(NEW.id, 40)), 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'id',
+                  HINT = 'Leave id out to get a server-made mem_<hex> id.';
+    END IF;
+
+    IF NEW.model IS NULL THEN
+        SELECT coalesce(t.default_model, s.value #>> '{}') INTO NEW.model
+          FROM cogdb.tenants t
+          LEFT JOIN cogdb.settings s ON s.key = 'default_model'
+         WHERE t.id = v_tenant;
+    END IF;
+    SELECT m.dimensions INTO v_dims FROM cogdb.embedding_models m WHERE m.name = NEW.model;
+    IF v_dims IS NULL THEN
+        RAISE EXCEPTION 'unknown embedding model %', coalesce(quote_literal(NEW.model), 'NULL')
+            USING ERRCODE = 'CGV02', COLUMN = 'model',
+                  HINT = 'List models with: SELECT name, dimensions FROM cogdb.embedding_models;';
+    END IF;
+    IF NEW.embedding IS NULL THEN
+        RAISE EXCEPTION 'embedding is required' USING ERRCODE = 'CGV01', COLUMN = 'embedding',
+              HINT = 'Pass the vector of the memory''s text, embedded with its model.';
+    END IF;
+    IF public.vector_dims(NEW.embedding) <> v_dims THEN
+        RAISE EXCEPTION 'embedding has % dimensions; model % needs %',
+                        public.vector_dims(NEW.embedding), quote_literal(NEW.model), v_dims
+            USING ERRCODE = 'CGV01', COLUMN = 'embedding',
+                  HINT = 'Embed with the model named, or pass the model the vector came from.';
+    END IF;
+    IF public.vector_norm(NEW.embedding) = 0 THEN
+        RAISE EXCEPTION 'embedding is a zero vector; cosine similarity is undefined for it'
+            USING ERRCODE = 'CGV01', COLUMN = 'embedding',
+                  HINT = 'Check the embedder: a real embedding has a non-zero norm.';
+    END IF;
+
+    FOREACH v_item SLICE 1 IN ARRAY ARRAY[
+        ARRAY['visibility', NEW.visibility], ARRAY['context_type', NEW.context_type],
+        ARRAY['source', NEW.source], ARRAY['intent_type', NEW.intent_type],
+        ARRAY['complexity', NEW.complexity], ARRAY['emotional_valence', NEW.emotional_valence],
+        ARRAY['urgency', NEW.urgency], ARRAY['conversation_mode', NEW.conversation_mode]]
+    LOOP
+        IF v_item[2] IS NOT NULL AND NOT v_item[2] = ANY (cogdb.allowed_values(v_item[1])) THEN
+            RAISE EXCEPTION '% must be one of %, got %', v_item[1],
+                            array_to_string(cogdb.allowed_values(v_item[1]), ', '),
+                            quote_literal(left(v_item[2], 60))
+                USING ERRCODE = 'CGV01', COLUMN = v_item[1],
+                      HINT = 'Use one of the listed values (see cogdb.allowed_values(field)).';
+        END IF;
+    END LOOP;
+    IF NEW.visibility = 'private' AND NEW.owner_user_id IS NULL THEN
+        RAISE EXCEPTION 'a private memory needs a user in the context'
+            USING ERRCODE = 'CGV01', COLUMN = 'visibility',
+                  HINT = 'Pass a user to set_context, or use visibility ''tenant''.';
+    END IF;
+
+    FOREACH v_item SLICE 1 IN ARRAY ARRAY[
+        ARRAY['human_content', NEW.human_content, '100000'],
+        ARRAY['assistant_content', NEW.assistant_content, '100000'],
+        ARRAY['summary', NEW.summary, '10000'],
+        ARRAY['conversation_id', NEW.conversation_id, '255'],
+        ARRAY['cluster_label', NEW.cluster_label, '255']]
+    LOOP
+        IF length(v_item[2]) > v_item[3]::integer THEN
+            RAISE EXCEPTION '% is % characters; at most % are allowed',
+                            v_item[1], length(v_item[2]), v_item[3]
+                USING ERRCODE = 'CGV01', COLUMN = v_item[1],
+                      HINT = 'Split long documents into several memories.';
+        END IF;
+    END LOOP;
+    IF coalesce(NEW.human_content, '') = '' AND coalesce(NEW.assistant_content, '') = '' THEN
+        RAISE EXCEPTION 'a memory needs human_content or assistant_content'
+            USING ERRCODE = 'CGV01', COLUMN = 'human_content',
+                  HINT = 'Store the question, the answer, or both.';
+    END IF;
+
+    IF NEW.technical_depth NOT BETWEEN 0 AND 10 THEN
+        RAISE EXCEPTION 'technical_depth must be between 0 and 10, got %', NEW.technical_depth
+            USING ERRCODE = 'CGV01', COLUMN = 'technical_depth',
+                  HINT = 'Use 0 (none) to 10 (expert), or leave it out.';
+    END IF;
+    IF NOT NEW.cluster_confidence BETWEEN 0 AND 1 THEN  -- NaN sorts above 1: refused too
+        RAISE EXCEPTION 'cluster_confidence must be between 0 and 1, got %', NEW.cluster_confidence
+            USING ERRCODE = 'CGV01', COLUMN = 'cluster_confidence',
+                  HINT = 'Use a probability from 0 to 1, or leave it out.';
+    END IF;
+    IF NEW.sequence_index < 0 OR NEW.access_count < 0 OR NEW.cluster_id < -1 THEN
+        RAISE EXCEPTION 'sequence_index and access_count must be >= 0, cluster_id >= -1'
+            USING ERRCODE = 'CGV01',
+                  COLUMN = CASE WHEN NEW.sequence_index < 0 THEN 'sequence_index'
+                                WHEN NEW.access_count < 0 THEN 'access_count'
+                                ELSE 'cluster_id' END,
+                  HINT = 'cluster_id -1 means no cluster.';
+    END IF;
+    IF NEW.expires_at <= NEW.created_at THEN
+        RAISE EXCEPTION 'expires_at must be later than created_at'
+            USING ERRCODE = 'CGV01', COLUMN = 'expires_at',
+                  HINT = 'Leave expires_at out for a memory that never expires.';
+    END IF;
+
+    IF cardinality(NEW.tags) > 64 OR array_ndims(NEW.tags) > 1
+       OR EXISTS (SELECT FROM unnest(NEW.tags) t WHERE t IS NULL OR length(t) NOT BETWEEN 1 AND 100)
+    THEN
+        RAISE EXCEPTION 'tags must be a list of at most 64 non-empty strings of at most 100 characters'
+            USING ERRCODE = 'CGV01', COLUMN = 'tags',
+                  HINT = 'Drop empty or NULL tags and keep each short.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.check_memory_row() FROM PUBLIC;
+
+
+DROP FUNCTION cogdb.list_users(text);
+DROP FUNCTION cogdb.list_tenants();
+DROP FUNCTION cogdb.set_tenant_setting(text, text, jsonb);
+DROP FUNCTION cogdb.effective_settings(text, jsonb);
+
+RESET ROLE;

@@ -1,2 +1,298 @@
--- cogdb revision 0002 (import): placeholder while the revision is being written.
-SELECT 1;
+-- cogdb revision 0002 (import): the chat-import toggle enforced by check_memory_row,
+-- tenant settings and provisioning listings for cogdb_admin. Copied from sql/functions/
+-- when the revision was written. FROZEN: never edit; a later revision carries its own copy.
+SET LOCAL ROLE cogdb_owner;
+
+-- sql/functions/effective_settings.sql
+-- A tenant's settings with the defaults of its mode filled in: {"features": {"chat_import":
+-- …}}. chat_import defaults to on for personal tenants and off for enterprise tenants.
+-- The one place that knows the defaults; check_memory_row and list_tenants read it.
+CREATE OR REPLACE FUNCTION cogdb.effective_settings(mode text, settings jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SECURITY INVOKER
+AS $$
+    SELECT coalesce(settings, '{}'::jsonb) || jsonb_build_object('features',
+        coalesce(settings -> 'features', '{}'::jsonb) || jsonb_build_object('chat_import',
+            coalesce(settings #> '{features,chat_import}', to_jsonb(mode = 'personal'))))
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.effective_settings(text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.effective_settings(text, jsonb) TO cogdb_app, cogdb_admin;
+
+-- sql/functions/set_tenant_setting.sql
+-- Changes one setting of a tenant and returns the tenant's effective settings. Only the
+-- listed keys are settable, each with its JSON type; a NULL value removes the key, so the
+-- mode's default applies again. Definer for cogdb_admin: the app role has no UPDATE on
+-- cogdb.tenants and so can never change its own tenant's settings.
+CREATE OR REPLACE FUNCTION cogdb.set_tenant_setting(tenant_id text, key text, value jsonb)
+    RETURNS jsonb
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
+    v_type text := CASE key WHEN 'features.chat_import' THEN 'boolean' END;
+    v_path text[] := string_to_array(key, '.');
+    v_row cogdb.tenants;
+BEGIN
+    IF v_type IS NULL THEN
+        RAISE EXCEPTION 'unknown tenant setting %; settable: features.chat_import',
+                        coalesce(quote_literal(left(key, 60)), 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'key',
+                  HINT = 'e.g. cogdb tenant set <tenant> features.chat_import=false';
+    END IF;
+    IF value IS NOT NULL AND jsonb_typeof(value) IS DISTINCT FROM v_type THEN
+        RAISE EXCEPTION '% must be a %, got %', key, v_type, left(value::text, 60)
+            USING ERRCODE = 'CGV01', COLUMN = 'value',
+                  HINT = 'Pass true or false (or NULL for the default of the tenant''s mode).';
+    END IF;
+    UPDATE cogdb.tenants t
+       SET settings = CASE WHEN value IS NULL THEN t.settings #- v_path
+                           ELSE jsonb_set(jsonb_set(t.settings, v_path[1:1],
+                                                    coalesce(t.settings -> v_path[1], '{}'), true),
+                                          v_path, value, true) END
+     WHERE t.id = v_tenant
+    RETURNING * INTO v_row;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no tenant with id %', coalesce(v_tenant::text, 'NULL')
+            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
+                  HINT = 'List tenants with cogdb.list_tenants().';
+    END IF;
+    RETURN cogdb.effective_settings(v_row.mode, v_row.settings);
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.set_tenant_setting(text, text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.set_tenant_setting(text, text, jsonb) TO cogdb_admin;
+
+-- sql/functions/list_tenants.sql
+-- Every tenant with its stored and effective settings, oldest first. Cross-tenant, so a
+-- definer over the owner-only registry policy (tenants__registry_owner); for cogdb_admin.
+CREATE OR REPLACE FUNCTION cogdb.list_tenants()
+    RETURNS TABLE (id uuid, name text, external_id text, mode text, isolation_level text,
+                   default_model text, settings jsonb, effective_settings jsonb,
+                   created_at timestamptz)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT t.id, t.name, t.external_id, t.mode, t.isolation_level, t.default_model, t.settings,
+           cogdb.effective_settings(t.mode, t.settings), t.created_at
+      FROM cogdb.tenants t
+     ORDER BY t.created_at, t.id
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.list_tenants() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.list_tenants() TO cogdb_admin;
+
+-- sql/functions/list_users.sql
+-- The users of one tenant (with their identities as 'provider/external_id'), oldest first.
+-- Definer for cogdb_admin. FORCE RLS fences the owner too, so the function takes the target
+-- tenant as its own context and restores the caller's before returning.
+CREATE OR REPLACE FUNCTION cogdb.list_users(tenant_id text)
+    RETURNS TABLE (id uuid, email text, identities text[], created_at timestamptz)
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    -- The caller's context, restored before returning (an error aborts the transaction or
+    -- rolls back the savepoint, and either reverts the settings by itself).
+    v_caller_tenant text := coalesce(current_setting('app.tenant_id', true), '');
+    v_caller_user text := coalesce(current_setting('app.user_id', true), '');
+    v_caller_stamp text := coalesce(current_setting('app.context_xact', true), '');
+    v_tenant uuid := cogdb.parse_uuid(list_users.tenant_id, 'tenant_id');
+BEGIN
+    IF v_tenant IS NULL OR NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
+        RAISE EXCEPTION 'no tenant with id %', coalesce(v_tenant::text, 'NULL')
+            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
+                  HINT = 'List tenants with cogdb.list_tenants().';
+    END IF;
+    PERFORM set_config('app.tenant_id', v_tenant::text, true);
+    PERFORM set_config('app.user_id', '', true);
+    PERFORM set_config('app.context_xact', cogdb.context_stamp(), true);
+    RETURN QUERY
+        SELECT u.id, u.email,
+               ARRAY(SELECT i.auth_provider || '/' || i.external_id FROM cogdb.identities i
+                      WHERE i.tenant_id = u.tenant_id AND i.user_id = u.id ORDER BY 1),
+               u.created_at
+          FROM cogdb.users u
+         ORDER BY u.created_at, u.id;
+    PERFORM set_config('app.tenant_id', v_caller_tenant, true);
+    PERFORM set_config('app.user_id', v_caller_user, true);
+    PERFORM set_config('app.context_xact', v_caller_stamp, true);
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.list_users(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.list_users(text) TO cogdb_admin;
+
+-- sql/functions/check_memory_row.sql
+-- Trigger: validates a memory row before it is written and fills the tenant's default model,
+-- so a direct INSERT/UPDATE is checked like remember(). Each refusal names the field (the
+-- error's COLUMN) and what is allowed. The CHECK constraints on cogdb.memories hold the same
+-- rules declaratively; this function exists to explain them and to check what a CHECK cannot
+-- (the context, and the embedding's dimension for its model).
+CREATE OR REPLACE FUNCTION cogdb.check_memory_row() RETURNS trigger
+    LANGUAGE plpgsql SECURITY INVOKER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_tenant uuid := cogdb.current_tenant_id();
+    v_dims integer;
+    v_item text[];
+BEGIN
+    -- Deleting a user sets owner_user_id to NULL on their shared memories: the foreign key's
+    -- action runs as the table owner, changes nothing else, and is let through without a
+    -- context. Nobody else may change an owner.
+    IF TG_OP = 'UPDATE' AND NEW.owner_user_id IS DISTINCT FROM OLD.owner_user_id THEN
+        IF current_user = 'cogdb_owner' AND NEW.owner_user_id IS NULL
+           AND to_jsonb(NEW) - 'owner_user_id' = to_jsonb(OLD) - 'owner_user_id' THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION 'owner_user_id cannot be changed'
+            USING ERRCODE = 'CGA02', COLUMN = 'owner_user_id',
+                  HINT = 'Store a new memory under the new owner and forget the old one.';
+    END IF;
+    IF v_tenant IS NULL THEN
+        RAISE EXCEPTION 'no tenant context: writing memories needs one'
+            USING ERRCODE = 'CGA01',
+                  HINT = 'Call cogdb.set_context(tenant, user) first in the transaction.';
+    END IF;
+    IF NEW.tenant_id IS DISTINCT FROM v_tenant THEN
+        RAISE EXCEPTION 'tenant_id must be the tenant of the context (%)', v_tenant
+            USING ERRCODE = 'CGA02', COLUMN = 'tenant_id',
+                  HINT = 'Leave tenant_id out: it defaults to the context''s tenant.';
+    END IF;
+    IF TG_OP = 'INSERT' AND NEW.owner_user_id IS NOT NULL
+       AND NEW.owner_user_id IS DISTINCT FROM cogdb.current_user_id() THEN
+        RAISE EXCEPTION 'owner_user_id must be the user of the context'
+            USING ERRCODE = 'CGA02', COLUMN = 'owner_user_id',
+                  HINT = 'Leave owner_user_id out: it defaults to the context''s user.';
+    END IF;
+
+    IF NEW.id IS NULL OR NEW.id !~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$' THEN
+        RAISE EXCEPTION 'id must be 1-128 characters of letters, digits and _ . : - (got %)',
+                        coalesce(quote_literal(left(NEW.id, 40)), 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'id',
+                  HINT = 'Leave id out to get a server-made mem_<hex> id.';
+    END IF;
+
+    IF NEW.model IS NULL THEN
+        SELECT coalesce(t.default_model, s.value #>> '{}') INTO NEW.model
+          FROM cogdb.tenants t
+          LEFT JOIN cogdb.settings s ON s.key = 'default_model'
+         WHERE t.id = v_tenant;
+    END IF;
+    SELECT m.dimensions INTO v_dims FROM cogdb.embedding_models m WHERE m.name = NEW.model;
+    IF v_dims IS NULL THEN
+        RAISE EXCEPTION 'unknown embedding model %', coalesce(quote_literal(NEW.model), 'NULL')
+            USING ERRCODE = 'CGV02', COLUMN = 'model',
+                  HINT = 'List models with: SELECT name, dimensions FROM cogdb.embedding_models;';
+    END IF;
+    IF NEW.embedding IS NULL THEN
+        RAISE EXCEPTION 'embedding is required' USING ERRCODE = 'CGV01', COLUMN = 'embedding',
+              HINT = 'Pass the vector of the memory''s text, embedded with its model.';
+    END IF;
+    IF public.vector_dims(NEW.embedding) <> v_dims THEN
+        RAISE EXCEPTION 'embedding has % dimensions; model % needs %',
+                        public.vector_dims(NEW.embedding), quote_literal(NEW.model), v_dims
+            USING ERRCODE = 'CGV01', COLUMN = 'embedding',
+                  HINT = 'Embed with the model named, or pass the model the vector came from.';
+    END IF;
+    IF public.vector_norm(NEW.embedding) = 0 THEN
+        RAISE EXCEPTION 'embedding is a zero vector; cosine similarity is undefined for it'
+            USING ERRCODE = 'CGV01', COLUMN = 'embedding',
+                  HINT = 'Check the embedder: a real embedding has a non-zero norm.';
+    END IF;
+
+    FOREACH v_item SLICE 1 IN ARRAY ARRAY[
+        ARRAY['visibility', NEW.visibility], ARRAY['context_type', NEW.context_type],
+        ARRAY['source', NEW.source], ARRAY['intent_type', NEW.intent_type],
+        ARRAY['complexity', NEW.complexity], ARRAY['emotional_valence', NEW.emotional_valence],
+        ARRAY['urgency', NEW.urgency], ARRAY['conversation_mode', NEW.conversation_mode]]
+    LOOP
+        IF v_item[2] IS NOT NULL AND NOT v_item[2] = ANY (cogdb.allowed_values(v_item[1])) THEN
+            RAISE EXCEPTION '% must be one of %, got %', v_item[1],
+                            array_to_string(cogdb.allowed_values(v_item[1]), ', '),
+                            quote_literal(left(v_item[2], 60))
+                USING ERRCODE = 'CGV01', COLUMN = v_item[1],
+                      HINT = 'Use one of the listed values (see cogdb.allowed_values(field)).';
+        END IF;
+    END LOOP;
+    -- The tenant setting features.chat_import (default: on for personal tenants, off for
+    -- enterprise ones) gates memories made from providers' chat exports, whichever client
+    -- writes them. Checked on INSERT and when an UPDATE turns a memory into one.
+    IF NEW.source IN ('chatgpt_export', 'claude_export')
+       AND (TG_OP = 'INSERT' OR NEW.source IS DISTINCT FROM OLD.source)
+       AND (SELECT (cogdb.effective_settings(t.mode, t.settings)
+                    #>> '{features,chat_import}')::boolean
+              FROM cogdb.tenants t WHERE t.id = v_tenant) IS NOT TRUE THEN
+        RAISE EXCEPTION 'chat import is disabled for this tenant; enterprise memory is built from the assistant''s own conversations'
+            USING ERRCODE = 'CGF01', COLUMN = 'source',
+                  HINT = 'An admin can allow it: cogdb tenant set <tenant> '
+                         'features.chat_import=true (cogdb.set_tenant_setting).';
+    END IF;
+    IF NEW.visibility = 'private' AND NEW.owner_user_id IS NULL THEN
+        RAISE EXCEPTION 'a private memory needs a user in the context'
+            USING ERRCODE = 'CGV01', COLUMN = 'visibility',
+                  HINT = 'Pass a user to set_context, or use visibility ''tenant''.';
+    END IF;
+
+    FOREACH v_item SLICE 1 IN ARRAY ARRAY[
+        ARRAY['human_content', NEW.human_content, '100000'],
+        ARRAY['assistant_content', NEW.assistant_content, '100000'],
+        ARRAY['summary', NEW.summary, '10000'],
+        ARRAY['conversation_id', NEW.conversation_id, '255'],
+        ARRAY['cluster_label', NEW.cluster_label, '255']]
+    LOOP
+        IF length(v_item[2]) > v_item[3]::integer THEN
+            RAISE EXCEPTION '% is % characters; at most % are allowed',
+                            v_item[1], length(v_item[2]), v_item[3]
+                USING ERRCODE = 'CGV01', COLUMN = v_item[1],
+                      HINT = 'Split long documents into several memories.';
+        END IF;
+    END LOOP;
+    IF coalesce(NEW.human_content, '') = '' AND coalesce(NEW.assistant_content, '') = '' THEN
+        RAISE EXCEPTION 'a memory needs human_content or assistant_content'
+            USING ERRCODE = 'CGV01', COLUMN = 'human_content',
+                  HINT = 'Store the question, the answer, or both.';
+    END IF;
+
+    IF NEW.technical_depth NOT BETWEEN 0 AND 10 THEN
+        RAISE EXCEPTION 'technical_depth must be between 0 and 10, got %', NEW.technical_depth
+            USING ERRCODE = 'CGV01', COLUMN = 'technical_depth',
+                  HINT = 'Use 0 (none) to 10 (expert), or leave it out.';
+    END IF;
+    IF NOT NEW.cluster_confidence BETWEEN 0 AND 1 THEN  -- NaN sorts above 1: refused too
+        RAISE EXCEPTION 'cluster_confidence must be between 0 and 1, got %', NEW.cluster_confidence
+            USING ERRCODE = 'CGV01', COLUMN = 'cluster_confidence',
+                  HINT = 'Use a probability from 0 to 1, or leave it out.';
+    END IF;
+    IF NEW.sequence_index < 0 OR NEW.access_count < 0 OR NEW.cluster_id < -1 THEN
+        RAISE EXCEPTION 'sequence_index and access_count must be >= 0, cluster_id >= -1'
+            USING ERRCODE = 'CGV01',
+                  COLUMN = CASE WHEN NEW.sequence_index < 0 THEN 'sequence_index'
+                                WHEN NEW.access_count < 0 THEN 'access_count'
+                                ELSE 'cluster_id' END,
+                  HINT = 'cluster_id -1 means no cluster.';
+    END IF;
+    IF NEW.expires_at <= NEW.created_at THEN
+        RAISE EXCEPTION 'expires_at must be later than created_at'
+            USING ERRCODE = 'CGV01', COLUMN = 'expires_at',
+                  HINT = 'Leave expires_at out for a memory that never expires.';
+    END IF;
+
+    IF cardinality(NEW.tags) > 64 OR array_ndims(NEW.tags) > 1
+       OR EXISTS (SELECT FROM unnest(NEW.tags) t WHERE t IS NULL OR length(t) NOT BETWEEN 1 AND 100)
+    THEN
+        RAISE EXCEPTION 'tags must be a list of at most 64 non-empty strings of at most 100 characters'
+            USING ERRCODE = 'CGV01', COLUMN = 'tags',
+                  HINT = 'Drop empty or NULL tags and keep each short.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.check_memory_row() FROM PUBLIC;
+
+RESET ROLE;

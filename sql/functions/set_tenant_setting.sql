@@ -1,0 +1,45 @@
+-- Changes one setting of a tenant and returns the tenant's effective settings. Only the
+-- listed keys are settable, each with its JSON type; a NULL value removes the key, so the
+-- mode's default applies again. Definer for cogdb_admin: the app role has no UPDATE on
+-- cogdb.tenants and so can never change its own tenant's settings.
+CREATE OR REPLACE FUNCTION cogdb.set_tenant_setting(tenant_id text, key text, value jsonb)
+    RETURNS jsonb
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
+    v_type text := CASE key WHEN 'features.chat_import' THEN 'boolean' END;
+    v_path text[] := string_to_array(key, '.');
+    v_row cogdb.tenants;
+BEGIN
+    IF v_type IS NULL THEN
+        RAISE EXCEPTION 'unknown tenant setting %; settable: features.chat_import',
+                        coalesce(quote_literal(left(key, 60)), 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'key',
+                  HINT = 'e.g. cogdb tenant set <tenant> features.chat_import=false';
+    END IF;
+    IF value IS NOT NULL AND jsonb_typeof(value) IS DISTINCT FROM v_type THEN
+        RAISE EXCEPTION '% must be a %, got %', key, v_type, left(value::text, 60)
+            USING ERRCODE = 'CGV01', COLUMN = 'value',
+                  HINT = 'Pass true or false (or NULL for the default of the tenant''s mode).';
+    END IF;
+    UPDATE cogdb.tenants t
+       SET settings = CASE WHEN value IS NULL THEN t.settings #- v_path
+                           ELSE jsonb_set(jsonb_set(t.settings, v_path[1:1],
+                                                    coalesce(t.settings -> v_path[1], '{}'), true),
+                                          v_path, value, true) END
+     WHERE t.id = v_tenant
+    RETURNING * INTO v_row;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no tenant with id %', coalesce(v_tenant::text, 'NULL')
+            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
+                  HINT = 'List tenants with cogdb.list_tenants().';
+    END IF;
+    RETURN cogdb.effective_settings(v_row.mode, v_row.settings);
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.set_tenant_setting(text, text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.set_tenant_setting(text, text, jsonb) TO cogdb_admin;
