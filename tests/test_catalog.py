@@ -18,7 +18,11 @@ FENCE_EXEMPT = {
     "identities": "global directory keyed by (auth_provider, external_id), resolved before any "
                   "context exists; only cogdb_owner's definer functions (create_user, "
                   "resolve_identity) touch it, RLS is forced and no other role has any privilege "
-                  "on it (test_identities_is_reachable_only_by_the_owner)",
+                  "on it (test_owner_only_table_is_reachable_only_by_the_owner)",
+    "memory_counts": "append-only tenant sizes written by the count_memory_changes definer "
+                     "trigger and read by `cogdb maintain` across tenants (FORCE RLS hides "
+                     "other tenants' memories from the owner, so sizes cannot be counted later); "
+                     "RLS is forced and no other role has any privilege on it",
 }
 # Tables without tenant_id that may do without row-level security: global, not tenant data.
 GLOBAL_TABLES = {
@@ -50,7 +54,8 @@ TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFEREN
                     "TRIGGER", "MAINTAIN")
 # Functions cogdb_app may execute: the API and the helpers the policies and defaults call.
 APP_FUNCTIONS = {
-    "allowed_values", "context_stamp", "current_tenant_id", "current_user_id", "effective_settings",
+    "allowed_values", "ann_index_name", "context_stamp", "current_tenant_id", "current_user_id",
+    "effective_settings", "int_setting",
     "forget", "get",
     "new_memory_id", "parse_uuid", "remember", "remember_many", "resolve_identity", "search",
     "set_context",
@@ -144,35 +149,37 @@ def test_tenants_registry_has_forced_rls(db):
         "tenant row only (tenants__own_row)")
 
 
-def test_identities_is_reachable_only_by_the_owner(db):
+@pytest.mark.parametrize("table", sorted(FENCE_EXEMPT))
+def test_owner_only_table_is_reachable_only_by_the_owner(db, table):
     conn = db.super
-    assert _tables(conn)["identities"][1:] == (True, True), (
-        "cogdb.identities must have ENABLE and FORCE ROW LEVEL SECURITY")
-    grantees = _one_column(conn, """
+    rel = f"cogdb.{table}"
+    assert _tables(conn)[table][1:] == (True, True), (
+        f"{rel} must have ENABLE and FORCE ROW LEVEL SECURITY")
+    grantees = _one_column(conn, f"""
         SELECT DISTINCT a.grantee::regrole::text
           FROM pg_class c, aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a
-         WHERE c.oid = 'cogdb.identities'::regclass AND a.grantee <> c.relowner""")
-    columns = _one_column(conn, """
+         WHERE c.oid = '{rel}'::regclass AND a.grantee <> c.relowner""")
+    columns = _one_column(conn, f"""
         SELECT attname FROM pg_attribute
-         WHERE attrelid = 'cogdb.identities'::regclass AND attacl IS NOT NULL""")
+         WHERE attrelid = '{rel}'::regclass AND attacl IS NOT NULL""")
     assert grantees == [] and columns == [], (
-        f"cogdb.identities grants privileges to {grantees} (column grants on {columns}); it "
-        "is the owner's directory: REVOKE ALL ON cogdb.identities FROM those roles and reach it "
-        "through definer functions only")
+        f"{rel} grants privileges to {grantees} (column grants on {columns}); it is the "
+        f"owner's table: REVOKE ALL ON {rel} FROM those roles and reach it through definer "
+        "functions only")
     owner = conn.execute("SELECT relowner::regrole::text FROM pg_class"
-                         " WHERE oid = 'cogdb.identities'::regclass").fetchone()[0]
+                         " WHERE oid = %s::regclass", (rel,)).fetchone()[0]
     assert owner == "cogdb_owner"
     roles = ["cogdb_app", "cogdb_admin", "cogdb_auditor", "cogdb_test_app", "cogdb_test_admin"]
     reachable = [(r, p) for r in roles for p in TABLE_PRIVILEGES
-                 if conn.execute("SELECT has_table_privilege(%s, 'cogdb.identities', %s)",
-                                 (r, p)).fetchone()[0]]
+                 if conn.execute("SELECT has_table_privilege(%s, %s, %s)",
+                                 (r, rel, p)).fetchone()[0]]
     assert not reachable, (
-        f"roles with privileges on cogdb.identities (directly, via PUBLIC or membership): "
+        f"roles with privileges on {rel} (directly, via PUBLIC or membership): "
         f"{reachable}; revoke them")
     policies = conn.execute("SELECT policyname, roles::text[] FROM pg_policies"
-                            " WHERE schemaname = 'cogdb' AND tablename = 'identities'").fetchall()
-    assert policies == [("identities__registry_owner", ["cogdb_owner"])], (
-        f"cogdb.identities should have only the owner's policy, found {policies}")
+                            " WHERE schemaname = 'cogdb' AND tablename = %s", (table,)).fetchall()
+    assert policies == [(f"{table}__registry_owner", ["cogdb_owner"])], (
+        f"{rel} should have only the owner's policy, found {policies}")
 
 
 def test_new_table_without_rls_is_reported(db):

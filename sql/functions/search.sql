@@ -1,7 +1,18 @@
 -- The k memories nearest to `query` that the caller may see, nearest first.
 -- similarity is cosine similarity, 1 - cosine distance (1 = same direction, 0 = orthogonal);
 -- ties are broken by id. Expired memories are never returned. Reads only: no access tracking.
--- Filters narrow the candidates before ranking, so they never cost recall. No context: no rows.
+-- No context: no rows.
+--
+-- The plan is chosen per call and reported in the `plan` column:
+--   exact            every candidate the caller may see is ranked (a tenant/model without an
+--                    ANN index, or one whose visible candidates, after the filters, number at
+--                    most search.exact_max_rows — e.g. a user who sees few of a large
+--                    tenant's memories because most are private to others);
+--   ann:<index>      the tenant's own partial HNSW index (see ann_index_name, built by
+--                    `cogdb maintain`), with iterative scans so filters keep their recall.
+-- The tenant and model reach the planner as literals, which is what lets it match the
+-- partial index; the filters are bound parameters. ef_search (1-1000) tunes the ANN path.
+SELECT '[1]'::public.vector;  -- loads pgvector, so the hnsw.* settings below are known
 CREATE OR REPLACE FUNCTION cogdb.search(query public.vector, k integer DEFAULT 10,
                                         model text DEFAULT NULL,
                                         only_conversation text DEFAULT NULL,
@@ -9,7 +20,10 @@ CREATE OR REPLACE FUNCTION cogdb.search(query public.vector, k integer DEFAULT 1
                                         only_context_type text DEFAULT NULL,
                                         tags_any text[] DEFAULT NULL,
                                         created_after timestamptz DEFAULT NULL,
-                                        created_before timestamptz DEFAULT NULL)
+                                        created_before timestamptz DEFAULT NULL,
+                                        only_owner uuid DEFAULT NULL,
+                                        only_visibility text DEFAULT NULL,
+                                        ef_search integer DEFAULT NULL)
     RETURNS TABLE (id text, similarity double precision, conversation_id text,
                    sequence_index integer, human_content text, assistant_content text,
                    summary text, context_type text, source text, created_at timestamptz,
@@ -17,25 +31,58 @@ CREATE OR REPLACE FUNCTION cogdb.search(query public.vector, k integer DEFAULT 1
                    intent_type text, complexity text, technical_depth smallint,
                    emotional_valence text, urgency text, conversation_mode text,
                    action_required boolean, has_code boolean, has_error boolean,
-                   cluster_id integer, cluster_label text, cluster_confidence real)
+                   cluster_id integer, cluster_label text, cluster_confidence real, plan text)
     LANGUAGE plpgsql STABLE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
+    SET hnsw.ef_search = 100
+    SET hnsw.iterative_scan = 'relaxed_order'
+    SET hnsw.max_scan_tuples = 50000
 AS $$
 #variable_conflict use_variable
 DECLARE
     v_tenant uuid := cogdb.current_tenant_id();
     v_model text := search.model;
     v_dims integer;
-    v_max_k integer;
+    v_max_k integer := cogdb.int_setting('search.max_k');
+    v_exact_max integer;
+    v_index text;
+    v_visible bigint;
+    -- $1 query, $2 k, then the filters; unset filters fold away when the query is planned.
+    v_filters constant text :=
+        ' AND (m.expires_at IS NULL OR m.expires_at > now())'
+        ' AND ($3::text IS NULL OR m.conversation_id = $3)'
+        ' AND ($4::text IS NULL OR m.source = $4)'
+        ' AND ($5::text IS NULL OR m.context_type = $5)'
+        ' AND ($6::text[] IS NULL OR m.tags && $6)'
+        ' AND ($7::timestamptz IS NULL OR m.created_at >= $7)'
+        ' AND ($8::timestamptz IS NULL OR m.created_at < $8)'
+        ' AND ($9::uuid IS NULL OR m.owner_user_id = $9)'
+        ' AND ($10::text IS NULL OR m.visibility = $10)';
+    v_columns constant text :=
+        's.id, 1 - s.distance, s.conversation_id, s.sequence_index, s.human_content,'
+        ' s.assistant_content, s.summary, s.context_type, s.source, s.created_at,'
+        ' s.expires_at, s.visibility, s.owner_user_id, s.tags, s.intent_type, s.complexity,'
+        ' s.technical_depth, s.emotional_valence, s.urgency, s.conversation_mode,'
+        ' s.action_required, s.has_code, s.has_error, s.cluster_id, s.cluster_label,'
+        ' s.cluster_confidence';
 BEGIN
     IF v_tenant IS NULL THEN
         RETURN;  -- no context: nothing is visible
     END IF;
-    SELECT (s.value #>> '{}')::integer INTO v_max_k FROM cogdb.settings s WHERE s.key = 'search.max_k';
     IF k IS NULL OR k NOT BETWEEN 1 AND v_max_k THEN
         RAISE EXCEPTION 'k must be between 1 and %, got %', v_max_k, coalesce(k::text, 'NULL')
             USING ERRCODE = 'CGV01', COLUMN = 'k',
                   HINT = 'k is how many memories to return; the maximum is settings.search.max_k.';
+    END IF;
+    IF ef_search NOT BETWEEN 1 AND 1000 THEN
+        RAISE EXCEPTION 'ef_search must be between 1 and 1000, got %', ef_search
+            USING ERRCODE = 'CGV01', COLUMN = 'ef_search',
+                  HINT = 'Leave it out for the default (100); higher trades speed for recall.';
+    END IF;
+    IF only_visibility IS NOT NULL AND NOT only_visibility = ANY (cogdb.allowed_values('visibility')) THEN
+        RAISE EXCEPTION 'only_visibility must be private or tenant, got %', quote_literal(only_visibility)
+            USING ERRCODE = 'CGV01', COLUMN = 'only_visibility',
+                  HINT = 'Leave it out to search everything the context may see.';
     END IF;
     IF v_model IS NULL THEN
         SELECT coalesce(t.default_model, s.value #>> '{}') INTO v_model
@@ -60,26 +107,45 @@ BEGIN
                   HINT = 'Check the embedder: a real embedding has a non-zero norm.';
     END IF;
 
-    RETURN QUERY
-    SELECT m.id, 1 - (m.embedding OPERATOR(public.<=>) query), m.conversation_id, m.sequence_index,
-           m.human_content, m.assistant_content, m.summary, m.context_type, m.source,
-           m.created_at, m.expires_at, m.visibility, m.owner_user_id, m.tags, m.intent_type,
-           m.complexity, m.technical_depth, m.emotional_valence, m.urgency,
-           m.conversation_mode, m.action_required, m.has_code, m.has_error, m.cluster_id,
-           m.cluster_label, m.cluster_confidence
-      FROM cogdb.memories m
-     WHERE m.tenant_id = v_tenant AND m.model = v_model
-       AND (m.expires_at IS NULL OR m.expires_at > now())
-       AND (only_conversation IS NULL OR m.conversation_id = only_conversation)
-       AND (only_source IS NULL OR m.source = only_source)
-       AND (only_context_type IS NULL OR m.context_type = only_context_type)
-       AND (tags_any IS NULL OR m.tags && tags_any)
-       AND (created_after IS NULL OR m.created_at >= created_after)
-       AND (created_before IS NULL OR m.created_at < created_before)
-     ORDER BY m.embedding OPERATOR(public.<=>) query, m.id
-     LIMIT k;
+    v_index := cogdb.ann_index_name(v_tenant, v_model);
+    IF EXISTS (SELECT FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                WHERE c.relname = v_index AND c.relnamespace = 'cogdb'::regnamespace
+                  AND i.indisvalid) THEN
+        -- Count the candidates the caller may see, stopping just past the exact threshold.
+        v_exact_max := cogdb.int_setting('search.exact_max_rows');
+        EXECUTE format('SELECT count(*) FROM (SELECT FROM cogdb.memories m'
+                       ' WHERE m.tenant_id = %L AND m.model = %L%s LIMIT %s) c',
+                       v_tenant, v_model, v_filters, v_exact_max + 1)
+           INTO v_visible
+          USING query, k, only_conversation, only_source, only_context_type, tags_any,
+                created_after, created_before, only_owner, only_visibility;
+        IF v_visible > v_exact_max THEN
+            IF ef_search IS NOT NULL THEN  -- scoped to this call by the SET clause above
+                PERFORM set_config('hnsw.ef_search', ef_search::text, true);
+            END IF;
+            RETURN QUERY EXECUTE format(
+                'SELECT %s, %L::text FROM ('
+                ' SELECT m.*, (m.embedding::public.vector(%s)) OPERATOR(public.<=>) $1 AS distance'
+                '   FROM cogdb.memories m WHERE m.tenant_id = %L AND m.model = %L%s'
+                '  ORDER BY (m.embedding::public.vector(%s)) OPERATOR(public.<=>) $1 LIMIT $2) s'
+                ' ORDER BY s.distance, s.id',
+                v_columns, 'ann:' || v_index, v_dims, v_tenant, v_model, v_filters, v_dims)
+              USING query, k, only_conversation, only_source, only_context_type, tags_any,
+                    created_after, created_before, only_owner, only_visibility;
+            RETURN;
+        END IF;
+    END IF;
+
+    RETURN QUERY EXECUTE format(
+        'SELECT %s, ''exact''::text FROM ('
+        ' SELECT m.*, m.embedding OPERATOR(public.<=>) $1 AS distance'
+        '   FROM cogdb.memories m WHERE m.tenant_id = %L AND m.model = %L%s) s'
+        ' ORDER BY s.distance, s.id LIMIT $2',
+        v_columns, v_tenant, v_model, v_filters)
+      USING query, k, only_conversation, only_source, only_context_type, tags_any,
+            created_after, created_before, only_owner, only_visibility;
 END
 $$;
 
-REVOKE ALL ON FUNCTION cogdb.search(vector, integer, text, text, text, text, text[], timestamptz, timestamptz) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION cogdb.search(vector, integer, text, text, text, text, text[], timestamptz, timestamptz) TO cogdb_app;
+REVOKE ALL ON FUNCTION cogdb.search(public.vector, integer, text, text, text, text, text[], timestamptz, timestamptz, uuid, text, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.search(public.vector, integer, text, text, text, text, text[], timestamptz, timestamptz, uuid, text, integer) TO cogdb_app;
