@@ -1,0 +1,1 @@
+"""cogdb benchmarks: figures printed, never timed tests. Run with `python -m bench …`."""
