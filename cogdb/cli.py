@@ -41,7 +41,8 @@ def cli_errors() -> Iterator[None]:
     try:
         yield
     except CogdbError as exc:
-        click.secho(f"error: {exc.message}", fg="red", err=True)
+        # One line, even for libpq's multi-line connection errors.
+        click.secho(f"error: {' '.join(exc.message.split())}", fg="red", err=True)
         if exc.hint:
             click.echo(f"hint: {exc.hint}", err=True)
         sys.exit(1)
@@ -190,11 +191,17 @@ def tenant() -> None:
               default="strict", show_default=True)
 @click.option("--default-model", help="Embedding model of the tenant (a registered name).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--sql", "as_sql", is_flag=True, help="Print the SQL for a DBA instead.")
 def tenant_create(name: str, mode: str, external_id: str | None, isolation_level: str,
-                  default_model: str | None, as_json: bool) -> None:
+                  default_model: str | None, as_json: bool, as_sql: bool) -> None:
     """Create a tenant and print its id."""
-    from .client import connect_admin
+    from .client import AdminClient, connect_admin
 
+    if as_sql:
+        click.echo(AdminClient.create_tenant_sql(
+            name, mode=mode, external_id=external_id, isolation_level=isolation_level,
+            default_model=default_model))
+        return
     with cli_errors(), connect_admin() as admin:
         t = admin.create_tenant(name, mode=mode, external_id=external_id,
                                 isolation_level=isolation_level, default_model=default_model)
@@ -215,11 +222,18 @@ def user() -> None:
 @click.option("--provider", "auth_provider", help="Auth provider of the identity (e.g. oidc).")
 @click.option("--external-id", help="The user's id at the provider.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--sql", "as_sql", is_flag=True, help="Print the SQL for a DBA instead.")
 def user_create(tenant_id: str, email: str, auth_provider: str | None,
-                external_id: str | None, as_json: bool) -> None:
+                external_id: str | None, as_json: bool, as_sql: bool) -> None:
     """Create a user in a tenant and print its id."""
-    from .client import connect_admin
+    from .client import AdminClient, connect_admin
 
+    if as_sql:
+        with cli_errors():
+            click.echo(AdminClient.create_user_sql(tenant_id, email=email,
+                                                   auth_provider=auth_provider,
+                                                   external_id=external_id))
+        return
     with cli_errors(), connect_admin() as admin:
         u = admin.create_user(tenant_id, email=email, auth_provider=auth_provider,
                               external_id=external_id)
