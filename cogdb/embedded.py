@@ -72,6 +72,9 @@ def start(home: Path | None = None) -> ServerInfo:
     ep = _ep()
     pgdata = pgdata_dir(home)
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    if status(home) is None:
+        # get_server() caches one handle per folder and process; after a stop it is stale.
+        ep.PostgresServer._instances.pop(pgdata.resolve(), None)
     server = ep.get_server(pgdata, cleanup_mode=None)
     info = server.get_postmaster_info()
     result = ServerInfo(pgdata, Path(info.socket_dir), int(info.port), int(info.pid))

@@ -1,0 +1,25 @@
+"""python -m bench <benchmark> [options]
+
+    search   scoped search: recall and latency per tenant size class vs three baselines
+    corpus   check the synthetic corpus against the real-embedding neighbour profile
+    import   node import rate (bench/import_bench.py)
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+
+BENCHMARKS = {"search": "bench.search_bench", "corpus": "bench.corpus_check",
+              "import": "bench.import_bench"}
+
+
+def main() -> None:
+    if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help") or sys.argv[1] not in BENCHMARKS:
+        print(__doc__)
+        sys.exit(0 if len(sys.argv) > 1 and sys.argv[1] in ("-h", "--help") else 2)
+    module = importlib.import_module(BENCHMARKS[sys.argv[1]])
+    module.main(sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()
