@@ -375,31 +375,38 @@ _COLUMNS = sql.SQL(", ").join(sql.Identifier(n) for n in FIELD_NAMES)
 _STAGE_COLUMNS = sql.SQL(", ").join(
     sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t)) for n, t, *_ in FIELDS)
 _CREATE_STAGE = sql.SQL(
-    "CREATE TEMP TABLE cogdb_import_stage ({}, embedding public.vector NOT NULL)"
-    " ON COMMIT DROP").format(_STAGE_COLUMNS)
+    "CREATE TEMP TABLE cogdb_import_stage ({}, embedding public.vector STORAGE PLAIN NOT NULL)"
+    " WITH (toast_tuple_target = 8160) ON COMMIT DROP").format(_STAGE_COLUMNS)
 _COPY = sql.SQL("COPY pg_temp.cogdb_import_stage ({}, embedding) FROM STDIN (FORMAT BINARY)"
                 ).format(_COLUMNS)
 _SAME = sql.SQL("({}) IS NOT DISTINCT FROM ({})").format(
     sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(n)) for n in FIELD_NAMES[1:]),
     sql.SQL(", ").join(sql.SQL("m.{}").format(sql.Identifier(n)) for n in FIELD_NAMES[1:]))
-# One statement: insert what is new; compare what was there before (the CTE's insert is
-# invisible to the rest of the statement, so `m` holds only rows present before it).
+# One statement: insert what is new; compare the rows that were not inserted with what was
+# there before (the CTE's insert is invisible to the rest of the statement). Each compared
+# row is one probe of the primary key: ORDER BY its columns + LIMIT 1 keeps the planner on
+# it even when a tenant is too new for statistics (another index would then look as cheap
+# and turn every probe into a scan of the tenant). A first import probes nothing.
 _MERGE = sql.SQL("""
     WITH ins AS (
         INSERT INTO cogdb.memories AS m ({cols}, model, embedding)
         SELECT {cols}, %(model)s::text, s.embedding FROM pg_temp.cogdb_import_stage s
         ON CONFLICT (tenant_id, id) DO NOTHING
         RETURNING m.id),
-    old AS (
-        SELECT s.id, {same} AND m.model = %(model)s::text
+    cmp AS (
+        SELECT s.id, o.same
+          FROM pg_temp.cogdb_import_stage s
+          LEFT JOIN LATERAL (
+              SELECT {same} AND m.model = %(model)s::text
                      AND m.embedding OPERATOR(public.=) s.embedding AS same
-          FROM pg_temp.cogdb_import_stage s JOIN cogdb.memories m ON m.id = s.id)
+                FROM cogdb.memories m WHERE m.id = s.id
+               ORDER BY m.tenant_id, m.id LIMIT 1) o ON true
+         WHERE NOT EXISTS (SELECT FROM ins WHERE ins.id = s.id))
     SELECT (SELECT count(*) FROM ins),
-           (SELECT count(*) FROM old WHERE same),
-           (SELECT coalesce(array_agg(id ORDER BY id), '{{}}') FROM old WHERE NOT same),
-           (SELECT coalesce(array_agg(s.id ORDER BY s.id), '{{}}')
-              FROM pg_temp.cogdb_import_stage s
-             WHERE s.id NOT IN (SELECT id FROM ins) AND s.id NOT IN (SELECT id FROM old))
+           count(*) FILTER (WHERE cmp.same),
+           coalesce(array_agg(cmp.id ORDER BY cmp.id) FILTER (WHERE NOT cmp.same), '{{}}'),
+           coalesce(array_agg(cmp.id ORDER BY cmp.id) FILTER (WHERE cmp.same IS NULL), '{{}}')
+      FROM cmp
 """).format(cols=_COLUMNS, same=_SAME)
 # For ids inserted by a concurrent transaction after the statement above took its snapshot,
 # or taken by a memory this scope cannot see: compare again with a fresh snapshot.

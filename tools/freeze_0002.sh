@@ -15,6 +15,11 @@ functions=(effective_settings set_tenant_setting list_tenants list_users check_m
   for f in "${functions[@]}"; do
     echo; echo "-- sql/functions/$f.sql"; cat "sql/functions/$f.sql"
   done
+  echo
+  echo "-- A 1024-d memory is over 4 kB, so rows pass the default 2 kB TOAST target and their"
+  echo "-- text went out of line (a TOAST insert per row on import, a detoast per read). Keep"
+  echo "-- rows inline up to a page; only longer ones are moved out."
+  echo "ALTER TABLE cogdb.memories SET (toast_tuple_target = 8160);"
   echo; echo "RESET ROLE;"
 } > "$rev/upgrade.sql"
 {
@@ -25,6 +30,7 @@ functions=(effective_settings set_tenant_setting list_tenants list_users check_m
   awk '/^-- sql\/functions\/check_memory_row.sql$/ {on=1; next} /^-- sql\/functions\// {on=0} on' \
       alembic/versions/0001_foundation/10_functions.sql
   echo
+  echo "ALTER TABLE cogdb.memories RESET (toast_tuple_target);"
   echo "DROP FUNCTION cogdb.list_users(text);"
   echo "DROP FUNCTION cogdb.list_tenants();"
   echo "DROP FUNCTION cogdb.set_tenant_setting(text, text, jsonb);"

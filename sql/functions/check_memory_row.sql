@@ -76,6 +76,37 @@ BEGIN
                   HINT = 'Check the embedder: a real embedding has a non-zero norm.';
     END IF;
 
+    -- Fast path for bulk writes: one expression (no queries) that is true only when every
+    -- check below would pass; anything else (NULLs included) takes the detailed checks,
+    -- which name the field. Chat-export sources always take them (the tenant's toggle).
+    -- Tags pass here when their total length is at most 100 (so each one is).
+    IF (NEW.visibility = ANY (cogdb.allowed_values('visibility'))
+        AND NEW.context_type = ANY (cogdb.allowed_values('context_type'))
+        AND NEW.source = ANY (cogdb.allowed_values('source'))
+        AND NEW.source NOT IN ('chatgpt_export', 'claude_export')
+        AND (NEW.intent_type IS NULL OR NEW.intent_type = ANY (cogdb.allowed_values('intent_type')))
+        AND (NEW.complexity IS NULL OR NEW.complexity = ANY (cogdb.allowed_values('complexity')))
+        AND (NEW.emotional_valence IS NULL
+             OR NEW.emotional_valence = ANY (cogdb.allowed_values('emotional_valence')))
+        AND (NEW.urgency IS NULL OR NEW.urgency = ANY (cogdb.allowed_values('urgency')))
+        AND (NEW.conversation_mode IS NULL
+             OR NEW.conversation_mode = ANY (cogdb.allowed_values('conversation_mode')))
+        AND (NEW.visibility = 'tenant' OR NEW.owner_user_id IS NOT NULL)
+        AND length(NEW.human_content) <= 100000 AND length(NEW.assistant_content) <= 100000
+        AND coalesce(length(NEW.summary) <= 10000, true)
+        AND coalesce(length(NEW.conversation_id) <= 255, true)
+        AND coalesce(length(NEW.cluster_label) <= 255, true)
+        AND (NEW.human_content <> '' OR NEW.assistant_content <> '')
+        AND coalesce(NEW.technical_depth BETWEEN 0 AND 10, true)
+        AND coalesce(NEW.cluster_confidence BETWEEN 0 AND 1, true)
+        AND NEW.sequence_index >= 0 AND NEW.access_count >= 0 AND NEW.cluster_id >= -1
+        AND coalesce(NEW.expires_at > NEW.created_at, true)
+        AND cardinality(NEW.tags) <= 64 AND coalesce(array_ndims(NEW.tags), 1) = 1
+        AND array_position(NEW.tags, NULL) IS NULL AND NOT '' = ANY (NEW.tags)
+        AND length(array_to_string(NEW.tags, '')) <= 100) IS TRUE THEN
+        RETURN NEW;
+    END IF;
+
     FOREACH v_item SLICE 1 IN ARRAY ARRAY[
         ARRAY['visibility', NEW.visibility], ARRAY['context_type', NEW.context_type],
         ARRAY['source', NEW.source], ARRAY['intent_type', NEW.intent_type],

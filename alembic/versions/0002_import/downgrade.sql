@@ -159,6 +159,7 @@ $$;
 REVOKE ALL ON FUNCTION cogdb.check_memory_row() FROM PUBLIC;
 
 
+ALTER TABLE cogdb.memories RESET (toast_tuple_target);
 DROP FUNCTION cogdb.list_users(text);
 DROP FUNCTION cogdb.list_tenants();
 DROP FUNCTION cogdb.set_tenant_setting(text, text, jsonb);

@@ -1,0 +1,263 @@
+"""Node-import benchmark: `cogdb import nodes` as the app login, under RLS, at 1024 dimensions.
+
+    python -m bench import --rows 100k            # about a minute
+    python -m bench import --rows 1m              # the full figure (writes ~5 GB of input)
+
+On one embedded server of its own (``--home``, default bench/out/home-import) with the
+settings printed in the report, it:
+
+1. writes a corpus in the seeds' format (corpus/nodes.json + vectors/nodes.npy, 1024-d unit
+   vectors, realistic field mix: ~150-600 characters of question and answer, tags, cluster
+   fields) into a temporary folder;
+2. runs the import as the app login into a fresh personal tenant whose default model has
+   1024 dimensions, timed end to end (validation pass included, no index builds: the
+   memories table has only its b-tree keys), with the importer's own phase timings;
+3. profiles the parts apart: the JSON reader alone, reader + validation/encoding, and on
+   the server (as the superuser, rolled back) the same INSERT ... SELECT from a staging table
+   with all triggers, without the per-row check_memory_row trigger, and without the
+   statement-level count trigger;
+4. prints the row shape, the server settings and the figures, and writes
+   bench/out/import-<rows>.json.
+
+A figure, never a timed test.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import psycopg
+
+OUT = Path(__file__).resolve().parent / "out"
+MODEL, DIMS = "bench-import-1024", 1024
+APP_LOGIN = "cogdb_bench_import_app"
+SERVER_SETTINGS = {
+    "shared_buffers": "2GB", "work_mem": "64MB", "maintenance_work_mem": "1GB",
+    "synchronous_commit": "on", "wal_level": "replica", "wal_compression": "off",
+    "max_wal_size": "8GB", "checkpoint_timeout": "30min", "full_page_writes": "on",
+    "jit": "off",
+}
+_WORDS = ("deploy rotate logs kubernetes pod restart memory leak cache index query plan python "
+          "function retry backoff timeout schema migration tenant vector search budget meeting "
+          "draft email summary invoice travel recipe garden")
+WORDS = tuple(_WORDS.split(" "))
+
+
+def parse_rows(text: str) -> int:
+    text = text.lower().replace("_", "")
+    mult = {"k": 1_000, "m": 1_000_000}.get(text[-1], 1)
+    return int(float(text[:-1] if text[-1] in "km" else text) * mult)
+
+
+def write_corpus(folder: Path, rows: int, seed: int = 1) -> dict:
+    """The seeds' store with realistic records; vectors written in chunks (never all in RAM
+    at 1M x 1024)."""
+    rnd = random.Random(seed)
+    (folder / "corpus").mkdir(parents=True)
+    (folder / "vectors").mkdir(parents=True)
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+    intents = ["question", "request", "statement", "command", "feedback"]
+    modes = ["chat", "task", "debug", "brainstorm", "learning"]
+
+    def sentence(lo: int, hi: int) -> str:
+        return " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(lo, hi)))
+
+    with open(folder / "corpus" / "nodes.json", "w", encoding="utf-8") as out:
+        out.write("[")
+        for i in range(rows):
+            rec = {
+                "id": f"mem_{uuid.UUID(int=rnd.getrandbits(128)).hex[:16]}{i:08x}",
+                "conversation_id": f"conv_{i // 6:08d}", "sequence_index": i % 6,
+                "human_content": sentence(8, 40) + "?", "assistant_content": sentence(20, 80),
+                "source": "import",
+                "created_at": (t0 + timedelta(seconds=37 * i)).isoformat(),
+                "intent_type": intents[i % 5], "complexity": "moderate",
+                "technical_depth": i % 11, "emotional_valence": "neutral", "urgency": "low",
+                "conversation_mode": modes[i % 5], "action_required": i % 3 == 0,
+                "has_code": i % 4 == 0, "has_error": i % 9 == 0,
+                "tags": [rnd.choice(WORDS), rnd.choice(WORDS)], "cluster_id": i % 50,
+                "cluster_label": f"cluster {i % 50}", "cluster_confidence": round(rnd.random(), 3),
+                "access_count": i % 7, "last_accessed": None,
+                "tenant_id": "ignored", "user_id": "ignored",
+            }
+            out.write(("\n" if i == 0 else ",\n") + json.dumps(rec))
+        out.write("\n]\n")
+    vecs = np.lib.format.open_memmap(folder / "vectors" / "nodes.npy", mode="w+",
+                                     dtype=np.float32, shape=(rows, DIMS))
+    rng = np.random.default_rng(seed)
+    for start in range(0, rows, 50_000):
+        block = rng.standard_normal((min(50_000, rows - start), DIMS), dtype=np.float32)
+        vecs[start:start + len(block)] = block / np.linalg.norm(block, axis=1, keepdims=True)
+    vecs.flush()
+    del vecs
+    size = (folder / "corpus" / "nodes.json").stat().st_size
+    return {"rows": rows, "dims": DIMS, "nodes_json_bytes": size,
+            "json_bytes_per_record": round(size / max(rows, 1)),
+            "vector_bytes_per_record": 4 * DIMS}
+
+
+def start_server(home: Path, echo) -> str:
+    os.environ["COGDB_HOME"] = str(home)
+    home.mkdir(parents=True, exist_ok=True)
+    from cogdb import embedded
+
+    url = embedded.start(home).url()
+    with psycopg.connect(url, autocommit=True) as conn:
+        current = {k: conn.execute(f"SHOW {k}").fetchone()[0] for k in SERVER_SETTINGS}
+        restart = current != SERVER_SETTINGS
+        if restart:
+            for k, v in SERVER_SETTINGS.items():
+                conn.execute(f"ALTER SYSTEM SET {k} = '{v}'")
+    if restart:
+        echo("restarting the bench server with its settings")
+        embedded.stop(home)
+        url = embedded.start(home).url()
+    return url
+
+
+def prepare(url: str) -> tuple[str, uuid.UUID]:
+    """Migrate, register the 1024-d model, an app login, and a fresh personal tenant."""
+    from cogdb import migrations
+    from cogdb.client import AdminClient
+
+    migrations.migrate(url, "head")
+    with AdminClient(url) as admin:
+        admin.register_model(MODEL, DIMS, description="import benchmark")
+        admin.ensure_app_login(APP_LOGIN)
+        admin.secure_database()
+        tenant = admin.create_tenant(f"import bench {time.strftime('%H%M%S')}",
+                                     default_model=MODEL).id
+    app_url = url.replace("postgresql://postgres@", f"postgresql://{APP_LOGIN}@", 1)
+    return app_url, tenant
+
+
+def profile_client(folder: Path, ctx) -> dict:
+    from cogdb.importer import NODES_FILE, encode_record, iter_json_array
+
+    path = folder / NODES_FILE
+    t0 = time.perf_counter()
+    n = sum(1 for _ in iter_json_array(path))
+    t1 = time.perf_counter()
+    for _, rec in iter_json_array(path):
+        encode_record(rec, ctx)
+    t2 = time.perf_counter()
+    return {"records": n, "json_read_s": round(t1 - t0, 3),
+            "json_read_plus_validate_encode_s": round(t2 - t0 - (t1 - t0) + (t1 - t0), 3),
+            "validate_encode_only_s": round((t2 - t1) - (t1 - t0), 3)}
+
+
+def profile_server(url: str, tenant: uuid.UUID, sample: int) -> dict:
+    """INSERT ... SELECT of `sample` staged rows as the superuser, triggers on and off;
+    every run is rolled back."""
+    from psycopg import sql
+
+    from cogdb.importer import _COLUMNS, _CREATE_STAGE
+
+    insert = sql.SQL("INSERT INTO cogdb.memories ({c}, model, embedding) SELECT {c}, %s,"
+                     " embedding FROM pg_temp.cogdb_import_stage").format(c=_COLUMNS)
+    out: dict = {"sample_rows": sample}
+    variants = {"all triggers": [], "without check_memory_row": ["memories_check_row"],
+                "without the count trigger": ["memories_count_inserts"],
+                "without both": ["memories_check_row", "memories_count_inserts"]}
+    with psycopg.connect(url) as conn:
+        existing = {r[0] for r in conn.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'cogdb.memories'::regclass")}
+        for name, disabled in variants.items():
+            if not set(disabled) <= existing:
+                continue
+            conn.execute("SELECT set_config('app.tenant_id', %s, true),"
+                         " set_config('app.context_xact', cogdb.context_stamp(), true)",
+                         (str(tenant),))
+            conn.execute(_CREATE_STAGE)
+            t0 = time.perf_counter()
+            conn.execute(sql.SQL(
+                "INSERT INTO pg_temp.cogdb_import_stage SELECT 'p' || g, 'c', 0, 'h ' || g,"
+                " 'a', NULL, 'conversation', 'import', now(), NULL, 'tenant', 'question',"
+                " 'simple', 3, 'neutral', 'low', 'chat', false, false, false, ARRAY['x','y'],"
+                " 1, 'l', 0.5, 0, NULL,"
+                " (SELECT array_agg(random()::real)::public.vector FROM generate_series(1, %s))"
+                " FROM generate_series(1, %s) g"), (DIMS, sample))
+            staged = time.perf_counter() - t0
+            for trig in disabled:
+                conn.execute(sql.SQL("ALTER TABLE cogdb.memories DISABLE TRIGGER {}").format(
+                    sql.Identifier(trig)))
+            t1 = time.perf_counter()
+            conn.execute(insert, (MODEL,))
+            out[name] = round(sample / (time.perf_counter() - t1))
+            out.setdefault("staging_fill_s", round(staged, 3))
+            conn.rollback()
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench import", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", default="100k", help="corpus size, e.g. 100k or 1m")
+    ap.add_argument("--batch-size", type=int, default=5000)
+    ap.add_argument("--home", help="bench server folder (default bench/out/home-import)")
+    ap.add_argument("--profile-sample", type=int, default=20_000)
+    ap.add_argument("--keep-corpus", help="write the corpus here and keep it")
+    args = ap.parse_args(argv)
+    rows = parse_rows(args.rows)
+
+    def echo(line: str) -> None:
+        print(line, flush=True)
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    home = Path(args.home) if args.home else OUT / "home-import"
+    folder = Path(args.keep_corpus) if args.keep_corpus else Path(
+        tempfile.mkdtemp(prefix="cogdb-import-bench-"))
+    report: dict = {"rows": rows, "started": time.ctime(), "cpus": os.cpu_count(),
+                    "machine": platform.machine(), "batch_size": args.batch_size}
+    echo(f"== cogdb node-import benchmark: {rows:,} nodes at {DIMS}-d ==")
+    try:
+        if not (folder / "corpus" / "nodes.json").exists():
+            t0 = time.perf_counter()
+            report["shape"] = write_corpus(folder, rows)
+            echo(f"corpus written in {time.perf_counter() - t0:.0f} s: {report['shape']}")
+        url = start_server(home, echo)
+        with psycopg.connect(url) as conn:
+            report["server"] = {
+                "version": conn.execute("SELECT version()").fetchone()[0],
+                "settings": {k: conn.execute(f"SHOW {k}").fetchone()[0]
+                             for k in SERVER_SETTINGS}}
+        app_url, tenant = prepare(url)
+        import cogdb
+        from cogdb.importer import import_nodes, preflight
+
+        with cogdb.connect(app_url, pool_size=1) as client:
+            _, _, ctx = preflight(client, tenant, None, None)
+            t0 = time.perf_counter()
+            result = import_nodes(client, tenant, folder, batch_size=args.batch_size)
+            seconds = time.perf_counter() - t0
+        assert result.imported == rows and result.ok, result
+        report["import"] = {"seconds": round(seconds, 2), "nodes_per_s": round(rows / seconds),
+                            "phases_s": {k: round(v, 2) for k, v in result.timings.items()}}
+        with psycopg.connect(url) as conn:
+            size = conn.execute("SELECT pg_table_size('cogdb.memories')").fetchone()[0]
+            count = conn.execute("SELECT count(*) FROM cogdb.memories").fetchone()[0]
+        report["shape"] = {**report.get("shape", {}), "columns": 30,
+                           "table_bytes_per_row": round(size / max(count, 1))}
+        echo(f"import: {rows:,} nodes in {seconds:.1f} s = {rows / seconds:,.0f} nodes/s "
+             f"(phases: {report['import']['phases_s']})")
+        report["profile_client"] = profile_client(folder, ctx)
+        report["profile_server_rows_per_s"] = profile_server(url, tenant, args.profile_sample)
+    finally:
+        if not args.keep_corpus:
+            shutil.rmtree(folder, ignore_errors=True)
+    echo(json.dumps(report, indent=2))
+    (OUT / f"import-{args.rows.lower()}.json").write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
