@@ -156,45 +156,54 @@ def profile_client(folder: Path, ctx) -> dict:
             "validate_encode_only_s": round((t2 - t1) - (t1 - t0), 3)}
 
 
-def profile_server(url: str, tenant: uuid.UUID, sample: int) -> dict:
-    """INSERT ... SELECT of `sample` staged rows as the superuser, triggers on and off;
-    every run is rolled back."""
+def profile_server(url: str, tenant: uuid.UUID, folder: Path, ctx, sample: int) -> dict:
+    """The server's share, on `sample` real records staged by COPY as the superuser (context
+    set by hand; every run rolled back): rows/s of the whole merge statement, of a plain
+    INSERT ... SELECT, and of that INSERT without the per-row check_memory_row trigger,
+    without the statement-level count trigger of revision 0003, and without any trigger
+    (foreign-key checks included)."""
     from psycopg import sql
 
-    from cogdb.importer import _COLUMNS, _CREATE_STAGE
+    from cogdb import importer as imp
 
-    insert = sql.SQL("INSERT INTO cogdb.memories ({c}, model, embedding) SELECT {c}, %s,"
-                     " embedding FROM pg_temp.cogdb_import_stage").format(c=_COLUMNS)
-    out: dict = {"sample_rows": sample}
-    variants = {"all triggers": [], "without check_memory_row": ["memories_check_row"],
-                "without the count trigger": ["memories_count_inserts"],
-                "without both": ["memories_check_row", "memories_count_inserts"]}
+    rows = []
+    for _, rec in imp.iter_json_array(folder / imp.NODES_FILE):
+        rec["id"] = "profile_" + rec["id"]
+        rows.append(imp.encode_record(rec, ctx)[0])
+        if len(rows) == sample:
+            break
+    vecs = imp.encode_vectors(np.load(folder / imp.VECTORS_FILE, mmap_mode="r")[:len(rows)])
+    payload = b"".join([imp.COPY_SIGNATURE, *(r + v for r, v in zip(rows, vecs, strict=True)),
+                        imp.COPY_TRAILER])
+    insert = sql.SQL("INSERT INTO cogdb.memories ({c}, model, embedding) SELECT {c},"
+                     " %(model)s, embedding FROM pg_temp.cogdb_import_stage").format(
+        c=imp._COLUMNS)
+    variants = {"merge statement (what the import runs)": (imp._MERGE, []),
+                "plain INSERT ... SELECT": (insert, []),
+                "  without check_memory_row": (insert, ["memories_check_row"]),
+                "  without the count trigger": (insert, ["memories_count_inserts"]),
+                "  without any trigger (FK checks too)": (insert, ["ALL"])}
+    out: dict = {"sample_rows": len(rows)}
     with psycopg.connect(url) as conn:
         existing = {r[0] for r in conn.execute(
             "SELECT tgname FROM pg_trigger WHERE tgrelid = 'cogdb.memories'::regclass")}
-        for name, disabled in variants.items():
-            if not set(disabled) <= existing:
+        for name, (query, disabled) in variants.items():
+            if not set(disabled) - {"ALL"} <= existing:
                 continue
             conn.execute("SELECT set_config('app.tenant_id', %s, true),"
                          " set_config('app.context_xact', cogdb.context_stamp(), true)",
                          (str(tenant),))
-            conn.execute(_CREATE_STAGE)
+            conn.execute(imp._CREATE_STAGE)
             t0 = time.perf_counter()
-            conn.execute(sql.SQL(
-                "INSERT INTO pg_temp.cogdb_import_stage SELECT 'p' || g, 'c', 0, 'h ' || g,"
-                " 'a', NULL, 'conversation', 'import', now(), NULL, 'tenant', 'question',"
-                " 'simple', 3, 'neutral', 'low', 'chat', false, false, false, ARRAY['x','y'],"
-                " 1, 'l', 0.5, 0, NULL,"
-                " (SELECT array_agg(random()::real)::public.vector FROM generate_series(1, %s))"
-                " FROM generate_series(1, %s) g"), (DIMS, sample))
-            staged = time.perf_counter() - t0
+            with conn.cursor().copy(imp._COPY) as copy:
+                copy.write(payload)
+            out.setdefault("copy_to_stage", round(len(rows) / (time.perf_counter() - t0)))
             for trig in disabled:
                 conn.execute(sql.SQL("ALTER TABLE cogdb.memories DISABLE TRIGGER {}").format(
-                    sql.Identifier(trig)))
+                    sql.SQL("ALL") if trig == "ALL" else sql.Identifier(trig)))
             t1 = time.perf_counter()
-            conn.execute(insert, (MODEL,))
-            out[name] = round(sample / (time.perf_counter() - t1))
-            out.setdefault("staging_fill_s", round(staged, 3))
+            conn.execute(query, {"model": MODEL})
+            out[name.strip()] = round(len(rows) / (time.perf_counter() - t1))
             conn.rollback()
     return out
 
@@ -204,8 +213,9 @@ def main(argv: list[str] | None = None) -> None:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", default="100k", help="corpus size, e.g. 100k or 1m")
     ap.add_argument("--batch-size", type=int, default=5000)
+    ap.add_argument("--workers", type=int, default=2, help="writer connections")
     ap.add_argument("--home", help="bench server folder (default bench/out/home-import)")
-    ap.add_argument("--profile-sample", type=int, default=20_000)
+    ap.add_argument("--profile-sample", type=int, default=10_000)
     ap.add_argument("--keep-corpus", help="write the corpus here and keep it")
     args = ap.parse_args(argv)
     rows = parse_rows(args.rows)
@@ -218,7 +228,8 @@ def main(argv: list[str] | None = None) -> None:
     folder = Path(args.keep_corpus) if args.keep_corpus else Path(
         tempfile.mkdtemp(prefix="cogdb-import-bench-"))
     report: dict = {"rows": rows, "started": time.ctime(), "cpus": os.cpu_count(),
-                    "machine": platform.machine(), "batch_size": args.batch_size}
+                    "machine": platform.machine(), "batch_size": args.batch_size,
+                    "workers": args.workers}
     echo(f"== cogdb node-import benchmark: {rows:,} nodes at {DIMS}-d ==")
     try:
         if not (folder / "corpus" / "nodes.json").exists():
@@ -235,10 +246,11 @@ def main(argv: list[str] | None = None) -> None:
         import cogdb
         from cogdb.importer import import_nodes, preflight
 
-        with cogdb.connect(app_url, pool_size=1) as client:
+        with cogdb.connect(app_url, pool_size=args.workers) as client:
             _, _, ctx = preflight(client, tenant, None, None)
             t0 = time.perf_counter()
-            result = import_nodes(client, tenant, folder, batch_size=args.batch_size)
+            result = import_nodes(client, tenant, folder, batch_size=args.batch_size,
+                                  workers=args.workers)
             seconds = time.perf_counter() - t0
         assert result.imported == rows and result.ok, result
         report["import"] = {"seconds": round(seconds, 2), "nodes_per_s": round(rows / seconds),
@@ -251,7 +263,8 @@ def main(argv: list[str] | None = None) -> None:
         echo(f"import: {rows:,} nodes in {seconds:.1f} s = {rows / seconds:,.0f} nodes/s "
              f"(phases: {report['import']['phases_s']})")
         report["profile_client"] = profile_client(folder, ctx)
-        report["profile_server_rows_per_s"] = profile_server(url, tenant, args.profile_sample)
+        report["profile_server_rows_per_s"] = profile_server(url, tenant, folder, ctx,
+                                                             args.profile_sample)
     finally:
         if not args.keep_corpus:
             shutil.rmtree(folder, ignore_errors=True)

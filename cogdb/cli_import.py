@@ -154,10 +154,12 @@ def _print_report(report: Any, as_json: bool, max_lines: int = 50) -> None:
 @click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
 @click.option("--batch-size", default=5000, show_default=True, type=click.IntRange(1, 100000),
               help="Records per transaction (each batch commits on its own).")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16),
+              help="Connections writing batches at once.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
 def import_nodes_cmd(tenant_id: str, user_id: str | None, data_dir: Path, model: str | None,
                      on_error: str, reject_file: Path, update: bool, dry_run: bool,
-                     batch_size: int, as_json: bool) -> None:
+                     batch_size: int, workers: int, as_json: bool) -> None:
     """Import a file-based memory store (the seeds' nodes.json + nodes.npy).
 
     Validates every record before writing anything and reports each problem with the
@@ -171,11 +173,11 @@ def import_nodes_cmd(tenant_id: str, user_id: str | None, data_dir: Path, model:
 
     progress = _Progress("import")
     with cli_errors():
-        with _connect() as client:
+        with _connect(pool_size=workers) as client:
             report = import_nodes(client, tenant_id, data_dir, user=user_id, model=model,
                                   on_error=on_error, update=update, dry_run=dry_run,
                                   batch_size=batch_size, reject_file=reject_file,
-                                  progress=progress)
+                                  progress=progress, workers=workers)
         progress.close()
         _print_report(report, as_json)
     if report.aborted or report.rejected:

@@ -27,8 +27,9 @@ import struct
 import tempfile
 import time
 from array import array
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -106,10 +107,12 @@ def iter_json_array(path: Path, chunk_size: int = 1 << 20,
     with open(path, "rb") as fh:
 
         def more() -> bool:
+            # Reads at least as much as the unparsed tail holds, so a record that spans
+            # many chunks is re-parsed a logarithmic number of times, not once per chunk.
             nonlocal buf, pos, eof, offset
             if eof:
                 return False
-            raw = fh.read(chunk_size)
+            raw = fh.read(max(chunk_size, len(buf) - pos))
             try:
                 text = utf8.decode(raw, final=not raw)
             except UnicodeDecodeError as exc:
@@ -567,7 +570,7 @@ def import_nodes(client: Any, tenant: Any, data_dir: Path | str, *, user: Any = 
                  model: str | None = None, on_error: str = "abort", update: bool = False,
                  dry_run: bool = False, batch_size: int = 5000,
                  reject_file: Path | str | None = None,
-                 progress: Progress | None = None) -> ImportReport:
+                 progress: Progress | None = None, workers: int = 2) -> ImportReport:
     """Import DIR/corpus/nodes.json + DIR/vectors/nodes.npy into ``tenant`` (and ``user``).
 
     Validates everything before writing anything. ``on_error='abort'`` writes nothing when
@@ -606,61 +609,102 @@ def import_nodes(client: Any, tenant: Any, data_dir: Path | str, *, user: Any = 
         report.aborted = bool(problems) and on_error == "abort"
         if not report.aborted and not dry_run:
             _load(client, tenant, user, name, vectors, spool, set(problems), batch_size,
-                  update, report, progress)
+                  update, report, progress, workers)
     finally:
         spool.close()
     report.seconds = time.perf_counter() - started
     return report
 
 
+@dataclass
+class _BatchResult:
+    rows: int
+    inserted: int
+    same: int
+    conflicts: list[str]
+    updated: list[str]
+    timings: dict[str, float]
+
+
+def _write_batch(client: Any, tenant: Any, user: Any, model: str, payload: bytes, rows: int,
+                 update: bool) -> _BatchResult:
+    """One batch, one scope (one transaction): COPY to the stage, merge, commit."""
+    t1 = time.perf_counter()
+    updated: list[str] = []
+    with client.scope(tenant, user) as s:
+        conn = s.connection
+        conn.execute(_CREATE_STAGE)
+        with conn.cursor().copy(_COPY) as copy:
+            copy.write(payload)
+        t2 = time.perf_counter()
+        inserted, same, conflicts, missing = conn.execute(_MERGE, {"model": model}).fetchone()
+        t3 = time.perf_counter()
+        if missing:
+            for rid, equal in conn.execute(_RECHECK, {"model": model, "ids": missing}):
+                if equal:
+                    same += 1
+                else:
+                    conflicts.append(rid)
+                missing.remove(rid)
+            conflicts.extend(missing)  # taken by a memory this scope cannot see
+        if update and conflicts:
+            updated = sorted(r[0] for r in conn.execute(_UPDATE, {"model": model,
+                                                                  "ids": conflicts}))
+    return _BatchResult(rows, inserted, same, sorted(conflicts), updated,
+                        {"copy": t2 - t1, "insert": t3 - t2,
+                         "commit+rest": time.perf_counter() - t3})
+
+
 def _load(client: Any, tenant: Any, user: Any, model: str, vectors: np.ndarray, spool: _Spool,
           skip: set[int], batch_size: int, update: bool, report: ImportReport,
-          progress: Progress | None) -> None:
+          progress: Progress | None, workers: int = 2) -> None:
+    """Batches from the spool, written by up to ``workers`` connections at once (each batch
+    its own transaction, so order does not matter); this thread encodes the next batches
+    meanwhile. At most workers + 1 batches are in memory."""
     total = len(spool.indices) - len(skip & set(spool.indices))
+    workers = max(1, min(workers, getattr(getattr(client, "pool", None), "max_size", 1)))
     done = 0
     timings = Counter[str]()
-    for idx, rows in spool.batches(batch_size, skip):
-        if not rows:
-            continue
-        t0 = time.perf_counter()
-        block = vectors[idx[0]:idx[-1] + 1]
-        if idx[-1] - idx[0] + 1 != len(idx):
-            block = vectors[np.asarray(idx)]
-        vecs = encode_vectors(np.asarray(block))
-        payload = b"".join([COPY_SIGNATURE, *(r + v for r, v in zip(rows, vecs, strict=True)),
-                            COPY_TRAILER])
-        t1 = time.perf_counter()
-        with client.scope(tenant, user) as s:
-            conn = s.connection
-            conn.execute(_CREATE_STAGE)
-            with conn.cursor().copy(_COPY) as copy:
-                copy.write(payload)
-            t2 = time.perf_counter()
-            inserted, same, conflicts, missing = conn.execute(
-                _MERGE, {"model": model}).fetchone()
-            t3 = time.perf_counter()
-            if missing:
-                for rid, equal in conn.execute(_RECHECK, {"model": model, "ids": missing}):
-                    if equal:
-                        same += 1
-                    else:
-                        conflicts.append(rid)
-                    missing.remove(rid)
-                conflicts.extend(missing)  # taken by a memory this scope cannot see
-            if update and conflicts:
-                updated = [r[0] for r in conn.execute(_UPDATE, {"model": model,
-                                                                "ids": conflicts})]
-                report.updated.extend(sorted(updated))
-        timings["encode"] += t1 - t0
-        timings["copy"] += t2 - t1
-        timings["insert"] += t3 - t2
-        timings["commit+rest"] += time.perf_counter() - t3
-        report.imported += inserted
-        report.already_present += same
-        report.conflicts.extend(sorted(conflicts))
-        done += len(rows)
+
+    def collect(result: _BatchResult) -> None:
+        nonlocal done
+        for key, value in result.timings.items():
+            timings[key] += value
+        report.imported += result.inserted
+        report.already_present += result.same
+        report.conflicts.extend(result.conflicts)
+        report.updated.extend(result.updated)
+        done += result.rows
         if progress:
             progress(done, total)
+
+    pending: deque[Future[_BatchResult]] = deque()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cogdb-import") as pool:
+        try:
+            for idx, rows in spool.batches(batch_size, skip):
+                if not rows:
+                    continue
+                t0 = time.perf_counter()
+                block = vectors[idx[0]:idx[-1] + 1]
+                if idx[-1] - idx[0] + 1 != len(idx):
+                    block = vectors[np.asarray(idx)]
+                vecs = encode_vectors(np.asarray(block))
+                payload = b"".join([COPY_SIGNATURE,
+                                    *(r + v for r, v in zip(rows, vecs, strict=True)),
+                                    COPY_TRAILER])
+                timings["encode"] += time.perf_counter() - t0
+                while len(pending) > workers:
+                    collect(pending.popleft().result())
+                pending.append(pool.submit(_write_batch, client, tenant, user, model,
+                                           payload, len(rows), update))
+            while pending:
+                collect(pending.popleft().result())
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+    report.conflicts.sort()
+    report.updated.sort()
     report.timings.update(timings)
 
 

@@ -214,7 +214,7 @@ def test_whole_file_problems_abort_before_writing(client, db, tenants, tmp_path,
     assert "\n" not in info.value.message
 
 
-def test_large_records_across_read_chunks(client, db, tenants, tmp_path):
+def test_large_records_across_read_chunks(tmp_path):
     """Records bigger than the reader's window and split at every offset still parse."""
     from cogdb.importer import iter_json_array
 
