@@ -10,7 +10,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-FENCE_EXPR = "(tenant_id = cogdb.current_tenant_id())"
+# The fence reads the context through an InitPlan (once per query): see sql/policies.
+FENCE_EXPR = "(tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id))"
 COGDB_ROLES = ("cogdb_owner", "cogdb_app", "cogdb_admin", "cogdb_auditor")
 
 # Tables that have a tenant_id column but are not fenced by the tenant policy.

@@ -467,7 +467,7 @@ def test_sql_file_matches_upgrade_head(db, path):
      "GRANT EXECUTE ON FUNCTION cogdb.get(text) TO cogdb_app, cogdb_auditor",
      "function cogdb.get(text): acl"),
     ("policies/memories__tenant_fence.sql",
-     "WITH CHECK (tenant_id = cogdb.current_tenant_id())", "WITH CHECK (true)",
+     "WITH CHECK (tenant_id = (SELECT cogdb.current_tenant_id()))", "WITH CHECK (true)",
      "policy memories.memories__tenant_fence: with_check"),
     ("policies/users__tenant_fence.sql", "AS RESTRICTIVE", "AS PERMISSIVE",
      "policy users.users__tenant_fence: permissive"),

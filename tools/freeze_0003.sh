@@ -16,4 +16,10 @@ rev=alembic/versions/0003_search
   done
   echo; echo "-- sql/policies/memory_counts__registry_owner.sql"
   cat sql/policies/memory_counts__registry_owner.sql
+  echo; echo "-- Policies that now read the context through an InitPlan, (SELECT helper()), once per"
+  echo "-- query instead of once per row."
+  for f in memories__tenant_fence memories__visible_to_user memories__owner_updates \
+           memories__owner_deletes users__tenant_fence tenants__own_row; do
+    echo; echo "-- sql/policies/$f.sql"; cat "sql/policies/$f.sql"
+  done
 } > "$rev/20_functions.sql"

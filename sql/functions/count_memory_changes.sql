@@ -12,8 +12,12 @@ BEGIN
         INSERT INTO cogdb.memory_counts (tenant_id, model, delta)
         SELECT n.tenant_id, n.model, count(*) FROM new_rows n GROUP BY 1, 2;
     ELSIF TG_OP = 'DELETE' THEN
+        -- A tenant's deletion cascades here after the tenant row (and, by its own foreign
+        -- key, its counts) are gone: nothing left to count for it.
         INSERT INTO cogdb.memory_counts (tenant_id, model, delta)
-        SELECT o.tenant_id, o.model, -count(*) FROM old_rows o GROUP BY 1, 2;
+        SELECT o.tenant_id, o.model, -count(*) FROM old_rows o
+         WHERE EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = o.tenant_id)
+         GROUP BY 1, 2;
     ELSE  -- UPDATE: only a changed model moves rows between counts
         INSERT INTO cogdb.memory_counts (tenant_id, model, delta)
         SELECT c.tenant_id, c.model, sum(c.delta)

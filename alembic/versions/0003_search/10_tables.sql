@@ -4,9 +4,9 @@ SET LOCAL ROLE cogdb_owner;
 SELECT '[1]'::public.vector;  -- loads pgvector, so the hnsw.* settings of search() are known
 
 INSERT INTO cogdb.settings (key, value, description) VALUES
-    ('search.exact_max_rows', '2000',
+    ('search.exact_max_rows', '1000',
      'search ranks every visible candidate exactly when there are at most this many'),
-    ('search.ann_min_rows', '4000',
+    ('search.ann_min_rows', '1500',
      'a tenant/model with at least this many memories gets a partial HNSW index (cogdb maintain); it is dropped below half of this'),
     ('search.hnsw_m', '16', 'HNSW m of the per-tenant indexes built from now on'),
     ('search.hnsw_ef_construction', '64', 'HNSW ef_construction of the per-tenant indexes built from now on');

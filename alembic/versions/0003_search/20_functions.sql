@@ -43,8 +43,12 @@ BEGIN
         INSERT INTO cogdb.memory_counts (tenant_id, model, delta)
         SELECT n.tenant_id, n.model, count(*) FROM new_rows n GROUP BY 1, 2;
     ELSIF TG_OP = 'DELETE' THEN
+        -- A tenant's deletion cascades here after the tenant row (and, by its own foreign
+        -- key, its counts) are gone: nothing left to count for it.
         INSERT INTO cogdb.memory_counts (tenant_id, model, delta)
-        SELECT o.tenant_id, o.model, -count(*) FROM old_rows o GROUP BY 1, 2;
+        SELECT o.tenant_id, o.model, -count(*) FROM old_rows o
+         WHERE EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = o.tenant_id)
+         GROUP BY 1, 2;
     ELSE  -- UPDATE: only a changed model moves rows between counts
         INSERT INTO cogdb.memory_counts (tenant_id, model, delta)
         SELECT c.tenant_id, c.model, sum(c.delta)
@@ -296,3 +300,63 @@ CREATE POLICY memory_counts__registry_owner ON cogdb.memory_counts
     AS PERMISSIVE FOR ALL TO cogdb_owner
     USING (true)
     WITH CHECK (true);
+
+-- Policies that now read the context through an InitPlan, (SELECT helper()), once per
+-- query instead of once per row.
+
+-- sql/policies/memories__tenant_fence.sql
+-- The tenant fence: a row is readable and writable only inside its own tenant's context.
+-- RESTRICTIVE, so no permissive policy added later (visibility, sharing) can widen it.
+-- (SELECT …) makes the helper an InitPlan: evaluated once per query, not once per row.
+DROP POLICY IF EXISTS memories__tenant_fence ON cogdb.memories;
+CREATE POLICY memories__tenant_fence ON cogdb.memories
+    AS RESTRICTIVE FOR ALL TO PUBLIC
+    USING (tenant_id = (SELECT cogdb.current_tenant_id()))
+    WITH CHECK (tenant_id = (SELECT cogdb.current_tenant_id()));
+
+-- sql/policies/memories__visible_to_user.sql
+-- Inside the fence: tenant-visible memories, plus the context user's own private ones.
+-- The only permissive policy on memories, so without it nothing is visible at all.
+-- (SELECT …) makes the helper an InitPlan: evaluated once per query, not once per row.
+DROP POLICY IF EXISTS memories__visible_to_user ON cogdb.memories;
+CREATE POLICY memories__visible_to_user ON cogdb.memories
+    AS PERMISSIVE FOR ALL TO PUBLIC
+    USING (visibility = 'tenant' OR owner_user_id = (SELECT cogdb.current_user_id()))
+    WITH CHECK (visibility = 'tenant' OR owner_user_id = (SELECT cogdb.current_user_id()));
+
+-- sql/policies/memories__owner_updates.sql
+-- Only a memory's owner may change it; ownerless (tenant-wide) memories stay editable by the
+-- tenant. RESTRICTIVE: it narrows the visibility policy for UPDATE, it never widens it.
+-- (SELECT …) makes the helper an InitPlan: evaluated once per query, not once per row.
+DROP POLICY IF EXISTS memories__owner_updates ON cogdb.memories;
+CREATE POLICY memories__owner_updates ON cogdb.memories
+    AS RESTRICTIVE FOR UPDATE TO PUBLIC
+    USING (owner_user_id IS NULL OR owner_user_id = (SELECT cogdb.current_user_id()))
+    WITH CHECK (owner_user_id IS NULL OR owner_user_id = (SELECT cogdb.current_user_id()));
+
+-- sql/policies/memories__owner_deletes.sql
+-- Only a memory's owner may delete (forget) it; ownerless memories stay deletable by the
+-- tenant. RESTRICTIVE, like memories__owner_updates.
+-- (SELECT …) makes the helper an InitPlan: evaluated once per query, not once per row.
+DROP POLICY IF EXISTS memories__owner_deletes ON cogdb.memories;
+CREATE POLICY memories__owner_deletes ON cogdb.memories
+    AS RESTRICTIVE FOR DELETE TO PUBLIC
+    USING (owner_user_id IS NULL OR owner_user_id = (SELECT cogdb.current_user_id()));
+
+-- sql/policies/users__tenant_fence.sql
+-- The tenant fence on users: a tenant's context sees and writes only its own users.
+-- (SELECT …) makes the helper an InitPlan: evaluated once per query, not once per row.
+DROP POLICY IF EXISTS users__tenant_fence ON cogdb.users;
+CREATE POLICY users__tenant_fence ON cogdb.users
+    AS RESTRICTIVE FOR ALL TO PUBLIC
+    USING (tenant_id = (SELECT cogdb.current_tenant_id()))
+    WITH CHECK (tenant_id = (SELECT cogdb.current_tenant_id()));
+
+-- sql/policies/tenants__own_row.sql
+-- A tenant's context reads its own tenant row (name, mode, settings, default model) only.
+-- The app role has SELECT alone on tenants: it can never change its own settings.
+-- (SELECT …) makes the helper an InitPlan: evaluated once per query, not once per row.
+DROP POLICY IF EXISTS tenants__own_row ON cogdb.tenants;
+CREATE POLICY tenants__own_row ON cogdb.tenants
+    AS PERMISSIVE FOR SELECT TO PUBLIC
+    USING (id = (SELECT cogdb.current_tenant_id()));

@@ -114,3 +114,25 @@ REVOKE ALL ON FUNCTION cogdb.search(vector, integer, text, text, text, text, tex
 GRANT EXECUTE ON FUNCTION cogdb.search(vector, integer, text, text, text, text, text[], timestamptz, timestamptz) TO cogdb_app;
 
 DROP FUNCTION cogdb.int_setting(text);
+
+-- Policies as 0001 had them (the context helpers called per row).
+DROP POLICY memories__tenant_fence ON cogdb.memories;
+CREATE POLICY memories__tenant_fence ON cogdb.memories AS RESTRICTIVE FOR ALL TO PUBLIC
+    USING (tenant_id = cogdb.current_tenant_id()) WITH CHECK (tenant_id = cogdb.current_tenant_id());
+DROP POLICY memories__visible_to_user ON cogdb.memories;
+CREATE POLICY memories__visible_to_user ON cogdb.memories AS PERMISSIVE FOR ALL TO PUBLIC
+    USING (visibility = 'tenant' OR owner_user_id = cogdb.current_user_id())
+    WITH CHECK (visibility = 'tenant' OR owner_user_id = cogdb.current_user_id());
+DROP POLICY memories__owner_updates ON cogdb.memories;
+CREATE POLICY memories__owner_updates ON cogdb.memories AS RESTRICTIVE FOR UPDATE TO PUBLIC
+    USING (owner_user_id IS NULL OR owner_user_id = cogdb.current_user_id())
+    WITH CHECK (owner_user_id IS NULL OR owner_user_id = cogdb.current_user_id());
+DROP POLICY memories__owner_deletes ON cogdb.memories;
+CREATE POLICY memories__owner_deletes ON cogdb.memories AS RESTRICTIVE FOR DELETE TO PUBLIC
+    USING (owner_user_id IS NULL OR owner_user_id = cogdb.current_user_id());
+DROP POLICY users__tenant_fence ON cogdb.users;
+CREATE POLICY users__tenant_fence ON cogdb.users AS RESTRICTIVE FOR ALL TO PUBLIC
+    USING (tenant_id = cogdb.current_tenant_id()) WITH CHECK (tenant_id = cogdb.current_tenant_id());
+DROP POLICY tenants__own_row ON cogdb.tenants;
+CREATE POLICY tenants__own_row ON cogdb.tenants AS PERMISSIVE FOR SELECT TO PUBLIC
+    USING (id = cogdb.current_tenant_id());
