@@ -173,6 +173,8 @@ def import_nodes_cmd(tenant_id: str, user_id: str | None, data_dir: Path, model:
 
     progress = _Progress("import")
     with cli_errors():
+        if not as_json:
+            click.echo(f"validating {data_dir} (nothing is written before this ends) …", err=True)
         with _connect(pool_size=workers) as client:
             report = import_nodes(client, tenant_id, data_dir, user=user_id, model=model,
                                   on_error=on_error, update=update, dry_run=dry_run,
