@@ -262,10 +262,26 @@ def _setting(assignment: str) -> tuple[str, Any]:
                            hint="Use true, false or default.") from None
 
 
+def _literal(value: str | None) -> str:
+    from psycopg import sql
+
+    return sql.Literal(value).as_string(None)
+
+
+def _uuid_literal(value: str) -> str:
+    from .client import _as_uuid
+
+    return _literal(_as_uuid(value, "tenant"))
+
+
 @tenant.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def tenant_list(as_json: bool) -> None:
+@click.option("--sql", "as_sql", is_flag=True, help="Print the SQL for a DBA instead.")
+def tenant_list(as_json: bool, as_sql: bool) -> None:
     """List every tenant with its mode and effective settings (admin)."""
+    if as_sql:
+        click.echo("SELECT * FROM cogdb.list_tenants();")
+        return
     with cli_errors(), _admin() as admin:
         rows = admin.list_tenants()
     if as_json:
@@ -282,8 +298,15 @@ def tenant_list(as_json: bool) -> None:
 @tenant.command("show")
 @click.argument("tenant_id")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def tenant_show(tenant_id: str, as_json: bool) -> None:
+@click.option("--sql", "as_sql", is_flag=True, help="Print the SQL for a DBA instead.")
+def tenant_show(tenant_id: str, as_json: bool, as_sql: bool) -> None:
     """Show one tenant: fields, stored and effective settings, users (admin)."""
+    if as_sql:
+        with cli_errors():
+            t = _uuid_literal(tenant_id)
+            click.echo(f"SELECT * FROM cogdb.list_tenants() WHERE id = {t};\n"
+                       f"SELECT * FROM cogdb.list_users({t});")
+        return
     with cli_errors(), _admin() as admin:
         row = admin.get_tenant(tenant_id)
         users = admin.list_users(tenant_id)
@@ -324,8 +347,13 @@ def tenant_set(tenant_id: str, assignment: str, as_sql: bool) -> None:
 @user.command("list")
 @click.option("--tenant", "tenant_id", required=True, help="Tenant id (UUID).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def user_list(tenant_id: str, as_json: bool) -> None:
+@click.option("--sql", "as_sql", is_flag=True, help="Print the SQL for a DBA instead.")
+def user_list(tenant_id: str, as_json: bool, as_sql: bool) -> None:
     """List the users of a tenant (admin)."""
+    if as_sql:
+        with cli_errors():
+            click.echo(f"SELECT * FROM cogdb.list_users({_uuid_literal(tenant_id)});")
+        return
     with cli_errors(), _admin() as admin:
         rows = admin.list_users(tenant_id)
     if as_json:

@@ -71,6 +71,15 @@ def test_sql_prints_the_statement_without_connecting(db):
     ]:
         r = run(db, *args, admin_url=NOWHERE, app_url=NOWHERE)
         assert r.exit_code == 0 and r.output.startswith(expected), r.output
+    for args, expected in [
+        (("tenant", "list", "--sql"), "SELECT * FROM cogdb.list_tenants();"),
+        (("tenant", "show", "6f1c2b3a-0000-4000-8000-000000000001", "--sql"),
+         "SELECT * FROM cogdb.list_tenants() WHERE id = '6f1c2b3a-0000-4000-8000-000000000001';"),
+        (("user", "list", "--tenant", "6f1c2b3a-0000-4000-8000-000000000001", "--sql"),
+         "SELECT * FROM cogdb.list_users('6f1c2b3a-0000-4000-8000-000000000001');"),
+    ]:
+        r = run(db, *args, admin_url=NOWHERE, app_url=NOWHERE)
+        assert r.exit_code == 0 and r.output.startswith(expected), r.output
     # and the printed SQL works when a DBA runs it as the admin
     sql = run(db, "tenant", "create", "--name", "From SQL", "--sql").output
     import psycopg
@@ -89,6 +98,7 @@ def test_sql_prints_the_statement_without_connecting(db):
     (("user", "create", "--tenant", "00000000-0000-0000-0000-000000000000", "--email",
       "a@b.example"), "no tenant with id"),
     (("user", "list", "--tenant", "00000000-0000-0000-0000-000000000000"), "no tenant with id"),
+    (("user", "list", "--tenant", "x", "--sql"), "tenant must be a UUID"),
 ])
 def test_bad_ids_give_one_line_errors(db, args, text):
     one_line_error(run(db, *args), text)
