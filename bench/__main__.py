@@ -2,6 +2,7 @@
 
     search   scoped search: recall and latency per tenant size class vs three baselines
     corpus   check the synthetic corpus against the real-embedding neighbour profile
+    storage  vector vs halfvec HNSW, m / ef_construction / ef_search, PLAIN vs EXTENDED 1024-d
     import   node import rate (bench/import_bench.py)
 """
 from __future__ import annotations
@@ -10,6 +11,7 @@ import importlib
 import sys
 
 BENCHMARKS = {"search": "bench.search_bench", "corpus": "bench.corpus_check",
+              "storage": "bench.storage_bench",
               "import": "bench.import_bench"}
 
 
