@@ -152,7 +152,7 @@ def profile_client(folder: Path, ctx) -> dict:
         encode_record(rec, ctx)
     t2 = time.perf_counter()
     return {"records": n, "json_read_s": round(t1 - t0, 3),
-            "json_read_plus_validate_encode_s": round(t2 - t0 - (t1 - t0) + (t1 - t0), 3),
+            "json_read_plus_validate_encode_s": round(t2 - t1, 3),
             "validate_encode_only_s": round((t2 - t1) - (t1 - t0), 3)}
 
 
