@@ -90,7 +90,7 @@ def _time(value: Any) -> datetime | None:
     if isinstance(value, str):
         try:
             return imp.parse_timestamp(value)
-        except imp._Bad:
+        except imp.BadValue:
             return None
     return None
 
@@ -324,13 +324,13 @@ def import_chat(client: Any, tenant: Any, user: Any, provider: str, path: Path |
         payload = b"".join([imp.COPY_SIGNATURE,
                             *(row + v for (_, row), v in zip(rows, vecs, strict=True)),
                             imp.COPY_TRAILER])
-        result = imp._write_batch(client, tenant, user, embedder.model, payload, len(rows),
+        result = imp.write_batch(client, tenant, user, embedder.model, payload, len(rows),
                                   update=False)
         report.imported += result.inserted
         report.already_present += result.same
         report.conflicts.extend(result.conflicts)
         if progress:
-            progress(report.imported + report.already_present, max(report.turns, 1))
+            progress(report.imported + report.already_present, report.turns)
 
     batch: list[dict[str, Any]] = []
     seen: set[str] = set()

@@ -24,14 +24,14 @@ class _Progress:
     """A progress bar with rate and ETA on a terminal; plain lines every few seconds
     otherwise (logs, CI)."""
 
-    def __init__(self, label: str, every: float = 2.0) -> None:
+    def __init__(self, label: str, every: float = 2.0, bar: bool = True) -> None:
         self.label = label
         self.every = every
         self.started = time.perf_counter()
         self.last = 0.0
         self.done = 0
         self.bar: Any = None
-        self.tty = sys.stderr.isatty()
+        self.tty = bar and sys.stderr.isatty()
 
     def rate(self) -> float:
         elapsed = time.perf_counter() - self.started
@@ -227,7 +227,7 @@ def import_chat_cmd(tenant_id: str, user_id: str, provider: str, file: Path, bat
     """
     from .chat_export import import_chat
 
-    progress = _Progress("import chat")
+    progress = _Progress("import chat", bar=False)  # the total is unknown until the end
     with cli_errors(), _connect() as client:
         report = import_chat(client, tenant_id, user_id, provider, file,
                              batch_size=batch_size, progress=progress)

@@ -31,7 +31,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -168,32 +168,32 @@ def iter_json_array(path: Path, chunk_size: int = 1 << 20,
 
 # ------------------------------------------------------------------ validation + COPY encoding
 
-class _Bad(Exception):
-    pass
+class BadValue(Exception):
+    """One field's problem; encode_record collects them with the field's name."""
 
 
 def _enc_text(value: Any, limit: int) -> bytes:
     if not isinstance(value, str):
-        raise _Bad(f"must be a string, got {type(value).__name__}")
+        raise BadValue(f"must be a string, got {type(value).__name__}")
     if "\x00" in value:
-        raise _Bad("contains a NUL byte, which PostgreSQL text cannot hold")
+        raise BadValue("contains a NUL byte, which PostgreSQL text cannot hold")
     if len(value) > limit:
-        raise _Bad(f"is {len(value)} characters; at most {limit} are allowed")
+        raise BadValue(f"is {len(value)} characters; at most {limit} are allowed")
     try:
         data = value.encode("utf-8")
     except UnicodeEncodeError:
-        raise _Bad("contains a lone surrogate (not valid Unicode)") from None
+        raise BadValue("contains a lone surrogate (not valid Unicode)") from None
     return struct.pack(">i", len(data)) + data
 
 
 def parse_timestamp(value: Any) -> datetime:
     """An ISO 8601 string as an aware datetime; a naive one is taken as UTC."""
     if not isinstance(value, str):
-        raise _Bad(f"must be an ISO 8601 timestamp string, got {type(value).__name__}")
+        raise BadValue(f"must be an ISO 8601 timestamp string, got {type(value).__name__}")
     try:
         ts = datetime.fromisoformat(value)
     except ValueError:
-        raise _Bad(f"is not an ISO 8601 timestamp: {value[:40]!r}") from None
+        raise BadValue(f"is not an ISO 8601 timestamp: {value[:40]!r}") from None
     return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts
 
 
@@ -208,9 +208,9 @@ def _int(value: Any, low: int, high: int = 2**31 - 1) -> int:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
-            raise _Bad(f"must be an integer, got {value!r:.40}")
+            raise BadValue(f"must be an integer, got {value!r:.40}")
     if not low <= value <= high:
-        raise _Bad(f"must be between {low} and {high}, got {value}")
+        raise BadValue(f"must be between {low} and {high}, got {value}")
     return value
 
 
@@ -245,19 +245,19 @@ def encode_record(rec: Any, ctx: Context) -> tuple[bytes | None, list[str], str 
         try:
             if kind == "id":
                 if not isinstance(value, str) or not ID_RE.fullmatch(value):
-                    raise _Bad(f"must be 1-128 letters, digits and _ . : - (got {value!r:.60})")
+                    raise BadValue(f"must be 1-128 letters, digits and _ . : - (got {value!r:.60})")
                 parts.append(_enc_text(value, 128))
             elif kind.startswith("text:"):
                 parts.append(_enc_text(value, int(kind[5:])))
             elif kind == "enum":
                 allowed = ctx.allowed[name]
                 if value not in allowed:
-                    raise _Bad(f"must be one of {', '.join(allowed)}, got {value!r:.60}")
+                    raise BadValue(f"must be one of {', '.join(allowed)}, got {value!r:.60}")
                 if name == "source" and value in CHAT_SOURCES and not ctx.chat_import:
-                    raise _Bad("chat import is disabled for this tenant; enterprise memory is "
+                    raise BadValue("chat import is disabled for this tenant; enterprise memory is "
                                "built from the assistant's own conversations")
                 if name == "visibility" and value == "private" and not ctx.has_user:
-                    raise _Bad("a private memory needs --user (its owner)")
+                    raise BadValue("a private memory needs --user (its owner)")
                 parts.append(_enc_text(value, 100))
             elif kind == "ts":
                 ts = parse_timestamp(value)
@@ -270,17 +270,17 @@ def encode_record(rec: Any, ctx: Context) -> tuple[bytes | None, list[str], str 
                 parts.append(struct.pack(">ih", 2, _int(value, 0, 10)))
             elif kind == "bool":
                 if not isinstance(value, bool):
-                    raise _Bad(f"must be true or false, got {value!r:.40}")
+                    raise BadValue(f"must be true or false, got {value!r:.40}")
                 parts.append(b"\x00\x00\x00\x01\x01" if value else b"\x00\x00\x00\x01\x00")
             elif kind == "prob":
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    raise _Bad(f"must be a number, got {value!r:.40}")
+                    raise BadValue(f"must be a number, got {value!r:.40}")
                 if not (math.isfinite(value) and 0 <= value <= 1):
-                    raise _Bad(f"must be between 0 and 1, got {value}")
+                    raise BadValue(f"must be between 0 and 1, got {value}")
                 parts.append(struct.pack(">if", 4, value))
             elif kind == "tags":
                 parts.append(_enc_tags(value))
-        except _Bad as exc:
+        except BadValue as exc:
             problems.append(f"{name}: {exc}")
     if not problems:
         if rec["human_content"] == "" and rec["assistant_content"] == "":
@@ -294,13 +294,13 @@ def encode_record(rec: Any, ctx: Context) -> tuple[bytes | None, list[str], str 
 
 def _enc_tags(value: Any) -> bytes:
     if not isinstance(value, (list, tuple)):
-        raise _Bad(f"must be a list of strings, got {type(value).__name__}")
+        raise BadValue(f"must be a list of strings, got {type(value).__name__}")
     if len(value) > 64:
-        raise _Bad(f"has {len(value)} tags; at most 64 are allowed")
+        raise BadValue(f"has {len(value)} tags; at most 64 are allowed")
     items = []
     for tag in value:
         if not isinstance(tag, str) or not 1 <= len(tag) <= 100:
-            raise _Bad("must be a list of non-empty strings of at most 100 characters")
+            raise BadValue("must be a list of non-empty strings of at most 100 characters")
         items.append(_enc_text(tag, 100))
     body = struct.pack(">iii", 1, 0, _TEXT_OID) + struct.pack(">ii", len(items), 1) \
         if items else struct.pack(">iii", 0, 0, _TEXT_OID)
@@ -617,7 +617,7 @@ def import_nodes(client: Any, tenant: Any, data_dir: Path | str, *, user: Any = 
 
 
 @dataclass
-class _BatchResult:
+class BatchResult:
     rows: int
     inserted: int
     same: int
@@ -626,8 +626,8 @@ class _BatchResult:
     timings: dict[str, float]
 
 
-def _write_batch(client: Any, tenant: Any, user: Any, model: str, payload: bytes, rows: int,
-                 update: bool) -> _BatchResult:
+def write_batch(client: Any, tenant: Any, user: Any, model: str, payload: bytes, rows: int,
+                 update: bool) -> BatchResult:
     """One batch, one scope (one transaction): COPY to the stage, merge, commit."""
     t1 = time.perf_counter()
     updated: list[str] = []
@@ -650,7 +650,7 @@ def _write_batch(client: Any, tenant: Any, user: Any, model: str, payload: bytes
         if update and conflicts:
             updated = sorted(r[0] for r in conn.execute(_UPDATE, {"model": model,
                                                                   "ids": conflicts}))
-    return _BatchResult(rows, inserted, same, sorted(conflicts), updated,
+    return BatchResult(rows, inserted, same, sorted(conflicts), updated,
                         {"copy": t2 - t1, "insert": t3 - t2,
                          "commit+rest": time.perf_counter() - t3})
 
@@ -666,7 +666,7 @@ def _load(client: Any, tenant: Any, user: Any, model: str, vectors: np.ndarray, 
     done = 0
     timings = Counter[str]()
 
-    def collect(result: _BatchResult) -> None:
+    def collect(result: BatchResult) -> None:
         nonlocal done
         for key, value in result.timings.items():
             timings[key] += value
@@ -678,7 +678,7 @@ def _load(client: Any, tenant: Any, user: Any, model: str, vectors: np.ndarray, 
         if progress:
             progress(done, total)
 
-    pending: deque[Future[_BatchResult]] = deque()
+    pending: deque[Future[BatchResult]] = deque()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cogdb-import") as pool:
         try:
             for idx, rows in spool.batches(batch_size, skip):
@@ -695,7 +695,7 @@ def _load(client: Any, tenant: Any, user: Any, model: str, vectors: np.ndarray, 
                 timings["encode"] += time.perf_counter() - t0
                 while len(pending) > workers:
                     collect(pending.popleft().result())
-                pending.append(pool.submit(_write_batch, client, tenant, user, model,
+                pending.append(pool.submit(write_batch, client, tenant, user, model,
                                            payload, len(rows), update))
             while pending:
                 collect(pending.popleft().result())
@@ -761,6 +761,3 @@ def export_nodes(client: Any, tenant: Any, data_dir: Path | str, *, user: Any = 
         progress(n, total)
     return n, name
 
-
-def format_timedelta(seconds: float) -> str:
-    return str(timedelta(seconds=round(seconds)))
