@@ -358,3 +358,39 @@ def test_unknown_model_and_unknown_tenant(client, tenants, tmp_path):
         import_nodes(client, "00000000-0000-0000-0000-000000000000", store)
 
 
+
+
+def test_two_concurrent_imports_of_one_store_add_each_row_once(client, db, tenants, tmp_path):
+    """Both runs insert with ON CONFLICT DO NOTHING; rows the other run committed after this
+    statement's snapshot are compared again (fresh snapshot), so neither run reports a
+    conflict and together they insert every row exactly once."""
+    import threading
+
+    n = 3000
+    store = write_store(tmp_path, [node(i) for i in range(n)], vectors(n))
+    reports = []
+
+    def run() -> None:
+        with cogdb.connect(db.app_url, pool_size=2) as c:
+            reports.append(import_nodes(c, tenants.b, store, batch_size=100))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(reports) == 2 and all(r.conflicts == [] for r in reports)
+    assert sum(r.imported for r in reports) == n
+    assert all(r.imported + r.already_present == n for r in reports)
+    assert count(db, tenants.b) == n
+
+
+def test_cli_dry_run_and_one_worker(db, tenants, tmp_path):
+    store = write_store(tmp_path, [node(i) for i in range(30)])
+    dry = cli(db, "import", "nodes", "--tenant", str(tenants.b), "--data-dir", str(store),
+              "--dry-run")
+    assert dry.exit_code == 0 and "dry run: nothing was written" in dry.output
+    assert count(db) == 0
+    one = cli(db, "import", "nodes", "--tenant", str(tenants.b), "--data-dir", str(store),
+              "--workers", "1", "--batch-size", "7", "--json")
+    assert json.loads(one.stdout)["imported"] == 30 and count(db) == 30
