@@ -120,6 +120,9 @@ def load(url: str, data: corpus.Corpus, private_heavy: int, echo) -> dict:
         conn.execute("DO $$ BEGIN CREATE ROLE cogdb_bench_bypass LOGIN BYPASSRLS;"
                      " EXCEPTION WHEN duplicate_object THEN NULL; END $$")
         conn.execute("GRANT cogdb_app TO cogdb_bench_bypass")
+        # Earlier runs' write measurements add rows of their own (ids not starting with b):
+        # they are removed, so the searched data is the corpus and nothing else.
+        conn.execute("DELETE FROM cogdb.memories WHERE id NOT LIKE 'b%'")
         loaded = conn.execute("SELECT count(*) FROM cogdb.memories").fetchone()[0]
     tenants = [admin.create_tenant(f"bench tenant {i}", external_id=f"bench-{i}").id
                for i in range(len(data.sizes))]

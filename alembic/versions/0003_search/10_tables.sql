@@ -9,7 +9,7 @@ INSERT INTO cogdb.settings (key, value, description) VALUES
     ('search.ann_min_rows', '1500',
      'a tenant/model with at least this many memories gets a partial HNSW index (cogdb maintain); it is dropped below half of this'),
     ('search.hnsw_m', '16', 'HNSW m of the per-tenant indexes built from now on'),
-    ('search.hnsw_ef_construction', '64', 'HNSW ef_construction of the per-tenant indexes built from now on');
+    ('search.hnsw_ef_construction', '128', 'HNSW ef_construction of the per-tenant indexes built from now on');
 
 -- Append-only deltas of memories per (tenant, model), written by a statement trigger;
 -- `cogdb maintain` sums and compacts them. Owner-only (like identities): FORCE RLS hides
