@@ -41,7 +41,9 @@ BEGIN
                   HINT = 'Leave owner_user_id out: it defaults to the context''s user.';
     END IF;
 
-    IF NEW.id IS NULL OR NEW.id !~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$' THEN
+    -- length + an unbounded class: the same rule as {0,127}, whose bounded repetition made
+    -- PostgreSQL's regex engine spend ~35 us per row.
+    IF NEW.id IS NULL OR length(NEW.id) > 128 OR NEW.id !~ '^[A-Za-z0-9][A-Za-z0-9_.:-]*$' THEN
         RAISE EXCEPTION 'id must be 1-128 characters of letters, digits and _ . : - (got %)',
                         coalesce(quote_literal(left(NEW.id, 40)), 'NULL')
             USING ERRCODE = 'CGV01', COLUMN = 'id',

@@ -160,6 +160,9 @@ REVOKE ALL ON FUNCTION cogdb.check_memory_row() FROM PUBLIC;
 
 
 ALTER TABLE cogdb.memories RESET (toast_tuple_target);
+ALTER TABLE cogdb.memories DROP CONSTRAINT memories_id_check;
+ALTER TABLE cogdb.memories ADD CONSTRAINT memories_id_check
+    CHECK (id ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$');
 DROP FUNCTION cogdb.list_users(text);
 DROP FUNCTION cogdb.list_tenants();
 DROP FUNCTION cogdb.set_tenant_setting(text, text, jsonb);

@@ -170,7 +170,9 @@ BEGIN
                   HINT = 'Leave owner_user_id out: it defaults to the context''s user.';
     END IF;
 
-    IF NEW.id IS NULL OR NEW.id !~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$' THEN
+    -- length + an unbounded class: the same rule as {0,127}, whose bounded repetition made
+    -- PostgreSQL's regex engine spend ~35 us per row.
+    IF NEW.id IS NULL OR length(NEW.id) > 128 OR NEW.id !~ '^[A-Za-z0-9][A-Za-z0-9_.:-]*$' THEN
         RAISE EXCEPTION 'id must be 1-128 characters of letters, digits and _ . : - (got %)',
                         coalesce(quote_literal(left(NEW.id, 40)), 'NULL')
             USING ERRCODE = 'CGV01', COLUMN = 'id',
@@ -330,5 +332,12 @@ REVOKE ALL ON FUNCTION cogdb.check_memory_row() FROM PUBLIC;
 -- text went out of line (a TOAST insert per row on import, a detoast per read). Keep
 -- rows inline up to a page; only longer ones are moved out.
 ALTER TABLE cogdb.memories SET (toast_tuple_target = 8160);
+
+-- The same id rule without a bounded repetition: PostgreSQL's regex engine spent ~35 us
+-- per row on {0,127} (measured), more than the rest of the row's checks together.
+ALTER TABLE cogdb.memories DROP CONSTRAINT memories_id_check;
+ALTER TABLE cogdb.memories ADD CONSTRAINT memories_id_check
+    CHECK (length(id) <= 128 AND id ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]*$') NOT VALID;
+ALTER TABLE cogdb.memories VALIDATE CONSTRAINT memories_id_check;
 
 RESET ROLE;
