@@ -19,6 +19,7 @@ Tenant and owner come from the scope, never from the file; naive timestamps are 
 from __future__ import annotations
 
 import codecs
+import functools
 import json
 import math
 import os
@@ -172,6 +173,13 @@ class BadValue(Exception):
     """One field's problem; encode_record collects them with the field's name."""
 
 
+_I16 = struct.Struct(">h").pack
+_I32 = struct.Struct(">i").pack
+_HEADER = _I16(len(FIELDS) + 1)  # the fields below plus the vector
+_TRUE, _FALSE = b"\x00\x00\x00\x01\x01", b"\x00\x00\x00\x01\x00"
+_EMPTY_TEXT_ARRAY = _I32(12) + struct.pack(">iii", 0, 0, _TEXT_OID)
+
+
 def _enc_text(value: Any, limit: int) -> bytes:
     if not isinstance(value, str):
         raise BadValue(f"must be a string, got {type(value).__name__}")
@@ -183,7 +191,7 @@ def _enc_text(value: Any, limit: int) -> bytes:
         data = value.encode("utf-8")
     except UnicodeEncodeError:
         raise BadValue("contains a lone surrogate (not valid Unicode)") from None
-    return struct.pack(">i", len(data)) + data
+    return _I32(len(data)) + data
 
 
 def parse_timestamp(value: Any) -> datetime:
@@ -197,8 +205,8 @@ def parse_timestamp(value: Any) -> datetime:
     return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts
 
 
-def _enc_ts(ts: datetime) -> bytes:
-    delta = ts - PG_EPOCH
+def _enc_ts(value: Any) -> bytes:
+    delta = parse_timestamp(value) - PG_EPOCH
     return struct.pack(">iq", 8, (delta.days * 86400 + delta.seconds) * 1_000_000
                        + delta.microseconds)
 
@@ -214,87 +222,33 @@ def _int(value: Any, low: int, high: int = 2**31 - 1) -> int:
     return value
 
 
-@dataclass
-class Context:
-    """What validation needs to know about the target: from the database, once per run."""
-
-    allowed: dict[str, tuple[str, ...]]
-    chat_import: bool
-    has_user: bool
+def _enc_id(value: Any) -> bytes:
+    if not isinstance(value, str) or not ID_RE.fullmatch(value):
+        raise BadValue(f"must be 1-128 letters, digits and _ . : - (got {value!r:.60})")
+    return _enc_text(value, 128)
 
 
-def encode_record(rec: Any, ctx: Context) -> tuple[bytes | None, list[str], str | None]:
-    """Validate one record; returns (COPY row without the vector, problems, id)."""
-    if not isinstance(rec, dict):
-        return None, [f"record must be a JSON object, got {type(rec).__name__}"], None
-    rid = rec.get("id")
-    rid = rid if isinstance(rid, str) else None
-    problems: list[str] = []
-    parts = [struct.pack(">h", len(FIELDS) + 1)]
-    created = expires = None
-    for name, _pgtype, kind, required, default in FIELDS:
-        value = rec.get(name)
-        if value is None:
-            if required:
-                problems.append(f"{name}: missing (required)")
-                continue
-            value = default
-            if value is None:
-                parts.append(_NULL)
-                continue
-        try:
-            if kind == "id":
-                if not isinstance(value, str) or not ID_RE.fullmatch(value):
-                    raise BadValue(f"must be 1-128 letters, digits and _ . : - (got {value!r:.60})")
-                parts.append(_enc_text(value, 128))
-            elif kind.startswith("text:"):
-                parts.append(_enc_text(value, int(kind[5:])))
-            elif kind == "enum":
-                allowed = ctx.allowed[name]
-                if value not in allowed:
-                    raise BadValue(f"must be one of {', '.join(allowed)}, got {value!r:.60}")
-                if name == "source" and value in CHAT_SOURCES and not ctx.chat_import:
-                    raise BadValue("chat import is disabled for this tenant; enterprise memory is "
-                               "built from the assistant's own conversations")
-                if name == "visibility" and value == "private" and not ctx.has_user:
-                    raise BadValue("a private memory needs --user (its owner)")
-                parts.append(_enc_text(value, 100))
-            elif kind == "ts":
-                ts = parse_timestamp(value)
-                created = ts if name == "created_at" else created
-                expires = ts if name == "expires_at" else expires
-                parts.append(_enc_ts(ts))
-            elif kind.startswith("int:"):
-                parts.append(struct.pack(">ii", 4, _int(value, int(kind[4:]))))
-            elif kind == "depth":
-                parts.append(struct.pack(">ih", 2, _int(value, 0, 10)))
-            elif kind == "bool":
-                if not isinstance(value, bool):
-                    raise BadValue(f"must be true or false, got {value!r:.40}")
-                parts.append(b"\x00\x00\x00\x01\x01" if value else b"\x00\x00\x00\x01\x00")
-            elif kind == "prob":
-                if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    raise BadValue(f"must be a number, got {value!r:.40}")
-                if not (math.isfinite(value) and 0 <= value <= 1):
-                    raise BadValue(f"must be between 0 and 1, got {value}")
-                parts.append(struct.pack(">if", 4, value))
-            elif kind == "tags":
-                parts.append(_enc_tags(value))
-        except BadValue as exc:
-            problems.append(f"{name}: {exc}")
-    if not problems:
-        if rec["human_content"] == "" and rec["assistant_content"] == "":
-            problems.append("human_content: a memory needs human_content or assistant_content")
-        if expires is not None and created is not None and expires <= created:
-            problems.append("expires_at: must be later than created_at")
-    if problems:
-        return None, problems, rid
-    return b"".join(parts), [], rid
+def _enc_bool(value: Any) -> bytes:
+    if value is True:
+        return _TRUE
+    if value is False:
+        return _FALSE
+    raise BadValue(f"must be true or false, got {value!r:.40}")
+
+
+def _enc_prob(value: Any) -> bytes:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise BadValue(f"must be a number, got {value!r:.40}")
+    if not (math.isfinite(value) and 0 <= value <= 1):
+        raise BadValue(f"must be between 0 and 1, got {value}")
+    return struct.pack(">if", 4, value)
 
 
 def _enc_tags(value: Any) -> bytes:
     if not isinstance(value, (list, tuple)):
         raise BadValue(f"must be a list of strings, got {type(value).__name__}")
+    if not value:
+        return _EMPTY_TEXT_ARRAY
     if len(value) > 64:
         raise BadValue(f"has {len(value)} tags; at most 64 are allowed")
     items = []
@@ -302,10 +256,107 @@ def _enc_tags(value: Any) -> bytes:
         if not isinstance(tag, str) or not 1 <= len(tag) <= 100:
             raise BadValue("must be a list of non-empty strings of at most 100 characters")
         items.append(_enc_text(tag, 100))
-    body = struct.pack(">iii", 1, 0, _TEXT_OID) + struct.pack(">ii", len(items), 1) \
-        if items else struct.pack(">iii", 0, 0, _TEXT_OID)
-    body += b"".join(items)
-    return struct.pack(">i", len(body)) + body
+    body = struct.pack(">iiiii", 1, 0, _TEXT_OID, len(items), 1) + b"".join(items)
+    return _I32(len(body)) + body
+
+
+Encoder = Callable[[Any], bytes]
+
+
+@dataclass
+class Context:
+    """What validation needs to know about the target: from the database, once per run."""
+
+    allowed: dict[str, tuple[str, ...]]
+    chat_import: bool
+    has_user: bool
+    _encoders: list[tuple[str, Encoder, bool, bytes]] | None = field(
+        default=None, repr=False, compare=False)
+
+    def _enum(self, name: str) -> Encoder:
+        allowed = self.allowed[name]
+        table = {v: _enc_text(v, 100) for v in allowed}
+        listed = ", ".join(allowed)
+        refused: dict[str, str] = {}
+        if name == "source" and not self.chat_import:
+            refused = dict.fromkeys(CHAT_SOURCES, "chat import is disabled for this tenant; "
+                                    "enterprise memory is built from the assistant's own "
+                                    "conversations")
+        if name == "visibility" and not self.has_user:
+            refused = {"private": "a private memory needs --user (its owner)"}
+
+        def enc(value: Any) -> bytes:
+            data = table.get(value) if isinstance(value, str) else None
+            if data is None:
+                raise BadValue(f"must be one of {listed}, got {value!r:.60}")
+            if value in refused:
+                raise BadValue(refused[value])
+            return data
+        return enc
+
+    def encoders(self) -> list[tuple[str, Encoder, bool, bytes]]:
+        """(field, encoder, required, encoded default) in COPY order, built once."""
+        if self._encoders is None:
+            out = []
+            for name, _pgtype, kind, required, default in FIELDS:
+                if kind == "id":
+                    enc: Encoder = _enc_id
+                elif kind.startswith("text:"):
+                    enc = functools.partial(_enc_text, limit=int(kind[5:]))
+                elif kind == "enum":
+                    enc = self._enum(name)
+                elif kind == "ts":
+                    enc = _enc_ts
+                elif kind.startswith("int:"):
+                    low = int(kind[4:])
+                    enc = functools.partial(lambda v, low: struct.pack(">ii", 4, _int(v, low)),
+                                            low=low)
+                elif kind == "depth":
+                    enc = lambda v: struct.pack(">ih", 2, _int(v, 0, 10))  # noqa: E731
+                elif kind == "bool":
+                    enc = _enc_bool
+                elif kind == "prob":
+                    enc = _enc_prob
+                else:
+                    enc = _enc_tags
+                out.append((name, enc, required,
+                            _NULL if default is None else enc(
+                                list(default) if isinstance(default, tuple) else default)))
+            self._encoders = out
+        return self._encoders
+
+
+def encode_record(rec: Any, ctx: Context) -> tuple[bytes | None, list[str], str | None]:
+    """Validate one record; returns (COPY row without the vector, problems, id)."""
+    if not isinstance(rec, dict):
+        return None, [f"record must be a JSON object, got {type(rec).__name__}"], None
+    get = rec.get
+    rid = get("id")
+    rid = rid if isinstance(rid, str) else None
+    problems: list[str] = []
+    parts = [_HEADER]
+    append = parts.append
+    for name, enc, required, default in ctx.encoders():
+        value = get(name)
+        if value is None:
+            if required:
+                problems.append(f"{name}: missing (required)")
+            else:
+                append(default)
+            continue
+        try:
+            append(enc(value))
+        except BadValue as exc:
+            problems.append(f"{name}: {exc}")
+    if not problems:
+        if rec["human_content"] == "" and rec["assistant_content"] == "":
+            problems.append("human_content: a memory needs human_content or assistant_content")
+        expires = get("expires_at")
+        if expires is not None and parse_timestamp(expires) <= parse_timestamp(rec["created_at"]):
+            problems.append("expires_at: must be later than created_at")
+    if problems:
+        return None, problems, rid
+    return b"".join(parts), [], rid
 
 
 def vector_problems(vectors: np.ndarray, chunk: int = 8192) -> dict[int, str]:
