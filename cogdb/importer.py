@@ -18,6 +18,7 @@ Tenant and owner come from the scope, never from the file; naive timestamps are 
 """
 from __future__ import annotations
 
+import bisect
 import codecs
 import functools
 import json
@@ -81,6 +82,7 @@ FIELDS: tuple[tuple[str, str, str, bool, Any], ...] = (
     ("last_accessed", "timestamptz", "ts", False, None),
 )
 FIELD_NAMES = tuple(f[0] for f in FIELDS)
+FIELD_SET = frozenset(FIELD_NAMES)
 REQUIRED = tuple(f[0] for f in FIELDS if f[3])
 KNOWN_KEYS = frozenset(FIELD_NAMES) | frozenset(SCOPE_KEYS)
 COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
@@ -551,6 +553,19 @@ class _Spool:
                 rows.append(data[self.offsets[k] - base:ends[k] - base])
             yield idx, rows
 
+    def id_of(self, index: int) -> str | None:
+        """The id of a spooled record (its first field), read back from the file."""
+        k = bisect.bisect_left(self.indices, index)
+        if k == len(self.indices) or self.indices[k] != index:
+            return None
+        self.file.flush()
+        here = self.file.tell()
+        self.file.seek(self.offsets[k] + 2)
+        (length,) = struct.unpack(">i", self.file.read(4))
+        rid = self.file.read(length).decode("utf-8")
+        self.file.seek(here)
+        return rid
+
     def close(self) -> None:
         self.file.close()
 
@@ -558,23 +573,31 @@ class _Spool:
 def _validate(path: Path, vectors: np.ndarray, ctx: Context, spool: _Spool,
               report: ImportReport) -> dict[int, Problem]:
     problems: dict[int, Problem] = {}
-    bad_vectors = vector_problems(vectors)
     hashes = array("q")
     ignored: Counter[str] = Counter()
     count = 0
-    for index, rec in iter_json_array(path):
-        count = index + 1
-        row, reasons, rid = encode_record(rec, ctx)
-        if isinstance(rec, dict):
-            ignored.update(k for k in rec if k not in FIELD_NAMES)
-        if index in bad_vectors:
-            reasons.append(bad_vectors[index])
-            row = None
-        hashes.append(hash(rid) if rid is not None else index)
-        if reasons:
-            problems[index] = Problem(index, rid, reasons)
-        elif row is not None and index < len(vectors):
-            spool.add(index, row)
+    # The vectors are checked in another thread while this one parses the records (NumPy and
+    # file reads release the GIL); vector problems are merged in afterwards.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cogdb-vectors") as pool:
+        checked = pool.submit(vector_problems, vectors)
+        for index, rec in iter_json_array(path):
+            count = index + 1
+            row, reasons, rid = encode_record(rec, ctx)
+            if isinstance(rec, dict):
+                extra = rec.keys() - FIELD_SET
+                if extra:
+                    ignored.update(extra)
+            hashes.append(hash(rid) if rid is not None else index)
+            if reasons:
+                problems[index] = Problem(index, rid, reasons)
+            elif row is not None and index < len(vectors):
+                spool.add(index, row)
+        bad_vectors = checked.result()
+    for index in sorted(bad_vectors):
+        if index in problems:
+            problems[index].reasons.append(bad_vectors[index])
+        elif index < count:
+            problems[index] = Problem(index, spool.id_of(index), [bad_vectors[index]])
     report.found = count
     report.ignored_fields = dict(ignored)
     if count != len(vectors):
