@@ -1,18 +1,21 @@
 """Import and export of the seeds' file-based memory store (``corpus/nodes.json`` +
 ``vectors/nodes.npy``), through the database, under row-level security, as the app login.
 
-The import makes three passes and never holds the corpus in memory:
+The import never holds the corpus in memory:
 
-1. the vectors, memory-mapped, checked in chunks (dimension, NaN/Inf, zero rows);
-2. ``nodes.json``, streamed one record at a time: each record is validated and, when
-   valid, encoded once into PostgreSQL's binary COPY format (all fields but the vector)
-   and appended to a spool file on disk; duplicate ids are found from 64-bit hashes;
-3. the spool and the vectors, in batches: each batch is one scope (one transaction, the
-   context set first): ``COPY`` into a temporary staging table (COPY into an RLS table is
-   refused for the app role), one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` into
-   cogdb.memories (so the check_memory_row trigger and every policy apply), and one
-   comparison of the rows that were already there. Each batch commits, so a run killed at
-   any point and run again ends with exactly the full set.
+1. validation, before anything is written: the vectors, memory-mapped, are checked in
+   chunks (dimension, NaN/Inf, zero rows) in a thread while ``nodes.json`` is streamed one
+   record at a time; each record is validated and, when valid, encoded once into
+   PostgreSQL's binary COPY format (all fields but the vector) and appended to a spool
+   file on disk; duplicate ids are found from 64-bit hashes (confirmed by a second read of
+   the candidates only);
+2. loading, from the spool and the vectors, in batches written by a few connections at
+   once: each batch is one scope (one transaction, the context set first): ``COPY`` into a
+   temporary staging table (COPY into an RLS table is refused for the app role), then one
+   statement that inserts with ``ON CONFLICT DO NOTHING`` into cogdb.memories (so the
+   check_memory_row trigger and every policy apply) and compares the rows it did not
+   insert with what is stored. Each batch commits, so a run killed at any point and run
+   again ends with exactly the full set.
 
 Tenant and owner come from the scope, never from the file; naive timestamps are UTC.
 """
