@@ -152,7 +152,7 @@ def _print_report(report: Any, as_json: bool, max_lines: int = 50) -> None:
 @click.option("--update", is_flag=True,
               help="Replace memories whose id is present with other content (conflicts).")
 @click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
-@click.option("--batch-size", default=5000, show_default=True, type=click.IntRange(1, 100000),
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100000),
               help="Records per transaction (each batch commits on its own).")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16),
               help="Connections writing batches at once.")
