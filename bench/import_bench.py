@@ -16,8 +16,13 @@ settings printed in the report, it:
    the server (as the superuser, rolled back) the same INSERT ... SELECT from a staging table
    with all triggers, without the per-row check_memory_row trigger, and without the
    statement-level count trigger;
-4. prints the row shape, the server settings and the figures, and writes
-   bench/out/import-<rows>.json.
+4. measures a floor in the same run: the same rows COPYed by the superuser, with the same
+   number of connections, into a bare table of the same shape (no keys, indexes, checks,
+   triggers or RLS), from bytes encoded in advance: what this machine's PostgreSQL takes
+   to store them at all;
+5. prints the row shape, the server settings, the figures (with the CPU each side spent
+   per row: at 20,000 rows/s two cores have 100 us per row in all) and the ratio to the
+   floor, and writes bench/out/import-<rows>.json.
 
 A figure, never a timed test.
 """
@@ -28,6 +33,7 @@ import json
 import os
 import platform
 import random
+import resource
 import shutil
 import tempfile
 import time
@@ -208,15 +214,111 @@ def profile_server(url: str, tenant: uuid.UUID, folder: Path, ctx, sample: int) 
     return out
 
 
+def postgres_cpu_seconds() -> float:
+    """User + system CPU of every postgres process on this machine (the embedded server is
+    local), from /proc; exited backends are not counted, so read it while they live."""
+    hz = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        if stat[stat.index("(") + 1:stat.rindex(")")].startswith("postgres"):
+            fields = stat[stat.rindex(")") + 2:].split()
+            total += (int(fields[11]) + int(fields[12])) / hz
+    return total
+
+
+def floor_copy(url: str, folder: Path, ctx, rows: int, workers: int) -> dict:
+    """The floor: `rows` rows COPYed by the superuser over `workers` connections into a bare
+    table shaped like cogdb.memories, from one batch of real records encoded in advance and
+    sent again and again (the bare table has no key), so nearly all the time is the
+    server's."""
+    import threading
+
+    from psycopg import sql
+
+    from cogdb import importer as imp
+
+    batch = []
+    for _, rec in imp.iter_json_array(folder / imp.NODES_FILE):
+        batch.append(imp.encode_record(rec, ctx)[0])
+        if len(batch) == 1000:
+            break
+    vecs = imp.encode_vectors(np.load(folder / imp.VECTORS_FILE, mmap_mode="r")[:len(batch)])
+    payload = b"".join([imp.COPY_SIGNATURE, *(r + v for r, v in zip(batch, vecs, strict=True)),
+                        imp.COPY_TRAILER])
+    copy = sql.SQL("COPY public.cogdb_bench_floor ({}, embedding) FROM STDIN (FORMAT BINARY)"
+                   ).format(imp._COLUMNS)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS public.cogdb_bench_floor")
+        conn.execute("CREATE TABLE public.cogdb_bench_floor (LIKE cogdb.memories)"
+                     " WITH (toast_tuple_target = 8160)")
+        conn.execute("ALTER TABLE public.cogdb_bench_floor"
+                     " ALTER COLUMN embedding SET STORAGE PLAIN,"
+                     " ALTER COLUMN tenant_id SET DEFAULT gen_random_uuid(),"
+                     f" ALTER COLUMN model SET DEFAULT '{MODEL}'")
+        conn.execute("CHECKPOINT")
+
+    errors: list[BaseException] = []
+    # Connections stay open until the CPU is read: an exited backend's CPU is gone from /proc.
+    connected, finished, release = threading.Barrier(workers + 1), threading.Barrier(
+        workers + 1), threading.Event()
+
+    def worker(count: int) -> None:
+        try:
+            with psycopg.connect(url) as conn:
+                connected.wait()
+                try:
+                    for _ in range(0, count, len(batch)):
+                        with conn.cursor().copy(copy) as cp:
+                            cp.write(payload)
+                        conn.commit()
+                finally:
+                    finished.wait()
+                    release.wait()
+        except BaseException as exc:  # re-raised in the main thread
+            errors.append(exc)
+            connected.abort()
+            finished.abort()
+
+    per_worker = max(rows // workers // len(batch), 1) * len(batch)
+    threads = [threading.Thread(target=worker, args=(per_worker,)) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    try:
+        connected.wait()
+        cpu0, t0 = postgres_cpu_seconds(), time.perf_counter()
+        finished.wait()
+        seconds, cpu = time.perf_counter() - t0, postgres_cpu_seconds() - cpu0
+    except threading.BrokenBarrierError:
+        pass  # a worker failed: its error is raised below
+    release.set()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TABLE public.cogdb_bench_floor")
+    done = per_worker * workers
+    return {"rows": done, "workers": workers, "rows_per_s": round(done / seconds),
+            "server_cpu_us_per_row": round(cpu / done * 1e6, 1)}
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench import", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", default="100k", help="corpus size, e.g. 100k or 1m")
-    ap.add_argument("--batch-size", type=int, default=5000)
+    ap.add_argument("--batch-size", type=int, default=1000)
     ap.add_argument("--workers", type=int, default=2, help="writer connections")
     ap.add_argument("--home", help="bench server folder (default bench/out/home-import)")
     ap.add_argument("--profile-sample", type=int, default=10_000)
     ap.add_argument("--keep-corpus", help="write the corpus here and keep it")
+    ap.add_argument("--floor-rows", default="200k", help="rows for the floor (bare COPY)")
     args = ap.parse_args(argv)
     rows = parse_rows(args.rows)
 
@@ -248,20 +350,34 @@ def main(argv: list[str] | None = None) -> None:
 
         with cogdb.connect(app_url, pool_size=args.workers) as client:
             _, _, ctx = preflight(client, tenant, None, None)
+            usage0, server0 = resource.getrusage(resource.RUSAGE_SELF), postgres_cpu_seconds()
             t0 = time.perf_counter()
             result = import_nodes(client, tenant, folder, batch_size=args.batch_size,
                                   workers=args.workers)
             seconds = time.perf_counter() - t0
+            usage1, server1 = resource.getrusage(resource.RUSAGE_SELF), postgres_cpu_seconds()
         assert result.imported == rows and result.ok, result
+        client_cpu = (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime)
         report["import"] = {"seconds": round(seconds, 2), "nodes_per_s": round(rows / seconds),
+                            "client_cpu_us_per_row": round(client_cpu / rows * 1e6, 1),
+                            "server_cpu_us_per_row": round((server1 - server0) / rows * 1e6, 1),
                             "phases_s": {k: round(v, 2) for k, v in result.timings.items()}}
         with psycopg.connect(url) as conn:
             size = conn.execute("SELECT pg_table_size('cogdb.memories')").fetchone()[0]
             count = conn.execute("SELECT count(*) FROM cogdb.memories").fetchone()[0]
         report["shape"] = {**report.get("shape", {}), "columns": 30,
                            "table_bytes_per_row": round(size / max(count, 1))}
-        echo(f"import: {rows:,} nodes in {seconds:.1f} s = {rows / seconds:,.0f} nodes/s "
-             f"(phases: {report['import']['phases_s']})")
+        imp_report = report["import"]
+        echo(f"import: {rows:,} nodes in {seconds:.1f} s = {rows / seconds:,.0f} nodes/s; CPU "
+             f"per row: client {imp_report['client_cpu_us_per_row']} us, server "
+             f"{imp_report['server_cpu_us_per_row']} us (phases: {imp_report['phases_s']})")
+        floor = floor_copy(url, folder, ctx, parse_rows(args.floor_rows), args.workers)
+        floor["import_over_floor"] = round(rows / seconds / floor["rows_per_s"], 3)
+        report["floor_bare_copy"] = floor
+        echo(f"floor (superuser COPY into a bare table of the same shape, {floor['workers']} "
+             f"connections): {floor['rows_per_s']:,} rows/s, server CPU "
+             f"{floor['server_cpu_us_per_row']} us/row; the import runs at "
+             f"{floor['import_over_floor']:.2f} of it")
         report["profile_client"] = profile_client(folder, ctx)
         report["profile_server_rows_per_s"] = profile_server(url, tenant, folder, ctx,
                                                              args.profile_sample)
