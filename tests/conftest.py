@@ -17,6 +17,8 @@ import os
 import shutil
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -189,3 +191,13 @@ def unit_vector(dims: int = 384, hot: int = 0, second: int | None = None) -> lis
     if second is not None:
         v[second] = 0.5
     return v
+
+
+@contextmanager
+def in_context(conn: psycopg.Connection, tenant, user=None) -> Iterator[psycopg.Connection]:
+    """One real transaction on the app login with the context set first."""
+    conn.autocommit = True
+    with conn.transaction():
+        conn.execute("SELECT cogdb.set_context(%s::text, %s::text)",
+                     (str(tenant), None if user is None else str(user)))
+        yield conn

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import psycopg
 import pytest
-from conftest import unit_vector
+from conftest import in_context, unit_vector
 from psycopg.types.json import Jsonb
 
 import cogdb
@@ -33,15 +31,6 @@ def vec(hot: int = 0, dims: int = DIMS, second: int | None = None) -> np.ndarray
 
 def count(db) -> int:
     return db.super.execute("SELECT count(*) FROM cogdb.memories").fetchone()[0]
-
-
-@contextmanager
-def in_context(conn: psycopg.Connection, tenant, user=None) -> Iterator[psycopg.Connection]:
-    conn.autocommit = True
-    with conn.transaction():
-        conn.execute("SELECT cogdb.set_context(%s::text, %s::text)",
-                     (str(tenant), None if user is None else str(user)))
-        yield conn
 
 
 def raw_error(conn, query, params=(), context=None) -> psycopg.Error:

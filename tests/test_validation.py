@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import psycopg
 import pytest
-from conftest import unit_vector
+from conftest import in_context, unit_vector
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
@@ -63,16 +63,6 @@ def writes_nothing(db, *tables: str) -> Iterator[None]:
     yield
     after = {t: count(db, t) for t in tables}
     assert after == before, f"rows were written despite the refusal: {before} -> {after}"
-
-
-@contextmanager
-def in_context(conn: psycopg.Connection, tenant, user=None) -> Iterator[psycopg.Connection]:
-    """One real transaction on the app login with the context set first."""
-    conn.autocommit = True
-    with conn.transaction():
-        conn.execute("SELECT cogdb.set_context(%s::text, %s::text)",
-                     (str(tenant), None if user is None else str(user)))
-        yield conn
 
 
 def sql_refusal(conn, tenant, user, query, params=()) -> psycopg.Error:
