@@ -162,6 +162,22 @@ def profile_client(folder: Path, ctx) -> dict:
             "validate_encode_only_s": round((t2 - t1) - (t1 - t0), 3)}
 
 
+def encoded_payload(folder: Path, ctx, count: int, id_prefix: str = "") -> tuple[bytes, int]:
+    """The first `count` records of the corpus as one binary COPY stream (the importer's own
+    encoding, vectors included), and how many rows it holds."""
+    from cogdb import importer as imp
+
+    rows = []
+    for _, rec in imp.iter_json_array(folder / imp.NODES_FILE):
+        rec["id"] = id_prefix + rec["id"]
+        rows.append(imp.encode_record(rec, ctx)[0])
+        if len(rows) == count:
+            break
+    vecs = imp.encode_vectors(np.load(folder / imp.VECTORS_FILE, mmap_mode="r")[:len(rows)])
+    return b"".join([imp.COPY_SIGNATURE, *(r + v for r, v in zip(rows, vecs, strict=True)),
+                     imp.COPY_TRAILER]), len(rows)
+
+
 def profile_server(url: str, tenant: uuid.UUID, folder: Path, ctx, sample: int) -> dict:
     """The server's share, on `sample` real records staged by COPY as the superuser (context
     set by hand; every run rolled back): rows/s of the whole merge statement, of a plain
@@ -172,15 +188,7 @@ def profile_server(url: str, tenant: uuid.UUID, folder: Path, ctx, sample: int) 
 
     from cogdb import importer as imp
 
-    rows = []
-    for _, rec in imp.iter_json_array(folder / imp.NODES_FILE):
-        rec["id"] = "profile_" + rec["id"]
-        rows.append(imp.encode_record(rec, ctx)[0])
-        if len(rows) == sample:
-            break
-    vecs = imp.encode_vectors(np.load(folder / imp.VECTORS_FILE, mmap_mode="r")[:len(rows)])
-    payload = b"".join([imp.COPY_SIGNATURE, *(r + v for r, v in zip(rows, vecs, strict=True)),
-                        imp.COPY_TRAILER])
+    payload, sampled = encoded_payload(folder, ctx, sample, id_prefix="profile_")
     insert = sql.SQL("INSERT INTO cogdb.memories ({c}, model, embedding) SELECT {c},"
                      " %(model)s, embedding FROM pg_temp.cogdb_import_stage").format(
         c=imp._COLUMNS)
@@ -189,7 +197,7 @@ def profile_server(url: str, tenant: uuid.UUID, folder: Path, ctx, sample: int) 
                 "  without check_memory_row": (insert, ["memories_check_row"]),
                 "  without the count trigger": (insert, ["memories_count_inserts"]),
                 "  without any trigger (FK checks too)": (insert, ["ALL"])}
-    out: dict = {"sample_rows": len(rows)}
+    out: dict = {"sample_rows": sampled}
     with psycopg.connect(url) as conn:
         existing = {r[0] for r in conn.execute(
             "SELECT tgname FROM pg_trigger WHERE tgrelid = 'cogdb.memories'::regclass")}
@@ -203,13 +211,13 @@ def profile_server(url: str, tenant: uuid.UUID, folder: Path, ctx, sample: int) 
             t0 = time.perf_counter()
             with conn.cursor().copy(imp._COPY) as copy:
                 copy.write(payload)
-            out.setdefault("copy_to_stage", round(len(rows) / (time.perf_counter() - t0)))
+            out.setdefault("copy_to_stage", round(sampled / (time.perf_counter() - t0)))
             for trig in disabled:
                 conn.execute(sql.SQL("ALTER TABLE cogdb.memories DISABLE TRIGGER {}").format(
                     sql.SQL("ALL") if trig == "ALL" else sql.Identifier(trig)))
             t1 = time.perf_counter()
             conn.execute(query, {"model": MODEL})
-            out[name.strip()] = round(len(rows) / (time.perf_counter() - t1))
+            out[name.strip()] = round(sampled / (time.perf_counter() - t1))
             conn.rollback()
     return out
 
@@ -244,14 +252,7 @@ def floor_copy(url: str, folder: Path, ctx, rows: int, workers: int) -> dict:
 
     from cogdb import importer as imp
 
-    batch = []
-    for _, rec in imp.iter_json_array(folder / imp.NODES_FILE):
-        batch.append(imp.encode_record(rec, ctx)[0])
-        if len(batch) == 1000:
-            break
-    vecs = imp.encode_vectors(np.load(folder / imp.VECTORS_FILE, mmap_mode="r")[:len(batch)])
-    payload = b"".join([imp.COPY_SIGNATURE, *(r + v for r, v in zip(batch, vecs, strict=True)),
-                        imp.COPY_TRAILER])
+    payload, batch = encoded_payload(folder, ctx, 1000)
     copy = sql.SQL("COPY public.cogdb_bench_floor ({}, embedding) FROM STDIN (FORMAT BINARY)"
                    ).format(imp._COLUMNS)
     with psycopg.connect(url, autocommit=True) as conn:
@@ -274,7 +275,7 @@ def floor_copy(url: str, folder: Path, ctx, rows: int, workers: int) -> dict:
             with psycopg.connect(url) as conn:
                 connected.wait()
                 try:
-                    for _ in range(0, count, len(batch)):
+                    for _ in range(0, count, batch):
                         with conn.cursor().copy(copy) as cp:
                             cp.write(payload)
                         conn.commit()
@@ -286,7 +287,7 @@ def floor_copy(url: str, folder: Path, ctx, rows: int, workers: int) -> dict:
             connected.abort()
             finished.abort()
 
-    per_worker = max(rows // workers // len(batch), 1) * len(batch)
+    per_worker = max(rows // workers // batch, 1) * batch
     threads = [threading.Thread(target=worker, args=(per_worker,)) for _ in range(workers)]
     for t in threads:
         t.start()
