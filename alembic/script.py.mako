@@ -4,20 +4,14 @@ Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}
 Create Date: ${create_date}
 
-The SQL this revision applies is frozen in the folder of the same name beside this file;
-never read sql/ at upgrade time (see CONVENTIONS.md). Add the new files to FROZEN.sha256.
+The generic body: prefer `python -m tools.freeze NNNN`, which writes this file, from the
+list in the revision's folder (docs/conventions.md, Migrations).
 """
-from cogdb.migrations import run_frozen_sql
+from cogdb.migrations import frozen_revision
 
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}
 branch_labels = None
 depends_on = None
 
-
-def upgrade() -> None:
-    run_frozen_sql(__file__, "upgrade.sql")
-
-
-def downgrade() -> None:
-    run_frozen_sql(__file__, "downgrade.sql")
+upgrade, downgrade = frozen_revision(__file__)

@@ -7,6 +7,7 @@ driver SQL with no parameter processing, so ``%`` and ``:name`` in function bodi
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -43,6 +44,19 @@ def run_frozen_sql(revision_file: str, name: str) -> None:
     path = Path(revision_file).with_suffix("") / name
     sql = path.read_text(encoding="utf-8")
     op.get_bind().execution_options(no_parameters=True).exec_driver_sql(sql)
+
+
+def frozen_revision(revision_file: str) -> tuple[Callable[[], None], Callable[[], None]]:
+    """The generic body of a revision written by ``python -m tools.freeze``: ``upgrade()``
+    runs ``<revision folder>/upgrade.sql`` and ``downgrade()`` its ``downgrade.sql``."""
+
+    def upgrade() -> None:
+        run_frozen_sql(revision_file, "upgrade.sql")
+
+    def downgrade() -> None:
+        run_frozen_sql(revision_file, "downgrade.sql")
+
+    return upgrade, downgrade
 
 
 def engine_for(url: str) -> Engine:
