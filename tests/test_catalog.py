@@ -56,7 +56,7 @@ TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFEREN
 # Functions cogdb_app may execute: the API and the helpers the policies and defaults call.
 APP_FUNCTIONS = {
     "allowed_values", "ann_index_name", "context_stamp", "current_tenant_id", "current_user_id",
-    "effective_settings", "int_setting",
+    "chat_export_sources", "effective_settings", "int_setting", "require_tenant", "resolve_model",
     "forget", "get",
     "new_memory_id", "parse_uuid", "remember", "remember_many", "resolve_identity", "search",
     "set_context",

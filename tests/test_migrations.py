@@ -32,16 +32,16 @@ from cogdb import migrations
 REPO = Path(__file__).resolve().parent.parent
 VERSIONS = REPO / "alembic" / "versions"
 MANIFEST = VERSIONS / "FROZEN.sha256"
-FUNCTION_FILES = sorted((REPO / "sql" / "functions").glob("*.sql"))
+FUNCTION_FILES = sorted((REPO / "sql" / "functions").rglob("*.sql"))
 POLICY_FILES = sorted((REPO / "sql" / "policies").glob("*.sql"))
 ROLES = ("cogdb_owner", "cogdb_app", "cogdb_admin", "cogdb_auditor")
 
 NEW_REVISION_HINT = (
     "Released revisions never change: revert the edit (git checkout -- alembic/versions) and "
-    "put the change in a NEW revision (alembic/versions/<NNNN>_<name>.py plus its frozen SQL "
-    "folder), then add that revision's files to alembic/versions/FROZEN.sha256 "
-    "(cd alembic/versions && sha256sum <files> >> FROZEN.sha256, keep it sorted) when it is "
-    "released."
+    "put the change in a NEW revision: list its sql/ files and steps in "
+    "alembic/versions/<NNNN>_<slug>/carries.txt and run `python -m tools.freeze <NNNN>`, which "
+    "writes the frozen SQL and lists the files in FROZEN.sha256 (a draft, frozen with "
+    "--draft, is not listed yet: freeze it without --draft to release it)."
 )
 
 
@@ -459,11 +459,11 @@ def test_sql_file_matches_upgrade_head(db, path):
 
 
 @pytest.mark.parametrize(("name", "old", "new", "expected"), [
-    ("functions/forget.sql", "RETURN FOUND;", "RETURN FOUND OR false;",
+    ("functions/memories/forget.sql", "RETURN FOUND;", "RETURN FOUND OR false;",
      "function cogdb.forget(text): definition differs"),
-    ("functions/current_user_id.sql", "STABLE", "VOLATILE",
+    ("functions/context/current_user_id.sql", "STABLE", "VOLATILE",
      "function cogdb.current_user_id(): volatility is 's'"),
-    ("functions/get.sql", "GRANT EXECUTE ON FUNCTION cogdb.get(text) TO cogdb_app",
+    ("functions/memories/get.sql", "GRANT EXECUTE ON FUNCTION cogdb.get(text) TO cogdb_app",
      "GRANT EXECUTE ON FUNCTION cogdb.get(text) TO cogdb_app, cogdb_auditor",
      "function cogdb.get(text): acl"),
     ("policies/memories__tenant_fence.sql",
@@ -483,6 +483,18 @@ def test_drift_check_catches_an_edited_file(db, name, old, new, expected):
 
 def _function_files_by_name() -> dict[str, Path]:
     return {p.stem: p for p in FUNCTION_FILES}
+
+
+def test_function_files_live_in_areas_with_unique_names():
+    """sql/functions/<area>/<name>.sql: the stem names the function, so it is unique across
+    areas (the revision tool finds earlier copies by it), and every file is in an area."""
+    stems = [p.stem for p in FUNCTION_FILES]
+    assert len(stems) == len(set(stems)), (
+        f"function file names repeat across areas: "
+        f"{sorted({s for s in stems if stems.count(s) > 1})}; one function, one file")
+    loose = [p.relative_to(REPO).as_posix() for p in FUNCTION_FILES
+             if len(p.relative_to(REPO / "sql" / "functions").parts) != 2]
+    assert not loose, f"function files outside an area folder sql/functions/<area>/: {loose}"
 
 
 def test_every_function_and_policy_has_its_file(db):

@@ -11,7 +11,8 @@
 --   ann:<index>      the tenant's own partial HNSW index (see ann_index_name, built by
 --                    `cogdb maintain`), with iterative scans so filters keep their recall.
 -- The tenant and model reach the planner as literals, which is what lets it match the
--- partial index; the filters are bound parameters. ef_search (1-1000) tunes the ANN path.
+-- partial index; the filters are bound parameters. ef_search tunes the ANN path (default:
+-- settings.search.ef_search; 1-1000, the range of pgvector's hnsw.ef_search).
 SELECT '[1]'::public.vector;  -- loads pgvector, so the hnsw.* settings below are known
 CREATE OR REPLACE FUNCTION cogdb.search(query public.vector, k integer DEFAULT 10,
                                         model text DEFAULT NULL,
@@ -34,6 +35,8 @@ CREATE OR REPLACE FUNCTION cogdb.search(query public.vector, k integer DEFAULT 1
                    cluster_id integer, cluster_label text, cluster_confidence real, plan text)
     LANGUAGE plpgsql STABLE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
+    -- The SET clauses scope the set_config() calls below to this call; the values used
+    -- come from cogdb.settings (search.ef_search, search.max_scan_tuples).
     SET hnsw.ef_search = 100
     SET hnsw.iterative_scan = 'relaxed_order'
     SET hnsw.max_scan_tuples = 50000
@@ -41,10 +44,11 @@ AS $$
 #variable_conflict use_variable
 DECLARE
     v_tenant uuid := cogdb.current_tenant_id();
-    v_model text := search.model;
+    v_model text;
     v_dims integer;
-    v_max_k integer := cogdb.int_setting('search.max_k');
-    v_exact_max integer;
+    v_settings jsonb := (SELECT jsonb_object_agg(s.key, s.value) FROM cogdb.settings s
+                          WHERE s.key LIKE 'search.%');
+    v_max_k integer := v_settings ->> 'search.max_k';
     v_index text;
     v_visible bigint;
     -- $1 query, $2 k, then the filters; unset filters fold away when the query is planned.
@@ -74,27 +78,18 @@ BEGIN
             USING ERRCODE = 'CGV01', COLUMN = 'k',
                   HINT = 'k is how many memories to return; the maximum is settings.search.max_k.';
     END IF;
-    IF ef_search NOT BETWEEN 1 AND 1000 THEN
+    IF ef_search NOT BETWEEN 1 AND 1000 THEN  -- the range pgvector accepts
         RAISE EXCEPTION 'ef_search must be between 1 and 1000, got %', ef_search
             USING ERRCODE = 'CGV01', COLUMN = 'ef_search',
-                  HINT = 'Leave it out for the default (100); higher trades speed for recall.';
+                  HINT = 'Leave it out for the default (settings.search.ef_search); higher '
+                         'trades speed for recall.';
     END IF;
     IF only_visibility IS NOT NULL AND NOT only_visibility = ANY (cogdb.allowed_values('visibility')) THEN
         RAISE EXCEPTION 'only_visibility must be private or tenant, got %', quote_literal(only_visibility)
             USING ERRCODE = 'CGV01', COLUMN = 'only_visibility',
                   HINT = 'Leave it out to search everything the context may see.';
     END IF;
-    IF v_model IS NULL THEN
-        SELECT coalesce(t.default_model, s.value #>> '{}') INTO v_model
-          FROM cogdb.tenants t LEFT JOIN cogdb.settings s ON s.key = 'default_model'
-         WHERE t.id = v_tenant;
-    END IF;
-    SELECT em.dimensions INTO v_dims FROM cogdb.embedding_models em WHERE em.name = v_model;
-    IF v_dims IS NULL THEN
-        RAISE EXCEPTION 'unknown embedding model %', coalesce(quote_literal(v_model), 'NULL')
-            USING ERRCODE = 'CGV02', COLUMN = 'model',
-                  HINT = 'List models with: SELECT name, dimensions FROM cogdb.embedding_models;';
-    END IF;
+    SELECT r.name, r.dimensions INTO v_model, v_dims FROM cogdb.resolve_model(search.model) r;
     IF query IS NULL OR public.vector_dims(query) <> v_dims THEN
         RAISE EXCEPTION 'query has % dimensions; model % needs %',
                         coalesce(public.vector_dims(query)::text, 'no'), quote_literal(v_model), v_dims
@@ -112,17 +107,19 @@ BEGIN
                 WHERE c.relname = v_index AND c.relnamespace = 'cogdb'::regnamespace
                   AND i.indisvalid) THEN
         -- Count the candidates the caller may see, stopping just past the exact threshold.
-        v_exact_max := cogdb.int_setting('search.exact_max_rows');
         EXECUTE format('SELECT count(*) FROM (SELECT FROM cogdb.memories m'
                        ' WHERE m.tenant_id = %L AND m.model = %L%s LIMIT %s) c',
-                       v_tenant, v_model, v_filters, v_exact_max + 1)
+                       v_tenant, v_model, v_filters,
+                       (v_settings ->> 'search.exact_max_rows')::integer + 1)
            INTO v_visible
           USING query, k, only_conversation, only_source, only_context_type, tags_any,
                 created_after, created_before, only_owner, only_visibility;
-        IF v_visible > v_exact_max THEN
-            IF ef_search IS NOT NULL THEN  -- scoped to this call by the SET clause above
-                PERFORM set_config('hnsw.ef_search', ef_search::text, true);
-            END IF;
+        IF v_visible > (v_settings ->> 'search.exact_max_rows')::integer THEN
+            -- Scoped to this call by the SET clauses above.
+            PERFORM set_config('hnsw.ef_search',
+                               coalesce(ef_search::text, v_settings ->> 'search.ef_search'), true);
+            PERFORM set_config('hnsw.max_scan_tuples',
+                               v_settings ->> 'search.max_scan_tuples', true);
             RETURN QUERY EXECUTE format(
                 'SELECT %s, %L::text FROM ('
                 ' SELECT m.*, (m.embedding::public.vector(%s)) OPERATOR(public.<=>) $1 AS distance'

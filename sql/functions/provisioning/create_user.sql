@@ -12,11 +12,7 @@ CREATE OR REPLACE FUNCTION cogdb.create_user(tenant_id text, email text,
 AS $$
 #variable_conflict use_variable
 DECLARE
-    -- The caller's context, restored before returning (an error aborts the transaction or
-    -- rolls back the savepoint, and either reverts the settings by itself).
-    v_caller_tenant text := coalesce(current_setting('app.tenant_id', true), '');
-    v_caller_user text := coalesce(current_setting('app.user_id', true), '');
-    v_caller_stamp text := coalesce(current_setting('app.context_xact', true), '');
+    v_caller text[];  -- the caller's context, put back before returning
     v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
     v_email text := lower(btrim(email));
     v_user uuid;
@@ -38,9 +34,7 @@ BEGIN
             USING ERRCODE = 'CGV01', COLUMN = 'external_id',
                   HINT = 'Pass both auth_provider and external_id, or neither.';
     END IF;
-    PERFORM set_config('app.tenant_id', v_tenant::text, true);
-    PERFORM set_config('app.user_id', '', true);
-    PERFORM set_config('app.context_xact', cogdb.context_stamp(), true);
+    v_caller := cogdb.enter_tenant(v_tenant);
 
     INSERT INTO cogdb.users AS u (tenant_id, email) VALUES (v_tenant, v_email)
     ON CONFLICT ON CONSTRAINT users_tenant_id_email_key DO NOTHING
@@ -61,9 +55,7 @@ BEGIN
                       HINT = 'Find its owner with cogdb.resolve_identity(provider, external_id).';
         END IF;
     END IF;
-    PERFORM set_config('app.tenant_id', v_caller_tenant, true);
-    PERFORM set_config('app.user_id', v_caller_user, true);
-    PERFORM set_config('app.context_xact', v_caller_stamp, true);
+    PERFORM cogdb.restore_context(v_caller);
     RETURN v_user;
 END
 $$;

@@ -7,11 +7,7 @@ CREATE OR REPLACE FUNCTION cogdb.delete_user(tenant_id text, user_id text) RETUR
 AS $$
 #variable_conflict use_variable
 DECLARE
-    -- The caller's context, restored before returning (an error aborts the transaction or
-    -- rolls back the savepoint, and either reverts the settings by itself).
-    v_caller_tenant text := coalesce(current_setting('app.tenant_id', true), '');
-    v_caller_user text := coalesce(current_setting('app.user_id', true), '');
-    v_caller_stamp text := coalesce(current_setting('app.context_xact', true), '');
+    v_caller text[];  -- the caller's context, put back before returning
     v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
     v_user uuid := cogdb.parse_uuid(user_id, 'user_id');
     v_deleted boolean;
@@ -21,14 +17,10 @@ BEGIN
             USING ERRCODE = 'CGV01', COLUMN = CASE WHEN v_tenant IS NULL THEN 'tenant_id' ELSE 'user_id' END,
                   HINT = 'Pass the tenant and the user to delete.';
     END IF;
-    PERFORM set_config('app.tenant_id', v_tenant::text, true);
-    PERFORM set_config('app.user_id', '', true);
-    PERFORM set_config('app.context_xact', cogdb.context_stamp(), true);
+    v_caller := cogdb.enter_tenant(v_tenant);
     DELETE FROM cogdb.users u WHERE u.id = v_user;
     v_deleted := FOUND;
-    PERFORM set_config('app.tenant_id', v_caller_tenant, true);
-    PERFORM set_config('app.user_id', v_caller_user, true);
-    PERFORM set_config('app.context_xact', v_caller_stamp, true);
+    PERFORM cogdb.restore_context(v_caller);
     RETURN v_deleted;
 END
 $$;

@@ -8,11 +8,7 @@ CREATE OR REPLACE FUNCTION cogdb.list_users(tenant_id text)
 AS $$
 #variable_conflict use_column
 DECLARE
-    -- The caller's context, restored before returning (an error aborts the transaction or
-    -- rolls back the savepoint, and either reverts the settings by itself).
-    v_caller_tenant text := coalesce(current_setting('app.tenant_id', true), '');
-    v_caller_user text := coalesce(current_setting('app.user_id', true), '');
-    v_caller_stamp text := coalesce(current_setting('app.context_xact', true), '');
+    v_caller text[];  -- the caller's context, put back before returning
     v_tenant uuid := cogdb.parse_uuid(list_users.tenant_id, 'tenant_id');
 BEGIN
     IF v_tenant IS NULL OR NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
@@ -20,9 +16,7 @@ BEGIN
             USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
                   HINT = 'List tenants with cogdb.list_tenants().';
     END IF;
-    PERFORM set_config('app.tenant_id', v_tenant::text, true);
-    PERFORM set_config('app.user_id', '', true);
-    PERFORM set_config('app.context_xact', cogdb.context_stamp(), true);
+    v_caller := cogdb.enter_tenant(v_tenant);
     RETURN QUERY
         SELECT u.id, u.email,
                ARRAY(SELECT i.auth_provider || '/' || i.external_id FROM cogdb.identities i
@@ -30,9 +24,7 @@ BEGIN
                u.created_at
           FROM cogdb.users u
          ORDER BY u.created_at, u.id;
-    PERFORM set_config('app.tenant_id', v_caller_tenant, true);
-    PERFORM set_config('app.user_id', v_caller_user, true);
-    PERFORM set_config('app.context_xact', v_caller_stamp, true);
+    PERFORM cogdb.restore_context(v_caller);
 END
 $$;
 

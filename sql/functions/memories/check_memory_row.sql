@@ -8,7 +8,7 @@ CREATE OR REPLACE FUNCTION cogdb.check_memory_row() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_tenant uuid := cogdb.current_tenant_id();
+    v_tenant uuid;
     v_dims integer;
     v_item text[];
 BEGIN
@@ -24,11 +24,7 @@ BEGIN
             USING ERRCODE = 'CGA02', COLUMN = 'owner_user_id',
                   HINT = 'Store a new memory under the new owner and forget the old one.';
     END IF;
-    IF v_tenant IS NULL THEN
-        RAISE EXCEPTION 'no tenant context: writing memories needs one'
-            USING ERRCODE = 'CGA01',
-                  HINT = 'Call cogdb.set_context(tenant, user) first in the transaction.';
-    END IF;
+    v_tenant := cogdb.require_tenant('writing memories');
     IF NEW.tenant_id IS DISTINCT FROM v_tenant THEN
         RAISE EXCEPTION 'tenant_id must be the tenant of the context (%)', v_tenant
             USING ERRCODE = 'CGA02', COLUMN = 'tenant_id',
@@ -50,18 +46,7 @@ BEGIN
                   HINT = 'Leave id out to get a server-made mem_<hex> id.';
     END IF;
 
-    IF NEW.model IS NULL THEN
-        SELECT coalesce(t.default_model, s.value #>> '{}') INTO NEW.model
-          FROM cogdb.tenants t
-          LEFT JOIN cogdb.settings s ON s.key = 'default_model'
-         WHERE t.id = v_tenant;
-    END IF;
-    SELECT m.dimensions INTO v_dims FROM cogdb.embedding_models m WHERE m.name = NEW.model;
-    IF v_dims IS NULL THEN
-        RAISE EXCEPTION 'unknown embedding model %', coalesce(quote_literal(NEW.model), 'NULL')
-            USING ERRCODE = 'CGV02', COLUMN = 'model',
-                  HINT = 'List models with: SELECT name, dimensions FROM cogdb.embedding_models;';
-    END IF;
+    SELECT r.name, r.dimensions INTO NEW.model, v_dims FROM cogdb.resolve_model(NEW.model) r;
     IF NEW.embedding IS NULL THEN
         RAISE EXCEPTION 'embedding is required' USING ERRCODE = 'CGV01', COLUMN = 'embedding',
               HINT = 'Pass the vector of the memory''s text, embedded with its model.';
@@ -85,7 +70,7 @@ BEGIN
     IF (NEW.visibility = ANY (cogdb.allowed_values('visibility'))
         AND NEW.context_type = ANY (cogdb.allowed_values('context_type'))
         AND NEW.source = ANY (cogdb.allowed_values('source'))
-        AND NEW.source NOT IN ('chatgpt_export', 'claude_export')
+        AND NEW.source <> ALL (cogdb.chat_export_sources())
         AND (NEW.intent_type IS NULL OR NEW.intent_type = ANY (cogdb.allowed_values('intent_type')))
         AND (NEW.complexity IS NULL OR NEW.complexity = ANY (cogdb.allowed_values('complexity')))
         AND (NEW.emotional_valence IS NULL
@@ -126,7 +111,7 @@ BEGIN
     -- The tenant setting features.chat_import (default: on for personal tenants, off for
     -- enterprise ones) gates memories made from providers' chat exports, whichever client
     -- writes them. Checked on INSERT and when an UPDATE turns a memory into one.
-    IF NEW.source IN ('chatgpt_export', 'claude_export')
+    IF NEW.source = ANY (cogdb.chat_export_sources())
        AND (TG_OP = 'INSERT' OR NEW.source IS DISTINCT FROM OLD.source)
        AND (SELECT (cogdb.effective_settings(t.mode, t.settings)
                     #>> '{features,chat_import}')::boolean

@@ -1,7 +1,7 @@
 -- Registers an embedding model (name, dimensions, metric) and returns its name. Idempotent
 -- for the same definition; another dimension or metric under a known name conflicts.
--- Only cosine is supported: search reports cosine similarity. At most 2000 dimensions: vectors
--- are stored inline (STORAGE PLAIN) and pgvector's HNSW indexes stop there. Definer for cogdb_admin.
+-- Only cosine is supported: search reports cosine similarity. At most cogdb.max_dimensions()
+-- dimensions. Definer for cogdb_admin.
 CREATE OR REPLACE FUNCTION cogdb.register_model(name text, dimensions integer,
                                                 metric text DEFAULT 'cosine',
                                                 description text DEFAULT NULL)
@@ -19,8 +19,9 @@ BEGIN
             USING ERRCODE = 'CGV01', COLUMN = 'name',
                   HINT = 'e.g. all-minilm-l6-v2 or bge-m3.';
     END IF;
-    IF dimensions IS NULL OR dimensions NOT BETWEEN 1 AND 2000 THEN
-        RAISE EXCEPTION 'dimensions must be between 1 and 2000, got %', coalesce(dimensions::text, 'NULL')
+    IF dimensions IS NULL OR dimensions NOT BETWEEN 1 AND cogdb.max_dimensions() THEN
+        RAISE EXCEPTION 'dimensions must be between 1 and %, got %', cogdb.max_dimensions(),
+                        coalesce(dimensions::text, 'NULL')
             USING ERRCODE = 'CGV01', COLUMN = 'dimensions',
                   HINT = 'Use the length of the model''s output vectors.';
     END IF;

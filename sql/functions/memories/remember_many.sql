@@ -15,11 +15,7 @@ DECLARE
     v_bad_key text;
     v_bad_type text;
 BEGIN
-    IF cogdb.current_tenant_id() IS NULL THEN
-        RAISE EXCEPTION 'no tenant context: writing memories needs one'
-            USING ERRCODE = 'CGA01',
-                  HINT = 'Call cogdb.set_context(tenant, user) first in the transaction.';
-    END IF;
+    PERFORM cogdb.require_tenant('writing memories');
     IF jsonb_typeof(memories) IS DISTINCT FROM 'array'
        OR EXISTS (SELECT FROM jsonb_array_elements(memories) e WHERE jsonb_typeof(e) <> 'object')
     THEN

@@ -5,11 +5,7 @@ CREATE OR REPLACE FUNCTION cogdb.forget(id text) RETURNS boolean
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF cogdb.current_tenant_id() IS NULL THEN
-        RAISE EXCEPTION 'no tenant context: forgetting a memory needs one'
-            USING ERRCODE = 'CGA01',
-                  HINT = 'Call cogdb.set_context(tenant, user) first in the transaction.';
-    END IF;
+    PERFORM cogdb.require_tenant('forgetting a memory');
     DELETE FROM cogdb.memories m WHERE m.id = forget.id;
     RETURN FOUND;
 END

@@ -1,0 +1,1 @@
+DELETE FROM cogdb.settings WHERE key IN ('search.ef_search', 'search.max_scan_tuples');
