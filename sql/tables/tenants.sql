@@ -1,0 +1,18 @@
+-- Tenants. The app sees its own row only (policy tenants__own_row) and cannot change it;
+-- admins change tenants through definer functions (create_tenant, set_tenant_setting).
+CREATE TABLE cogdb.tenants (
+    id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    name            text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+    external_id     text UNIQUE CHECK (length(external_id) BETWEEN 1 AND 255),
+    mode            text NOT NULL DEFAULT 'personal' CHECK (mode IN ('personal', 'enterprise')),
+    isolation_level text NOT NULL DEFAULT 'strict'
+                    CHECK (isolation_level IN ('strict', 'shared', 'federated')),
+    -- e.g. {"features": {"chat_import": false}}; a missing key means the mode's default
+    -- (cogdb.effective_settings).
+    settings        jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(settings) = 'object'),
+    default_model   text REFERENCES cogdb.embedding_models (name),
+    created_at      timestamptz NOT NULL DEFAULT now()
+);
+ALTER TABLE cogdb.tenants ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cogdb.tenants FORCE ROW LEVEL SECURITY;
+GRANT SELECT ON cogdb.tenants TO cogdb_app;

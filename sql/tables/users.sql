@@ -1,0 +1,20 @@
+-- Users of a tenant. Deleting one deletes their private memories first
+-- (purge_private_memories) and clears the owner of their tenant-visible ones (foreign key
+-- of memories, SET NULL on owner_user_id only).
+CREATE TABLE cogdb.users (
+    tenant_id  uuid NOT NULL DEFAULT cogdb.current_tenant_id()
+               REFERENCES cogdb.tenants (id) ON DELETE CASCADE,
+    id         uuid NOT NULL DEFAULT gen_random_uuid(),
+    email      text NOT NULL CHECK (email ~ '^[^@\s]+@[^@\s]+$' AND length(email) <= 320
+                                    AND email = lower(email)),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, id),
+    CONSTRAINT users_tenant_id_email_key UNIQUE (tenant_id, email)
+);
+-- No value statistics: the planner's estimates are visible through EXPLAIN to every login.
+ALTER TABLE cogdb.users ALTER COLUMN email SET STATISTICS 0;
+CREATE TRIGGER users_purge_private_memories BEFORE DELETE ON cogdb.users
+    FOR EACH ROW EXECUTE FUNCTION cogdb.purge_private_memories();
+ALTER TABLE cogdb.users ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cogdb.users FORCE ROW LEVEL SECURITY;
+GRANT SELECT ON cogdb.users TO cogdb_app;
