@@ -65,7 +65,7 @@ def docstrings(limit: int) -> list[tuple[str, str]]:
 
 def build(rows: int, tenants: int, queries_per_tenant: int = 3, seed: int = 0,
           echo=print) -> tuple[corpus.Corpus, dict]:
-    from cogdb.embedder import SentenceTransformerEmbedder
+    from cogdb.embedders import SentenceTransformerEmbedder
 
     per_tenant = queries_per_tenant
     docs = docstrings(rows + per_tenant * tenants)

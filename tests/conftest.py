@@ -29,7 +29,7 @@ import pytest
 from pytest_postgresql import factories
 
 import cogdb
-from cogdb import migrations
+from cogdb.ops import migrate
 
 APP_LOGIN = "cogdb_test_app"
 ADMIN_LOGIN = "cogdb_test_admin"
@@ -91,7 +91,7 @@ def load_cogdb(host: str, port: int, user: str, dbname: str, password: str | Non
     """Migrate the template database to head and make sure the test logins exist."""
     endpoint = ServerEndpoint(host=host, port=int(port), user=user, password=password)
     url = endpoint.url(dbname)
-    migrations.migrate(url, "head")
+    migrate.migrate(url, "head")
     with psycopg.connect(url, autocommit=True) as conn:
         _ensure_login(conn, APP_LOGIN, "cogdb_app")
         _ensure_login(conn, ADMIN_LOGIN, "cogdb_admin")

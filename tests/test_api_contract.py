@@ -19,7 +19,7 @@ from conftest import in_context, unit_vector
 from psycopg.types.json import Jsonb
 
 import cogdb
-from cogdb.errors import translate
+from cogdb.db.errors import translate
 
 DIMS = 384
 SERVER_ID = re.compile(r"^mem_[0-9a-f]{32}$")

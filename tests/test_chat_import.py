@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 import cogdb
-from cogdb.chat_export import import_chat, memory_id
 from cogdb.cli import main
+from cogdb.io.chat import import_chat, memory_id
 
 T = 1733045400.0  # 2024-12-01T09:30:00Z
 

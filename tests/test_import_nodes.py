@@ -19,7 +19,7 @@ from corpus import node, vectors, write_store
 
 import cogdb
 from cogdb.cli import main
-from cogdb.importer import ImportAborted, import_nodes
+from cogdb.io.nodes import ImportAborted, import_nodes
 
 COLUMNS = ("id, conversation_id, sequence_index, human_content, assistant_content, summary,"
            " context_type, source, created_at, expires_at, visibility, intent_type, complexity,"
@@ -216,7 +216,7 @@ def test_whole_file_problems_abort_before_writing(client, db, tenants, tmp_path,
 
 def test_large_records_across_read_chunks(tmp_path):
     """Records bigger than the reader's window and split at every offset still parse."""
-    from cogdb.importer import iter_json_array
+    from cogdb.io.jsonstream import iter_json_array
 
     recs = [node(i, human_content="ü" * (3000 + 777 * i)) for i in range(12)]
     path = write_store(tmp_path, recs) / "corpus" / "nodes.json"

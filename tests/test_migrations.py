@@ -27,7 +27,7 @@ from alembic import command
 from alembic.config import Config
 from psycopg import sql
 
-from cogdb import migrations
+from cogdb.ops import migrate as migrations
 
 REPO = Path(__file__).resolve().parent.parent
 VERSIONS = REPO / "alembic" / "versions"
@@ -370,7 +370,7 @@ def test_alembic_cli_upgrade_head(db, pg_server, scheme):
             f"alembic/env.py passes the -x url straight to SQLAlchemy; before SQLAlchemy 2.1 "
             f"a plain postgresql:// URL means the psycopg2 driver, and cogdb depends on "
             f"psycopg 3 only (pyproject allows sqlalchemy>=2.0). "
-            f"env.py should hand the URL to cogdb.migrations.engine_for(url), which "
+            f"env.py should hand the URL to cogdb.ops.migrate.engine_for(url), which "
             f"takes any libpq URL.\n"
             f"stderr tail:\n{up.stderr[-1500:]}")
         current = alembic("current")
@@ -659,7 +659,7 @@ def second_server():
 # so both reach the database at the same moment.
 MIGRATE_CHILD = (
     "import sys\n"
-    "from cogdb import migrations\n"
+    "from cogdb.ops import migrate as migrations\n"
     "sys.stdin.readline()\n"
     "migrations.migrate(sys.argv[1], 'head')\n"
 )
@@ -721,7 +721,7 @@ def test_two_databases_migrate_at_once(second_server):
 
 @pytest.mark.slow
 def test_migrate_from_two_threads_in_one_process(fresh_db):
-    """cogdb.migrations.migrate() is a public function (the CLI, the tests and apps call it):
+    """cogdb.ops.migrate.migrate() is a public function (the CLI, the tests and apps call it):
     two threads migrating two databases at once must both succeed."""
     urls = [fresh_db("cogdb_thread"), fresh_db("cogdb_thread")]
     barrier = threading.Barrier(len(urls))

@@ -32,7 +32,7 @@ from click.testing import CliRunner
 from conftest import assert_rls_applies
 
 import cogdb
-import cogdb.maintain
+import cogdb.ops.maintain
 
 _ROOT = Path(__file__).resolve().parent.parent
 if str(_ROOT) not in sys.path:  # bench/ lives in the source checkout, not in the package
@@ -63,8 +63,8 @@ def _thresholds(db, ann_min: int = ANN_MIN, exact_max: int = EXACT_MAX) -> None:
         assert cur.rowcount == 1, key
 
 
-def _maintain(db) -> list[cogdb.maintain.Step]:
-    steps = cogdb.maintain.run(db.url(), echo=_quiet)
+def _maintain(db) -> list[cogdb.ops.maintain.Step]:
+    steps = cogdb.ops.maintain.run(db.url(), echo=_quiet)
     assert [(s.action, s.error) for s in steps if s.error] == []
     return steps
 
@@ -349,7 +349,7 @@ def test_invalid_index_falls_back_to_exact_and_is_rebuilt(db, client, tenants):
     assert _ann_indexes(db) == {idx: True}
     r = _check_queries(client, a, tenants.a1, queries, plan=f"ann:{idx}")
     assert np.mean(r) >= ANN_RECALL
-    assert cogdb.maintain.run(db.url(), echo=_quiet) == []   # nothing left to do
+    assert cogdb.ops.maintain.run(db.url(), echo=_quiet) == []   # nothing left to do
 
 
 def test_index_is_dropped_below_half_the_threshold(db, client, tenants):
@@ -736,10 +736,10 @@ def test_maintain_needs_an_owner_connection(db, client, tenants, app_conn):
     Tenant(tenants.a).write(client, tenants.a1, _items("a", ANN_MIN), vecs)
     for url in (db.app_url, db.admin_url):
         with pytest.raises(cogdb.CogdbError) as info:
-            cogdb.maintain.run(url, echo=_quiet)
+            cogdb.ops.maintain.run(url, echo=_quiet)
         assert "cogdb_owner" in str(info.value)
         with pytest.raises(cogdb.CogdbError):
-            cogdb.maintain.plan(url)
+            cogdb.ops.maintain.plan(url)
     assert _ann_indexes(db) == {}
     # Nor can the app read the sizes or the plan itself.
     for query in ("SELECT * FROM cogdb.memory_counts", "SELECT * FROM cogdb.plan_maintenance()",

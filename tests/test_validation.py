@@ -26,8 +26,8 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 import cogdb
-from cogdb import client as client_module
-from cogdb.errors import translate
+from cogdb.api import client as client_module
+from cogdb.db.errors import translate
 
 DIMS = 384
 T0 = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)

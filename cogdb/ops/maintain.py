@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import psycopg
 
-from .errors import CogdbError, translate
+from ..config import MAINTENANCE_WORK_MEM
+from ..db.errors import CogdbError, translated
 
 
 @dataclass
@@ -31,10 +32,8 @@ class Step:
 
 
 def _owner_connection(url: str) -> psycopg.Connection:
-    try:
+    with translated():
         conn = psycopg.connect(url, autocommit=True)
-    except psycopg.Error as exc:
-        raise translate(exc) from exc
     ok = conn.execute("SELECT pg_has_role(current_user, 'cogdb_owner', 'MEMBER')").fetchone()
     if not ok or not ok[0]:
         conn.close()
@@ -46,13 +45,10 @@ def _owner_connection(url: str) -> psycopg.Connection:
 
 def plan(url: str) -> list[Step]:
     """Compact the tenant sizes and return the plan, without running it."""
-    with _owner_connection(url) as conn:
-        try:
-            conn.execute("SELECT cogdb.compact_memory_counts()")
-            rows = conn.execute("SELECT step, action, index_name, tenant_id, model, memories,"
-                                " statement FROM cogdb.plan_maintenance()").fetchall()
-        except psycopg.Error as exc:
-            raise translate(exc) from exc
+    with _owner_connection(url) as conn, translated():
+        conn.execute("SELECT cogdb.compact_memory_counts()")
+        rows = conn.execute("SELECT step, action, index_name, tenant_id, model, memories,"
+                            " statement FROM cogdb.plan_maintenance()").fetchall()
     return [Step(*row) for row in rows]
 
 
@@ -75,7 +71,8 @@ def _watch_progress(url: str, pid: int, echo: Callable[[str], None],
 
 
 def run(url: str, *, echo: Callable[[str], None] = print, dry_run: bool = False,
-        maintenance_work_mem: str = "512MB", progress_every: float = 10.0) -> list[Step]:
+        maintenance_work_mem: str = MAINTENANCE_WORK_MEM,
+        progress_every: float = 10.0) -> list[Step]:
     """Plan and carry out the maintenance steps; returns them with timings and errors."""
     steps = plan(url)
     if not steps:

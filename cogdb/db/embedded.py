@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from .config import EMBEDDED_APP_LOGIN, EMBEDDED_DATABASE, cogdb_home
+from ..config import EMBEDDED_APP_LOGIN, EMBEDDED_DATABASE, cogdb_home
 from .errors import CogdbError
 
 
@@ -95,12 +95,13 @@ def stop(home: Path | None = None) -> bool:
 
 def _ensure_database(info: ServerInfo) -> None:
     import psycopg
+    from psycopg import sql
 
     with psycopg.connect(info.url(database="postgres"), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
                               (EMBEDDED_DATABASE,)).fetchone()
         if not exists:
-            conn.execute(f'CREATE DATABASE "{EMBEDDED_DATABASE}"')
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(EMBEDDED_DATABASE)))
 
 
 def admin_url(home: Path | None = None) -> str:

@@ -12,8 +12,10 @@ from collections.abc import Callable
 
 import psycopg
 
-from . import config, migrations
-from .client import Client, connect, connect_admin
+from .. import config
+from ..api.client import Client, connect, connect_admin
+from ..db import embedded, urls
+from . import migrate
 
 SAMPLES: dict[str, list[tuple[str, str, str]]] = {
     "acme": [
@@ -51,8 +53,6 @@ def run(echo: Callable[[str], None]) -> None:
     started = time.perf_counter()
     embedded_mode = not config.uses_external_server()
     if embedded_mode:
-        from . import embedded
-
         was_running = embedded.status() is not None
         info = embedded.start()
         state = "already running" if was_running else "started"
@@ -60,14 +60,13 @@ def run(echo: Callable[[str], None]) -> None:
     else:
         echo("1. using the server named by COGDB_ADMIN_URL / COGDB_DATABASE_URL")
 
-    admin_url = migrations.admin_url()
-    before, after = migrations.migrate(admin_url, "head")
+    admin_url = urls.admin_url()
+    before, after = migrate.migrate(admin_url, "head")
     echo(f"2. migrations: {before or 'empty'} -> {after} (head)")
 
     with connect_admin(admin_url) as admin:
         if embedded_mode:
-            admin.ensure_app_login(config.EMBEDDED_APP_LOGIN)
-            admin.secure_database()
+            migrate.prepare_embedded_database(admin)
         acme = admin.create_tenant("Acme Corp", mode="enterprise", external_id="quickstart:acme")
         jo = admin.create_tenant("Jo (personal)", mode="personal", external_id="quickstart:jo")
         ann = admin.create_user(acme.id, email="ann@acme.example")
@@ -119,8 +118,6 @@ def run(echo: Callable[[str], None]) -> None:
 
     app_url = config.database_url_from_env()
     if embedded_mode:
-        from . import embedded
-
         app_url = embedded.app_url()
         psql = embedded.psql_path()
     else:

@@ -13,12 +13,14 @@ message and the assistant messages that answer it; it becomes one memory with th
 conversation id, its position (``sequence_index``), the user message's time, source
 ``chatgpt_export``/``claude_export`` and a deterministic id from (provider, conversation,
 first message), so a re-run adds nothing. Memories are embedded with the client's embedder
-and written like ``cogdb import nodes`` does (staged, under RLS, one transaction per batch).
-The database refuses them where the tenant's ``features.chat_import`` is off.
+and written like ``cogdb import nodes`` does (:mod:`cogdb.io.loader`: staged, under RLS,
+one transaction per batch). The database refuses them where the tenant's
+``features.chat_import`` is off.
 """
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,13 +28,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import importer as imp
-from .errors import FeatureDisabled, InvalidInput
+from ..api.fields import BY_NAME, CHAT_EXPORT_SOURCES
+from ..config import CHAT_BATCH_SIZE
+from ..db.errors import FeatureDisabled, InvalidInput
+from .jsonstream import iter_json_array
+from .loader import Progress, preflight, write_batch
+from .records import CHAT_IMPORT_DISABLED, BadValue, copy_payload, encode_record, parse_timestamp
 
-PROVIDERS = {"chatgpt": "chatgpt_export", "claude": "claude_export"}
-MAX_TEXT = 100_000
-DISABLED = ("chat import is disabled for this tenant; enterprise memory is built from the "
-            "assistant's own conversations")
+MAX_TEXT = BY_NAME["human_content"].max_length  # and assistant_content's
+MAX_CONVERSATION_ID = BY_NAME["conversation_id"].max_length
 
 
 @dataclass
@@ -89,8 +93,8 @@ def _time(value: Any) -> datetime | None:
             return None
     if isinstance(value, str):
         try:
-            return imp.parse_timestamp(value)
-        except imp.BadValue:
+            return parse_timestamp(value)
+        except BadValue:
             return None
     return None
 
@@ -249,9 +253,9 @@ def memory_id(provider: str, conversation: str, message: str) -> str:
 def records(path: Path, provider: str, report: ChatReport,
             visibility: str = "private") -> Iterator[dict[str, Any]]:
     """The memories of an export, one conversation at a time (streamed)."""
-    source = PROVIDERS[provider]
+    source = CHAT_EXPORT_SOURCES[provider]
     read = chatgpt_messages if provider == "chatgpt" else claude_messages
-    for _, conv in imp.iter_json_array(path):
+    for _, conv in iter_json_array(path):
         report.conversations += 1
         if not isinstance(conv, dict):
             report.skipped["malformed conversations"] += 1
@@ -272,7 +276,7 @@ def records(path: Path, provider: str, report: ChatReport,
                 report.skipped["turns without a time (1970-01-01 used)"] += 1
             yield {
                 "id": memory_id(provider, conv_id, first.id),
-                "conversation_id": conv_id[:255], "sequence_index": n,
+                "conversation_id": conv_id[:MAX_CONVERSATION_ID], "sequence_index": n,
                 "human_content": human[:MAX_TEXT], "assistant_content": answer[:MAX_TEXT],
                 "source": source, "created_at": created.isoformat(),
                 "context_type": "conversation", "visibility": visibility,
@@ -286,23 +290,20 @@ def records(path: Path, provider: str, report: ChatReport,
 
 
 def import_chat(client: Any, tenant: Any, user: Any, provider: str, path: Path | str, *,
-                batch_size: int = 500, visibility: str = "private",
-                progress: imp.Progress | None = None) -> ChatReport:
+                batch_size: int = CHAT_BATCH_SIZE, visibility: str = "private",
+                progress: Progress | None = None) -> ChatReport:
     """Import a ChatGPT or Claude conversations.json for ``user`` of ``tenant``."""
-    import time
-
-    import numpy as np
-
-    if provider not in PROVIDERS:
-        raise InvalidInput(f"provider must be one of {', '.join(PROVIDERS)}", field="provider")
+    if provider not in CHAT_EXPORT_SOURCES:
+        raise InvalidInput(f"provider must be one of {', '.join(CHAT_EXPORT_SOURCES)}",
+                           field="provider")
     if user is None:
         raise InvalidInput("a chat export belongs to a user: pass --user", field="user")
     started = time.perf_counter()
     report = ChatReport(provider)
     embedder = client.embedder
-    _, dims, ctx = imp.preflight(client, tenant, user, embedder.model)
+    _, dims, ctx = preflight(client, tenant, user, embedder.model)
     if not ctx.chat_import:
-        raise FeatureDisabled(DISABLED, field="source", hint=(
+        raise FeatureDisabled(CHAT_IMPORT_DISABLED, field="source", hint=(
             "An admin can allow it: cogdb tenant set <tenant> features.chat_import=true."))
     if dims != embedder.dimensions:
         raise InvalidInput(f"the embedder makes {embedder.dimensions}-d vectors; model "
@@ -311,7 +312,7 @@ def import_chat(client: Any, tenant: Any, user: Any, provider: str, path: Path |
     def flush(batch: list[dict[str, Any]]) -> None:
         rows = []
         for rec in batch:
-            row, problems, _ = imp.encode_record(rec, ctx)
+            row, problems, _ = encode_record(rec, ctx)
             if problems:  # built here, so only text the database would refuse gets here
                 report.skipped["turns the database would refuse"] += 1
                 continue
@@ -320,12 +321,9 @@ def import_chat(client: Any, tenant: Any, user: Any, provider: str, path: Path |
             return
         vectors = embedder.embed([f"{r['human_content']}\n{r['assistant_content']}"
                                   for r, _ in rows])
-        vecs = imp.encode_vectors(np.asarray(vectors, dtype=np.float32))
-        payload = b"".join([imp.COPY_SIGNATURE,
-                            *(row + v for (_, row), v in zip(rows, vecs, strict=True)),
-                            imp.COPY_TRAILER])
-        result = imp.write_batch(client, tenant, user, embedder.model, payload, len(rows),
-                                  update=False)
+        payload = copy_payload([row for _, row in rows], vectors)
+        result = write_batch(client, tenant, user, embedder.model, payload, len(rows),
+                             update=False)
         report.imported += result.inserted
         report.already_present += result.same
         report.conflicts.extend(result.conflicts)

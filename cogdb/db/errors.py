@@ -2,9 +2,13 @@
 
 The database raises its own codes (class ``CG``) with a HINT saying what to do and, for bad
 input, the offending field in the error's COLUMN. :func:`translate` maps a psycopg error to
-the matching exception; the original stays available as ``__cause__``.
+the matching exception; the original stays available as ``__cause__``, and
+:func:`translated` does that for every psycopg error raised inside its block.
 """
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 
@@ -84,6 +88,10 @@ class ServerUnavailable(CogdbError):
     """The database could not be reached."""
 
 
+class ImportAborted(CogdbError):
+    """The input is invalid (and --on-error is abort), or cannot be read at all."""
+
+
 _BY_SQLSTATE: dict[str, type[CogdbError]] = {
     cls.sqlstate: cls
     for cls in (ScopeRequired, IsolationViolation, UnsafeRole, InvalidInput, UnknownModel,
@@ -125,3 +133,12 @@ def translate(err: psycopg.Error) -> CogdbError:
         cls = CogdbError
     field = diag.column_name or diag.constraint_name
     return cls(message, hint=hint, field=field, sqlstate=sqlstate)
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """Inside this block, a psycopg error leaves as the matching cogdb exception."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise translate(exc) from exc
