@@ -63,6 +63,3 @@ def write_store(folder: Path, records: list[Any], vecs: np.ndarray | None = None
             vectors(len(records), dims) if vecs is None else vecs)
     return folder
 
-
-def make_store(folder: Path, n: int, dims: int = 384, **over: Any) -> Path:
-    return write_store(folder, [node(i, **over) for i in range(n)], dims=dims)

@@ -25,7 +25,6 @@ from psycopg import sql
 import cogdb
 
 NO_ROWS_OR_ERROR = {"22P02"}  # a malformed context may only raise invalid_text_representation
-MODEL = "cogdb-hash-384"
 
 
 # --------------------------------------------------------------------------- helpers
