@@ -2,9 +2,10 @@
 installed packages), embedded by a real
 sentence-embedding model (all-MiniLM-L6-v2, the ``[models]`` extra), split among Zipf tenants.
 
-DESIGN.md's neighbour profile was measured on embeddings of exactly this kind of text. Docs
-are sorted by module before the Zipf cut, so a tenant's memories share subject matter (one
-tenant gets the email package, another asyncio, …), then shuffled into arrival order.
+The real neighbour profile in bench/RESULTS.md was measured on embeddings of exactly this
+kind of text. Docs are sorted by module before the Zipf cut, so a tenant's memories share
+subject matter (one tenant gets the email package, another asyncio, …), then shuffled into
+arrival order.
 """
 from __future__ import annotations
 

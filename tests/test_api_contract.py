@@ -1,4 +1,5 @@
-"""The API contract of DESIGN.md, checked through the app login (SQL) and the Python client.
+"""The API contract (docs/architecture.md), checked through the app login (SQL) and the Python
+client.
 
 search: cosine similarity = 1 - cosine distance, nearest first, ties by id, 1 <= k <= 1000,
 expired memories never returned, reads only, filters only narrow. get/forget: an invisible id
@@ -448,7 +449,7 @@ def test_translate_maps_every_cogdb_code(app_conn):
 
 
 def test_cogdb_errors_carry_a_hint(client, admin, app_conn, db, tenants):
-    """DESIGN: errors carry cogdb's own SQLSTATE and a HINT that says what to do."""
+    """docs/architecture.md: errors carry cogdb's own SQLSTATE and a HINT that says what to do."""
     app_conn.autocommit = True
 
     def err_of(query, params=(), tenant=tenants.a, user=tenants.a1) -> psycopg.Error:

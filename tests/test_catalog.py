@@ -403,7 +403,7 @@ def test_app_role_owns_nothing(db):
 
 
 def test_every_object_in_schema_cogdb_is_owned_by_cogdb_owner(db):
-    """DESIGN (Roles): cogdb_owner owns every object in schema cogdb."""
+    """docs/trust-model.md (Roles): cogdb_owner owns every object in schema cogdb."""
     conn = db.super
     owned = conn.execute("""
         SELECT 'schema cogdb', nspowner::regrole::text FROM pg_namespace WHERE nspname = 'cogdb'

@@ -1,6 +1,6 @@
 """Migrations: frozen revisions, one head, round trips, the CLI, drift against sql/, and races.
 
-CONVENTIONS rules 5-8: a revision carries its SQL frozen beside it and never changes once
+docs/conventions.md rules 5-8: a revision carries its SQL frozen beside it and never changes once
 released (FROZEN.sha256); there is one head; upgrade -> downgrade -> upgrade passes; the files
 in sql/functions and sql/policies are exactly what `alembic upgrade head` installs (compared
 through catalog facts, not dump text); Alembic's version table lives in schema cogdb.
@@ -163,7 +163,7 @@ def _roles(conn: psycopg.Connection) -> dict[str, int]:
 
 
 # --------------------------------------------------------------------------------------------
-# released revisions never change (rule 6)
+# released revisions never change (docs/conventions.md rule 6)
 
 
 def _manifest(versions: Path = VERSIONS) -> dict[str, str]:
@@ -263,7 +263,8 @@ def test_exactly_one_head():
 
 
 def test_revisions_do_not_read_sql_folder_at_upgrade_time(fresh_db, tmp_path):
-    """Rule 5: replay a copy of alembic/ that has no sql/ beside it; it must still upgrade."""
+    """docs/conventions.md rule 5: replay a copy of alembic/ that has no sql/ beside it; it
+    must still upgrade."""
     url = fresh_db()
     copy = tmp_path / "isolated" / "alembic"
     shutil.copytree(REPO / "alembic", copy, ignore=shutil.ignore_patterns("__pycache__"))
@@ -279,13 +280,13 @@ def test_revisions_do_not_read_sql_folder_at_upgrade_time(fresh_db, tmp_path):
         pytest.fail(f"upgrading from a copy of alembic/ without sql/ beside it failed "
                     f"({type(exc).__name__}: {str(exc)[:500]}): a revision reads files outside "
                     "its own folder at upgrade time. Freeze the SQL into the revision's folder "
-                    "(CONVENTIONS rule 5).")
+                    "(docs/conventions.md rule 5).")
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT version_num FROM cogdb.alembic_version").fetchall() == [
             (migrations.head_revision(),)], (
             "upgrading from a copy of alembic/ without sql/ did not reach head: a revision "
             "reads sql/ (or another path outside its own folder) at upgrade time. Freeze the "
-            "SQL into the revision's folder (CONVENTIONS rule 5).")
+            "SQL into the revision's folder (docs/conventions.md rule 5).")
 
 
 # --------------------------------------------------------------------------------------------
@@ -305,7 +306,7 @@ def test_upgrade_downgrade_upgrade_on_empty_database(fresh_db):
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT to_regnamespace('cogdb') IS NOT NULL").fetchone() == (True,), (
             "the downgrade to base dropped schema cogdb; it must keep it, since Alembic's "
-            "version table lives there (CONVENTIONS rule 8)")
+            "version table lives there (docs/conventions.md rule 8)")
         relations = sorted(r[0] for r in conn.execute(
             "SELECT relname FROM pg_class WHERE relnamespace = 'cogdb'::regnamespace"))
         assert relations == ["alembic_version", "alembic_version_pkc"], (
@@ -343,7 +344,7 @@ def test_version_table_lives_in_schema_cogdb(db):
         True, True), (
         "Alembic's version table must be cogdb.alembic_version (and none in public), so cogdb "
         "can share a database with the host application's own Alembic history; configure "
-        "version_table_schema='cogdb' in alembic/env.py (CONVENTIONS rule 8)")
+        "version_table_schema='cogdb' in alembic/env.py (docs/conventions.md rule 8)")
     assert conn.execute("SELECT version_num FROM cogdb.alembic_version").fetchall() == [
         (migrations.head_revision(),)]
 
@@ -389,7 +390,7 @@ def test_alembic_cli_upgrade_head(db, pg_server, scheme):
 
 
 # --------------------------------------------------------------------------------------------
-# drift: sql/ equals what upgrade head installs (rule 7)
+# drift: sql/ equals what upgrade head installs (docs/conventions.md rule 7)
 
 DRIFT_FUNCTIONS = """
     SELECT p.oid::regprocedure::text, pg_get_functiondef(p.oid), p.proowner::regrole::text,
@@ -451,7 +452,7 @@ def test_sql_file_matches_upgrade_head(db, path):
     before, after = _drift_of(db.super, path.read_text(encoding="utf-8"))
     rel = path.relative_to(REPO)
     assert after == before, (
-        f"{rel} drifted from what `alembic upgrade head` installs (CONVENTIONS rule 7):\n"
+        f"{rel} drifted from what `alembic upgrade head` installs (docs/conventions.md rule 7):\n"
         f"{_explain_drift(before, after)}\n"
         f"If {rel} was edited on purpose, write a new revision that carries a frozen copy of "
         f"it (CREATE OR REPLACE, or DROP + CREATE for a new signature/policy) and applies it; "
@@ -496,7 +497,8 @@ def test_every_function_and_policy_has_its_file(db):
     no_file = sorted(functions - set(files))
     assert not no_file, (
         f"functions in schema cogdb without a file in sql/functions/: {no_file}. Every "
-        "function's current definition lives in sql/functions/<name>.sql (CONVENTIONS rule 1); "
+        "function's current definition lives in sql/functions/<name>.sql "
+        "(docs/conventions.md rule 1); "
         "copy it there from the revision that created it.")
     no_object = sorted(set(files) - functions)
     assert not no_object, (
@@ -528,7 +530,7 @@ def test_function_file_defines_exactly_its_function(path):
     names = FUNCTION_CREATE.findall(path.read_text(encoding="utf-8"))
     assert names == [f"cogdb.{path.stem}"], (
         f"sql/functions/{path.name} must hold one schema-qualified CREATE OR REPLACE FUNCTION "
-        f"cogdb.{path.stem}(…) (CONVENTIONS rule 1); it creates {names}")
+        f"cogdb.{path.stem}(…) (docs/conventions.md rule 1); it creates {names}")
 
 
 @pytest.mark.parametrize("path", POLICY_FILES, ids=lambda p: p.name)
@@ -537,7 +539,7 @@ def test_policy_file_defines_exactly_its_policy(path):
     found = POLICY_CREATE.findall(text)
     assert len(found) == 1 and found[0][0] == path.stem and found[0][1].startswith("cogdb."), (
         f"sql/policies/{path.name} must hold one CREATE POLICY {path.stem} ON cogdb.<table> "
-        f"(CONVENTIONS rule 1); it creates {found}")
+        f"(docs/conventions.md rule 1); it creates {found}")
     assert re.search(rf"DROP\s+POLICY\s+IF\s+EXISTS\s+{path.stem}\s+ON\s+{found[0][1]}\s*;",
                      text, re.I), (
         f"sql/policies/{path.name} must start with DROP POLICY IF EXISTS {path.stem} ON "
@@ -562,7 +564,7 @@ def test_functions_owned_by_owner_and_definers_locked_down(db):
                 if not any(c.startswith("search_path=") for c in config or [])]
     assert not unpinned, (
         f"SECURITY DEFINER functions without a pinned search_path: {unpinned}. Add "
-        "`SET search_path = pg_catalog, public, pg_temp` to each (CONVENTIONS rule 2); "
+        "`SET search_path = pg_catalog, public, pg_temp` to each (docs/conventions.md rule 2); "
         "otherwise the caller's search_path decides what the owner's code calls")
     temp_not_last = [
         (f, path) for f, _, _, config, _ in definers
@@ -619,7 +621,8 @@ def test_policy_helpers_are_inlinable(db):
             f"cogdb.{name}() must stay inlinable into the policies: LANGUAGE sql, STABLE, "
             f"SECURITY INVOKER, no SET clause, not a set-returning function; it is "
             f"language={lang} volatility={volatility} definer={secdef} config={config} "
-            f"retset={retset}. A non-inlined helper cost 4x on a filtered scan (DESIGN)")
+            f"retset={retset}. A non-inlined helper cost 4x on a filtered scan "
+            f"(docs/conventions.md rule 2)")
 
 
 def test_policy_helper_is_inlined_in_plans(db):

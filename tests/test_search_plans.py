@@ -1,4 +1,4 @@
-"""Scoped search (issue 3): plan choice, promotion, invalid leftovers, filters, private-heavy
+"""Scoped search: plan choice, promotion, invalid leftovers, filters, private-heavy
 tenants, recall, per-tenant index separation, tenant sizes and ``cogdb maintain``.
 
 Every test lowers the thresholds in its own database clone (``search.ann_min_rows`` 300,
