@@ -29,12 +29,12 @@ import numpy as np
 import psycopg
 import pytest
 from click.testing import CliRunner
-from conftest import assert_rls_applies
+from helpers import assert_rls_applies
 
 import cogdb
 import cogdb.ops.maintain
 
-_ROOT = Path(__file__).resolve().parent.parent
+_ROOT = Path(__file__).resolve().parents[2]
 if str(_ROOT) not in sys.path:  # bench/ lives in the source checkout, not in the package
     sys.path.insert(0, str(_ROOT))
 import bench.corpus  # noqa: E402

@@ -10,18 +10,10 @@ import sys
 import uuid
 
 import pytest
-from click.testing import CliRunner
-
-from cogdb.cli import main
+from helpers import cli
 
 UUID_RE = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 NOWHERE = "postgresql://postgres@/nodb?host=/nonexistent-cogdb-socket&port=1"
-
-
-def run(db, *args: str, admin_url: str | None = None, app_url: str | None = None):
-    env = {"COGDB_DATABASE_URL": app_url or db.app_url,
-           "COGDB_ADMIN_URL": admin_url or db.admin_url}
-    return CliRunner().invoke(main, list(args), env=env)
 
 
 def one_line_error(result, text: str) -> None:
@@ -34,26 +26,26 @@ def one_line_error(result, text: str) -> None:
 
 
 def test_create_list_show_set_and_users(db):
-    created = run(db, "tenant", "create", "--name", "Acme", "--mode", "enterprise")
+    created = cli(db, "tenant", "create", "--name", "Acme", "--mode", "enterprise")
     assert created.exit_code == 0, created.output
     tenant = re.search(UUID_RE, created.output).group(0)
-    user = run(db, "user", "create", "--tenant", tenant, "--email", "Ann@Acme.example",
+    user = cli(db, "user", "create", "--tenant", tenant, "--email", "Ann@Acme.example",
                "--provider", "oidc", "--external-id", "ann-1")
     assert user.exit_code == 0 and re.search(UUID_RE, user.output), user.output
-    listed = run(db, "tenant", "list")
+    listed = cli(db, "tenant", "list")
     assert tenant in listed.output and "chat_import=off" in listed.output
-    shown = run(db, "tenant", "show", tenant, "--json")
+    shown = cli(db, "tenant", "show", tenant, "--json")
     data = json.loads(shown.output)
     assert data["mode"] == "enterprise" and data["effective_settings"] == {
         "features": {"chat_import": False}}
     assert [u["email"] for u in data["users"]] == ["ann@acme.example"]
     assert data["users"][0]["identities"] == ["oidc/ann-1"]
-    on = run(db, "tenant", "set", tenant, "features.chat_import=true")
+    on = cli(db, "tenant", "set", tenant, "features.chat_import=true")
     assert on.exit_code == 0 and '"chat_import": true' in on.output
-    assert "chat_import=on" in run(db, "tenant", "list").output
-    back = run(db, "tenant", "set", tenant, "features.chat_import=default")
+    assert "chat_import=on" in cli(db, "tenant", "list").output
+    back = cli(db, "tenant", "set", tenant, "features.chat_import=default")
     assert back.exit_code == 0 and '"chat_import": false' in back.output
-    users = run(db, "user", "list", "--tenant", tenant)
+    users = cli(db, "user", "list", "--tenant", tenant)
     assert "ann@acme.example" in users.output and "oidc/ann-1" in users.output
 
 
@@ -69,7 +61,7 @@ def test_sql_prints_the_statement_without_connecting(db):
          "SELECT cogdb.set_tenant_setting('6f1c2b3a-0000-4000-8000-000000000001',"
          " 'features.chat_import', 'false'::jsonb);"),
     ]:
-        r = run(db, *args, admin_url=NOWHERE, app_url=NOWHERE)
+        r = cli(db, *args, admin_url=NOWHERE, app_url=NOWHERE)
         assert r.exit_code == 0 and r.output.startswith(expected), r.output
     for args, expected in [
         (("tenant", "list", "--sql"), "SELECT * FROM cogdb.list_tenants();"),
@@ -78,10 +70,10 @@ def test_sql_prints_the_statement_without_connecting(db):
         (("user", "list", "--tenant", "6f1c2b3a-0000-4000-8000-000000000001", "--sql"),
          "SELECT * FROM cogdb.list_users('6f1c2b3a-0000-4000-8000-000000000001');"),
     ]:
-        r = run(db, *args, admin_url=NOWHERE, app_url=NOWHERE)
+        r = cli(db, *args, admin_url=NOWHERE, app_url=NOWHERE)
         assert r.exit_code == 0 and r.output.startswith(expected), r.output
     # and the printed SQL works when a DBA runs it as the admin
-    sql = run(db, "tenant", "create", "--name", "From SQL", "--sql").output
+    sql = cli(db, "tenant", "create", "--name", "From SQL", "--sql").output
     import psycopg
 
     with psycopg.connect(db.admin_url, autocommit=True) as conn:
@@ -101,36 +93,36 @@ def test_sql_prints_the_statement_without_connecting(db):
     (("user", "list", "--tenant", "x", "--sql"), "tenant must be a UUID"),
 ])
 def test_bad_ids_give_one_line_errors(db, args, text):
-    one_line_error(run(db, *args), text)
+    one_line_error(cli(db, *args), text)
 
 
 def test_bad_settings_give_one_line_errors(db, tenants):
     t = str(tenants.a)
-    one_line_error(run(db, "tenant", "set", t, "features.nope=true"), "unknown tenant setting")
-    one_line_error(run(db, "tenant", "set", t, "features.chat_import=maybe"), "not a JSON value")
-    one_line_error(run(db, "tenant", "set", t, "features.chat_import=1"), "must be a boolean")
-    one_line_error(run(db, "tenant", "set", t, "chat_import"), "expected KEY=VALUE")
+    one_line_error(cli(db, "tenant", "set", t, "features.nope=true"), "unknown tenant setting")
+    one_line_error(cli(db, "tenant", "set", t, "features.chat_import=maybe"), "not a JSON value")
+    one_line_error(cli(db, "tenant", "set", t, "features.chat_import=1"), "must be a boolean")
+    one_line_error(cli(db, "tenant", "set", t, "chat_import"), "expected KEY=VALUE")
 
 
 def test_user_of_another_tenant(db, tenants):
-    one_line_error(run(db, "remember", "--tenant", str(tenants.a), "--user", str(tenants.b1),
+    one_line_error(cli(db, "remember", "--tenant", str(tenants.a), "--user", str(tenants.b1),
                        "--human", "q"), "does not belong to tenant")
-    ok = run(db, "remember", "--tenant", str(tenants.b), "--user", str(tenants.b1),
+    ok = cli(db, "remember", "--tenant", str(tenants.b), "--user", str(tenants.b1),
              "--human", "q")
     assert ok.exit_code == 0, ok.output
 
 
 def test_the_app_login_cannot_provision(db, tenants):
-    r = run(db, "tenant", "set", str(tenants.a), "features.chat_import=true",
+    r = cli(db, "tenant", "set", str(tenants.a), "features.chat_import=true",
             admin_url=db.app_url)
     one_line_error(r, "permission denied")
-    one_line_error(run(db, "tenant", "list", admin_url=db.app_url), "permission denied")
+    one_line_error(cli(db, "tenant", "list", admin_url=db.app_url), "permission denied")
 
 
 def test_missing_database_and_unreachable_server(db, pg_server):
     missing = pg_server.url("cogdb_no_such_database")
-    one_line_error(run(db, "tenant", "list", admin_url=missing), "does not exist")
-    one_line_error(run(db, "tenant", "list", admin_url=NOWHERE), "No such file or directory")
+    one_line_error(cli(db, "tenant", "list", admin_url=missing), "does not exist")
+    one_line_error(cli(db, "tenant", "list", admin_url=NOWHERE), "No such file or directory")
 
 
 @pytest.mark.slow

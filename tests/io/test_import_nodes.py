@@ -1,7 +1,7 @@
 """`cogdb import nodes` / `export nodes`: the seeds' file-based store into cogdb and back.
 
 Everything runs as the app login (RLS applies); the superuser connection only counts and
-reads ground truth. Corpora are generated per test in the seeds' format (tests/corpus.py).
+reads ground truth. Corpora are generated per test in the seeds' format (tests/io/corpus.py).
 """
 from __future__ import annotations
 
@@ -14,18 +14,14 @@ import time
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from corpus import node, vectors, write_store
+from helpers import cli, count
 
 import cogdb
-from cogdb.cli import main
+from cogdb.api.fields import FIELD_NAMES
 from cogdb.io.nodes import ImportAborted, import_nodes
 
-COLUMNS = ("id, conversation_id, sequence_index, human_content, assistant_content, summary,"
-           " context_type, source, created_at, expires_at, visibility, intent_type, complexity,"
-           " technical_depth, emotional_valence, urgency, conversation_mode, action_required,"
-           " has_code, has_error, tags, cluster_id, cluster_label, cluster_confidence,"
-           " access_count, last_accessed, model, embedding::text")
+COLUMNS = ", ".join([*FIELD_NAMES, "model", "embedding::text"])
 
 
 def rows(db, tenant) -> dict[str, tuple]:
@@ -33,18 +29,6 @@ def rows(db, tenant) -> dict[str, tuple]:
     cur = db.super.execute(f"SELECT {COLUMNS} FROM cogdb.memories WHERE tenant_id = %s",
                            (tenant,))
     return {r[0]: tuple(r) for r in cur}
-
-
-def count(db, tenant=None) -> int:
-    if tenant is None:
-        return db.super.execute("SELECT count(*) FROM cogdb.memories").fetchone()[0]
-    return db.super.execute("SELECT count(*) FROM cogdb.memories WHERE tenant_id = %s",
-                            (tenant,)).fetchone()[0]
-
-
-def cli(db, *args: str):
-    env = {"COGDB_DATABASE_URL": db.app_url, "COGDB_ADMIN_URL": db.admin_url}
-    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 
 
 # --------------------------------------------------------------------------- the happy path

@@ -1,9 +1,9 @@
-"""Prove that the isolation tests can fail: loosen each policy, expect test_isolation to fail.
+"""Prove that the isolation tests can fail: loosen each policy, expect tests/isolation/ to fail.
 
 For every non-trivial policy in schema cogdb (one whose USING is not already ``true``), a
-subprocess runs ``tests/test_isolation.py -x`` against this session's server with
-COGDB_TEST_MUTATE_POLICY=<policy>: conftest then replaces that policy with USING (true) in
-its own template database (COGDB_TEST_DBNAME, unique per run). The run must fail with a
+subprocess runs ``tests/isolation/ -x`` (every isolation test file) against this session's
+server with COGDB_TEST_MUTATE_POLICY=<policy>: conftest then replaces that policy with USING
+(true) in its own template database (COGDB_TEST_DBNAME, unique per run). The run must fail with a
 test failure, not a setup error. As a control, the same run without a mutation must pass, so
 a failure above is the mutation's doing and not a broken environment.
 
@@ -23,13 +23,15 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import MUTATE_ENV
+from helpers import MUTATE_ENV
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 POLICY_FILES = sorted(p.stem for p in (ROOT / "sql" / "policies").glob("*.sql"))
 TIMEOUT = 600
+#: Every isolation test lives here, so a mutation run covers them all.
+ISOLATION_TESTS = "tests/isolation/"
 # Isolation tests that fail on the unmutated schema because of a known, reported bug. They
 # would stop a -x run before any policy-dependent test and make every mutation "caught" for
 # the wrong reason, so the subprocess runs (control and mutated alike) leave them out. They
@@ -73,7 +75,7 @@ def _run_isolation_tests(server_url: str, policy: str | None) -> Run:
     started = time.monotonic()
     deselect = [arg for bug in KNOWN_BUGS for arg in ("--deselect", bug)]
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/test_isolation.py", "-x", "-q",
+        [sys.executable, "-m", "pytest", ISOLATION_TESTS, "-x", "-q",
          "-p", "no:cacheprovider", *deselect],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False)
     return Run(policy, proc.returncode, proc.stdout + proc.stderr, time.monotonic() - started)
@@ -129,4 +131,4 @@ def test_loosened_policy_fails_isolation_tests(runs, policies, policy):
     assert re.search(r"\b1 failed\b", run.summary), run.describe()
     assert not re.search(r"\berrors?\b", run.summary), run.describe()
     assert len(run.failed_tests) == 1 and run.failed_tests[0].startswith(
-        "tests/test_isolation.py::"), run.describe()
+        "tests/isolation/"), run.describe()

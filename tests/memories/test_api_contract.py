@@ -16,35 +16,13 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import psycopg
 import pytest
-from conftest import in_context, unit_vector
+from helpers import DIMS, count, in_context, sql_error, vec
 from psycopg.types.json import Jsonb
 
 import cogdb
 from cogdb.db.errors import translate
 
-DIMS = 384
 SERVER_ID = re.compile(r"^mem_[0-9a-f]{32}$")
-
-
-def vec(hot: int = 0, dims: int = DIMS, second: int | None = None) -> np.ndarray:
-    return np.asarray(unit_vector(dims, hot=hot, second=second), dtype=np.float32)
-
-
-def count(db) -> int:
-    return db.super.execute("SELECT count(*) FROM cogdb.memories").fetchone()[0]
-
-
-def raw_error(conn, query, params=(), context=None) -> psycopg.Error:
-    """The error ``query`` raises on the app login, in its own transaction (after
-    ``set_context(*context)`` when given)."""
-    if not conn.autocommit:
-        conn.autocommit = True
-    with pytest.raises(psycopg.Error) as info, conn.transaction():
-        if context is not None:
-            conn.execute("SELECT cogdb.set_context(%s::text, %s::text)",
-                         tuple(None if c is None else str(c) for c in context))
-        conn.execute(query, params)
-    return info.value
 
 
 # --------------------------------------------------------------------------- search
@@ -342,10 +320,10 @@ def test_remember_many_is_all_or_nothing(client, app_conn, db, tenants):
             s.remember_many(batch, [vec(i) for i in range(3)])
         assert info.value.field == "technical_depth"
         assert count(db) == start
-    err = raw_error(app_conn, "SELECT * FROM cogdb.remember_many(%s::jsonb, %s::vector[])",
+    err = sql_error(app_conn, "SELECT * FROM cogdb.remember_many(%s::jsonb, %s::vector[])",
                     (Jsonb([{"id": "d2", "human_content": "x"},
                             {"id": "d2", "human_content": "y"}]), [vec(0), vec(1)]),
-                    context=(tenants.a, None))
+                    tenant=tenants.a)
     assert err.sqlstate == "23505"
     assert isinstance(translate(err), cogdb.Conflict)
     assert count(db) == start
@@ -369,7 +347,7 @@ def test_write_without_context_is_cga01_with_a_hint(app_conn, db):
          (vec(0),)),
         ("SELECT cogdb.forget('x')", ()),
     ):
-        err = raw_error(app_conn, query, params)
+        err = sql_error(app_conn, query, params)
         assert err.sqlstate == "CGA01", (query, err.sqlstate, err.diag.message_primary)
         assert "set_context" in (err.diag.message_hint or ""), query
         exc = translate(err)
@@ -382,7 +360,7 @@ def test_write_without_context_is_cga01_with_a_hint(app_conn, db):
     # an ended context ('' after a transaction) behaves the same
     with app_conn.transaction():
         app_conn.execute("SELECT set_config('app.tenant_id', '', true)")
-        err = raw_error(app_conn, "SELECT cogdb.remember('q', 'a', %s::vector)", (vec(0),))
+        err = sql_error(app_conn, "SELECT cogdb.remember('q', 'a', %s::vector)", (vec(0),))
     assert err.sqlstate == "CGA01"
 
 
@@ -441,7 +419,7 @@ def test_translate_maps_every_cogdb_code(app_conn):
                 "CGV02": cogdb.UnknownModel, "CGN01": cogdb.NotFound, "CGC01": cogdb.Conflict,
                 "CGF01": cogdb.FeatureDisabled, "23505": cogdb.Conflict}
     for code, cls in expected.items():
-        err = raw_error(app_conn, f"DO $$ BEGIN RAISE EXCEPTION 'boom' USING ERRCODE = '{code}',"
+        err = sql_error(app_conn, f"DO $$ BEGIN RAISE EXCEPTION 'boom' USING ERRCODE = '{code}',"
                                   " COLUMN = 'f', HINT = 'do this'; END $$")
         exc = translate(err)
         assert type(exc) is cls, code
@@ -453,13 +431,13 @@ def test_cogdb_errors_carry_a_hint(client, admin, app_conn, db, tenants):
     app_conn.autocommit = True
 
     def err_of(query, params=(), tenant=tenants.a, user=tenants.a1) -> psycopg.Error:
-        return raw_error(app_conn, query, params, context=(tenant, user))
+        return sql_error(app_conn, query, params, tenant=tenant, user=user)
 
     m = '{"human_content": "q"}'
     errors = {
-        "set_context bad uuid": raw_error(app_conn, "SELECT cogdb.set_context('nope')"),
-        "set_context null": raw_error(app_conn, "SELECT cogdb.set_context(NULL)"),
-        "set_context unknown tenant": raw_error(app_conn, "SELECT cogdb.set_context(%s::text)",
+        "set_context bad uuid": sql_error(app_conn, "SELECT cogdb.set_context('nope')"),
+        "set_context null": sql_error(app_conn, "SELECT cogdb.set_context(NULL)"),
+        "set_context unknown tenant": sql_error(app_conn, "SELECT cogdb.set_context(%s::text)",
                                                 (str(uuid.uuid4()),)),
         "search k": err_of("SELECT * FROM cogdb.search(%s::vector, 0)", (vec(0),)),
         "search query dims": err_of("SELECT * FROM cogdb.search(%s::vector)", (vec(0, 3),)),
@@ -537,7 +515,7 @@ def test_resolve_identity_before_any_context(admin, app_conn, tenants):
         assert app_conn.execute("SELECT * FROM cogdb.resolve_identity(%s, %s)",
                                 (provider, external)).fetchall() == []
     # the directory itself stays closed to the app login
-    err = raw_error(app_conn, "SELECT * FROM cogdb.identities")
+    err = sql_error(app_conn, "SELECT * FROM cogdb.identities")
     assert err.sqlstate == "42501"
     # the resolved pair is a valid context
     with in_context(app_conn, *rows[0]) as c:

@@ -1,5 +1,5 @@
 """End-to-end: provision as the admin login, remember and search as the app login."""
-from conftest import unit_vector
+from helpers import unit_vector
 
 
 def test_remember_then_search_in_own_tenant(client, tenants):

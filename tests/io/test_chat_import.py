@@ -12,10 +12,9 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from helpers import cli
 
 import cogdb
-from cogdb.cli import main
 from cogdb.io.chat import import_chat, memory_id
 
 T = 1733045400.0  # 2024-12-01T09:30:00Z
@@ -175,19 +174,18 @@ def test_toggle_off_refuses_before_and_in_the_database(client, admin, db, tenant
 
 
 def test_cli(db, tenants, tmp_path):
-    env = {"COGDB_DATABASE_URL": db.app_url, "COGDB_ADMIN_URL": db.admin_url}
     path = write(tmp_path, claude_export())
     args = ["import", "chat", "--tenant", str(tenants.b), "--user", str(tenants.b1),
             "--provider", "claude", path]
-    ok = CliRunner().invoke(main, args, env=env)
+    ok = cli(db, *args)
     assert ok.exit_code == 0, ok.output
     assert "turns (memories)" in ok.output and "skipped: empty messages" in ok.output
-    again = CliRunner().invoke(main, [*args, "--json"], env=env)
+    again = cli(db, *args, "--json")
     assert json.loads(again.stdout)["already_present"] == 4
-    refused = CliRunner().invoke(main, ["import", "chat", "--tenant", str(tenants.a), "--user",
-                                        str(tenants.a1), "--provider", "claude", path], env=env)
+    refused = cli(db, "import", "chat", "--tenant", str(tenants.a), "--user", str(tenants.a1),
+                  "--provider", "claude", path)
     assert refused.exit_code == 1 and "chat import is disabled" in refused.output
     assert "Traceback" not in refused.output
-    wrong = CliRunner().invoke(main, ["import", "chat", "--tenant", str(tenants.b), "--user",
-                                      str(tenants.a1), "--provider", "claude", path], env=env)
+    wrong = cli(db, "import", "chat", "--tenant", str(tenants.b), "--user", str(tenants.a1),
+                "--provider", "claude", path)
     assert wrong.exit_code == 1 and "does not belong to tenant" in wrong.output

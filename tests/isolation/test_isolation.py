@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 import psycopg
 import pytest
-from conftest import assert_rls_applies, unit_vector
+from helpers import SET_CONTEXT, assert_rls_applies, refused, unit_vector, vec
+from helpers import count as memory_count
 from psycopg import sql
 
 import cogdb
@@ -31,10 +32,6 @@ NO_ROWS_OR_ERROR = {"22P02"}  # a malformed context may only raise invalid_text_
 
 def _s(value: Any) -> str | None:
     return None if value is None else str(value)
-
-
-def _vec(hot: int, second: int | None = None) -> np.ndarray:
-    return np.asarray(unit_vector(hot=hot, second=second), dtype=np.float32)
 
 
 def _begin(conn: psycopg.Connection, tenant: Any = None, user: Any = None) -> None:
@@ -56,19 +53,6 @@ def run(conn: psycopg.Connection, query: str | sql.Composable, params: Any = (),
         return cur.rowcount, rows
     finally:
         conn.rollback()
-
-
-def refused(conn: psycopg.Connection, query: str | sql.Composable, params: Any = (), *,
-            tenant: Any = None, user: Any = None) -> str | None:
-    """Run ``query`` in its own transaction (in the given context); it must raise. Returns
-    the SQLSTATE of the refusal."""
-    _begin(conn, tenant, user)
-    try:
-        with pytest.raises(psycopg.Error) as info:
-            conn.execute(query, params)
-    finally:
-        conn.rollback()
-    return info.value.sqlstate
 
 
 def ids(conn: psycopg.Connection, table: str = "memories", *, tenant: Any = None,
@@ -97,12 +81,6 @@ def truth(db, query: str | sql.Composable, params: Any = ()) -> Any:
     return db.super.execute(query, params).fetchone()[0]
 
 
-def memory_count(db, tenant: Any = None) -> int:
-    if tenant is None:
-        return truth(db, "SELECT count(*) FROM cogdb.memories")
-    return truth(db, "SELECT count(*) FROM cogdb.memories WHERE tenant_id = %s", (tenant,))
-
-
 def content_of(db, tenant: Any, memory_id: str) -> str:
     return truth(db, "SELECT human_content FROM cogdb.memories WHERE tenant_id = %s AND id = %s",
                  (tenant, memory_id))
@@ -129,14 +107,14 @@ def seeded(client, tenants, db) -> SimpleNamespace:
         a1_private, a1_shared = s.remember_many(
             [{"human": "a1 private note", "assistant": "secret of a1", "visibility": "private"},
              {"human": "a1 shared note", "assistant": "for all of A"}],
-            [_vec(1), _vec(2)])
+            [vec(1), vec(2)])
     with client.scope(tenants.a, tenants.a2) as s:
-        a2_private = s.remember("a2 private note", "secret of a2", _vec(3), private=True)
+        a2_private = s.remember("a2 private note", "secret of a2", vec(3), private=True)
     with client.scope(tenants.a) as s:
-        a_shared = s.remember("A team note", "written without a user", _vec(4))
+        a_shared = s.remember("A team note", "written without a user", vec(4))
     with client.scope(tenants.b, tenants.b1) as s:
-        b1_shared = s.remember("b1 shared note", "for all of B", _vec(5))
-        b1_private = s.remember("b1 private note", "secret of b1", _vec(6), private=True)
+        b1_shared = s.remember("b1 shared note", "for all of B", vec(5))
+        b1_private = s.remember("b1 private note", "secret of b1", vec(6), private=True)
     ns = SimpleNamespace(
         a1_private=a1_private, a1_shared=a1_shared, a2_private=a2_private, a_shared=a_shared,
         b1_shared=b1_shared, b1_private=b1_private, hot={
@@ -202,7 +180,7 @@ def test_no_context_reads_no_rows(app_conn, db, tenants, seeded, table):
 
 def test_no_context_search_and_get_return_nothing(app_conn, tenants, seeded):
     target = seeded.a1_shared
-    vector = _vec(seeded.hot[target])
+    vector = vec(seeded.hot[target])
     assert search_ids(app_conn, vector) == []
     assert get_ids(app_conn, target) == []
     # control
@@ -212,28 +190,28 @@ def test_no_context_search_and_get_return_nothing(app_conn, tenants, seeded):
 
 def test_no_context_insert_is_refused(app_conn, db, tenants, seeded):
     before = memory_count(db)
-    assert refused(app_conn, INSERT_MEMORY, ("mem_by_hand", _vec(7))) == "CGA01"
+    assert refused(app_conn, INSERT_MEMORY, ("mem_by_hand", vec(7))) == "CGA01"
     # naming a tenant explicitly does not help either
     assert refused(app_conn, INSERT_MEMORY_FOR_TENANT,
-                   (str(tenants.a), "mem_by_hand", _vec(7))) == "CGA01"
+                   (str(tenants.a), "mem_by_hand", vec(7))) == "CGA01"
     assert memory_count(db) == before
     # control: the same INSERT in A's context works (tenant_id defaults to the context's)
-    count, _ = run(app_conn, INSERT_MEMORY, ("mem_by_hand", _vec(7)), tenant=tenants.a)
+    count, _ = run(app_conn, INSERT_MEMORY, ("mem_by_hand", vec(7)), tenant=tenants.a)
     assert count == 1
 
 
 def test_no_context_remember_is_refused(app_conn, db, tenants, seeded):
     before = memory_count(db)
-    assert refused(app_conn, "SELECT cogdb.remember('h', 'a', %s::vector)", (_vec(7),)) == "CGA01"
+    assert refused(app_conn, "SELECT cogdb.remember('h', 'a', %s::vector)", (vec(7),)) == "CGA01"
     assert refused(app_conn, "SELECT * FROM cogdb.remember_many(%s::jsonb, %s::vector[])",
-                   ('[{"human_content": "h"}]', [_vec(7)])) == "CGA01"
+                   ('[{"human_content": "h"}]', [vec(7)])) == "CGA01"
     assert memory_count(db) == before
     # control
-    _, rows = run(app_conn, "SELECT cogdb.remember('h', 'a', %s::vector)", (_vec(7),),
+    _, rows = run(app_conn, "SELECT cogdb.remember('h', 'a', %s::vector)", (vec(7),),
                   tenant=tenants.a)
     assert rows[0][0].startswith("mem_")
     _, rows = run(app_conn, "SELECT * FROM cogdb.remember_many(%s::jsonb, %s::vector[])",
-                  ('[{"human_content": "h"}]', [_vec(7)]), tenant=tenants.a)
+                  ('[{"human_content": "h"}]', [vec(7)]), tenant=tenants.a)
     assert len(rows) == 1
 
 
@@ -313,11 +291,11 @@ def test_ended_context_sees_nothing(app_conn, tenants, seeded):
             query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier("cogdb", table))
             assert app_conn.execute(query).fetchone()[0] == 0, table
         assert app_conn.execute("SELECT count(*) FROM cogdb.search(%s::vector)",
-                                (_vec(2),)).fetchone()[0] == 0
+                                (vec(2),)).fetchone()[0] == 0
         assert app_conn.execute("SELECT count(*) FROM cogdb.get(%s)",
                                 (seeded.a1_shared,)).fetchone()[0] == 0
         with pytest.raises(psycopg.Error) as info:
-            app_conn.execute("SELECT cogdb.remember('h', 'a', %s::vector)", (_vec(7),))
+            app_conn.execute("SELECT cogdb.remember('h', 'a', %s::vector)", (vec(7),))
         assert info.value.sqlstate == "CGA01"
     finally:
         app_conn.rollback()
@@ -359,9 +337,9 @@ def test_session_level_context_does_not_outlive_its_transaction(app_conn, db, te
         assert app_conn.execute("SELECT count(*) FROM cogdb.users").fetchone() == (0,)
         assert app_conn.execute("SELECT count(*) FROM cogdb.tenants").fetchone() == (0,)
         assert app_conn.execute("SELECT count(*) FROM cogdb.search(%s::vector)",
-                                (_vec(1),)).fetchone() == (0,)
+                                (vec(1),)).fetchone() == (0,)
         with pytest.raises(psycopg.Error) as info:
-            app_conn.execute("SELECT cogdb.remember('h', 'a', %s::vector)", (_vec(7),))
+            app_conn.execute("SELECT cogdb.remember('h', 'a', %s::vector)", (vec(7),))
         assert info.value.sqlstate == "CGA01"
     finally:
         app_conn.rollback()
@@ -421,7 +399,7 @@ MALFORMED_READS = [
                          ids=["garbage", "blank", "bad-hex"])
 def test_malformed_context_errors_or_sees_nothing(app_conn, tenants, seeded, query, value,
                                                   stamped):
-    params = {"v": _vec(seeded.hot[seeded.a1_shared]), "id": seeded.a1_shared}
+    params = {"v": vec(seeded.hot[seeded.a1_shared]), "id": seeded.a1_shared}
     _malformed(app_conn, stamped, value)
     try:
         try:
@@ -445,8 +423,8 @@ def test_malformed_context_refuses_writes(app_conn, db, tenants, seeded, stamped
     expected = "22P02" if stamped else "CGA01"
     before = memory_count(db)
     for statement, params in [
-        (INSERT_MEMORY, ("mem_by_hand", _vec(7))),
-        ("SELECT cogdb.remember('h', 'a', %s::vector)", (_vec(7),)),
+        (INSERT_MEMORY, ("mem_by_hand", vec(7))),
+        ("SELECT cogdb.remember('h', 'a', %s::vector)", (vec(7),)),
         ("SELECT cogdb.forget(%s)", (seeded.a1_shared,)),
     ]:
         _malformed(app_conn, stamped)
@@ -469,7 +447,7 @@ def test_malformed_context_refuses_writes(app_conn, db, tenants, seeded, stamped
             app_conn.rollback()
     assert memory_count(db) == before
     # control: the same INSERT in a proper context
-    count, _ = run(app_conn, INSERT_MEMORY, ("mem_by_hand", _vec(7)), tenant=tenants.a)
+    count, _ = run(app_conn, INSERT_MEMORY, ("mem_by_hand", vec(7)), tenant=tenants.a)
     assert count == 1
 
 
@@ -518,7 +496,7 @@ def test_each_tenant_reads_only_its_own_users_and_tenant_row(app_conn, tenants, 
 
 def test_search_never_returns_another_tenants_memories(app_conn, tenants, seeded):
     target = seeded.b1_shared
-    vector = _vec(seeded.hot[target])
+    vector = vec(seeded.hot[target])
     hits = search_ids(app_conn, vector, tenant=tenants.a, user=tenants.a1)
     assert hits and target not in hits and set(hits) <= seeded.a_all
     # control
@@ -562,14 +540,14 @@ def test_tenant_a_cannot_update_or_delete_tenant_b(app_conn, db, tenants, seeded
 
 
 def test_tenant_a_cannot_insert_into_tenant_b(app_conn, db, tenants, seeded):
-    assert refused(app_conn, INSERT_MEMORY_FOR_TENANT, (str(tenants.b), "mem_into_b", _vec(7)),
+    assert refused(app_conn, INSERT_MEMORY_FOR_TENANT, (str(tenants.b), "mem_into_b", vec(7)),
                    tenant=tenants.a, user=tenants.a1) == "CGA02"
     # a user of B as owner, from A's context
-    assert refused(app_conn, INSERT_MEMORY_FOR_OWNER, (str(tenants.b1), "mem_into_b", _vec(7)),
+    assert refused(app_conn, INSERT_MEMORY_FOR_OWNER, (str(tenants.b1), "mem_into_b", vec(7)),
                    tenant=tenants.a, user=tenants.a1) == "CGA02"
     assert memory_count(db, tenants.b) == 2
     # control: the same INSERT naming A, in A's context
-    count, _ = run(app_conn, INSERT_MEMORY_FOR_TENANT, (str(tenants.a), "mem_into_a", _vec(7)),
+    count, _ = run(app_conn, INSERT_MEMORY_FOR_TENANT, (str(tenants.a), "mem_into_a", vec(7)),
                    tenant=tenants.a, user=tenants.a1)
     assert count == 1
 
@@ -579,12 +557,12 @@ def test_ids_are_per_tenant_so_a_taken_id_reveals_nothing_across_tenants(app_con
     remember_with_id = ("SELECT cogdb.remember('h', 'a', %s::vector,"
                         " jsonb_build_object('id', %s::text))")
     # A may use the id of B's memory: no conflict, so no hint that B has it
-    _, rows = run(app_conn, remember_with_id, (_vec(7), seeded.b1_shared), tenant=tenants.a,
+    _, rows = run(app_conn, remember_with_id, (vec(7), seeded.b1_shared), tenant=tenants.a,
                   user=tenants.a1)
     assert rows == [(seeded.b1_shared,)]
     assert content_of(db, tenants.b, seeded.b1_shared) == "b1 shared note"
     # control: inside B the id is taken
-    assert refused(app_conn, remember_with_id, (_vec(7), seeded.b1_shared), tenant=tenants.b,
+    assert refused(app_conn, remember_with_id, (vec(7), seeded.b1_shared), tenant=tenants.b,
                    user=tenants.b1) == "23505"
 
 
@@ -593,11 +571,11 @@ def test_remember_refuses_tenant_and_owner_from_input(app_conn, db, tenants, see
     value = {"tenant_id": tenants.b, "owner_user_id": tenants.b1}[key]
     fields = f'{{"{key}": "{value}"}}'
     assert refused(app_conn, "SELECT cogdb.remember('h', 'a', %s::vector, %s::jsonb)",
-                   (_vec(7), fields), tenant=tenants.a, user=tenants.a1) == "CGV01"
+                   (vec(7), fields), tenant=tenants.a, user=tenants.a1) == "CGV01"
     assert memory_count(db, tenants.b) == 2
     # control
     _, rows = run(app_conn, "SELECT cogdb.remember('h', 'a', %s::vector, '{}'::jsonb)",
-                  (_vec(7),), tenant=tenants.a, user=tenants.a1)
+                  (vec(7),), tenant=tenants.a, user=tenants.a1)
     assert rows[0][0].startswith("mem_")
 
 
@@ -628,14 +606,14 @@ def test_update_cannot_hand_a_row_to_a_user_of_another_tenant(app_conn, tenants,
 
 def test_private_memory_is_visible_to_its_owner_only(app_conn, tenants, seeded):
     private = seeded.a1_private
-    vector = _vec(seeded.hot[private])
+    vector = vec(seeded.hot[private])
     for user in (tenants.a2, None):
         assert private not in ids(app_conn, tenant=tenants.a, user=user)
         assert get_ids(app_conn, private, tenant=tenants.a, user=user) == []
         assert private not in search_ids(app_conn, vector, tenant=tenants.a, user=user)
         # tenant-visible memories are visible to everyone in the tenant
         assert ids(app_conn, tenant=tenants.a, user=user) >= seeded.a_public
-        assert seeded.a1_shared in search_ids(app_conn, _vec(seeded.hot[seeded.a1_shared]),
+        assert seeded.a1_shared in search_ids(app_conn, vec(seeded.hot[seeded.a1_shared]),
                                               tenant=tenants.a, user=user)
     assert ids(app_conn, tenant=tenants.a, user=tenants.a2) == seeded.a_public | {
         seeded.a2_private}
@@ -733,9 +711,9 @@ def test_owner_user_id_cannot_be_changed(app_conn, db, tenants, seeded, memory, 
 
 
 def test_a_user_cannot_write_a_private_memory_for_another_user(app_conn, db, tenants, seeded):
-    assert refused(app_conn, INSERT_MEMORY_FOR_OWNER, (str(tenants.a1), "mem_for_a1", _vec(7)),
+    assert refused(app_conn, INSERT_MEMORY_FOR_OWNER, (str(tenants.a1), "mem_for_a1", vec(7)),
                    tenant=tenants.a, user=tenants.a2) == "CGA02"
-    assert refused(app_conn, INSERT_MEMORY_FOR_OWNER, (str(tenants.a1), "mem_for_a1", _vec(7)),
+    assert refused(app_conn, INSERT_MEMORY_FOR_OWNER, (str(tenants.a1), "mem_for_a1", vec(7)),
                    tenant=tenants.a) == "CGA02"
     # nor turn someone else's shared memory private
     count, _ = run(app_conn, "UPDATE cogdb.memories SET visibility = 'private' WHERE id = %s",
@@ -745,7 +723,7 @@ def test_a_user_cannot_write_a_private_memory_for_another_user(app_conn, db, ten
     assert truth(db, "SELECT visibility FROM cogdb.memories WHERE id = %s",
                  (seeded.a1_shared,)) == "tenant"
     # control
-    count, _ = run(app_conn, INSERT_MEMORY_FOR_OWNER, (str(tenants.a1), "mem_for_a1", _vec(7)),
+    count, _ = run(app_conn, INSERT_MEMORY_FOR_OWNER, (str(tenants.a1), "mem_for_a1", vec(7)),
                    tenant=tenants.a, user=tenants.a1)
     assert count == 1
 
@@ -776,9 +754,6 @@ def test_scope_api_hides_other_users_and_tenants(client, tenants, seeded):
 
 
 # --------------------------------------------------------------------------- set_context
-
-SET_CONTEXT = "SELECT cogdb.set_context(%s::text, %s::text)"
-
 
 def test_set_context_refuses_a_user_of_another_tenant(app_conn, tenants):
     assert refused(app_conn, SET_CONTEXT, (str(tenants.a), str(tenants.b1))) == "CGA02"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from conftest import assert_rls_applies, unit_vector
+from helpers import assert_rls_applies, unit_vector
 
 import cogdb
 

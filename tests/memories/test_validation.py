@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import psycopg
 import pytest
-from conftest import in_context, unit_vector
+from helpers import DIMS, count, in_context, sql_error, unit_vector, vec
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
@@ -29,7 +29,6 @@ import cogdb
 from cogdb.api import client as client_module
 from cogdb.db.errors import translate
 
-DIMS = 384
 T0 = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 CLASS_OF = {
@@ -46,30 +45,13 @@ CLASS_OF = {
 # --------------------------------------------------------------------------- helpers
 
 
-def vec(hot: int = 0, dims: int = DIMS) -> np.ndarray:
-    return np.asarray(unit_vector(dims, hot=hot), dtype=np.float32)
-
-
-def count(db, table: str = "memories") -> int:
-    """Rows of a cogdb table across all tenants (superuser: setup/checks only)."""
-    return db.super.execute(
-        sql.SQL("SELECT count(*) FROM cogdb.{}").format(sql.Identifier(table))).fetchone()[0]
-
-
 @contextmanager
 def writes_nothing(db, *tables: str) -> Iterator[None]:
     tables = tables or ("memories",)
-    before = {t: count(db, t) for t in tables}
+    before = {t: count(db, table=t) for t in tables}
     yield
-    after = {t: count(db, t) for t in tables}
+    after = {t: count(db, table=t) for t in tables}
     assert after == before, f"rows were written despite the refusal: {before} -> {after}"
-
-
-def sql_refusal(conn, tenant, user, query, params=()) -> psycopg.Error:
-    """Run ``query`` in a context; return the error it raised (and fail if it did not)."""
-    with pytest.raises(psycopg.Error) as info, in_context(conn, tenant, user) as c:
-        c.execute(query, params)
-    return info.value
 
 
 def sql_json(value: Any) -> Any:
@@ -383,7 +365,7 @@ def test_non_finite_vector_literal_is_refused_by_the_vector_type(literal, app_co
             "INSERT INTO cogdb.memories (id, human_content, embedding) VALUES ('nan', 'q', %s)",
             "SELECT * FROM cogdb.search(%s::vector)",
         ):
-            err = sql_refusal(app_conn, tenants.a, tenants.a1, query, (text,))
+            err = sql_error(app_conn, query, (text,), tenant=tenants.a, user=tenants.a1)
             assert err.sqlstate == "22000", (query, err.sqlstate, err.diag.message_primary)
             assert isinstance(translate(err), cogdb.InvalidInput)
             assert translate(err).sqlstate == "22000"
@@ -403,8 +385,8 @@ def test_search_refuses_bad_query_vectors(client, app_conn, tenants):
     with pytest.raises(cogdb.UnknownModel) as info, client.scope(tenants.a) as s:
         s.search(vec(0), model="no-such-model")
     assert info.value.field == "model" and info.value.sqlstate == "CGV02"
-    err = sql_refusal(app_conn, tenants.a, None, "SELECT * FROM cogdb.search(%s::vector)",
-                      (vec(0, 10),))
+    err = sql_error(app_conn, "SELECT * FROM cogdb.search(%s::vector)",
+                    (vec(0, 10),), tenant=tenants.a)
     assert (err.sqlstate, err.diag.column_name) == ("CGV01", "query")
     # positive control
     with client.scope(tenants.a) as s:
@@ -505,17 +487,17 @@ def test_sql_nul_bytes_are_refused_by_postgresql(app_conn, db, tenants):
             "INSERT INTO cogdb.memories (id, human_content, embedding)"
             " VALUES ('nul', 'q' || chr(0), %s)",
         ):
-            err = sql_refusal(app_conn, tenants.a, tenants.a1, query, (vec(1),))
+            err = sql_error(app_conn, query, (vec(1),), tenant=tenants.a, user=tenants.a1)
             assert err.sqlstate == "54000", (query, err.sqlstate)
         # \u0000 in the JSON of remember_many / remember(fields) cannot become text either
-        err = sql_refusal(app_conn, tenants.a, tenants.a1,
-                          "SELECT * FROM cogdb.remember_many(%s::jsonb, ARRAY[%s::vector])",
-                          ('[{"human_content": "q\\u0000"}]', vec(1)))
+        err = sql_error(app_conn, "SELECT * FROM cogdb.remember_many(%s::jsonb, ARRAY[%s::vector])",
+                        ('[{"human_content": "q\\u0000"}]', vec(1)),
+                        tenant=tenants.a, user=tenants.a1)
         assert err.sqlstate == "22P05"
         assert isinstance(translate(err), cogdb.InvalidInput)
-        err = sql_refusal(app_conn, tenants.a, tenants.a1,
-                          "SELECT cogdb.remember('q', 'a', %s::vector, %s::jsonb)",
-                          (vec(1), '{"summary": "s\\u0000"}'))
+        err = sql_error(app_conn, "SELECT cogdb.remember('q', 'a', %s::vector, %s::jsonb)",
+                        (vec(1), '{"summary": "s\\u0000"}'),
+                        tenant=tenants.a, user=tenants.a1)
         assert err.sqlstate == "22P05"
     # positive control: an escaped non-NUL character is fine
     with in_context(app_conn, tenants.a, tenants.a1) as c:
@@ -536,23 +518,23 @@ def test_unknown_keys_in_memory_objects_are_refused(key, client, app_conn, db, t
         assert (info.value.sqlstate, info.value.field) == ("CGV01", key)
         assert key in info.value.message
         assert info.value.hint
-        err = sql_refusal(app_conn, tenants.a, tenants.a1,
-                          "SELECT * FROM cogdb.remember_many(%s::jsonb, %s::vector[])",
-                          (Jsonb([{"human_content": "ok"}, {"human_content": "q", key: value}]),
-                           [vec(1), vec(2)]))
+        err = sql_error(app_conn, "SELECT * FROM cogdb.remember_many(%s::jsonb, %s::vector[])",
+                        (Jsonb([{"human_content": "ok"}, {"human_content": "q", key: value}]),
+                         [vec(1), vec(2)]),
+                        tenant=tenants.a, user=tenants.a1)
         assert (err.sqlstate, err.diag.column_name) == ("CGV01", key)
-        err = sql_refusal(app_conn, tenants.a, tenants.a1,
-                          "SELECT cogdb.remember('q', 'a', %s::vector, %s::jsonb)",
-                          (vec(1), Jsonb({key: value})))
+        err = sql_error(app_conn, "SELECT cogdb.remember('q', 'a', %s::vector, %s::jsonb)",
+                        (vec(1), Jsonb({key: value})),
+                        tenant=tenants.a, user=tenants.a1)
         assert (err.sqlstate, err.diag.column_name) == ("CGV01", key)
 
 
 def test_several_unknown_keys_are_all_named(app_conn, db, tenants):
     with writes_nothing(db):
-        err = sql_refusal(app_conn, tenants.a, tenants.a1,
-                          "SELECT * FROM cogdb.remember_many(%s::jsonb, %s::vector[])",
-                          (Jsonb([{"human_content": "q", "tenant_id": str(tenants.b)},
-                                  {"human_content": "q", "colour": "red"}]), [vec(1), vec(2)]))
+        err = sql_error(app_conn, "SELECT * FROM cogdb.remember_many(%s::jsonb, %s::vector[])",
+                        (Jsonb([{"human_content": "q", "tenant_id": str(tenants.b)},
+                                {"human_content": "q", "colour": "red"}]), [vec(1), vec(2)]),
+                        tenant=tenants.a, user=tenants.a1)
     assert err.sqlstate == "CGV01"
     assert "tenant_id" in err.diag.message_primary and "colour" in err.diag.message_primary
     assert err.diag.column_name in ("tenant_id", "colour")
@@ -560,18 +542,18 @@ def test_several_unknown_keys_are_all_named(app_conn, db, tenants):
 
 def test_direct_insert_with_foreign_tenant_or_owner_is_refused(app_conn, db, tenants):
     with writes_nothing(db):
-        err = sql_refusal(app_conn, tenants.a, tenants.a1, insert_stmt(
+        err = sql_error(app_conn, insert_stmt(
             {"tenant_id": 0, "id": "x", "human_content": "q", "embedding": 0}),
-            (tenants.b, "x", "q", vec(1)))
+            (tenants.b, "x", "q", vec(1)), tenant=tenants.a, user=tenants.a1)
         assert (err.sqlstate, err.diag.column_name) == ("CGA02", "tenant_id")
         assert isinstance(translate(err), cogdb.IsolationViolation)
-        err = sql_refusal(app_conn, tenants.a, tenants.a1, insert_stmt(
+        err = sql_error(app_conn, insert_stmt(
             {"owner_user_id": 0, "id": "x", "human_content": "q", "embedding": 0}),
-            (tenants.a2, "x", "q", vec(1)))
+            (tenants.a2, "x", "q", vec(1)), tenant=tenants.a, user=tenants.a1)
         assert (err.sqlstate, err.diag.column_name) == ("CGA02", "owner_user_id")
-        err = sql_refusal(app_conn, tenants.a, tenants.a1, insert_stmt(
+        err = sql_error(app_conn, insert_stmt(
             {"colour": 0, "id": "x", "human_content": "q", "embedding": 0}),
-            ("red", "x", "q", vec(1)))
+            ("red", "x", "q", vec(1)), tenant=tenants.a, user=tenants.a1)
         assert err.sqlstate == "42703"  # undefined_column: the table has no such column
     # positive control: naming the context's own tenant and user is accepted
     direct_insert(app_conn, tenants.a, tenants.a1,
@@ -590,14 +572,14 @@ def test_memories_and_embeddings_must_pair_up(client, app_conn, db, tenants, sen
                                       [vec(1)]),
                                      ([{"human_content": "1"}], [vec(1), vec(2)]),
                                      ([{"human_content": "1"}], None)):
-            err = sql_refusal(app_conn, tenants.a, tenants.a1,
-                              "SELECT * FROM cogdb.remember_many(%s::jsonb, %s::vector[])",
-                              (Jsonb(memories), embeddings))
+            err = sql_error(app_conn, "SELECT * FROM cogdb.remember_many(%s::jsonb, %s::vector[])",
+                            (Jsonb(memories), embeddings),
+                            tenant=tenants.a, user=tenants.a1)
             assert (err.sqlstate, err.diag.column_name) == ("CGV01", "embeddings")
         for memories in ({"human_content": "1"}, [1, 2], "text"):
-            err = sql_refusal(app_conn, tenants.a, tenants.a1,
-                              "SELECT * FROM cogdb.remember_many(%s::jsonb, %s::vector[])",
-                              (Jsonb(memories), [vec(1), vec(2)]))
+            err = sql_error(app_conn, "SELECT * FROM cogdb.remember_many(%s::jsonb, %s::vector[])",
+                            (Jsonb(memories), [vec(1), vec(2)]),
+                            tenant=tenants.a, user=tenants.a1)
             assert (err.sqlstate, err.diag.column_name) == ("CGV01", "memories")
     with client.scope(tenants.a, tenants.a1) as s:  # positive control
         assert len(s.remember_many([{"human": "1"}, {"human": "2"}], [vec(1), vec(2)])) == 2
@@ -661,7 +643,7 @@ def test_admin_refuses_bad_tenant_input_and_writes_nothing(admin, db):
             assert info.value.sqlstate == cls.sqlstate
     # positive control
     admin.create_tenant("X", mode="enterprise", default_model="cogdb-hash-384")
-    assert count(db, "tenants") >= 1
+    assert count(db, table="tenants") >= 1
 
 
 @pytest.mark.parametrize("email", ["not-an-email", "two@@at.example", "a b@c.example", "",
@@ -762,9 +744,9 @@ def test_384_and_1024_dimension_models_side_by_side(admin, client, app_conn, db,
         with pytest.raises(cogdb.InvalidInput) as info, client.scope(tenants.a) as s:
             s.remember("q", "a", vec(0), model="test-1024")
         assert info.value.field == "embedding"
-        err = sql_refusal(app_conn, tenants.a, None,
-                          "INSERT INTO cogdb.memories (id, human_content, model, embedding)"
-                          " VALUES ('x', 'q', 'cogdb-hash-384', %s)", (vec(0, 1024),))
+        err = sql_error(app_conn, "INSERT INTO cogdb.memories (id, human_content, model, embedding)"
+                        " VALUES ('x', 'q', 'cogdb-hash-384', %s)", (vec(0, 1024),),
+                        tenant=tenants.a)
         assert (err.sqlstate, err.diag.column_name) == ("CGV01", "embedding")
         with pytest.raises(cogdb.InvalidInput) as info, client.scope(tenants.a) as s:
             s.search(vec(0), model="test-1024")

@@ -29,7 +29,7 @@ from psycopg import sql
 
 from cogdb.ops import migrate as migrations
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 VERSIONS = REPO / "alembic" / "versions"
 MANIFEST = VERSIONS / "FROZEN.sha256"
 FUNCTION_FILES = sorted((REPO / "sql" / "functions").glob("*.sql"))
