@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import psycopg
 
 from .. import config
 from ..api.client import Client, connect, connect_admin
+from ..api.provisioning import Tenant, User
 from ..db import embedded, urls
 from . import migrate
 
@@ -36,6 +38,21 @@ SAMPLES: dict[str, list[tuple[str, str, str]]] = {
     ],
 }
 QUERIES = {"acme": "how do we deploy to production", "jo": "what should I cook for dinner"}
+Echo = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class _Demo:
+    """The two tenants and their users."""
+
+    acme: Tenant
+    ann: User
+    jo: Tenant
+    jo_user: User
+
+    def scopes(self) -> tuple[tuple[str, object, object], ...]:
+        """(sample key, tenant id, user id) of each tenant."""
+        return (("acme", self.acme.id, self.ann.id), ("jo", self.jo.id, self.jo_user.id))
 
 
 def _store_samples(client: Client, tenant, user, key: str) -> int:
@@ -49,21 +66,19 @@ def _store_samples(client: Client, tenant, user, key: str) -> int:
     return len(missing)
 
 
-def run(echo: Callable[[str], None]) -> None:
-    started = time.perf_counter()
-    embedded_mode = not config.uses_external_server()
-    if embedded_mode:
-        was_running = embedded.status() is not None
-        info = embedded.start()
-        state = "already running" if was_running else "started"
-        echo(f"1. embedded PostgreSQL 18 + pgvector {state} (data: {info.pgdata})")
-    else:
+def _start_server(echo: Echo) -> bool:
+    """Start the embedded server unless COGDB_*_URL name another; True when embedded."""
+    if config.uses_external_server():
         echo("1. using the server named by COGDB_ADMIN_URL / COGDB_DATABASE_URL")
+        return False
+    was_running = embedded.status() is not None
+    info = embedded.start()
+    state = "already running" if was_running else "started"
+    echo(f"1. embedded PostgreSQL 18 + pgvector {state} (data: {info.pgdata})")
+    return True
 
-    admin_url = urls.admin_url()
-    before, after = migrate.migrate(admin_url, "head")
-    echo(f"2. migrations: {before or 'empty'} -> {after} (head)")
 
+def _provision(admin_url: str, embedded_mode: bool, echo: Echo) -> _Demo:
     with connect_admin(admin_url) as admin:
         if embedded_mode:
             migrate.prepare_embedded_database(admin)
@@ -73,58 +88,73 @@ def run(echo: Callable[[str], None]) -> None:
         jo_user = admin.create_user(jo.id, email="jo@example.com")
     echo(f"3. tenants: Acme Corp {acme.id} (user ann {ann.id})")
     echo(f"            Jo        {jo.id} (user jo  {jo_user.id})")
+    return _Demo(acme, ann, jo, jo_user)
 
-    with connect(pool_size=2) as client:
-        with client.pool.connection() as conn:
-            role = conn.execute("SELECT current_user").fetchone()[0]
-        added = (_store_samples(client, acme.id, ann.id, "acme")
-                 + _store_samples(client, jo.id, jo_user.id, "jo"))
-        echo(f"4. sample memories stored: {added} new "
-             f"({sum(map(len, SAMPLES.values())) - added} already there), as app login {role!r}")
 
-        echo("5. scoped search, as the app login:")
-        for key, tenant, usr in (("acme", acme.id, ann.id), ("jo", jo.id, jo_user.id)):
-            with client.scope(tenant, usr) as s:
-                hits = s.search(QUERIES[key], k=3)
-            echo(f"   [{key}] {QUERIES[key]!r}")
-            for h in hits:
-                echo(f"     {h.similarity:6.3f}  {h.id:<16} {h.human_content}")
-            own = {sid for sid, _, _ in SAMPLES[key]}
-            assert {h.id for h in hits} <= own, "a search returned another tenant's memory"
+def _store_and_search(client: Client, demo: _Demo, echo: Echo) -> None:
+    with client.pool.connection() as conn:
+        role = conn.execute("SELECT current_user").fetchone()[0]
+    added = sum(_store_samples(client, tenant, user, key) for key, tenant, user in demo.scopes())
+    echo(f"4. sample memories stored: {added} new "
+         f"({sum(map(len, SAMPLES.values())) - added} already there), as app login {role!r}")
+    echo("5. scoped search, as the app login:")
+    for key, tenant, usr in demo.scopes():
+        with client.scope(tenant, usr) as s:
+            hits = s.search(QUERIES[key], k=3)
+        echo(f"   [{key}] {QUERIES[key]!r}")
+        for h in hits:
+            echo(f"     {h.similarity:6.3f}  {h.id:<16} {h.human_content}")
+        own = {sid for sid, _, _ in SAMPLES[key]}
+        assert {h.id for h in hits} <= own, "a search returned another tenant's memory"
 
-        echo("6. isolation checks:")
-        with client.scope(acme.id, ann.id) as s:
-            foreign = s.search(QUERIES["jo"], k=10)
-            leaked = {h.id for h in foreign} & {sid for sid, _, _ in SAMPLES["jo"]}
-            missing = s.get("qs-jo-risotto")
-        echo(f"   Acme searching Jo's query returns {len(foreign)} results, "
-             f"{len(leaked)} of them Jo's; get('qs-jo-risotto') in Acme -> {missing}")
-        assert not leaked and missing is None
+
+def _prove_isolation(client: Client, demo: _Demo, echo: Echo) -> None:
+    echo("6. isolation checks:")
+    with client.scope(demo.acme.id, demo.ann.id) as s:
+        foreign = s.search(QUERIES["jo"], k=10)
+        leaked = {h.id for h in foreign} & {sid for sid, _, _ in SAMPLES["jo"]}
+        missing = s.get("qs-jo-risotto")
+    echo(f"   Acme searching Jo's query returns {len(foreign)} results, "
+         f"{len(leaked)} of them Jo's; get('qs-jo-risotto') in Acme -> {missing}")
+    assert not leaked and missing is None
+    with client.pool.connection() as conn, conn.transaction():
+        visible = conn.execute("SELECT count(*) FROM cogdb.memories").fetchone()[0]
+        found = conn.execute("SELECT count(*) FROM cogdb.search("
+                             "array_fill(0.1::real, ARRAY[384])::vector)").fetchone()[0]
+    echo(f"   without a context: SELECT count(*) FROM cogdb.memories -> {visible}; "
+         f"cogdb.search(...) -> {found} rows")
+    assert visible == 0 and found == 0
+    try:
         with client.pool.connection() as conn, conn.transaction():
-            visible = conn.execute("SELECT count(*) FROM cogdb.memories").fetchone()[0]
-            found = conn.execute("SELECT count(*) FROM cogdb.search("
-                                 "array_fill(0.1::real, ARRAY[384])::vector)").fetchone()[0]
-        echo(f"   without a context: SELECT count(*) FROM cogdb.memories -> {visible}; "
-             f"cogdb.search(...) -> {found} rows")
-        assert visible == 0 and found == 0
-        try:
-            with client.pool.connection() as conn, conn.transaction():
-                conn.execute("SELECT cogdb.remember('q', 'a', array_fill(0.1::real,"
-                             " ARRAY[384])::vector)")
-            raise AssertionError("a write without context was accepted")
-        except psycopg.Error as exc:
-            reason = f"{exc.sqlstate} {exc.diag.message_primary}"
-            echo(f"   a write without context is refused: {reason}")
+            conn.execute("SELECT cogdb.remember('q', 'a', array_fill(0.1::real,"
+                         " ARRAY[384])::vector)")
+        raise AssertionError("a write without context was accepted")
+    except psycopg.Error as exc:
+        reason = f"{exc.sqlstate} {exc.diag.message_primary}"
+        echo(f"   a write without context is refused: {reason}")
 
-    app_url = config.database_url_from_env()
+
+def _show_psql(demo: _Demo, embedded_mode: bool, echo: Echo) -> None:
     if embedded_mode:
-        app_url = embedded.app_url()
-        psql = embedded.psql_path()
+        app_url, psql = embedded.app_url(), embedded.psql_path()
     else:
-        psql = "psql"
+        app_url, psql = config.database_url_from_env(), "psql"
     echo("7. open the same database in psql as the app login:")
     echo(f"   {psql} '{app_url}'")
-    echo(f"   => BEGIN; SELECT cogdb.set_context('{acme.id}', '{ann.id}');")
+    echo(f"   => BEGIN; SELECT cogdb.set_context('{demo.acme.id}', '{demo.ann.id}');")
     echo("      SELECT id, human_content FROM cogdb.memories;  -- only Acme's rows")
     echo("      COMMIT;")
+
+
+def run(echo: Echo) -> None:
+    started = time.perf_counter()
+    embedded_mode = _start_server(echo)
+    admin_url = urls.admin_url()
+    before, after = migrate.migrate(admin_url, "head")
+    echo(f"2. migrations: {before or 'empty'} -> {after} (head)")
+    demo = _provision(admin_url, embedded_mode, echo)
+    with connect(pool_size=2) as client:
+        _store_and_search(client, demo, echo)
+        _prove_isolation(client, demo, echo)
+    _show_psql(demo, embedded_mode, echo)
     echo(f"done in {time.perf_counter() - started:.1f} s. Run it again: nothing is duplicated.")
