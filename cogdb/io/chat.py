@@ -33,7 +33,14 @@ from ..config import CHAT_BATCH_SIZE
 from ..db.errors import FeatureDisabled, InvalidInput
 from .jsonstream import iter_json_array
 from .loader import Progress, preflight, write_batch
-from .records import CHAT_IMPORT_DISABLED, BadValue, copy_payload, encode_record, parse_timestamp
+from .records import (
+    CHAT_IMPORT_DISABLED,
+    BadValue,
+    Context,
+    copy_payload,
+    encode_record,
+    parse_timestamp,
+)
 
 MAX_TEXT = BY_NAME["human_content"].max_length  # and assistant_content's
 MAX_CONVERSATION_ID = BY_NAME["conversation_id"].max_length
@@ -114,12 +121,9 @@ def _clean(text: str, skipped: Counter[str]) -> str:
 
 # --------------------------------------------------------------------------- ChatGPT
 
-def chatgpt_messages(conv: dict[str, Any], skipped: Counter[str]) -> Iterator[Message]:
-    """The user/assistant text messages on the branch that ends at current_node."""
-    mapping = conv.get("mapping") or {}
-    if not isinstance(mapping, dict):
-        skipped["malformed conversations"] += 1
-        return
+def _chatgpt_branch(conv: dict[str, Any], mapping: dict[str, Any],
+                    skipped: Counter[str]) -> list[dict[str, Any]]:
+    """The nodes from the root to current_node, in order; messages elsewhere are counted."""
     node_id = conv.get("current_node")
     if node_id not in mapping:  # no current node: the newest leaf is what the user saw last
         leaves = [k for k, n in mapping.items() if isinstance(n, dict) and not n.get("children")]
@@ -137,41 +141,58 @@ def chatgpt_messages(conv: dict[str, Any], skipped: Counter[str]) -> Iterator[Me
         1 for n in branch if n.get("message"))
     if off_branch > 0:
         skipped["messages on other branches (edits, regenerations)"] += off_branch
-    for node in reversed(branch):
+    return branch[::-1]
+
+
+def _chatgpt_text(msg: dict[str, Any], skipped: Counter[str]) -> tuple[str, str] | None:
+    """(role, text) of a user or assistant text message; None (counted) for anything else."""
+    role = (msg.get("author") or {}).get("role")
+    if role in ("system", "tool"):
+        skipped[f"{role} messages"] += 1
+        return None
+    if role not in ("user", "assistant"):
+        skipped["messages of other roles"] += 1
+        return None
+    if msg.get("recipient", "all") != "all":
+        skipped["tool calls"] += 1
+        return None
+    meta = msg.get("metadata") or {}
+    if meta.get("is_visually_hidden_from_conversation"):
+        skipped["hidden messages"] += 1
+        return None
+    content = msg.get("content") or {}
+    ctype = content.get("content_type", "text")
+    if ctype not in ("text", "multimodal_text"):
+        skipped["non-text messages"] += 1
+        return None
+    texts = []
+    for part in content.get("parts") or []:
+        if isinstance(part, str):
+            texts.append(part)
+        else:
+            skipped["non-text parts (images, files)"] += 1
+    text = _clean("\n".join(t for t in texts if t.strip()), skipped)
+    if not text:
+        skipped["empty messages"] += 1
+        return None
+    return role, text
+
+
+def chatgpt_messages(conv: dict[str, Any], skipped: Counter[str]) -> Iterator[Message]:
+    """The user/assistant text messages on the branch that ends at current_node."""
+    mapping = conv.get("mapping") or {}
+    if not isinstance(mapping, dict):
+        skipped["malformed conversations"] += 1
+        return
+    for node in _chatgpt_branch(conv, mapping, skipped):
         msg = node.get("message")
         if not isinstance(msg, dict):
             continue
-        role = (msg.get("author") or {}).get("role")
-        if role in ("system", "tool"):
-            skipped[f"{role} messages"] += 1
-            continue
-        if role not in ("user", "assistant"):
-            skipped["messages of other roles"] += 1
-            continue
-        if msg.get("recipient", "all") != "all":
-            skipped["tool calls"] += 1
-            continue
-        meta = msg.get("metadata") or {}
-        if meta.get("is_visually_hidden_from_conversation"):
-            skipped["hidden messages"] += 1
-            continue
-        content = msg.get("content") or {}
-        ctype = content.get("content_type", "text")
-        if ctype not in ("text", "multimodal_text"):
-            skipped["non-text messages"] += 1
-            continue
-        texts = []
-        for part in content.get("parts") or []:
-            if isinstance(part, str):
-                texts.append(part)
-            else:
-                skipped["non-text parts (images, files)"] += 1
-        text = _clean("\n".join(t for t in texts if t.strip()), skipped)
-        if not text:
-            skipped["empty messages"] += 1
-            continue
-        yield Message(str(msg.get("id") or node.get("id")), role, text,
-                      _time(msg.get("create_time")))
+        kept = _chatgpt_text(msg, skipped)
+        if kept is not None:
+            role, text = kept
+            yield Message(str(msg.get("id") or node.get("id")), role, text,
+                          _time(msg.get("create_time")))
 
 
 # --------------------------------------------------------------------------- Claude
@@ -289,6 +310,48 @@ def records(path: Path, provider: str, report: ChatReport,
         report.turns += n
 
 
+def _batches(recs: Iterator[dict[str, Any]], batch_size: int,
+             report: ChatReport) -> Iterator[list[dict[str, Any]]]:
+    """The records in batches, each id once (one conversation can be in a file twice)."""
+    batch: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for rec in recs:
+        if rec["id"] in seen:
+            report.skipped["duplicate turns in the file"] += 1
+            continue
+        seen.add(rec["id"])
+        batch.append(rec)
+        if len(batch) >= batch_size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _write_turns(client: Any, tenant: Any, user: Any, ctx: Context,
+                 batch: list[dict[str, Any]], report: ChatReport) -> bool:
+    """Embed one batch of turns and write it in one transaction; False when none was valid."""
+    rows = []
+    for rec in batch:
+        row, problems, _ = encode_record(rec, ctx)
+        if problems:  # built here, so only text the database would refuse gets here
+            report.skipped["turns the database would refuse"] += 1
+            continue
+        rows.append((rec, row))
+    if not rows:
+        return False
+    embedder = client.embedder
+    vectors = embedder.embed([f"{r['human_content']}\n{r['assistant_content']}"
+                              for r, _ in rows])
+    payload = copy_payload([row for _, row in rows], vectors)
+    result = write_batch(client, tenant, user, embedder.model, payload, len(rows),
+                         update=False)
+    report.imported += result.inserted
+    report.already_present += result.same
+    report.conflicts.extend(result.conflicts)
+    return True
+
+
 def import_chat(client: Any, tenant: Any, user: Any, provider: str, path: Path | str, *,
                 batch_size: int = CHAT_BATCH_SIZE, visibility: str = "private",
                 progress: Progress | None = None) -> ChatReport:
@@ -308,40 +371,9 @@ def import_chat(client: Any, tenant: Any, user: Any, provider: str, path: Path |
     if dims != embedder.dimensions:
         raise InvalidInput(f"the embedder makes {embedder.dimensions}-d vectors; model "
                            f"{embedder.model!r} is registered with {dims}", field="model")
-
-    def flush(batch: list[dict[str, Any]]) -> None:
-        rows = []
-        for rec in batch:
-            row, problems, _ = encode_record(rec, ctx)
-            if problems:  # built here, so only text the database would refuse gets here
-                report.skipped["turns the database would refuse"] += 1
-                continue
-            rows.append((rec, row))
-        if not rows:
-            return
-        vectors = embedder.embed([f"{r['human_content']}\n{r['assistant_content']}"
-                                  for r, _ in rows])
-        payload = copy_payload([row for _, row in rows], vectors)
-        result = write_batch(client, tenant, user, embedder.model, payload, len(rows),
-                             update=False)
-        report.imported += result.inserted
-        report.already_present += result.same
-        report.conflicts.extend(result.conflicts)
-        if progress:
+    for batch in _batches(records(Path(path), provider, report, visibility), batch_size, report):
+        if _write_turns(client, tenant, user, ctx, batch, report) and progress:
             progress(report.imported + report.already_present, report.turns)
-
-    batch: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for rec in records(Path(path), provider, report, visibility):
-        if rec["id"] in seen:  # the same conversation twice in one file
-            report.skipped["duplicate turns in the file"] += 1
-            continue
-        seen.add(rec["id"])
-        batch.append(rec)
-        if len(batch) >= batch_size:
-            flush(batch)
-            batch = []
-    flush(batch)
     report.conflicts.sort()
     report.seconds = time.perf_counter() - started
     return report
