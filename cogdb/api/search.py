@@ -13,6 +13,8 @@ from ..db.values import as_uuid, as_vector, check_text
 from ..embedders import Embedder
 from .memories import Memory
 
+#: How many memories a search returns unless told.
+DEFAULT_K = 10
 #: The default of the database setting search.max_k (the server enforces the one in force).
 MAX_K = 1000
 
@@ -33,7 +35,7 @@ class SearchMethods:
     _embedder: Embedder
     _execute: Callable[..., list[dict[str, Any]]]  # from cogdb.db.scope.ScopeBase
 
-    def search(self, query: str | Sequence[float] | np.ndarray, k: int = 10, *,
+    def search(self, query: str | Sequence[float] | np.ndarray, k: int = DEFAULT_K, *,
                model: str | None = None, conversation: str | None = None,
                source: str | None = None, context_type: str | None = None,
                tags_any: Sequence[str] | None = None, created_after: datetime | None = None,

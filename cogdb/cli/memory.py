@@ -2,13 +2,22 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
 
-from ..api.client import connect
-from ..api.search import MAX_K
+from ..api.client import Scope, connect
+from ..api.search import DEFAULT_K, MAX_K
 from .common import cli_errors, emit_json, scoped, short
+
+
+@contextmanager
+def _scope(tenant_id: str, user_id: str | None) -> Iterator[Scope]:
+    """One scope as the app login (one connection), errors reported the CLI's way."""
+    with cli_errors(), connect(pool_size=1) as client, client.scope(tenant_id, user_id) as s:
+        yield s
 
 
 @click.command("remember")
@@ -24,7 +33,7 @@ def remember(tenant_id: str, user_id: str | None, as_json: bool, human: str, ass
     fields: dict[str, Any] = {"tags": list(tags)} if tags else {}
     if conversation_id:
         fields["conversation_id"] = conversation_id
-    with cli_errors(), connect(pool_size=1) as client, client.scope(tenant_id, user_id) as s:
+    with _scope(tenant_id, user_id) as s:
         mid = s.remember(human, assistant, private=private, **fields)
     if as_json:
         emit_json({"id": mid})
@@ -35,10 +44,11 @@ def remember(tenant_id: str, user_id: str | None, as_json: bool, human: str, ass
 @click.command("search")
 @scoped
 @click.argument("text")
-@click.option("-k", "k", default=10, show_default=True, help=f"How many results (1-{MAX_K}).")
+@click.option("-k", "k", default=DEFAULT_K, show_default=True,
+              help=f"How many results (1-{MAX_K}).")
 def search(tenant_id: str, user_id: str | None, as_json: bool, text: str, k: int) -> None:
     """Search the memories the tenant (and user) may see for TEXT."""
-    with cli_errors(), connect(pool_size=1) as client, client.scope(tenant_id, user_id) as s:
+    with _scope(tenant_id, user_id) as s:
         hits = s.search(text, k=k)
     if as_json:
         emit_json([{"id": h.id, "similarity": h.similarity, "human": h.human_content,
@@ -59,7 +69,7 @@ def search(tenant_id: str, user_id: str | None, as_json: bool, text: str, k: int
 @click.argument("memory_id")
 def forget(tenant_id: str, user_id: str | None, as_json: bool, memory_id: str) -> None:
     """Delete a memory the tenant (and user) may see."""
-    with cli_errors(), connect(pool_size=1) as client, client.scope(tenant_id, user_id) as s:
+    with _scope(tenant_id, user_id) as s:
         deleted = s.forget(memory_id)
     if as_json:
         emit_json({"id": memory_id, "deleted": deleted})
