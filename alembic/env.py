@@ -6,7 +6,8 @@ looks for its version table; revision 0001 then hands it to cogdb_owner.
 """
 from alembic import context
 
-from cogdb.migrations import VERSION_SCHEMA, VERSION_TABLE, admin_url, engine_for
+from cogdb.db.urls import admin_url
+from cogdb.ops.migrate import VERSION_SCHEMA, VERSION_TABLE, engine_for
 
 
 def run_migrations(connection) -> None:

@@ -1,6 +1,6 @@
 """A synthetic corpus that behaves like real sentence embeddings, split among Zipf tenants.
 
-Real MiniLM-L6 embeddings of 30k Python docstrings (DESIGN.md) have mean nearest-neighbour
+Real MiniLM-L6 embeddings of 30k Python docstrings (bench/RESULTS.md) have mean nearest-neighbour
 cosines of 0.67 (1st), 0.52 (10th) and 0.28 (1000th). Tight synthetic clusters (1st
 neighbour above 0.9) make ANN look far better than it is, so this generator is calibrated
 to that profile (`python -m bench corpus --check` prints it):

@@ -115,7 +115,7 @@ def write_corpus(folder: Path, rows: int, seed: int = 1) -> dict:
 def start_server(home: Path, echo) -> str:
     os.environ["COGDB_HOME"] = str(home)
     home.mkdir(parents=True, exist_ok=True)
-    from cogdb import embedded
+    from cogdb.db import embedded
 
     url = embedded.start(home).url()
     with psycopg.connect(url, autocommit=True) as conn:
@@ -133,10 +133,10 @@ def start_server(home: Path, echo) -> str:
 
 def prepare(url: str) -> tuple[str, uuid.UUID]:
     """Migrate, register the 1024-d model, an app login, and a fresh personal tenant."""
-    from cogdb import migrations
-    from cogdb.client import AdminClient
+    from cogdb import AdminClient
+    from cogdb.ops.migrate import migrate
 
-    migrations.migrate(url, "head")
+    migrate(url, "head")
     with AdminClient(url) as admin:
         admin.register_model(MODEL, DIMS, description="import benchmark")
         admin.ensure_app_login(APP_LOGIN)
@@ -148,7 +148,9 @@ def prepare(url: str) -> tuple[str, uuid.UUID]:
 
 
 def profile_client(folder: Path, ctx) -> dict:
-    from cogdb.importer import NODES_FILE, encode_record, iter_json_array
+    from cogdb.io.jsonstream import iter_json_array
+    from cogdb.io.nodes import NODES_FILE
+    from cogdb.io.records import encode_record
 
     path = folder / NODES_FILE
     t0 = time.perf_counter()
@@ -165,17 +167,18 @@ def profile_client(folder: Path, ctx) -> dict:
 def encoded_payload(folder: Path, ctx, count: int, id_prefix: str = "") -> tuple[bytes, int]:
     """The first `count` records of the corpus as one binary COPY stream (the importer's own
     encoding, vectors included), and how many rows it holds."""
-    from cogdb import importer as imp
+    from cogdb.io.jsonstream import iter_json_array
+    from cogdb.io.nodes import NODES_FILE, VECTORS_FILE
+    from cogdb.io.records import copy_payload, encode_record
 
     rows = []
-    for _, rec in imp.iter_json_array(folder / imp.NODES_FILE):
+    for _, rec in iter_json_array(folder / NODES_FILE):
         rec["id"] = id_prefix + rec["id"]
-        rows.append(imp.encode_record(rec, ctx)[0])
+        rows.append(encode_record(rec, ctx)[0])
         if len(rows) == count:
             break
-    vecs = imp.encode_vectors(np.load(folder / imp.VECTORS_FILE, mmap_mode="r")[:len(rows)])
-    return b"".join([imp.COPY_SIGNATURE, *(r + v for r, v in zip(rows, vecs, strict=True)),
-                     imp.COPY_TRAILER]), len(rows)
+    vectors = np.load(folder / VECTORS_FILE, mmap_mode="r")[:len(rows)]
+    return copy_payload(rows, vectors), len(rows)
 
 
 def profile_server(url: str, tenant: uuid.UUID, folder: Path, ctx, sample: int) -> dict:
@@ -186,13 +189,13 @@ def profile_server(url: str, tenant: uuid.UUID, folder: Path, ctx, sample: int) 
     (foreign-key checks included)."""
     from psycopg import sql
 
-    from cogdb import importer as imp
+    from cogdb.io import loader
 
     payload, sampled = encoded_payload(folder, ctx, sample, id_prefix="profile_")
     insert = sql.SQL("INSERT INTO cogdb.memories ({c}, model, embedding) SELECT {c},"
                      " %(model)s, embedding FROM pg_temp.cogdb_import_stage").format(
-        c=imp._COLUMNS)
-    variants = {"merge statement (what the import runs)": (imp._MERGE, []),
+        c=loader.COLUMNS)
+    variants = {"merge statement (what the import runs)": (loader.MERGE, []),
                 "plain INSERT ... SELECT": (insert, []),
                 "  without check_memory_row": (insert, ["memories_check_row"]),
                 "  without the count trigger": (insert, ["memories_count_inserts"]),
@@ -207,9 +210,9 @@ def profile_server(url: str, tenant: uuid.UUID, folder: Path, ctx, sample: int) 
             conn.execute("SELECT set_config('app.tenant_id', %s, true),"
                          " set_config('app.context_xact', cogdb.context_stamp(), true)",
                          (str(tenant),))
-            conn.execute(imp._CREATE_STAGE)
+            conn.execute(loader.CREATE_STAGE)
             t0 = time.perf_counter()
-            with conn.cursor().copy(imp._COPY) as copy:
+            with conn.cursor().copy(loader.COPY_TO_STAGE) as copy:
                 copy.write(payload)
             out.setdefault("copy_to_stage", round(sampled / (time.perf_counter() - t0)))
             for trig in disabled:
@@ -250,11 +253,11 @@ def floor_copy(url: str, folder: Path, ctx, rows: int, workers: int) -> dict:
 
     from psycopg import sql
 
-    from cogdb import importer as imp
+    from cogdb.io.loader import COLUMNS
 
     payload, batch = encoded_payload(folder, ctx, 1000)
     copy = sql.SQL("COPY public.cogdb_bench_floor ({}, embedding) FROM STDIN (FORMAT BINARY)"
-                   ).format(imp._COLUMNS)
+                   ).format(COLUMNS)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS public.cogdb_bench_floor")
         conn.execute("CREATE TABLE public.cogdb_bench_floor (LIKE cogdb.memories)"
@@ -347,7 +350,8 @@ def main(argv: list[str] | None = None) -> None:
                              for k in SERVER_SETTINGS}}
         app_url, tenant = prepare(url)
         import cogdb
-        from cogdb.importer import import_nodes, preflight
+        from cogdb.io.loader import preflight
+        from cogdb.io.nodes import import_nodes
 
         with cogdb.connect(app_url, pool_size=args.workers) as client:
             _, _, ctx = preflight(client, tenant, None, None)

@@ -2,9 +2,10 @@
 installed packages), embedded by a real
 sentence-embedding model (all-MiniLM-L6-v2, the ``[models]`` extra), split among Zipf tenants.
 
-DESIGN.md's neighbour profile was measured on embeddings of exactly this kind of text. Docs
-are sorted by module before the Zipf cut, so a tenant's memories share subject matter (one
-tenant gets the email package, another asyncio, …), then shuffled into arrival order.
+The real neighbour profile in bench/RESULTS.md was measured on embeddings of exactly this
+kind of text. Docs are sorted by module before the Zipf cut, so a tenant's memories share
+subject matter (one tenant gets the email package, another asyncio, …), then shuffled into
+arrival order.
 """
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ def docstrings(limit: int) -> list[tuple[str, str]]:
 
 def build(rows: int, tenants: int, queries_per_tenant: int = 3, seed: int = 0,
           echo=print) -> tuple[corpus.Corpus, dict]:
-    from cogdb.embedder import SentenceTransformerEmbedder
+    from cogdb.embedders import SentenceTransformerEmbedder
 
     per_tenant = queries_per_tenant
     docs = docstrings(rows + per_tenant * tenants)

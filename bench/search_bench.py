@@ -74,7 +74,7 @@ def start_server(home: Path, echo) -> str:
     """Start (or reuse) the bench server with SERVER_SETTINGS; returns the superuser URL."""
     os.environ["COGDB_HOME"] = str(home)
     home.mkdir(parents=True, exist_ok=True)
-    from cogdb import embedded
+    from cogdb.db import embedded
 
     info = embedded.start(home)
     url = info.url()
@@ -108,10 +108,10 @@ def server_report(url: str) -> dict:
 
 def load(url: str, data: corpus.Corpus, private_heavy: int, echo) -> dict:
     """Provision the tenants, then COPY the memories in arrival order. Returns ids."""
-    from cogdb import migrations
+    from cogdb import AdminClient
+    from cogdb.ops.migrate import migrate
 
-    migrations.migrate(url, "head")
-    from cogdb.client import AdminClient
+    migrate(url, "head")
 
     admin = AdminClient(url)
     admin.ensure_app_login("cogdb_bench_app")
@@ -316,7 +316,7 @@ def write_throughput(url: str, data: corpus.Corpus, meta: dict, echo) -> dict:
     """remember_many rates: a new tenant on the exact path, the largest tenant under its ANN
     index, and the bulk path (load a new tenant, then build its index)."""
     import cogdb
-    from cogdb.client import AdminClient
+    from cogdb import AdminClient
 
     admin = AdminClient(url)
     rng = np.random.default_rng(11)
@@ -345,7 +345,7 @@ def write_throughput(url: str, data: corpus.Corpus, meta: dict, echo) -> dict:
          f"{results['ann_path_rows_per_s']:,.0f} memories/s")
     bulk = admin.create_tenant(f"write bulk {tag}", external_id=f"w-bulk-{tag}").id
     rate = timed_load(bulk, 50_000)
-    from cogdb import maintain
+    from cogdb.ops import maintain
 
     started = time.perf_counter()
     maintain.run(url, echo=lambda *_: None)
@@ -434,7 +434,7 @@ def main(argv: list[str] | None = None) -> None:
     report["load_seconds"] = meta["load_seconds"]
     report["server"] = server_report(url)  # after load: the migration creates pgvector
 
-    from cogdb import maintain
+    from cogdb.ops import maintain
 
     started = time.perf_counter()
     steps = maintain.run(url, echo=lambda *_: None)

@@ -9,19 +9,11 @@
         mid = s.remember(human="…", assistant="…")
         hits = s.search("…", k=10)
 """
-from .client import (
-    AdminClient,
-    Client,
-    Memory,
-    Scope,
-    SearchHit,
-    Tenant,
-    User,
-    connect,
-    connect_admin,
-)
-from .embedder import Embedder, HashEmbedder
-from .errors import (
+from .api.client import Client, Scope, connect, connect_admin
+from .api.memories import Memory
+from .api.provisioning import AdminClient, Tenant, User
+from .api.search import SearchHit
+from .db.errors import (
     CogdbError,
     Conflict,
     FeatureDisabled,
@@ -34,6 +26,7 @@ from .errors import (
     UnknownModel,
     UnsafeRole,
 )
+from .embedders import Embedder, HashEmbedder
 
 __version__ = "0.1.0"
 

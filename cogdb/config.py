@@ -3,6 +3,9 @@
 - ``COGDB_DATABASE_URL``: the app login that does scoped work (a member of cogdb_app).
 - ``COGDB_ADMIN_URL``: the login that runs migrations and provisioning.
 - ``COGDB_HOME``: where the embedded server keeps its data (default: the user data dir).
+
+It also names the Python side's tunable numbers, so a default used in several places (the
+API, the importers, the CLI's options) is written once.
 """
 from __future__ import annotations
 
@@ -18,6 +21,21 @@ HOME_ENV = "COGDB_HOME"
 #: The database the embedded server holds cogdb in, and the app login quickstart creates.
 EMBEDDED_DATABASE = "cogdb"
 EMBEDDED_APP_LOGIN = "cogdb_app_login"
+
+#: Seconds a new client waits for its pool's first connection before it gives up.
+POOL_OPEN_TIMEOUT = 15
+#: Connections a client's pool holds at most (``connect(pool_size=…)``).
+DEFAULT_POOL_SIZE = 4
+#: Records per transaction of a node-store import (why this size: ``io.nodes.import_nodes``).
+IMPORT_BATCH_SIZE = 1000
+#: Connections writing node-store import batches at once.
+IMPORT_WORKERS = 2
+#: Memories per transaction of a chat-export import.
+CHAT_BATCH_SIZE = 500
+#: Rows an export fetches per round trip, and between two progress reports.
+EXPORT_FETCH_SIZE = 2000
+#: ``maintenance_work_mem`` of each index build that ``cogdb maintain`` runs.
+MAINTENANCE_WORK_MEM = "512MB"
 
 
 def cogdb_home() -> Path:

@@ -6,10 +6,11 @@ once (``load=[load_cogdb]``) and its ``postgresql`` factory hands every test a f
 
 Isolation is always exercised through real non-superuser logins: ``cogdb_test_app`` (member of
 cogdb_app) and ``cogdb_test_admin`` (member of cogdb_admin). ``assert_rls_applies`` checks, on
-the very connection a test uses, that the role is neither superuser nor BYPASSRLS.
+the very connection a test uses, that the role is neither superuser nor BYPASSRLS. Helpers
+shared by the tests are in helpers.py.
 
 COGDB_TEST_MUTATE_POLICY=<policy> replaces that policy with USING (true) in the template; the
-mutation test (test_policy_mutation.py) uses it to prove the isolation tests can fail.
+mutation test (schema/test_policy_mutation.py) uses it to prove the isolation tests can fail.
 """
 from __future__ import annotations
 
@@ -17,8 +18,6 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -26,14 +25,14 @@ from urllib.parse import quote
 
 import psycopg
 import pytest
+from helpers import MUTATE_ENV, assert_rls_applies
 from pytest_postgresql import factories
 
 import cogdb
-from cogdb import migrations
+from cogdb.ops import migrate
 
 APP_LOGIN = "cogdb_test_app"
 ADMIN_LOGIN = "cogdb_test_admin"
-MUTATE_ENV = "COGDB_TEST_MUTATE_POLICY"
 
 
 @dataclass
@@ -91,7 +90,7 @@ def load_cogdb(host: str, port: int, user: str, dbname: str, password: str | Non
     """Migrate the template database to head and make sure the test logins exist."""
     endpoint = ServerEndpoint(host=host, port=int(port), user=user, password=password)
     url = endpoint.url(dbname)
-    migrations.migrate(url, "head")
+    migrate.migrate(url, "head")
     with psycopg.connect(url, autocommit=True) as conn:
         _ensure_login(conn, APP_LOGIN, "cogdb_app")
         _ensure_login(conn, ADMIN_LOGIN, "cogdb_admin")
@@ -126,15 +125,6 @@ def db(postgresql: psycopg.Connection, pg_server: ServerEndpoint) -> SimpleNames
         app_url=pg_server.url(dbname, APP_LOGIN),
         admin_url=pg_server.url(dbname, ADMIN_LOGIN),
     )
-
-
-def assert_rls_applies(conn: psycopg.Connection) -> None:
-    """Fail unless RLS really applies on this connection (not superuser, not BYPASSRLS)."""
-    row = conn.execute("SELECT current_user, rolsuper, rolbypassrls FROM pg_roles"
-                       " WHERE rolname = current_user").fetchone()
-    assert row is not None
-    name, is_super, bypass = row
-    assert not is_super and not bypass, f"{name} bypasses RLS: this test would prove nothing"
 
 
 @pytest.fixture
@@ -183,21 +173,3 @@ def tenants(admin) -> SimpleNamespace:
         b1=admin.create_user(b.id, email=f"b1-{tag}@b.example").id,
     )
 
-
-def unit_vector(dims: int = 384, hot: int = 0, second: int | None = None) -> list[float]:
-    """A non-zero test vector: 1.0 at ``hot`` (and 0.5 at ``second``)."""
-    v = [0.0] * dims
-    v[hot] = 1.0
-    if second is not None:
-        v[second] = 0.5
-    return v
-
-
-@contextmanager
-def in_context(conn: psycopg.Connection, tenant, user=None) -> Iterator[psycopg.Connection]:
-    """One real transaction on the app login with the context set first."""
-    conn.autocommit = True
-    with conn.transaction():
-        conn.execute("SELECT cogdb.set_context(%s::text, %s::text)",
-                     (str(tenant), None if user is None else str(user)))
-        yield conn

@@ -1,0 +1,102 @@
+"""Connections and the tenant scope: :class:`Client` for scoped work, :func:`connect` and
+:func:`connect_admin` to get one.
+
+Every scoped method runs inside the transaction opened by :meth:`Client.scope`, whose first
+statement is ``cogdb.set_context``. Nothing here filters by tenant: row-level security and
+the SQL functions do. Python only validates what cannot travel to the server intact (NUL
+bytes, lone surrogates, non-finite floats), sets the context, calls functions, maps rows.
+"""
+from __future__ import annotations
+
+import contextvars
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+
+from ..config import DEFAULT_POOL_SIZE
+from ..db import urls
+from ..db.errors import IsolationViolation, translated
+from ..db.pool import open_pool
+from ..db.scope import ScopeBase
+from ..db.values import as_uuid
+from ..embedders import Embedder, HashEmbedder
+from .memories import MemoryMethods
+from .provisioning import AdminClient
+from .search import SearchMethods
+
+
+class Scope(ScopeBase, MemoryMethods, SearchMethods):
+    """Memory operations inside one tenant (and optionally one user) context.
+
+    Created by :meth:`Client.scope`; valid only inside its ``with`` block, which is one
+    database transaction. Tenant and user come from the scope, never from arguments.
+    """
+
+    def __init__(self, conn: psycopg.Connection, tenant: str, user: str | None,
+                 embedder: Embedder) -> None:
+        super().__init__(conn, tenant, user)
+        self._embedder = embedder
+
+
+class Client:
+    """Scoped access for an app login (a member of cogdb_app), over a small pool.
+
+    ``with client.scope(tenant=…, user=…) as s:`` opens one transaction whose first statement
+    sets the context. Scopes cannot nest or switch; a connection goes back to the pool only
+    when it carries no context (the pool's reset check discards it otherwise).
+    """
+
+    def __init__(self, conninfo: str, *, embedder: Embedder | None = None,
+                 pool_size: int = DEFAULT_POOL_SIZE) -> None:
+        self.conninfo = conninfo
+        self.embedder: Embedder = embedder or HashEmbedder()
+        self._active: contextvars.ContextVar[bool] = contextvars.ContextVar(
+            f"cogdb_scope_{id(self)}", default=False)
+        self.pool = open_pool(conninfo, pool_size)
+
+    @contextmanager
+    def scope(self, tenant: uuid.UUID | str, user: uuid.UUID | str | None = None
+              ) -> Iterator[Scope]:
+        """One transaction in the context of ``tenant`` (and ``user``)."""
+        tenant_s = as_uuid(tenant, "tenant")
+        user_s = as_uuid(user, "user", required=False)
+        if self._active.get():
+            raise IsolationViolation("a scope is already open in this context; scopes cannot "
+                                     "nest or switch tenants",
+                                     hint="Close the outer scope first.")
+        token = self._active.set(True)
+        try:
+            with self.pool.connection() as conn, translated(), conn.transaction():
+                conn.execute("SELECT cogdb.set_context(%s::text, %s::text)", (tenant_s, user_s))
+                scope = Scope(conn, tenant_s, user_s, self.embedder)  # type: ignore[arg-type]
+                try:
+                    yield scope
+                finally:
+                    scope.end()
+        finally:
+            self._active.reset(token)
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def connect(url: str | None = None, *, embedder: Embedder | None = None,
+            pool_size: int = DEFAULT_POOL_SIZE) -> Client:
+    """A client for scoped work: ``url``, else COGDB_DATABASE_URL, else the embedded
+    server's app login."""
+    return Client(url if url is not None else urls.app_url(), embedder=embedder,
+                  pool_size=pool_size)
+
+
+def connect_admin(url: str | None = None) -> AdminClient:
+    """A client for provisioning: ``url``, else COGDB_ADMIN_URL, else the embedded
+    superuser."""
+    return AdminClient(url if url is not None else urls.admin_url())

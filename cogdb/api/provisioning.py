@@ -1,0 +1,180 @@
+"""Provisioning: tenants, users, embedding models and logins, through cogdb's definer
+functions, as a member of cogdb_admin (or the embedded superuser)."""
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from ..db.errors import NotFound, translated
+from ..db.scope import Query, fetch_rows, fetch_value
+from ..db.values import as_uuid, check_text
+
+
+@dataclass(frozen=True)
+class Tenant:
+    id: uuid.UUID
+    name: str
+    mode: str
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class User:
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    email: str
+
+
+class AdminClient:
+    """Provisioning through cogdb's definer functions (needs a member of cogdb_admin, or the
+    embedded superuser). Each call is its own transaction."""
+
+    def __init__(self, conninfo: str) -> None:
+        self.conninfo = conninfo
+        with translated():
+            self.connection = psycopg.connect(conninfo, autocommit=True)
+
+    def _one(self, query: Query, params: Sequence[Any] = ()) -> Any:
+        return fetch_value(self.connection, query, params)
+
+    def _rows(self, query: Query, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return fetch_rows(self.connection, query, params)
+
+    def create_tenant(self, name: str, *, mode: str = "personal",
+                      external_id: str | None = None, isolation_level: str = "strict",
+                      default_model: str | None = None) -> Tenant:
+        """Create a tenant (idempotent for the same external_id, name and mode)."""
+        for field, value in (("name", name), ("external_id", external_id)):
+            check_text(value, field)
+        tenant_id = self._one(
+            "SELECT cogdb.create_tenant(name => %s::text, mode => %s::text,"
+            " external_id => %s::text, isolation_level => %s::text, default_model => %s::text)",
+            (name, mode, external_id, isolation_level, default_model))
+        return Tenant(tenant_id, name.strip(), mode, external_id)
+
+    def create_user(self, tenant: uuid.UUID | str, *, email: str,
+                    auth_provider: str | None = None, external_id: str | None = None) -> User:
+        """Create a user in ``tenant`` (idempotent on tenant and email)."""
+        tenant_s = as_uuid(tenant, "tenant")
+        for field, value in (("email", email), ("auth_provider", auth_provider),
+                             ("external_id", external_id)):
+            check_text(value, field)
+        user_id = self._one(
+            "SELECT cogdb.create_user(%s::text, %s::text, %s::text, %s::text)",
+            (tenant_s, email, auth_provider, external_id))
+        return User(user_id, uuid.UUID(tenant_s), email.strip().lower())
+
+    def delete_user(self, tenant: uuid.UUID | str, user: uuid.UUID | str) -> bool:
+        """Delete a user with their private memories; their shared memories stay, ownerless."""
+        return bool(self._one("SELECT cogdb.delete_user(%s::text, %s::text)",
+                              (as_uuid(tenant, "tenant"), as_uuid(user, "user"))))
+
+    def register_model(self, name: str, dimensions: int, metric: str = "cosine",
+                       description: str | None = None) -> str:
+        """Register an embedding model (idempotent for the same definition)."""
+        return self._one("SELECT cogdb.register_model(%s::text, %s::integer, %s::text, %s::text)",
+                         (name, dimensions, metric, description))
+
+    def resolve_identity(self, auth_provider: str, external_id: str
+                         ) -> tuple[uuid.UUID, uuid.UUID] | None:
+        """(tenant_id, user_id) of an authenticated identity, or None."""
+        rows = self._rows(
+            "SELECT tenant_id, user_id FROM cogdb.resolve_identity(%s::text, %s::text)",
+            (auth_provider, external_id))
+        return (rows[0]["tenant_id"], rows[0]["user_id"]) if rows else None
+
+    def list_tenants(self) -> list[dict[str, Any]]:
+        """Every tenant with its stored and effective settings (cogdb.list_tenants)."""
+        return self._rows("SELECT * FROM cogdb.list_tenants()")
+
+    def get_tenant(self, tenant: uuid.UUID | str) -> dict[str, Any]:
+        """One tenant as list_tenants shows it; NotFound when there is none."""
+        tenant_s = as_uuid(tenant, "tenant")
+        rows = self._rows("SELECT * FROM cogdb.list_tenants() WHERE id = %s::uuid", (tenant_s,))
+        if not rows:
+            raise NotFound(f"no tenant with id {tenant_s}", field="tenant_id",
+                           hint="List tenants with `cogdb tenant list`.")
+        return rows[0]
+
+    def list_users(self, tenant: uuid.UUID | str) -> list[dict[str, Any]]:
+        """The users of ``tenant`` with their identities (cogdb.list_users)."""
+        return self._rows("SELECT * FROM cogdb.list_users(%s::text)",
+                          (as_uuid(tenant, "tenant"),))
+
+    def set_tenant_setting(self, tenant: uuid.UUID | str, key: str, value: Any) -> dict:
+        """Set one whitelisted setting (``None`` restores the mode's default); returns the
+        tenant's effective settings."""
+        return self._one("SELECT cogdb.set_tenant_setting(%s::text, %s::text, %s::jsonb)",
+                         (as_uuid(tenant, "tenant"), key,
+                          None if value is None else Jsonb(value)))
+
+    @staticmethod
+    def set_tenant_setting_sql(tenant: uuid.UUID | str, key: str, value: Any) -> str:
+        """The SQL :meth:`set_tenant_setting` runs, with literals, for a DBA to review."""
+        return sql.SQL("SELECT cogdb.set_tenant_setting({}, {}, {});").format(
+            sql.Literal(as_uuid(tenant, "tenant")), sql.Literal(key),
+            sql.SQL("NULL") if value is None
+            else sql.SQL("{}::jsonb").format(sql.Literal(json.dumps(value)))).as_string(None)
+
+    @staticmethod
+    def create_tenant_sql(name: str, *, mode: str = "personal", external_id: str | None = None,
+                          isolation_level: str = "strict",
+                          default_model: str | None = None) -> str:
+        """The SQL :meth:`create_tenant` runs, with literals, for a DBA to review."""
+        return sql.SQL("SELECT cogdb.create_tenant(name => {}, mode => {}, external_id => {},"
+                       " isolation_level => {}, default_model => {});").format(
+            *(sql.Literal(v) for v in (name, mode, external_id, isolation_level,
+                                       default_model))).as_string(None)
+
+    @staticmethod
+    def create_user_sql(tenant: uuid.UUID | str, *, email: str,
+                        auth_provider: str | None = None, external_id: str | None = None) -> str:
+        """The SQL :meth:`create_user` runs, with literals, for a DBA to review."""
+        return sql.SQL("SELECT cogdb.create_user({}, {}, {}, {});").format(
+            *(sql.Literal(v) for v in (as_uuid(tenant, "tenant"), email, auth_provider,
+                                       external_id))).as_string(None)
+
+    def ensure_app_login(self, name: str, password: str | None = None) -> None:
+        """Create (or keep) a LOGIN role that is a member of cogdb_app. Needs CREATEROLE."""
+        exists = self._one("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,))
+        if not exists:
+            stmt = sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS NOINHERIT").format(
+                sql.Identifier(name))
+            if password is not None:
+                stmt = stmt + sql.SQL(" PASSWORD {}").format(sql.Literal(password))
+            with suppress(psycopg.errors.DuplicateObject):
+                self.connection.execute(stmt)
+        with translated():
+            self.connection.execute(
+                sql.SQL("GRANT cogdb_app TO {} WITH INHERIT TRUE").format(sql.Identifier(name)))
+
+    def secure_database(self) -> None:
+        """Revoke the PUBLIC defaults on the current database (CONNECT, TEMPORARY) and grant
+        CONNECT to the cogdb roles only (TEMPORARY to cogdb_app, for staging tables)."""
+        dbname = self._one("SELECT current_database()")
+        ident = sql.Identifier(dbname)
+        with translated():
+            self.connection.execute(
+                sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(ident))
+            self.connection.execute(sql.SQL(
+                "GRANT CONNECT ON DATABASE {} TO cogdb_app, cogdb_admin, cogdb_auditor"
+            ).format(ident))
+            self.connection.execute(
+                sql.SQL("GRANT TEMPORARY ON DATABASE {} TO cogdb_app").format(ident))
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def __enter__(self) -> AdminClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,35 @@
+"""The ``cogdb`` command line. Every command is a thin wrapper over the Python API.
+
+Without COGDB_DATABASE_URL / COGDB_ADMIN_URL, commands use the embedded server under
+COGDB_HOME (started on demand, left running until ``cogdb db stop``).
+
+One module per command group; this module defines the root group and is the only one that
+knows them all. The command modules never import it.
+"""
+from __future__ import annotations
+
+import click
+
+from .db import db_group
+from .io import export_group, import_group
+from .maintain import bench, maintain
+from .memory import forget, remember, search
+from .migrate import migrate_command
+from .quickstart import quickstart
+from .tenant import tenant_group
+from .user import user_group
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="cogdb")
+def main() -> None:
+    """cogdb: tenant-isolated long-term memory for AI assistants, inside PostgreSQL.
+
+    Start with `cogdb quickstart`. Set COGDB_DATABASE_URL (app login) and COGDB_ADMIN_URL
+    (migrations, provisioning) to use your own server instead of the embedded one.
+    """
+
+
+for command in (db_group, migrate_command, tenant_group, user_group, remember, search, forget,
+                quickstart, import_group, export_group, maintain, bench):
+    main.add_command(command)

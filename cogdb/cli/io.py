@@ -1,0 +1,153 @@
+"""``cogdb import nodes|chat`` and ``cogdb export nodes``: memories from and to files."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..api.client import connect
+from ..api.fields import CHAT_EXPORT_SOURCES
+from ..config import CHAT_BATCH_SIZE, IMPORT_BATCH_SIZE, IMPORT_WORKERS
+from ..io.chat import import_chat
+from ..io.nodes import ImportReport, export_nodes, import_nodes
+from .common import Progress, cli_errors, emit_json, json_option, tenant_option
+
+#: Connections of the export and the chat import (one writes, one is spare).
+POOL_SIZE = 2
+#: Rejected records listed on the terminal (all of them are in the reject file).
+MAX_LINES = 50
+
+
+@click.group("import")
+def import_group() -> None:
+    """Import memories: a file-based store (nodes) or a provider's chat export (chat)."""
+
+
+@click.group("export")
+def export_group() -> None:
+    """Export memories in the file-based store's format."""
+
+
+def _print_report(report: ImportReport, as_json: bool) -> None:
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    for p in report.problems[:MAX_LINES]:
+        click.echo(f"rejected: {p.line()}", err=True)
+    if len(report.problems) > MAX_LINES:
+        click.echo(f"rejected: … and {len(report.problems) - MAX_LINES} more (all in "
+                   f"{report.reject_file})", err=True)
+    if report.ignored_fields:
+        fields = ", ".join(f"{k} ({n})" for k, n in sorted(report.ignored_fields.items()))
+        click.echo(f"ignored fields (tenant and owner come from --tenant/--user): {fields}",
+                   err=True)
+    for label, value in report.lines():
+        click.echo(f"{label:<16} {value}")
+    if report.dry_run:
+        click.echo("dry run: nothing was written")
+    if report.aborted:
+        click.secho(f"aborted: {report.rejected:,} invalid record(s), nothing was written "
+                    "(fix them, or pass --on-error skip to import the valid ones)",
+                    fg="red", err=True)
+    elif report.conflicts_left:
+        click.secho(f"{len(report.conflicts_left):,} conflict(s) left unchanged: the id is "
+                    "taken by a memory with other content (pass --update to replace it)",
+                    fg="yellow", err=True)
+
+
+@import_group.command("nodes")
+@tenant_option
+@click.option("--user", "user_id", help="User id (UUID): owner of the imported memories.")
+@click.option("--data-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder with corpus/nodes.json and vectors/nodes.npy.")
+@click.option("--model", help="Embedding model of the vectors (default: the tenant's).")
+@click.option("--on-error", type=click.Choice(["abort", "skip"]), default="abort",
+              show_default=True,
+              help="abort: write nothing if any record is invalid; skip: import the valid ones.")
+@click.option("--reject-file", type=click.Path(dir_okay=False, path_type=Path),
+              default="import-rejects.jsonl", show_default=True,
+              help="Where invalid records go, with their index, id and reasons (JSON lines).")
+@click.option("--update", is_flag=True,
+              help="Replace memories whose id is present with other content (conflicts).")
+@click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
+@click.option("--batch-size", default=IMPORT_BATCH_SIZE, show_default=True,
+              type=click.IntRange(1, 100000),
+              help="Records per transaction (each batch commits on its own).")
+@click.option("--workers", default=IMPORT_WORKERS, show_default=True,
+              type=click.IntRange(1, 16), help="Connections writing batches at once.")
+@json_option("Machine-readable summary.")
+def import_nodes_cmd(tenant_id: str, user_id: str | None, data_dir: Path, model: str | None,
+                     on_error: str, reject_file: Path, update: bool, dry_run: bool,
+                     batch_size: int, workers: int, as_json: bool) -> None:
+    """Import a file-based memory store (the seeds' nodes.json + nodes.npy).
+
+    Validates every record before writing anything and reports each problem with the
+    record's index and id. Tenant and owner come from --tenant/--user, never from the file.
+    Timestamps without a UTC offset are taken as UTC. Safe to run again: records already
+    present are counted, not duplicated; a record whose id is present with other content
+    is a conflict (reported; replaced only with --update). Exit code 0 when everything is
+    in, 1 when records were rejected or the run aborted, 2 when conflicts were left.
+    """
+    progress = Progress("import")
+    with cli_errors():
+        if not as_json:
+            click.echo(f"validating {data_dir} (nothing is written before this ends) …", err=True)
+        with connect(pool_size=workers) as client:
+            report = import_nodes(client, tenant_id, data_dir, user=user_id, model=model,
+                                  on_error=on_error, update=update, dry_run=dry_run,
+                                  batch_size=batch_size, reject_file=reject_file,
+                                  progress=progress, workers=workers)
+        progress.close()
+        _print_report(report, as_json)
+    if report.aborted or report.rejected:
+        sys.exit(1)
+    if report.conflicts_left:
+        sys.exit(2)
+
+
+@export_group.command("nodes")
+@tenant_option
+@click.option("--user", "user_id", help="User id (UUID): include that user's private memories.")
+@click.option("--data-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write corpus/nodes.json and vectors/nodes.npy into.")
+@click.option("--model", help="Export the memories of this model (default: the tenant's).")
+def export_nodes_cmd(tenant_id: str, user_id: str | None, data_dir: Path,
+                     model: str | None) -> None:
+    """Write the tenant's memories in the file-based store's format (UTC timestamps)."""
+    progress = Progress("export")
+    with cli_errors(), connect(pool_size=POOL_SIZE) as client:
+        n, name = export_nodes(client, tenant_id, data_dir, user=user_id, model=model,
+                               progress=progress)
+        progress.close()
+    click.echo(f"exported {n:,} memories of model {name} to {data_dir}")
+
+
+@import_group.command("chat")
+@tenant_option
+@click.option("--user", "user_id", required=True, help="User id (UUID): whose chats these are.")
+@click.option("--provider", type=click.Choice(list(CHAT_EXPORT_SOURCES)), required=True,
+              help="Whose export: ChatGPT's or Claude's conversations.json.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--batch-size", default=CHAT_BATCH_SIZE, show_default=True,
+              type=click.IntRange(1, 10000), help="Memories per transaction.")
+@json_option("Machine-readable summary.")
+def import_chat_cmd(tenant_id: str, user_id: str, provider: str, file: Path, batch_size: int,
+                    as_json: bool) -> None:
+    """Import a provider's chat export as question/answer memories of --user.
+
+    Follows ChatGPT's current branch (the path to current_node) and Claude's chat_messages;
+    skips system and tool messages, non-text parts and empty messages (counted). Ids are
+    deterministic, so a re-run adds nothing. Needs the tenant setting features.chat_import
+    (on by default for personal tenants, off for enterprise ones).
+    """
+    progress = Progress("import chat", bar=False)  # the total is unknown until the end
+    with cli_errors(), connect(pool_size=POOL_SIZE) as client:
+        report = import_chat(client, tenant_id, user_id, provider, file,
+                             batch_size=batch_size, progress=progress)
+        progress.close()
+    if as_json:
+        emit_json(report.as_dict())
+    else:
+        for label, value in report.lines():
+            click.echo(f"{label:<24} {value}")

@@ -1,0 +1,54 @@
+"""``cogdb maintain`` (the search indexes) and ``cogdb bench`` (the benchmarks of bench/)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from ..config import MAINTENANCE_WORK_MEM
+from ..db import urls
+from .common import cli_errors, emit_json, json_option
+
+#: The source checkout this package runs from, if it is one (bench/ lives there).
+_CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+@click.command("maintain")
+@click.option("--dry-run", is_flag=True, help="Print the plan and the SQL; change nothing.")
+@click.option("--maintenance-work-mem", default=MAINTENANCE_WORK_MEM, show_default=True,
+              help="Memory for each index build (more builds faster, up to the index size).")
+@json_option()
+def maintain(dry_run: bool, maintenance_work_mem: str, as_json: bool) -> None:
+    """Give large tenants their own ANN index and drop what is no longer needed.
+
+    Plans in SQL (cogdb.plan_maintenance) and runs each step with CREATE/DROP INDEX
+    CONCURRENTLY on an owner connection (COGDB_ADMIN_URL or the embedded superuser), so
+    searches and writes continue. Invalid leftovers of interrupted builds are dropped and
+    rebuilt. Safe to run at any time, e.g. from cron.
+    """
+    from ..ops import maintain as maintenance
+
+    with cli_errors():
+        echo = (lambda _line: None) if as_json else click.echo
+        steps = maintenance.run(urls.admin_url(), echo=echo, dry_run=dry_run,
+                                maintenance_work_mem=maintenance_work_mem)
+        if as_json:
+            emit_json([asdict(s) for s in steps])
+        if any(s.error for s in steps):
+            sys.exit(1)
+
+
+@click.command("bench", context_settings={"ignore_unknown_options": True,
+                                          "allow_extra_args": True})
+@click.pass_context
+def bench(ctx: click.Context) -> None:
+    """Run the benchmarks in bench/ (a source checkout): `cogdb bench search --rows 100k`.
+
+    Arguments are passed to `python -m bench`; `cogdb bench --help` lists them.
+    """
+    if not (_CHECKOUT / "bench" / "__main__.py").exists():
+        raise click.ClickException("the benchmarks live in bench/ of a source checkout of cogdb")
+    sys.exit(subprocess.call([sys.executable, "-m", "bench", *ctx.args], cwd=_CHECKOUT))

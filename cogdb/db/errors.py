@@ -1,0 +1,144 @@
+"""Typed exceptions for cogdb's SQLSTATE codes.
+
+The database raises its own codes (class ``CG``) with a HINT saying what to do and, for bad
+input, the offending field in the error's COLUMN. :func:`translate` maps a psycopg error to
+the matching exception; the original stays available as ``__cause__``, and
+:func:`translated` does that for every psycopg error raised inside its block.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+
+
+class CogdbError(Exception):
+    """Base class. ``sqlstate``, ``hint`` and ``field`` come from the server when it raised."""
+
+    sqlstate: str | None = None
+
+    def __init__(self, message: str, *, hint: str | None = None, field: str | None = None,
+                 sqlstate: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.field = field
+        if sqlstate is not None:
+            self.sqlstate = sqlstate
+
+    def __str__(self) -> str:
+        return f"{self.message}\nHINT: {self.hint}" if self.hint else self.message
+
+
+class ScopeRequired(CogdbError):
+    """A write (or a scoped call) ran without a tenant context. SQLSTATE CGA01."""
+
+    sqlstate = "CGA01"
+
+
+class IsolationViolation(CogdbError):
+    """A tenant switch in a transaction, a nested scope, a user of another tenant, or a row
+    that row-level security refused (42501). SQLSTATE CGA02."""
+
+    sqlstate = "CGA02"
+
+
+class UnsafeRole(CogdbError):
+    """The connection's role is superuser or BYPASSRLS, so RLS would not apply. CGA03."""
+
+    sqlstate = "CGA03"
+
+
+class InvalidInput(CogdbError, ValueError):
+    """Bad input; ``field`` names it. SQLSTATE CGV01 (also data and check errors)."""
+
+    sqlstate = "CGV01"
+
+
+class UnknownModel(InvalidInput):
+    """The embedding model is not registered. SQLSTATE CGV02."""
+
+    sqlstate = "CGV02"
+
+
+class NotFound(CogdbError, LookupError):
+    """An unknown tenant or user. SQLSTATE CGN01."""
+
+    sqlstate = "CGN01"
+
+
+class Conflict(CogdbError):
+    """An id or external id already taken with different content. CGC01 (also 23505)."""
+
+    sqlstate = "CGC01"
+
+
+class FeatureDisabled(CogdbError):
+    """A tenant setting forbids the operation. SQLSTATE CGF01."""
+
+    sqlstate = "CGF01"
+
+
+class NotMigrated(CogdbError):
+    """Schema cogdb or one of its functions is missing: the database needs ``cogdb migrate``."""
+
+
+class ServerUnavailable(CogdbError):
+    """The database could not be reached."""
+
+
+class ImportAborted(CogdbError):
+    """The input is invalid (and --on-error is abort), or cannot be read at all."""
+
+
+_BY_SQLSTATE: dict[str, type[CogdbError]] = {
+    cls.sqlstate: cls
+    for cls in (ScopeRequired, IsolationViolation, UnsafeRole, InvalidInput, UnknownModel,
+                NotFound, Conflict, FeatureDisabled)
+    if cls.sqlstate
+}
+_BY_SQLSTATE.update({
+    "42501": IsolationViolation,  # insufficient_privilege, incl. "violates row-level security"
+    "23505": Conflict,            # unique_violation
+    "23514": InvalidInput,        # check_violation
+    "23502": InvalidInput,        # not_null_violation
+    "22P02": InvalidInput,        # invalid_text_representation
+    "22P05": InvalidInput,        # untranslatable_character (e.g. \u0000 in JSON)
+    "22021": InvalidInput,        # character_not_in_repertoire
+    "22023": InvalidInput,        # invalid_parameter_value
+    "22000": InvalidInput,        # data_exception (pgvector: NaN/Inf, dimensions)
+    "22003": InvalidInput,        # numeric_value_out_of_range
+    "22007": InvalidInput,        # invalid_datetime_format
+    "22008": InvalidInput,        # datetime_field_overflow
+    "22001": InvalidInput,        # string_data_right_truncation
+    "3F000": NotMigrated,         # invalid_schema_name
+    "42883": NotMigrated,         # undefined_function
+})
+
+
+def translate(err: psycopg.Error) -> CogdbError:
+    """The cogdb exception for a psycopg error (a generic CogdbError when unmapped)."""
+    if isinstance(err, psycopg.OperationalError) and err.sqlstate is None:
+        return ServerUnavailable(str(err).strip())
+    diag = err.diag
+    sqlstate = err.sqlstate
+    cls = _BY_SQLSTATE.get(sqlstate or "", CogdbError)
+    message = diag.message_primary or str(err).strip()
+    hint = diag.message_hint
+    if cls is NotMigrated and "cogdb" in message:
+        message = f"{message}: the cogdb schema is missing or out of date in this database"
+        hint = "Run `cogdb migrate` (or `alembic upgrade head`) against this database."
+    elif cls is NotMigrated:
+        cls = CogdbError
+    field = diag.column_name or diag.constraint_name
+    return cls(message, hint=hint, field=field, sqlstate=sqlstate)
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """Inside this block, a psycopg error leaves as the matching cogdb exception."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise translate(exc) from exc

@@ -1,0 +1,32 @@
+"""Which server cogdb talks to: the URLs in the environment, else the embedded server's
+logins (the server is started on demand). See :mod:`cogdb.config` for the variables."""
+from __future__ import annotations
+
+from .. import config
+from .errors import CogdbError
+
+
+def app_url() -> str:
+    """COGDB_DATABASE_URL, else the embedded server's app login."""
+    url = config.database_url_from_env()
+    if url:
+        return url
+    if config.admin_url_from_env():
+        raise CogdbError("COGDB_ADMIN_URL is set but COGDB_DATABASE_URL is not",
+                         hint="Set COGDB_DATABASE_URL to the app login's URL.")
+    from . import embedded
+
+    return embedded.app_url()
+
+
+def admin_url() -> str:
+    """COGDB_ADMIN_URL, else the embedded server's superuser (started if needed)."""
+    url = config.admin_url_from_env()
+    if url:
+        return url
+    if config.database_url_from_env():
+        raise CogdbError("COGDB_DATABASE_URL is set but COGDB_ADMIN_URL is not",
+                         hint="Set COGDB_ADMIN_URL to a login that may run migrations.")
+    from . import embedded
+
+    return embedded.admin_url()

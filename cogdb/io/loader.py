@@ -1,0 +1,159 @@
+"""Writing encoded memories into cogdb, under row-level security, as the app login: shared by
+the node-store and the chat-export imports.
+
+A batch is one scope (one transaction, the context set first): ``COPY`` into a temporary
+staging table (COPY into an RLS table is refused for the app role), then one statement that
+inserts with ``ON CONFLICT DO NOTHING`` into cogdb.memories (so the check_memory_row trigger
+and every policy apply) and compares the rows it did not insert with what is stored.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import sql
+
+from ..api.fields import ENUM_FIELDS, FIELD_NAMES, MEMORY_FIELDS, columns
+from ..db.errors import InvalidInput
+from .records import Context
+
+#: Called with (done, total) as an import goes on.
+Progress = Callable[[int, int], None]
+
+COLUMNS = columns()
+_STAGE_COLUMNS = sql.SQL(", ").join(
+    sql.SQL("{} {}").format(sql.Identifier(f.name), sql.SQL(f.pgtype)) for f in MEMORY_FIELDS)
+CREATE_STAGE = sql.SQL(
+    "CREATE TEMP TABLE cogdb_import_stage ({}, embedding public.vector STORAGE PLAIN NOT NULL)"
+    " WITH (toast_tuple_target = 8160) ON COMMIT DROP").format(_STAGE_COLUMNS)
+COPY_TO_STAGE = sql.SQL("COPY pg_temp.cogdb_import_stage ({}, embedding) FROM STDIN"
+                        " (FORMAT BINARY)").format(COLUMNS)
+_CONTENT = FIELD_NAMES[1:]  # every field but the id
+_SAME = sql.SQL("({}) IS NOT DISTINCT FROM ({})").format(columns(_CONTENT, "s"),
+                                                        columns(_CONTENT, "m"))
+# One statement: insert what is new (tenant and owner are the context's, read once by
+# InitPlans instead of once per row by the columns' defaults); compare the rows that were
+# not inserted with what was there before (the CTE's insert is invisible to the rest of the
+# statement). Each compared row is one probe of the primary key: ORDER BY its columns +
+# LIMIT 1 keeps the planner on it even when a tenant is too new for statistics (another
+# index would then look as cheap and turn every probe into a scan of the tenant). A first
+# import probes nothing.
+MERGE = sql.SQL("""
+    WITH ins AS (
+        INSERT INTO cogdb.memories AS m ({cols}, tenant_id, owner_user_id, model, embedding)
+        SELECT {cols}, (SELECT cogdb.current_tenant_id()), (SELECT cogdb.current_user_id()),
+               %(model)s::text, s.embedding FROM pg_temp.cogdb_import_stage s
+        ON CONFLICT (tenant_id, id) DO NOTHING
+        RETURNING m.id),
+    cmp AS (
+        SELECT s.id, o.same
+          FROM pg_temp.cogdb_import_stage s
+          LEFT JOIN LATERAL (
+              SELECT {same} AND m.model = %(model)s::text
+                     AND m.embedding OPERATOR(public.=) s.embedding AS same
+                FROM cogdb.memories m WHERE m.id = s.id
+               ORDER BY m.tenant_id, m.id LIMIT 1) o ON true
+         WHERE NOT EXISTS (SELECT FROM ins WHERE ins.id = s.id))
+    SELECT (SELECT count(*) FROM ins),
+           count(*) FILTER (WHERE cmp.same),
+           coalesce(array_agg(cmp.id ORDER BY cmp.id) FILTER (WHERE NOT cmp.same), '{{}}'),
+           coalesce(array_agg(cmp.id ORDER BY cmp.id) FILTER (WHERE cmp.same IS NULL), '{{}}')
+      FROM cmp
+""").format(cols=COLUMNS, same=_SAME)
+# For ids inserted by a concurrent transaction after the statement above took its snapshot,
+# or taken by a memory this scope cannot see: compare again with a fresh snapshot.
+_RECHECK = sql.SQL("""
+    SELECT s.id, {same} AND m.model = %(model)s::text
+                 AND m.embedding OPERATOR(public.=) s.embedding
+      FROM pg_temp.cogdb_import_stage s JOIN cogdb.memories m ON m.id = s.id
+     WHERE s.id = ANY(%(ids)s::text[])
+""").format(same=_SAME)
+_UPDATE = sql.SQL("""
+    UPDATE cogdb.memories AS m SET ({cols}, model, embedding)
+         = ({scols}, %(model)s::text, s.embedding)
+      FROM pg_temp.cogdb_import_stage s
+     WHERE m.id = s.id AND s.id = ANY(%(ids)s::text[])
+    RETURNING m.id
+""").format(cols=columns(_CONTENT), scols=columns(_CONTENT, "s"))
+_PREFLIGHT = """
+    SELECT coalesce(%(model)s::text, t.default_model,
+                    (SELECT value #>> '{}' FROM cogdb.settings WHERE key = 'default_model')),
+           (cogdb.effective_settings(t.mode, t.settings) #>> '{features,chat_import}')::boolean,
+           (SELECT jsonb_object_agg(f, cogdb.allowed_values(f)) FROM unnest(%(fields)s::text[]) f)
+      FROM cogdb.tenants t WHERE t.id = cogdb.current_tenant_id()
+"""
+# Per batch: asynchronous commit (see write_batch), and room in memory for the AFTER
+# trigger's transition table of a batch (it holds whole rows; the default 4MB spills).
+_BATCH_SETTINGS = ("SELECT set_config('synchronous_commit', 'off', true),"
+                   " set_config('work_mem', '64MB', true)")
+
+
+def preflight(client: Any, tenant: Any, user: Any, model: str | None) -> tuple[str, int, Context]:
+    """Model name and dimensions, allowed values and the chat toggle, read in the scope (so
+    an unknown tenant or a user of another tenant fails here, before any file is read)."""
+    with client.scope(tenant, user) as s:
+        conn = s.connection
+        name, chat, allowed = conn.execute(
+            _PREFLIGHT, {"model": model, "fields": list(ENUM_FIELDS)}).fetchone()
+        dims = conn.execute("SELECT dimensions FROM cogdb.embedding_models WHERE name = %s",
+                            (name,)).fetchone()
+    if dims is None:
+        raise InvalidInput(f"unknown embedding model {name!r}", field="model",
+                           hint="Register it (cogdb.register_model) or pass --model NAME.")
+    ctx = Context({k: tuple(v) for k, v in allowed.items()}, bool(chat), user is not None)
+    return name, int(dims[0]), ctx
+
+
+@dataclass
+class BatchResult:
+    rows: int
+    inserted: int
+    same: int
+    conflicts: list[str]
+    updated: list[str]
+    timings: dict[str, float]
+
+
+def flush_wal(client: Any, tenant: Any, user: Any) -> None:
+    """Waits until everything committed so far is on disk: a transaction that gets an id
+    commits synchronously, and its commit record comes after every earlier commit's."""
+    with client.scope(tenant, user) as s:
+        s.connection.execute("SELECT set_config('synchronous_commit', 'on', true),"
+                             " pg_catalog.pg_current_xact_id()")
+
+
+def write_batch(client: Any, tenant: Any, user: Any, model: str, payload: bytes, rows: int,
+                update: bool) -> BatchResult:
+    """One batch, one scope (one transaction): COPY to the stage, merge, commit.
+
+    ``payload`` is a binary COPY stream of ``rows`` rows (:func:`records.copy_payload`)."""
+    t1 = time.perf_counter()
+    updated: list[str] = []
+    with client.scope(tenant, user) as s:
+        conn = s.connection
+        # Batches commit without waiting for their WAL to reach disk; the import ends with
+        # flush_wal(), which does wait, so a finished import is durable. A server crash
+        # midway can lose the last batches' commits, which a rerun then adds (idempotent).
+        conn.execute(_BATCH_SETTINGS)
+        conn.execute(CREATE_STAGE)
+        with conn.cursor().copy(COPY_TO_STAGE) as copy:
+            copy.write(payload)
+        t2 = time.perf_counter()
+        inserted, same, conflicts, missing = conn.execute(MERGE, {"model": model}).fetchone()
+        t3 = time.perf_counter()
+        if missing:
+            for rid, equal in conn.execute(_RECHECK, {"model": model, "ids": missing}):
+                if equal:
+                    same += 1
+                else:
+                    conflicts.append(rid)
+                missing.remove(rid)
+            conflicts.extend(missing)  # taken by a memory this scope cannot see
+        if update and conflicts:
+            updated = sorted(r[0] for r in conn.execute(_UPDATE, {"model": model,
+                                                                  "ids": conflicts}))
+    return BatchResult(rows, inserted, same, sorted(conflicts), updated,
+                       {"copy": t2 - t1, "insert": t3 - t2,
+                        "commit+rest": time.perf_counter() - t3})

@@ -1,0 +1,2 @@
+"""Operating the database: migrations (Alembic), maintenance of the search indexes, and the
+quickstart that runs the whole system end to end."""

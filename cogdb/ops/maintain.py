@@ -1,0 +1,109 @@
+"""``cogdb maintain``: carry out the plan that ``cogdb.plan_maintenance()`` makes in SQL.
+
+Each step is one statement (CREATE/DROP INDEX CONCURRENTLY), which cannot run inside a
+function or a transaction block: it runs here, on an owner connection in autocommit, so
+searches and writes go on while an index builds. A build that fails or is interrupted leaves
+an invalid index; the next run plans ``drop_invalid`` for it first, then builds it again.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import psycopg
+
+from ..config import MAINTENANCE_WORK_MEM
+from ..db.errors import CogdbError, translated
+
+
+@dataclass
+class Step:
+    step: int
+    action: str
+    index_name: str
+    tenant_id: object
+    model: str | None
+    memories: int | None
+    statement: str
+    seconds: float | None = None
+    error: str | None = None
+
+
+def _owner_connection(url: str) -> psycopg.Connection:
+    with translated():
+        conn = psycopg.connect(url, autocommit=True)
+    ok = conn.execute("SELECT pg_has_role(current_user, 'cogdb_owner', 'MEMBER')").fetchone()
+    if not ok or not ok[0]:
+        conn.close()
+        raise CogdbError("maintenance needs a member of cogdb_owner (the migrating login)",
+                         hint="Run it with COGDB_ADMIN_URL set to the login that migrates.")
+    conn.execute("SET ROLE cogdb_owner")
+    return conn
+
+
+def plan(url: str) -> list[Step]:
+    """Compact the tenant sizes and return the plan, without running it."""
+    with _owner_connection(url) as conn, translated():
+        conn.execute("SELECT cogdb.compact_memory_counts()")
+        rows = conn.execute("SELECT step, action, index_name, tenant_id, model, memories,"
+                            " statement FROM cogdb.plan_maintenance()").fetchall()
+    return [Step(*row) for row in rows]
+
+
+def _watch_progress(url: str, pid: int, echo: Callable[[str], None],
+                    stop: threading.Event, every: float) -> None:
+    """Print pg_stat_progress_create_index for the building backend now and then."""
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            while not stop.wait(every):
+                row = conn.execute(
+                    "SELECT phase, tuples_done, tuples_total, blocks_done, blocks_total"
+                    " FROM pg_stat_progress_create_index WHERE pid = %s", (pid,)).fetchone()
+                if row:
+                    phase, tdone, ttotal, bdone, btotal = row
+                    detail = (f"{tdone}/{ttotal} tuples" if ttotal
+                              else f"{bdone}/{btotal} blocks" if btotal else "")
+                    echo(f"      … {phase} {detail}".rstrip())
+    except psycopg.Error:
+        return
+
+
+def run(url: str, *, echo: Callable[[str], None] = print, dry_run: bool = False,
+        maintenance_work_mem: str = MAINTENANCE_WORK_MEM,
+        progress_every: float = 10.0) -> list[Step]:
+    """Plan and carry out the maintenance steps; returns them with timings and errors."""
+    steps = plan(url)
+    if not steps:
+        echo("nothing to do: every tenant is on the right search path")
+        return steps
+    for s in steps:
+        size = f"{s.memories} memories" if s.memories is not None else "no memories"
+        echo(f"{s.step:>3}. {s.action:<13} {s.index_name}  tenant {s.tenant_id} "
+             f"model {s.model} ({size})")
+        if dry_run:
+            echo(f"     {s.statement}")
+    if dry_run:
+        return steps
+    with _owner_connection(url) as conn:
+        conn.execute("SELECT set_config('maintenance_work_mem', %s, false)",
+                     (maintenance_work_mem,))
+        pid = conn.info.backend_pid
+        for s in steps:
+            stop = threading.Event()
+            watcher = threading.Thread(target=_watch_progress,
+                                       args=(url, pid, echo, stop, progress_every), daemon=True)
+            watcher.start()
+            started = time.perf_counter()
+            try:
+                conn.execute(s.statement)
+            except psycopg.Error as exc:
+                s.error = f"{exc.sqlstate}: {exc.diag.message_primary or exc}"
+            finally:
+                stop.set()
+                watcher.join()
+            s.seconds = time.perf_counter() - started
+            status = f"failed ({s.error})" if s.error else "done"
+            echo(f"{s.step:>3}. {s.action} {s.index_name}: {status} in {s.seconds:.1f} s")
+    return steps

@@ -1,0 +1,99 @@
+"""Helpers shared by the tests; the fixtures live in conftest.py.
+
+Ground truth (``count``) is read by the superuser and is never an isolation check. Every
+refusal is asserted by its SQLSTATE on a connection where row-level security applies
+(``sql_error``, ``refused``): a bare ``pytest.raises(Exception)`` would pass on any bug.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import psycopg
+import pytest
+from click.testing import CliRunner, Result
+from psycopg import sql
+
+from cogdb.cli import main
+
+DIMS = 384
+#: COGDB_TEST_MUTATE_POLICY=<policy> makes conftest loosen that policy in its template.
+MUTATE_ENV = "COGDB_TEST_MUTATE_POLICY"
+SET_CONTEXT = "SELECT cogdb.set_context(%s::text, %s::text)"
+
+
+def unit_vector(dims: int = DIMS, hot: int = 0, second: int | None = None) -> list[float]:
+    """A non-zero test vector: 1.0 at ``hot`` (and 0.5 at ``second``)."""
+    v = [0.0] * dims
+    v[hot] = 1.0
+    if second is not None:
+        v[second] = 0.5
+    return v
+
+
+def vec(hot: int = 0, dims: int = DIMS, second: int | None = None) -> np.ndarray:
+    """:func:`unit_vector` as a float32 array."""
+    return np.asarray(unit_vector(dims, hot=hot, second=second), dtype=np.float32)
+
+
+def count(db, tenant: Any = None, *, table: str = "memories") -> int:
+    """Rows of cogdb.<table>, of one tenant or of all (superuser: setup and checks only)."""
+    query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier("cogdb", table))
+    if tenant is None:
+        return db.super.execute(query).fetchone()[0]
+    return db.super.execute(query + sql.SQL(" WHERE tenant_id = %s"), (tenant,)).fetchone()[0]
+
+
+def assert_rls_applies(conn: psycopg.Connection) -> None:
+    """Fail unless RLS really applies on this connection (not superuser, not BYPASSRLS)."""
+    row = conn.execute("SELECT current_user, rolsuper, rolbypassrls FROM pg_roles"
+                       " WHERE rolname = current_user").fetchone()
+    assert row is not None
+    name, is_super, bypass = row
+    assert not is_super and not bypass, f"{name} bypasses RLS: this test would prove nothing"
+
+
+def _context(tenant: Any, user: Any) -> tuple[str, str | None]:
+    return str(tenant), None if user is None else str(user)
+
+
+@contextmanager
+def in_context(conn: psycopg.Connection, tenant, user=None) -> Iterator[psycopg.Connection]:
+    """One real transaction on the app login with the context set first."""
+    conn.autocommit = True
+    with conn.transaction():
+        conn.execute(SET_CONTEXT, _context(tenant, user))
+        yield conn
+
+
+def sql_error(conn: psycopg.Connection, query: str | sql.Composable, params: Any = (), *,
+              tenant: Any = None, user: Any = None) -> psycopg.Error:
+    """Run ``query`` in a transaction of its own (a savepoint inside an open one), after
+    ``cogdb.set_context(tenant, user)`` when a tenant is given; it must raise. Returns the
+    error; everything is rolled back. The context itself must be accepted."""
+    assert_rls_applies(conn)
+    if not conn.autocommit:
+        conn.rollback()
+    with conn.transaction():
+        if tenant is not None:
+            conn.execute(SET_CONTEXT, _context(tenant, user))
+        with pytest.raises(psycopg.Error) as info:
+            conn.execute(query, params)
+        raise psycopg.Rollback()
+    return info.value
+
+
+def refused(conn: psycopg.Connection, query: str | sql.Composable, params: Any = (), *,
+            tenant: Any = None, user: Any = None) -> str | None:
+    """The SQLSTATE of :func:`sql_error`."""
+    return sql_error(conn, query, params, tenant=tenant, user=user).sqlstate
+
+
+def cli(db, *args: str, app_url: str | None = None, admin_url: str | None = None) -> Result:
+    """Run the ``cogdb`` CLI in-process as the test logins (or the URLs given). An exception
+    other than the CLI's own exit propagates, so a crash never passes for an exit code."""
+    env = {"COGDB_DATABASE_URL": app_url or db.app_url,
+           "COGDB_ADMIN_URL": admin_url or db.admin_url}
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
