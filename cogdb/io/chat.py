@@ -31,6 +31,7 @@ from typing import Any
 from ..api.fields import BY_NAME, CHAT_EXPORT_SOURCES
 from ..config import CHAT_BATCH_SIZE
 from ..db.errors import FeatureDisabled, InvalidInput
+from ..embedders import Embedder
 from .jsonstream import iter_json_array
 from .loader import Progress, preflight, write_batch
 from .records import (
@@ -328,7 +329,7 @@ def _batches(recs: Iterator[dict[str, Any]], batch_size: int,
         yield batch
 
 
-def _write_turns(client: Any, tenant: Any, user: Any, ctx: Context,
+def _write_turns(client: Any, tenant: Any, user: Any, ctx: Context, embedder: Embedder,
                  batch: list[dict[str, Any]], report: ChatReport) -> bool:
     """Embed one batch of turns and write it in one transaction; False when none was valid."""
     rows = []
@@ -340,7 +341,6 @@ def _write_turns(client: Any, tenant: Any, user: Any, ctx: Context,
         rows.append((rec, row))
     if not rows:
         return False
-    embedder = client.embedder
     vectors = embedder.embed([f"{r['human_content']}\n{r['assistant_content']}"
                               for r, _ in rows])
     payload = copy_payload([row for _, row in rows], vectors)
@@ -363,8 +363,9 @@ def import_chat(client: Any, tenant: Any, user: Any, provider: str, path: Path |
         raise InvalidInput("a chat export belongs to a user: pass --user", field="user")
     started = time.perf_counter()
     report = ChatReport(provider)
-    embedder = client.embedder
-    _, dims, ctx = preflight(client, tenant, user, embedder.model)
+    own = client.embedder  # else the tenant's default model, with the registry's embedder
+    model, dims, ctx = preflight(client, tenant, user, own.model if own else None)
+    embedder = own or client.embedder_for(model, dims, ctx.embedder)
     if not ctx.chat_import:
         raise FeatureDisabled(CHAT_IMPORT_DISABLED, field="source", hint=(
             "An admin can allow it: cogdb tenant set <tenant> features.chat_import=true."))
@@ -372,7 +373,7 @@ def import_chat(client: Any, tenant: Any, user: Any, provider: str, path: Path |
         raise InvalidInput(f"the embedder makes {embedder.dimensions}-d vectors; model "
                            f"{embedder.model!r} is registered with {dims}", field="model")
     for batch in _batches(records(Path(path), provider, report, visibility), batch_size, report):
-        if _write_turns(client, tenant, user, ctx, batch, report) and progress:
+        if _write_turns(client, tenant, user, ctx, embedder, batch, report) and progress:
             progress(report.imported + report.already_present, report.turns)
     report.conflicts.sort()
     report.seconds = time.perf_counter() - started

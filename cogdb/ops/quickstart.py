@@ -146,8 +146,44 @@ def _show_psql(demo: _Demo, embedded_mode: bool, echo: Echo) -> None:
     echo("      COMMIT;")
 
 
-def run(echo: Echo) -> None:
+#: The real model of the semantic variant: the [models] extra ships it.
+REAL_MODEL = "all-minilm-l6-v2"
+REAL_EMBEDDER = "sentence-transformers:all-MiniLM-L6-v2"
+SEMANTIC_QUERY = "release process"
+
+
+def _semantic_search(admin_url: str, echo: Echo) -> None:
+    """A tenant whose default model is a real one: a search by meaning, not by words."""
+    echo(f"8. semantic search with a real model ({REAL_MODEL}, the [models] extra):")
+    with connect_admin(admin_url) as admin:
+        admin.register_model(REAL_MODEL, 384, embedder=REAL_EMBEDDER,
+                             description="all-MiniLM-L6-v2 (sentence-transformers), 384-d")
+        tenant = admin.create_tenant("Semantic demo", mode="enterprise",
+                                     external_id="quickstart:semantic",
+                                     default_model=REAL_MODEL)
+    samples = [(sid.replace("qs-", "qs-sem-"), h, a) for sid, h, a in
+               SAMPLES["acme"] + SAMPLES["jo"]]
+    with connect(pool_size=1) as client:
+        with client.scope(tenant.id) as s:
+            present = {m.id for m in s.list_memories(100)}
+            s.remember_many([{"id": sid, "human": h, "assistant": a, "source": "manual"}
+                             for sid, h, a in samples if sid not in present])
+        with client.scope(tenant.id) as s:
+            hits = s.search(SEMANTIC_QUERY, k=3)
+    echo(f"   tenant {tenant.id}, default model {REAL_MODEL}")
+    echo(f"   {SEMANTIC_QUERY!r} (no word in common with the answer):")
+    for h in hits:
+        echo(f"     {h.similarity:6.3f}  {h.id:<20} {h.human_content}")
+
+
+def run(echo: Echo, *, real_model: bool = False) -> None:
+    """The whole tour; ``real_model`` adds a tenant searched with a real embedding model
+    (needs the [models] extra)."""
     started = time.perf_counter()
+    if real_model:  # say so before anything starts, not after the tour
+        from ..embedders import from_spec
+
+        from_spec(REAL_EMBEDDER, REAL_MODEL, 384)
     embedded_mode = _start_server(echo)
     admin_url = urls.admin_url()
     before, after = migrate.migrate(admin_url, "head")
@@ -157,4 +193,6 @@ def run(echo: Echo) -> None:
         _store_and_search(client, demo, echo)
         _prove_isolation(client, demo, echo)
     _show_psql(demo, embedded_mode, echo)
+    if real_model:
+        _semantic_search(admin_url, echo)
     echo(f"done in {time.perf_counter() - started:.1f} s. Run it again: nothing is duplicated.")
