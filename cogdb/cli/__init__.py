@@ -13,11 +13,13 @@ import click
 from .db import db_group
 from .io import export_group, import_group
 from .maintain import bench, maintain
-from .memory import forget, remember, search
+from .memory import forget, get, list_command, remember, search
 from .migrate import migrate_command
+from .model import model_group
 from .quickstart import quickstart
 from .tenant import tenant_group
 from .user import user_group
+from .vocabulary import vocabulary_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,6 +32,7 @@ def main() -> None:
     """
 
 
-for command in (db_group, migrate_command, tenant_group, user_group, remember, search, forget,
-                quickstart, import_group, export_group, maintain, bench):
+for command in (db_group, migrate_command, tenant_group, user_group, model_group,
+                vocabulary_group, remember, get, list_command, search, forget, quickstart,
+                import_group, export_group, maintain, bench):
     main.add_command(command)

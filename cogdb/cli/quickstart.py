@@ -7,10 +7,13 @@ from .common import cli_errors
 
 
 @click.command("quickstart")
-def quickstart() -> None:
+@click.option("--real-model", is_flag=True,
+              help="Also search by meaning with a real embedding model (all-MiniLM-L6-v2; "
+                   "needs the [models] extra, see the README).")
+def quickstart(real_model: bool) -> None:
     """Start the embedded server, migrate, provision two tenants, store and search samples,
     and show that isolation holds. Safe to run again."""
     from ..ops.quickstart import run
 
     with cli_errors():
-        run(click.echo)
+        run(click.echo, real_model=real_model)

@@ -22,14 +22,17 @@ def _setting(assignment: str) -> tuple[str, Any]:
     if not sep or not key:
         raise InvalidInput(f"expected KEY=VALUE, got {assignment!r}", field="setting",
                            hint="e.g. features.chat_import=false")
-    raw = raw.strip()
+    raw, key = raw.strip(), key.strip()
     if raw.lower() == "default":
-        return key.strip(), None
+        return key, None
+    if key == "default_model" and not raw.startswith('"'):
+        return key, raw  # a model name, as typed
     try:
-        return key.strip(), json.loads(raw.lower() if raw.lower() in ("true", "false") else raw)
+        return key, json.loads(raw.lower() if raw.lower() in ("true", "false") else raw)
     except json.JSONDecodeError:
         raise InvalidInput(f"{key}: {raw!r} is not a JSON value", field="setting",
-                           hint="Use true, false or default.") from None
+                           hint="Use true, false, a model name (default_model) or default.") \
+            from None
 
 
 @tenant_group.command("create")
@@ -104,6 +107,10 @@ def tenant_show(tenant_id: str, as_json: bool, as_sql: bool) -> None:
         click.echo(f"{key:<18} {row[key] if row[key] is not None else '-'}")
     click.echo(f"{'settings':<18} {json.dumps(row['settings'])}")
     click.echo(f"{'effective':<18} {json.dumps(row['effective_settings'])}")
+    memories = row["memories"]
+    click.echo(f"{'memories':<18} {sum(memories.values()):,}"
+               + (" (" + ", ".join(f"{n:,} {m}" for m, n in memories.items()) + ")"
+                  if memories else ""))
     click.echo(f"{'users':<18} {len(users)}")
     for u in users:
         click.echo(f"  {u['id']}  {u['email']}  {' '.join(u['identities'])}".rstrip())
@@ -114,8 +121,10 @@ def tenant_show(tenant_id: str, as_json: bool, as_sql: bool) -> None:
 @click.argument("assignment", metavar="KEY=VALUE")
 @sql_option
 def tenant_set(tenant_id: str, assignment: str, as_sql: bool) -> None:
-    """Change a tenant setting (admin), e.g. features.chat_import=false; `default` removes
-    it so the tenant's mode decides (chat_import: on for personal, off for enterprise)."""
+    """Change a tenant setting (admin): features.chat_import=true|false, or
+    default_model=NAME (a registered model: `cogdb model list`). `default` removes it so the
+    tenant's mode decides (chat_import: on for personal, off for enterprise) or the
+    deployment's default model applies."""
     with cli_errors():
         key, value = _setting(assignment)
         if as_sql:
