@@ -395,14 +395,15 @@ def test_alembic_cli_upgrade_head(db, pg_server, scheme):
 DRIFT_FUNCTIONS = """
     SELECT p.oid::regprocedure::text, pg_get_functiondef(p.oid), p.proowner::regrole::text,
            ARRAY(SELECT a::text FROM unnest(p.proacl) a ORDER BY 1), p.prosecdef,
-           p.provolatile, p.proconfig
+           p.provolatile, p.proconfig, obj_description(p.oid, 'pg_proc')
       FROM pg_proc p
      WHERE p.pronamespace = 'cogdb'::regnamespace AND p.prokind IN ('f', 'p')"""
 DRIFT_POLICIES = """
     SELECT tablename || '.' || policyname, permissive, roles::text[], cmd, qual, with_check
       FROM pg_policies WHERE schemaname = 'cogdb'"""
 DRIFT_FIELDS = {
-    "function": ("definition", "owner", "acl", "security definer", "volatility", "proconfig"),
+    "function": ("definition", "owner", "acl", "security definer", "volatility", "proconfig",
+                 "comment"),
     "policy": ("permissive", "roles", "cmd", "qual", "with_check"),
 }
 
@@ -484,6 +485,20 @@ def test_drift_check_catches_an_edited_file(db, name, old, new, expected):
 
 def _function_files_by_name() -> dict[str, Path]:
     return {p.stem: p for p in FUNCTION_FILES}
+
+
+def test_every_function_and_table_explains_itself(db):
+    """psql's \\df+ and \\dt+ show a COMMENT for every function and table of schema cogdb."""
+    silent = [r[0] for r in db.super.execute("""
+        SELECT p.oid::regprocedure::text FROM pg_proc p
+         WHERE p.pronamespace = 'cogdb'::regnamespace AND obj_description(p.oid, 'pg_proc') IS NULL
+        UNION ALL
+        SELECT c.relname FROM pg_class c
+         WHERE c.relnamespace = 'cogdb'::regnamespace AND c.relkind IN ('r', 'p')
+           AND c.relname <> 'alembic_version' AND obj_description(c.oid, 'pg_class') IS NULL""")]
+    assert not silent, (
+        f"objects without a COMMENT: {silent}; add COMMENT ON … IS '<what it is for>' to the "
+        "object's file in sql/ and carry it in a revision")
 
 
 def test_function_files_live_in_areas_with_unique_names():
