@@ -811,6 +811,9 @@ $$;
 REVOKE ALL ON FUNCTION cogdb.set_tenant_setting(text, text, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.set_tenant_setting(text, text, jsonb) TO cogdb_admin;
 
+-- sql/functions/provisioning/list_models.sql: new in this revision
+DROP FUNCTION cogdb.list_models();
+
 DROP FUNCTION cogdb.register_model(text, integer, text, text, text);
 -- sql/functions/provisioning/register_model.sql as frozen in revision 0004
 -- Registers an embedding model (name, dimensions, metric) and returns its name. Idempotent
