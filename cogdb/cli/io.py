@@ -11,7 +11,15 @@ from ..api.fields import CHAT_EXPORT_SOURCES
 from ..config import CHAT_BATCH_SIZE, IMPORT_BATCH_SIZE, IMPORT_WORKERS
 from ..io.chat import import_chat
 from ..io.nodes import ImportReport, export_nodes, import_nodes
-from .common import Progress, cli_errors, emit_json, json_option, tenant_option
+from .common import (
+    EXIT_ERROR,
+    EXIT_LEFT_OUT,
+    Progress,
+    cli_errors,
+    emit_json,
+    json_option,
+    tenant_option,
+)
 
 #: Connections of the export and the chat import (one writes, one is spare).
 POOL_SIZE = 2
@@ -87,7 +95,8 @@ def import_nodes_cmd(tenant_id: str, user_id: str | None, data_dir: Path, model:
     Timestamps without a UTC offset are taken as UTC. Safe to run again: records already
     present are counted, not duplicated; a record whose id is present with other content
     is a conflict (reported; replaced only with --update). Exit code 0 when everything is
-    in, 1 when records were rejected or the run aborted, 2 when conflicts were left.
+    in, 1 when the run aborted (nothing written), 4 when it finished with records left out
+    (rejected with --on-error skip, or conflicts left unchanged).
     """
     progress = Progress("import")
     with cli_errors():
@@ -100,10 +109,10 @@ def import_nodes_cmd(tenant_id: str, user_id: str | None, data_dir: Path, model:
                                   progress=progress, workers=workers)
         progress.close()
         _print_report(report, as_json)
-    if report.aborted or report.rejected:
-        sys.exit(1)
-    if report.conflicts_left:
-        sys.exit(2)
+    if report.aborted:
+        sys.exit(EXIT_ERROR)
+    if report.rejected or report.conflicts_left:
+        sys.exit(EXIT_LEFT_OUT)
 
 
 @export_group.command("nodes")
@@ -139,7 +148,8 @@ def import_chat_cmd(tenant_id: str, user_id: str, provider: str, file: Path, bat
     Follows ChatGPT's current branch (the path to current_node) and Claude's chat_messages;
     skips system and tool messages, non-text parts and empty messages (counted). Ids are
     deterministic, so a re-run adds nothing. Needs the tenant setting features.chat_import
-    (on by default for personal tenants, off for enterprise ones).
+    (on by default for personal tenants, off for enterprise ones). Exit code 4 when
+    conflicts (ids taken by memories with other content) were left unchanged.
     """
     progress = Progress("import chat", bar=False)  # the total is unknown until the end
     with cli_errors(), connect(pool_size=POOL_SIZE) as client:
@@ -151,3 +161,5 @@ def import_chat_cmd(tenant_id: str, user_id: str, provider: str, file: Path, bat
     else:
         for label, value in report.lines():
             click.echo(f"{label:<24} {value}")
+    if report.conflicts:
+        sys.exit(EXIT_LEFT_OUT)

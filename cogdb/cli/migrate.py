@@ -7,13 +7,14 @@ from .. import config
 from ..api.client import connect_admin
 from ..db import urls
 from ..db.errors import CogdbError, translate
-from .common import cli_errors
+from .common import cli_errors, emit_json, json_option
 
 
 @click.command("migrate")
 @click.option("--to", "target", default="head", show_default=True,
               help="Target revision: head, base, or a revision id (up or down).")
-def migrate_command(target: str) -> None:
+@json_option()
+def migrate_command(target: str, as_json: bool) -> None:
     """Migrate the database to a revision (as COGDB_ADMIN_URL or the embedded superuser)."""
     from ..ops import migrate
 
@@ -31,4 +32,7 @@ def migrate_command(target: str) -> None:
         if not config.uses_external_server() and after is not None:
             with connect_admin() as admin:
                 migrate.prepare_embedded_database(admin)
+    if as_json:
+        emit_json({"before": before, "after": after})
+    else:
         click.echo(f"migrated: {before or 'base'} -> {after or 'base'}")

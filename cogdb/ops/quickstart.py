@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 
@@ -91,7 +92,8 @@ def _provision(admin_url: str, embedded_mode: bool, echo: Echo) -> _Demo:
     return _Demo(acme, ann, jo, jo_user)
 
 
-def _store_and_search(client: Client, demo: _Demo, echo: Echo) -> None:
+def _store_and_search(client: Client, demo: _Demo, echo: Echo) -> int:
+    """Store the samples that are missing and search each tenant; the number stored."""
     with client.pool.connection() as conn:
         role = conn.execute("SELECT current_user").fetchone()[0]
     added = sum(_store_samples(client, tenant, user, key) for key, tenant, user in demo.scopes())
@@ -106,6 +108,7 @@ def _store_and_search(client: Client, demo: _Demo, echo: Echo) -> None:
             echo(f"     {h.similarity:6.3f}  {h.id:<16} {h.human_content}")
         own = {sid for sid, _, _ in SAMPLES[key]}
         assert {h.id for h in hits} <= own, "a search returned another tenant's memory"
+    return added
 
 
 def _prove_isolation(client: Client, demo: _Demo, echo: Echo) -> None:
@@ -134,11 +137,15 @@ def _prove_isolation(client: Client, demo: _Demo, echo: Echo) -> None:
         echo(f"   a write without context is refused: {reason}")
 
 
-def _show_psql(demo: _Demo, embedded_mode: bool, echo: Echo) -> None:
+def _psql(embedded_mode: bool) -> tuple[str | None, str]:
+    """The app login's URL and a psql to open it with."""
     if embedded_mode:
-        app_url, psql = embedded.app_url(), embedded.psql_path()
-    else:
-        app_url, psql = config.database_url_from_env(), "psql"
+        return embedded.app_url(), embedded.psql_path()
+    return config.database_url_from_env(), "psql"
+
+
+def _show_psql(demo: _Demo, embedded_mode: bool, echo: Echo) -> None:
+    app_url, psql = _psql(embedded_mode)
     echo("7. open the same database in psql as the app login:")
     echo(f"   {psql} '{app_url}'")
     echo(f"   => BEGIN; SELECT cogdb.set_context('{demo.acme.id}', '{demo.ann.id}');")
@@ -146,7 +153,8 @@ def _show_psql(demo: _Demo, embedded_mode: bool, echo: Echo) -> None:
     echo("      COMMIT;")
 
 
-def run(echo: Echo) -> None:
+def run(echo: Echo) -> dict[str, Any]:
+    """Every step, each reported through ``echo``; returns a summary (``--json`` prints it)."""
     started = time.perf_counter()
     embedded_mode = _start_server(echo)
     admin_url = urls.admin_url()
@@ -154,7 +162,17 @@ def run(echo: Echo) -> None:
     echo(f"2. migrations: {before or 'empty'} -> {after} (head)")
     demo = _provision(admin_url, embedded_mode, echo)
     with connect(pool_size=2) as client:
-        _store_and_search(client, demo, echo)
+        added = _store_and_search(client, demo, echo)
         _prove_isolation(client, demo, echo)
     _show_psql(demo, embedded_mode, echo)
-    echo(f"done in {time.perf_counter() - started:.1f} s. Run it again: nothing is duplicated.")
+    seconds = time.perf_counter() - started
+    echo(f"done in {seconds:.1f} s. Run it again: nothing is duplicated.")
+    return {
+        "server": "embedded" if embedded_mode else "external",
+        "data_dir": str(embedded.pgdata_dir()) if embedded_mode else None,
+        "migrated": {"before": before, "after": after},
+        "tenants": [{"key": key, "tenant_id": tenant, "user_id": user}
+                    for key, tenant, user in demo.scopes()],
+        "memories_added": added, "isolation_checks": "passed",
+        "app_url": _psql(embedded_mode)[0], "seconds": round(seconds, 2),
+    }
