@@ -27,6 +27,7 @@ COMMANDS = [
     ("tenant", "set", T, "features.chat_import=true"),
     ("user", "list", "--tenant", T),
     ("migrate",),
+    ("migrate", "--to", "0004", "--yes"),
     ("remember", "--tenant", T, "--human", "q"),
     ("search", "--tenant", T, "q"),
     ("forget", "--tenant", T, "mem_x"),
