@@ -148,8 +148,9 @@ def import_chat_cmd(tenant_id: str, user_id: str, provider: str, file: Path, bat
     Follows ChatGPT's current branch (the path to current_node) and Claude's chat_messages;
     skips system and tool messages, non-text parts and empty messages (counted). Ids are
     deterministic, so a re-run adds nothing. Needs the tenant setting features.chat_import
-    (on by default for personal tenants, off for enterprise ones). Exit code 4 when
-    conflicts (ids taken by memories with other content) were left unchanged.
+    (on by default for personal tenants, off for enterprise ones). A file that is not that
+    provider's export is refused before anything is written. Exit code 4 when conflicts
+    (ids taken by memories with other content) were left unchanged.
     """
     progress = Progress("import chat", bar=False)  # the total is unknown until the end
     with cli_errors(), connect(pool_size=POOL_SIZE) as client:
