@@ -14,6 +14,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from ..db.errors import NotFound, translated
+from ..db.pool import connect_timeout
 from ..db.scope import Query, fetch_rows, fetch_value
 from ..db.values import as_uuid, check_text
 
@@ -40,7 +41,8 @@ class AdminClient:
     def __init__(self, conninfo: str) -> None:
         self.conninfo = conninfo
         with translated():
-            self.connection = psycopg.connect(conninfo, autocommit=True)
+            self.connection = psycopg.connect(conninfo, autocommit=True,
+                                              **connect_timeout(conninfo))
 
     def _one(self, query: Query, params: Sequence[Any] = ()) -> Any:
         return fetch_value(self.connection, query, params)

@@ -13,7 +13,15 @@ from ..config import CHAT_BATCH_SIZE, IMPORT_BATCH_SIZE, IMPORT_WORKERS
 from ..db.errors import InvalidInput
 from ..io.chat import import_chat
 from ..io.nodes import ImportReport, export_nodes, import_nodes, problem_groups
-from .common import Progress, cli_errors, emit_json, json_option, tenant_option
+from .common import (
+    EXIT_ERROR,
+    EXIT_LEFT_OUT,
+    Progress,
+    cli_errors,
+    emit_json,
+    json_option,
+    tenant_option,
+)
 
 #: Connections of the export and the chat import (one writes, one is spare).
 POOL_SIZE = 2
@@ -141,7 +149,8 @@ def import_nodes_cmd(tenant_id: str, user_id: str | None, data_dir: Path, model:
     Timestamps without a UTC offset are taken as UTC. Safe to run again: records already
     present are counted, not duplicated; a record whose id is present with other content
     is a conflict (reported; replaced only with --update). Exit code 0 when everything is
-    in, 1 when records were rejected or the run aborted, 2 when conflicts were left.
+    in, 1 when the run aborted (nothing written), 4 when it finished with records left out
+    (rejected with --on-error skip, or conflicts left unchanged).
     """
     progress = Progress("import")
     with cli_errors():
@@ -155,10 +164,10 @@ def import_nodes_cmd(tenant_id: str, user_id: str | None, data_dir: Path, model:
                                   progress=progress, workers=workers, value_map=value_map)
         progress.close()
         _print_report(report, as_json)
-    if report.aborted or report.rejected:
-        sys.exit(1)
-    if report.conflicts_left:
-        sys.exit(2)
+    if report.aborted:
+        sys.exit(EXIT_ERROR)
+    if report.rejected or report.conflicts_left:
+        sys.exit(EXIT_LEFT_OUT)
 
 
 @export_group.command("nodes")
@@ -167,15 +176,19 @@ def import_nodes_cmd(tenant_id: str, user_id: str | None, data_dir: Path, model:
 @click.option("--data-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write corpus/nodes.json and vectors/nodes.npy into.")
 @click.option("--model", help="Export the memories of this model (default: the tenant's).")
+@json_option("Machine-readable summary.")
 def export_nodes_cmd(tenant_id: str, user_id: str | None, data_dir: Path,
-                     model: str | None) -> None:
+                     model: str | None, as_json: bool) -> None:
     """Write the tenant's memories in the file-based store's format (UTC timestamps)."""
     progress = Progress("export")
     with cli_errors(), connect(pool_size=POOL_SIZE) as client:
         n, name = export_nodes(client, tenant_id, data_dir, user=user_id, model=model,
-                               progress=progress)
+                               progress=None if as_json else progress)
         progress.close()
-    click.echo(f"exported {n:,} memories of model {name} to {data_dir}")
+    if as_json:
+        emit_json({"exported": n, "model": name, "data_dir": str(data_dir)})
+    else:
+        click.echo(f"exported {n:,} memories of model {name} to {data_dir}")
 
 
 @import_group.command("chat")
@@ -194,7 +207,9 @@ def import_chat_cmd(tenant_id: str, user_id: str, provider: str, file: Path, bat
     Follows ChatGPT's current branch (the path to current_node) and Claude's chat_messages;
     skips system and tool messages, non-text parts and empty messages (counted). Ids are
     deterministic, so a re-run adds nothing. Needs the tenant setting features.chat_import
-    (on by default for personal tenants, off for enterprise ones).
+    (on by default for personal tenants, off for enterprise ones). A file that is not that
+    provider's export is refused before anything is written. Exit code 4 when conflicts
+    (ids taken by memories with other content) were left unchanged.
     """
     progress = Progress("import chat", bar=False)  # the total is unknown until the end
     with cli_errors(), connect(pool_size=POOL_SIZE) as client:
@@ -206,3 +221,5 @@ def import_chat_cmd(tenant_id: str, user_id: str, provider: str, file: Path, bat
     else:
         for label, value in report.lines():
             click.echo(f"{label:<24} {value}")
+    if report.conflicts:
+        sys.exit(EXIT_LEFT_OUT)
