@@ -27,6 +27,7 @@ from alembic import command
 from alembic.config import Config
 from psycopg import sql
 
+import cogdb
 from cogdb.ops import migrate as migrations
 
 REPO = Path(__file__).resolve().parents[2]
@@ -335,6 +336,22 @@ def test_upgrade_downgrade_upgrade_on_empty_database(fresh_db):
         "upgrade -> downgrade -> upgrade does not reproduce the schema of the first upgrade; "
         "the downgrade leaves something behind or the upgrade depends on state it created "
         "itself:\n" + _describe_difference(first, second))
+
+
+def test_downgrade_and_upgrade_work_on_a_secured_database(fresh_db):
+    """A deployment revokes TEMPORARY and CONNECT from PUBLIC (AdminClient.secure_database,
+    as quickstart does): every revision's SQL runs as cogdb_owner, which then may not create
+    temporary objects, so no downgrade or upgrade may need them."""
+    url = fresh_db()
+    head = migrations.head_revision()
+    migrations.migrate(url, "head")
+    with cogdb.connect_admin(url) as admin:
+        admin.secure_database()
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT has_database_privilege('cogdb_owner', current_database(),"
+                            " 'TEMPORARY')").fetchone() == (False,)
+    assert migrations.migrate(url, "base") == (head, None)
+    assert migrations.migrate(url, "head") == (None, head)
 
 
 def test_version_table_lives_in_schema_cogdb(db):
