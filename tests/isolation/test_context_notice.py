@@ -65,7 +65,7 @@ def test_no_notice_inside_begin_commit(app, tenants):
     "set_context detects autocommit as statement_timestamp() = transaction_timestamp(); with "
     "the extended query protocol (bound parameters: psycopg, JDBC, pgx, asyncpg) Parse starts "
     "the transaction and Bind/Execute reset the statement time, so they differ and no NOTICE "
-    "is raised. Reported; remove this mark when the SQL detects it."))
+    "is raised. A known limit (docs/trust-model.md): the NOTICE is for psql."))
 def test_notice_in_autocommit_with_bound_parameters(app, tenants):
     conn, notices = app
     conn.execute("SELECT cogdb.set_context(%s::text, %s::text)",
