@@ -22,7 +22,10 @@ HOME_ENV = "COGDB_HOME"
 EMBEDDED_DATABASE = "cogdb"
 EMBEDDED_APP_LOGIN = "cogdb_app_login"
 
-#: Seconds a new client waits for its pool's first connection before it gives up.
+#: Seconds a connection attempt may take (libpq's connect_timeout; 2 at least) unless the
+#: URL or PGCONNECT_TIMEOUT says otherwise. A refused or absent server fails at once.
+CONNECT_TIMEOUT = 5
+#: Seconds a new client waits for its pool once the first, direct connection has succeeded.
 POOL_OPEN_TIMEOUT = 15
 #: Connections a client's pool holds at most (``connect(pool_size=…)``).
 DEFAULT_POOL_SIZE = 4

@@ -91,9 +91,24 @@ def refused(conn: psycopg.Connection, query: str | sql.Composable, params: Any =
     return sql_error(conn, query, params, tenant=tenant, user=user).sqlstate
 
 
-def cli(db, *args: str, app_url: str | None = None, admin_url: str | None = None) -> Result:
-    """Run the ``cogdb`` CLI in-process as the test logins (or the URLs given). An exception
-    other than the CLI's own exit propagates, so a crash never passes for an exit code."""
+def cli(db, *args: str, app_url: str | None = None, admin_url: str | None = None,
+        input: str | None = None) -> Result:
+    """Run the ``cogdb`` CLI in-process as the test logins (or the URLs given), with
+    ``input`` on its stdin. An exception other than the CLI's own exit propagates, so a crash
+    never passes for an exit code."""
     env = {"COGDB_DATABASE_URL": app_url or db.app_url,
            "COGDB_ADMIN_URL": admin_url or db.admin_url}
-    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    return CliRunner().invoke(main, list(args), env=env, input=input, catch_exceptions=False)
+
+
+def one_error(result: Result, text: str, code: int = 1) -> tuple[str, str]:
+    """Assert the CLI failed with exit ``code``, printing exactly one ``error:`` line (holding
+    ``text``) and one ``hint:`` line on stderr, and no traceback; returns both lines."""
+    assert result.exit_code == code, (result.exit_code, result.output)
+    assert "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    errors = [ln for ln in lines if ln.startswith("error: ")]
+    hints = [ln for ln in lines if ln.startswith("hint: ")]
+    assert len(errors) == 1 and text in errors[0], result.stderr
+    assert len(hints) == 1 and len(hints[0]) > len("hint: "), result.stderr
+    return errors[0], hints[0]

@@ -193,6 +193,14 @@ def function_signature(text: str, where: str) -> str:
     return re.sub(r"\s+", " ", match.group(1) + text[match.end():i]).replace("( ", "(")
 
 
+def returns_clause(text: str) -> str:
+    """What a function file's CREATE says after RETURNS, up to LANGUAGE, normalised."""
+    match = re.search(r"CREATE\s+OR\s+REPLACE\s+FUNCTION.*?\)\s*(?:RETURNS\s+(.*?))?"
+                      r"\s*LANGUAGE\b", text, re.I | re.S)
+    clause = (match.group(1) or "") if match else ""
+    return re.sub(r"\s+", " ", re.sub(r"\bpublic\.", "", clause)).strip().lower()
+
+
 def _same_signature(a: str, b: str) -> bool:
     def norm(sig: str) -> str:
         return re.sub(r"\bpublic\.", "", sig.replace(" ", "")).lower()
@@ -250,8 +258,9 @@ def _object_change(entry: Entry, text: str, prev: Previous | None) -> tuple[str,
             return "", f"-- {entry.path}: new in this revision\nDROP FUNCTION {sig};\n"
         old_sig = function_signature(prev.text, f"{entry.path} as frozen in {prev.revision}")
         restore = f"-- {entry.path} as frozen in revision {prev.revision}\n{prev.text.rstrip()}\n"
-        if not _same_signature(sig, old_sig):
-            return (f"-- the signature changed since revision {prev.revision}\n"
+        if not _same_signature(sig, old_sig) or returns_clause(text) != returns_clause(
+                prev.text):
+            return (f"-- the signature or result changed since revision {prev.revision}\n"
                     f"DROP FUNCTION {old_sig};\n",
                     f"DROP FUNCTION {sig};\n{restore}")
         return "", (f"REVOKE ALL ON FUNCTION {sig} FROM {OWNER_ROLES};\n"

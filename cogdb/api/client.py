@@ -9,10 +9,12 @@ bytes, lone surrogates, non-finite floats), sets the context, calls functions, m
 from __future__ import annotations
 
 import contextvars
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+import numpy as np
 import psycopg
 
 from ..config import DEFAULT_POOL_SIZE
@@ -21,7 +23,7 @@ from ..db.errors import IsolationViolation, translated
 from ..db.pool import open_pool
 from ..db.scope import ScopeBase
 from ..db.values import as_uuid
-from ..embedders import Embedder, HashEmbedder
+from ..embedders import Embedder, from_spec
 from .memories import MemoryMethods
 from .provisioning import AdminClient
 from .search import SearchMethods
@@ -35,9 +37,21 @@ class Scope(ScopeBase, MemoryMethods, SearchMethods):
     """
 
     def __init__(self, conn: psycopg.Connection, tenant: str, user: str | None,
-                 embedder: Embedder) -> None:
+                 client: Client) -> None:
         super().__init__(conn, tenant, user)
-        self._embedder = embedder
+        self._client = client
+
+    def _embed(self, model: str | None, texts: Sequence[str]) -> tuple[str, np.ndarray]:
+        """Embed ``texts`` for ``model`` (default: the tenant's): with the client's own
+        embedder when it makes that model, else with the one the model registry names."""
+        own = self._client.embedder
+        if own is not None and model in (None, own.model):
+            return own.model, own.embed(texts)
+        row = self._execute(
+            "SELECT r.name, r.dimensions, m.embedder FROM cogdb.resolve_model(%s::text) r"
+            " JOIN cogdb.embedding_models m ON m.name = r.name", (model,))[0]
+        embedder = self._client.embedder_for(row["name"], row["dimensions"], row["embedder"])
+        return row["name"], embedder.embed(texts)
 
 
 class Client:
@@ -51,7 +65,10 @@ class Client:
     def __init__(self, conninfo: str, *, embedder: Embedder | None = None,
                  pool_size: int = DEFAULT_POOL_SIZE) -> None:
         self.conninfo = conninfo
-        self.embedder: Embedder = embedder or HashEmbedder()
+        #: Embeds text for its own model when given; other models use the registry's.
+        self.embedder: Embedder | None = embedder
+        self._embedders: dict[tuple[str, int, str | None], Embedder] = {}
+        self._embedders_lock = threading.Lock()
         self._active: contextvars.ContextVar[bool] = contextvars.ContextVar(
             f"cogdb_scope_{id(self)}", default=False)
         self.pool = open_pool(conninfo, pool_size)
@@ -70,13 +87,22 @@ class Client:
         try:
             with self.pool.connection() as conn, translated(), conn.transaction():
                 conn.execute("SELECT cogdb.set_context(%s::text, %s::text)", (tenant_s, user_s))
-                scope = Scope(conn, tenant_s, user_s, self.embedder)  # type: ignore[arg-type]
+                scope = Scope(conn, tenant_s, user_s, self)  # type: ignore[arg-type]
                 try:
                     yield scope
                 finally:
                     scope.end()
         finally:
             self._active.reset(token)
+
+    def embedder_for(self, model: str, dimensions: int, spec: str | None) -> Embedder:
+        """The embedder of a registered model, made once per client (a real model loads
+        its weights once)."""
+        key = (model, dimensions, spec)
+        with self._embedders_lock:
+            if key not in self._embedders:
+                self._embedders[key] = from_spec(spec, model, dimensions)
+            return self._embedders[key]
 
     def close(self) -> None:
         self.pool.close()

@@ -20,19 +20,22 @@ class Field:
     name: str
     #: the column's type in cogdb.memories
     pgtype: str
-    #: how a value is checked: id, text, enum, timestamp, integer, boolean, probability, tags
+    #: how a value is checked: id, text, enum, timestamp, integer, boolean, probability,
+    #: tags (a list of strings or an object), object (a JSON object)
     kind: str
     #: a record of an imported store must carry it
     required: bool = False
     #: what an imported record that leaves it out stores (None: NULL)
     default: Any = None
-    #: characters at most (text, id; for tags, of each tag)
+    #: characters at most (text, id; for tags, of each tag or key)
     max_length: int | None = None
     #: bounds of an integer (None above: the column type's own limit)
     minimum: int | None = None
     maximum: int | None = None
-    #: tags at most
+    #: tags (or keys of a tags object) at most
     max_items: int | None = None
+    #: bytes of compact JSON at most (tags, object)
+    max_bytes: int | None = None
 
 
 TEXT_MAX = 100_000  # human_content and assistant_content, characters
@@ -59,12 +62,13 @@ MEMORY_FIELDS: tuple[Field, ...] = (
     Field("action_required", "boolean", "boolean", default=False),
     Field("has_code", "boolean", "boolean", default=False),
     Field("has_error", "boolean", "boolean", default=False),
-    Field("tags", "text[]", "tags", default=(), max_length=100, max_items=64),
+    Field("tags", "jsonb", "tags", default=(), max_length=100, max_items=64, max_bytes=16_384),
     Field("cluster_id", "integer", "integer", default=-1, minimum=-1),
     Field("cluster_label", "text", "text", max_length=255),
     Field("cluster_confidence", "real", "probability"),
     Field("access_count", "integer", "integer", default=0, minimum=0),
     Field("last_accessed", "timestamptz", "timestamp"),
+    Field("metadata", "jsonb", "object", default={}, max_bytes=65_536),
 )
 FIELD_NAMES = tuple(f.name for f in MEMORY_FIELDS)
 BY_NAME = {f.name: f for f in MEMORY_FIELDS}

@@ -15,8 +15,7 @@ import numpy as np
 from psycopg.types.json import Jsonb
 
 from ..db.errors import InvalidInput
-from ..db.values import as_vector, check_text, jsonable
-from ..embedders import Embedder
+from ..db.values import as_uuid, as_vector, check_json, jsonable
 
 #: Short names remember() accepts for the two contents.
 ALIASES = {"human": "human_content", "assistant": "assistant_content"}
@@ -49,12 +48,13 @@ class Memory:
     action_required: bool | None = None
     has_code: bool | None = None
     has_error: bool | None = None
-    tags: list[str] | None = None
+    tags: list[str] | dict[str, Any] | None = None
     cluster_id: int | None = None
     cluster_label: str | None = None
     cluster_confidence: float | None = None
     access_count: int | None = None
     last_accessed: datetime | None = None
+    metadata: dict[str, Any] | None = None
     model: str | None = None
     embedding: np.ndarray | None = None
 
@@ -67,14 +67,45 @@ class Memory:
         return cls(**values)
 
 
-class MemoryMethods:
-    """remember, remember_many, get and forget; mixed into :class:`cogdb.Scope`."""
+#: The filters search and list_memories share, as named arguments of the SQL functions.
+FILTER_ARGS = (
+    "only_conversation => %s::text, only_source => %s::text, only_context_type => %s::text,"
+    " tags_any => %s::text[], created_after => %s::timestamptz,"
+    " created_before => %s::timestamptz, only_owner => %s::uuid, only_visibility => %s::text,"
+    " metadata_filter => %s::jsonb")
+FILTERS = ("conversation", "source", "context_type", "tags_any", "created_after",
+           "created_before", "owner", "visibility", "metadata_filter")
 
-    _embedder: Embedder
+
+def _filter_params(filters: Mapping[str, Any]) -> list[Any]:
+    """The values of FILTER_ARGS, in order, from keyword arguments named as FILTERS."""
+    unknown = set(filters) - set(FILTERS)
+    if unknown:
+        raise InvalidInput(f"unknown filter(s) {', '.join(sorted(unknown))}; filters are "
+                           + ", ".join(FILTERS), field=sorted(unknown)[0])
+    for name in ("conversation", "source", "context_type", "visibility", "tags_any",
+                 "metadata_filter"):
+        check_json(filters.get(name), name)
+    tags = filters.get("tags_any")
+    metadata = filters.get("metadata_filter")
+    return [filters.get("conversation"), filters.get("source"), filters.get("context_type"),
+            list(tags) if tags is not None else None, filters.get("created_after"),
+            filters.get("created_before"), as_uuid(filters.get("owner"), "owner",
+                                                   required=False),
+            filters.get("visibility"), Jsonb(metadata) if metadata is not None else None]
+
+
+class MemoryMethods:
+    """remember, remember_many, get, list_memories and forget; mixed into
+    :class:`cogdb.Scope`."""
+
     _execute: Callable[..., list[dict[str, Any]]]  # from cogdb.db.scope.ScopeBase
+    #: (model, texts) -> (the model's name, one vector per text); from cogdb.Scope
+    _embed: Callable[[str | None, Sequence[str]], tuple[str, np.ndarray]]
 
     def _prepare(self, items: Sequence[Mapping[str, Any]],
-                 embeddings: Sequence[Any] | np.ndarray | None) -> tuple[list[dict], list]:
+                 embeddings: Sequence[Any] | np.ndarray | None,
+                 model: str | None) -> tuple[list[dict], list, str | None]:
         payload: list[dict[str, Any]] = []
         for i, item in enumerate(items):
             if not isinstance(item, Mapping):
@@ -82,29 +113,27 @@ class MemoryMethods:
                                    field="memories")
             record = {ALIASES.get(k, k): v for k, v in item.items()}
             for key, value in record.items():
-                where = f" (memory #{i})" if len(items) > 1 else ""
-                check_text(value, key, where)
-                if key == "tags" and value is not None:
-                    for tag in value:
-                        check_text(tag, "tags", where)
+                check_json(value, key, f" (memory #{i})" if len(items) > 1 else "")
             payload.append({k: jsonable(v) for k, v in record.items() if v is not None})
         if embeddings is None:
             texts = [f"{p.get('human_content', '')}\n{p.get('assistant_content', '')}"
                      for p in payload]
-            vectors = list(self._embedder.embed(texts))
+            model, matrix = self._embed(model, texts)
+            vectors = list(matrix)
         else:
             if len(embeddings) != len(payload):
                 raise InvalidInput(f"{len(payload)} memories but {len(embeddings)} embeddings",
                                    field="embeddings")
             vectors = [as_vector(e, "embedding", f" (memory #{i})" if len(payload) > 1 else "")
                        for i, e in enumerate(embeddings)]
-        return payload, vectors
+        return payload, vectors, model
 
     def remember(self, human: str = "", assistant: str = "", embedding: Any = None, *,
                  model: str | None = None, private: bool = False, **fields: Any) -> str:
-        """Store one memory; returns its id. Without ``embedding`` the client's embedder
-        embeds ``human`` and ``assistant``. ``private=True`` makes it visible to the scope's
-        user only. Other keyword arguments are memory fields (tags, source, expires_at, …)."""
+        """Store one memory; returns its id. Without ``embedding``, ``human`` and
+        ``assistant`` are embedded by the embedder of ``model`` (default: the tenant's).
+        ``private=True`` makes it visible to the scope's user only. Other keyword arguments
+        are memory fields (tags, metadata, source, expires_at, …)."""
         if private:
             fields["visibility"] = "private"
         item = {"human_content": human, "assistant_content": assistant, **fields}
@@ -118,9 +147,7 @@ class MemoryMethods:
         nothing: one invalid memory refuses the batch and nothing is written."""
         if not memories:
             return []
-        payload, vectors = self._prepare(memories, embeddings)
-        if embeddings is None and model is None:
-            model = self._embedder.model
+        payload, vectors, model = self._prepare(memories, embeddings, model)
         # %b: vectors travel in binary; as text, 5,000 of 384-d took 1.9 s to send, 27x more.
         rows = self._execute(
             "SELECT r.id FROM cogdb.remember_many(%s::jsonb, %b::vector[], %s::text) AS r"
@@ -130,12 +157,29 @@ class MemoryMethods:
 
     def get(self, memory_id: str) -> Memory | None:
         """The memory, or None when it is missing, expired or not visible to this scope."""
-        check_text(memory_id, "id")
+        check_json(memory_id, "id")
         rows = self._execute("SELECT * FROM cogdb.get(%s::text)", (memory_id,))
         return Memory.from_row(rows[0]) if rows else None
 
+    def list_memories(self, page_size: int = 20, *,
+                      before: tuple[datetime, str] | None = None, model: str | None = None,
+                      **filters: Any) -> list[Memory]:
+        """The memories this scope may see, newest first, ``page_size`` of them (1-1000).
+        For the next page pass ``before=(last.created_at, last.id)`` of the last one. Takes
+        the filters of :meth:`search` (conversation, source, tags_any, metadata_filter, …)
+        and ``model`` (any model when None)."""
+        params = _filter_params(filters)
+        before_at, before_id = before if before is not None else (None, None)
+        check_json(before_id, "before")
+        rows = self._execute(
+            "SELECT * FROM cogdb.list_memories(page_size => %s::integer,"
+            " before_created_at => %s::timestamptz, before_id => %s::text,"
+            f" {FILTER_ARGS}, model => %s::text)",
+            (page_size, before_at, before_id, *params, model))
+        return [Memory.from_row(r) for r in rows]
+
     def forget(self, memory_id: str) -> bool:
         """Delete the memory; False when it is missing or not visible to this scope."""
-        check_text(memory_id, "id")
+        check_json(memory_id, "id")
         rows = self._execute("SELECT cogdb.forget(%s::text) AS deleted", (memory_id,))
         return bool(rows[0]["deleted"])

@@ -14,6 +14,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from ..db.errors import NotFound, translated
+from ..db.pool import connect_timeout
 from ..db.scope import Query, fetch_rows, fetch_value
 from ..db.values import as_uuid, check_text
 
@@ -40,7 +41,8 @@ class AdminClient:
     def __init__(self, conninfo: str) -> None:
         self.conninfo = conninfo
         with translated():
-            self.connection = psycopg.connect(conninfo, autocommit=True)
+            self.connection = psycopg.connect(conninfo, autocommit=True,
+                                              **connect_timeout(conninfo))
 
     def _one(self, query: Query, params: Sequence[Any] = ()) -> Any:
         return fetch_value(self.connection, query, params)
@@ -78,10 +80,34 @@ class AdminClient:
                               (as_uuid(tenant, "tenant"), as_uuid(user, "user"))))
 
     def register_model(self, name: str, dimensions: int, metric: str = "cosine",
-                       description: str | None = None) -> str:
-        """Register an embedding model (idempotent for the same definition)."""
-        return self._one("SELECT cogdb.register_model(%s::text, %s::integer, %s::text, %s::text)",
-                         (name, dimensions, metric, description))
+                       description: str | None = None, embedder: str | None = None) -> str:
+        """Register an embedding model (idempotent for the same definition). ``embedder``
+        says what makes its vectors from text: ``hash``, or
+        ``sentence-transformers:<model name or folder>``; None when vectors come from
+        elsewhere."""
+        for field, value in (("name", name), ("description", description),
+                             ("embedder", embedder)):
+            check_text(value, field)
+        return self._one("SELECT cogdb.register_model(%s::text, %s::integer, %s::text,"
+                         " %s::text, %s::text)",
+                         (name, dimensions, metric, description, embedder))
+
+    def list_models(self) -> list[dict[str, Any]]:
+        """The registered embedding models (cogdb.list_models)."""
+        return self._rows("SELECT * FROM cogdb.list_models()")
+
+    def add_vocabulary(self, field: str, values: Sequence[str],
+                       description: str | None = None) -> list[str]:
+        """Add values to an enumerated memory field's vocabulary; returns its values."""
+        for value in (field, description, *values):
+            check_text(value, "new_values")
+        return self._one("SELECT cogdb.add_vocabulary(%s::text, %s::text[], %s::text)",
+                         (field, list(values), description))
+
+    def list_vocabulary(self, field: str | None = None) -> list[dict[str, Any]]:
+        """The allowed values of the enumerated memory fields (cogdb.list_vocabulary)."""
+        check_text(field, "field")
+        return self._rows("SELECT * FROM cogdb.list_vocabulary(%s::text)", (field,))
 
     def resolve_identity(self, auth_provider: str, external_id: str
                          ) -> tuple[uuid.UUID, uuid.UUID] | None:

@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 
-from ..db.values import as_uuid, as_vector, check_text
-from ..embedders import Embedder
-from .memories import Memory
+from ..db.values import as_vector, check_json
+from .memories import FILTER_ARGS, Memory, _filter_params
 
 #: How many memories a search returns unless told.
 DEFAULT_K = 10
@@ -32,37 +31,38 @@ class SearchHit(Memory):
 class SearchMethods:
     """search; mixed into :class:`cogdb.Scope`."""
 
-    _embedder: Embedder
     _execute: Callable[..., list[dict[str, Any]]]  # from cogdb.db.scope.ScopeBase
+    _embed: Callable[[str | None, Sequence[str]], tuple[str, np.ndarray]]  # cogdb.Scope
 
     def search(self, query: str | Sequence[float] | np.ndarray, k: int = DEFAULT_K, *,
                model: str | None = None, conversation: str | None = None,
                source: str | None = None, context_type: str | None = None,
                tags_any: Sequence[str] | None = None, created_after: datetime | None = None,
                created_before: datetime | None = None, owner: uuid.UUID | str | None = None,
-               visibility: str | None = None, ef_search: int | None = None
-               ) -> list[SearchHit]:
+               visibility: str | None = None, metadata_filter: Mapping[str, Any] | None = None,
+               ef_search: int | None = None) -> list[SearchHit]:
         """The k nearest memories this scope may see, nearest first (ties by id).
-        A text query is embedded with the client's embedder (and searches its model).
-        Filters (conversation, source, context_type, tags_any, created_after/before, owner,
-        visibility) narrow the candidates before ranking; ``ef_search`` tunes the ANN path."""
+
+        A text query is embedded by the embedder of ``model`` (default: the tenant's
+        default model), as the model registry names it. Filters narrow the candidates
+        before ranking, on both plan paths: conversation, source, context_type, tags_any
+        (any of these tags: a list's strings or an object's keys), created_after/before,
+        owner, visibility, and metadata_filter on top-level metadata keys
+        (``{"customer": "acme", "priority": {"$gte": 2}}``; operators $eq $ne $gt $gte $lt
+        $lte $in $nin). ``ef_search`` tunes the ANN path."""
         if isinstance(query, str):
-            check_text(query, "query")
-            vector = self._embedder.embed([query])[0]
-            model = model or self._embedder.model
+            check_json(query, "query")
+            model, matrix = self._embed(model, [query])
+            vector = matrix[0]
         else:
             vector = as_vector(query, "query")
-        for name, value in (("conversation", conversation), ("source", source),
-                            ("context_type", context_type)):
-            check_text(value, name)
-        owner_s = as_uuid(owner, "owner", required=False)
+        params = _filter_params({
+            "conversation": conversation, "source": source, "context_type": context_type,
+            "tags_any": tags_any, "created_after": created_after,
+            "created_before": created_before, "owner": owner, "visibility": visibility,
+            "metadata_filter": metadata_filter})
         rows = self._execute(
             "SELECT * FROM cogdb.search(query => %b::vector, k => %s::integer,"
-            " model => %s::text, only_conversation => %s::text, only_source => %s::text,"
-            " only_context_type => %s::text, tags_any => %s::text[],"
-            " created_after => %s::timestamptz, created_before => %s::timestamptz,"
-            " only_owner => %s::uuid, only_visibility => %s::text, ef_search => %s::integer)",
-            (vector, k, model, conversation, source, context_type,
-             list(tags_any) if tags_any is not None else None, created_after, created_before,
-             owner_s, visibility, ef_search))
+            f" model => %s::text, {FILTER_ARGS}, ef_search => %s::integer)",
+            (vector, k, model, *params, ef_search))
         return [SearchHit.from_row(r) for r in rows]

@@ -1,7 +1,11 @@
 """The ``cogdb`` command line. Every command is a thin wrapper over the Python API.
 
 Without COGDB_DATABASE_URL / COGDB_ADMIN_URL, commands use the embedded server under
-COGDB_HOME (started on demand, left running until ``cogdb db stop``).
+COGDB_HOME: ``cogdb db start`` or ``cogdb quickstart`` starts it, and it runs until ``cogdb db
+stop``; no other command starts it.
+
+Every command has --json (errors included) and reports errors through
+:func:`common.cli_errors`; the exit codes are named in :mod:`.common`.
 
 One module per command group; this module defines the root group and is the only one that
 knows them all. The command modules never import it.
@@ -10,14 +14,17 @@ from __future__ import annotations
 
 import click
 
+from .common import handle_errors
 from .db import db_group
 from .io import export_group, import_group
 from .maintain import bench, maintain
-from .memory import forget, remember, search
+from .memory import forget, get, list_command, remember, search
 from .migrate import migrate_command
+from .model import model_group
 from .quickstart import quickstart
 from .tenant import tenant_group
 from .user import user_group
+from .vocabulary import vocabulary_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,9 +34,14 @@ def main() -> None:
 
     Start with `cogdb quickstart`. Set COGDB_DATABASE_URL (app login) and COGDB_ADMIN_URL
     (migrations, provisioning) to use your own server instead of the embedded one.
+
+    Exit codes: 0 success, 1 error, 2 usage error, 3 the embedded server is not running
+    (db status), 4 finished with records left out (import).
     """
 
 
-for command in (db_group, migrate_command, tenant_group, user_group, remember, search, forget,
-                quickstart, import_group, export_group, maintain, bench):
+for command in (db_group, migrate_command, tenant_group, user_group, model_group,
+                vocabulary_group, remember, get, list_command, search, forget, quickstart,
+                import_group, export_group, maintain, bench):
     main.add_command(command)
+handle_errors(main)

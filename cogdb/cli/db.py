@@ -9,12 +9,16 @@ import click
 from .. import config
 from ..db import embedded
 from ..db.errors import CogdbError
-from .common import cli_errors, emit_json, json_option
+from .common import EXIT_NOT_RUNNING, cli_errors, emit_json, json_option
 
 
 @click.group("db")
 def db_group() -> None:
-    """Manage the embedded PostgreSQL server (data under COGDB_HOME)."""
+    """Manage the embedded PostgreSQL server (data under COGDB_HOME).
+
+    Only `cogdb db start` and `cogdb quickstart` start it; after `cogdb db stop` it stays
+    stopped, and other commands say so instead of starting it.
+    """
 
 
 def _refuse_external(action: str) -> None:
@@ -24,57 +28,87 @@ def _refuse_external(action: str) -> None:
                          hint="Unset them to use the embedded server.")
 
 
+def _info(info: embedded.ServerInfo) -> dict[str, Any]:
+    return {"pid": info.pid, "data_dir": str(info.pgdata), "socket_dir": str(info.socket_dir),
+            "port": info.port}
+
+
 @db_group.command("start")
-def db_start() -> None:
+@json_option()
+def db_start(as_json: bool) -> None:
     """Start the embedded server (initialising it on first use); it keeps running."""
     with cli_errors():
         _refuse_external("start")
         was = embedded.status()
         info = was or embedded.start()
         state = "already running" if was else "started"
-        click.echo(f"embedded PostgreSQL {state}: pid {info.pid}, data {info.pgdata}")
+        if as_json:
+            emit_json({"state": state.replace(" ", "_"), **_info(info)})
+        else:
+            click.echo(f"embedded PostgreSQL {state}: pid {info.pid}, data {info.pgdata}")
 
 
 @db_group.command("stop")
-def db_stop() -> None:
-    """Stop the embedded server."""
+@json_option()
+def db_stop(as_json: bool) -> None:
+    """Stop the embedded server. It stays stopped until `cogdb db start` or `cogdb quickstart`."""
     with cli_errors():
         _refuse_external("stop")
-        click.echo("stopped" if embedded.stop() else "not running")
+        stopped = embedded.stop()
+        if as_json:
+            emit_json({"state": "stopped" if stopped else "not_running",
+                       "data_dir": str(embedded.pgdata_dir())})
+        else:
+            click.echo("stopped" if stopped else "not running")
 
 
 @db_group.command("status")
 @json_option()
 def db_status(as_json: bool) -> None:
-    """Show whether the embedded server runs, where, and the migration revision."""
+    """Show whether the embedded server runs, where, and the migration revision.
+
+    Exit code 3 when it is not running (with or without --json).
+    """
     from ..ops import migrate
 
     with cli_errors():
         _refuse_external("status")
         info = embedded.status()
-        data: dict[str, Any] = {"running": info is not None,
+        initialised = embedded.is_initialised()
+        data: dict[str, Any] = {"running": info is not None, "initialised": initialised,
                                 "data_dir": str(embedded.pgdata_dir())}
         if info:
-            data.update(pid=info.pid, socket_dir=str(info.socket_dir), port=info.port,
-                        revision=migrate.current_revision(info.url()),
+            data.update(_info(info), revision=migrate.current_revision(info.url()),
                         head=migrate.head_revision())
-        if as_json:
-            emit_json(data)
-            return
-        if not info:
-            click.echo(f"not running (data dir {data['data_dir']}); start with `cogdb db start`")
-            sys.exit(3)
+    if as_json:
+        emit_json(data)
+    elif not info:
+        todo = ("start it with `cogdb db start`" if initialised
+                else "set it up with `cogdb quickstart`")
+        what = "not running" if initialised else "not set up"
+        click.echo(f"{what} (data dir {data['data_dir']}); {todo}")
+    else:
         click.echo(f"running: pid {info.pid}, socket {info.socket_dir}, port {info.port}")
         click.echo(f"schema revision: {data['revision'] or 'none (run cogdb migrate)'}"
                    f" (head {data['head']})")
+    if not info:
+        sys.exit(EXIT_NOT_RUNNING)
 
 
 @db_group.command("url")
 @click.option("--admin", is_flag=True, help="The superuser URL instead of the app login's.")
-def db_url(admin: bool) -> None:
-    """Print the connection URL (the app login's by default), for psql or COGDB_*_URL."""
+@json_option()
+def db_url(admin: bool, as_json: bool) -> None:
+    """Print the connection URL (the app login's by default), for psql or COGDB_*_URL.
+
+    The embedded server must be running (its port is part of the URL).
+    """
     with cli_errors():
         if admin:
-            click.echo(config.admin_url_from_env() or embedded.admin_url())
+            url = config.admin_url_from_env() or embedded.admin_url()
         else:
-            click.echo(config.database_url_from_env() or embedded.app_url())
+            url = config.database_url_from_env() or embedded.app_url()
+    if as_json:
+        emit_json({"url": url, "login": "admin" if admin else "app"})
+    else:
+        click.echo(url)

@@ -10,7 +10,8 @@ import click
 
 from ..config import MAINTENANCE_WORK_MEM
 from ..db import urls
-from .common import cli_errors, emit_json, json_option
+from ..db.errors import CogdbError
+from .common import EXIT_ERROR, cli_errors, emit_json, json_option
 
 #: The source checkout this package runs from, if it is one (bench/ lives there).
 _CHECKOUT = Path(__file__).resolve().parents[2]
@@ -38,7 +39,7 @@ def maintain(dry_run: bool, maintenance_work_mem: str, as_json: bool) -> None:
         if as_json:
             emit_json([asdict(s) for s in steps])
         if any(s.error for s in steps):
-            sys.exit(1)
+            sys.exit(EXIT_ERROR)
 
 
 @click.command("bench", context_settings={"ignore_unknown_options": True,
@@ -47,8 +48,10 @@ def maintain(dry_run: bool, maintenance_work_mem: str, as_json: bool) -> None:
 def bench(ctx: click.Context) -> None:
     """Run the benchmarks in bench/ (a source checkout): `cogdb bench search --rows 100k`.
 
-    Arguments are passed to `python -m bench`; `cogdb bench --help` lists them.
+    Arguments (--json included) are passed to `python -m bench`; `cogdb bench --help` lists
+    them.
     """
     if not (_CHECKOUT / "bench" / "__main__.py").exists():
-        raise click.ClickException("the benchmarks live in bench/ of a source checkout of cogdb")
+        raise CogdbError("the benchmarks live in bench/ of a source checkout of cogdb",
+                         hint="Clone the repository and run `pip install -e '.[bench]'` there.")
     sys.exit(subprocess.call([sys.executable, "-m", "bench", *ctx.args], cwd=_CHECKOUT))

@@ -9,7 +9,7 @@ import click
 from ..api.client import connect_admin
 from ..api.provisioning import AdminClient
 from ..db.errors import InvalidInput
-from .common import cli_errors, emit_json, json_option, sql_option, uuid_literal
+from .common import cli_errors, echo_sql, emit_json, json_option, sql_option, uuid_literal
 
 
 @click.group("tenant")
@@ -22,14 +22,17 @@ def _setting(assignment: str) -> tuple[str, Any]:
     if not sep or not key:
         raise InvalidInput(f"expected KEY=VALUE, got {assignment!r}", field="setting",
                            hint="e.g. features.chat_import=false")
-    raw = raw.strip()
+    raw, key = raw.strip(), key.strip()
     if raw.lower() == "default":
-        return key.strip(), None
+        return key, None
+    if key == "default_model" and not raw.startswith('"'):
+        return key, raw  # a model name, as typed
     try:
-        return key.strip(), json.loads(raw.lower() if raw.lower() in ("true", "false") else raw)
+        return key, json.loads(raw.lower() if raw.lower() in ("true", "false") else raw)
     except json.JSONDecodeError:
         raise InvalidInput(f"{key}: {raw!r} is not a JSON value", field="setting",
-                           hint="Use true, false or default.") from None
+                           hint="Use true, false, a model name (default_model) or default.") \
+            from None
 
 
 @tenant_group.command("create")
@@ -46,9 +49,9 @@ def tenant_create(name: str, mode: str, external_id: str | None, isolation_level
                   default_model: str | None, as_json: bool, as_sql: bool) -> None:
     """Create a tenant and print its id."""
     if as_sql:
-        click.echo(AdminClient.create_tenant_sql(
+        echo_sql(AdminClient.create_tenant_sql(
             name, mode=mode, external_id=external_id, isolation_level=isolation_level,
-            default_model=default_model))
+            default_model=default_model), as_json)
         return
     with cli_errors(), connect_admin() as admin:
         t = admin.create_tenant(name, mode=mode, external_id=external_id,
@@ -65,7 +68,7 @@ def tenant_create(name: str, mode: str, external_id: str | None, isolation_level
 def tenant_list(as_json: bool, as_sql: bool) -> None:
     """List every tenant with its mode and effective settings (admin)."""
     if as_sql:
-        click.echo("SELECT * FROM cogdb.list_tenants();")
+        echo_sql("SELECT * FROM cogdb.list_tenants();", as_json)
         return
     with cli_errors(), connect_admin() as admin:
         rows = admin.list_tenants()
@@ -89,8 +92,8 @@ def tenant_show(tenant_id: str, as_json: bool, as_sql: bool) -> None:
     if as_sql:
         with cli_errors():
             t = uuid_literal(tenant_id)
-            click.echo(f"SELECT * FROM cogdb.list_tenants() WHERE id = {t};\n"
-                       f"SELECT * FROM cogdb.list_users({t});")
+            echo_sql(f"SELECT * FROM cogdb.list_tenants() WHERE id = {t};\n"
+                     f"SELECT * FROM cogdb.list_users({t});", as_json)
         return
     with cli_errors(), connect_admin() as admin:
         row = admin.get_tenant(tenant_id)
@@ -104,6 +107,10 @@ def tenant_show(tenant_id: str, as_json: bool, as_sql: bool) -> None:
         click.echo(f"{key:<18} {row[key] if row[key] is not None else '-'}")
     click.echo(f"{'settings':<18} {json.dumps(row['settings'])}")
     click.echo(f"{'effective':<18} {json.dumps(row['effective_settings'])}")
+    memories = row["memories"]
+    click.echo(f"{'memories':<18} {sum(memories.values()):,}"
+               + (" (" + ", ".join(f"{n:,} {m}" for m, n in memories.items()) + ")"
+                  if memories else ""))
     click.echo(f"{'users':<18} {len(users)}")
     for u in users:
         click.echo(f"  {u['id']}  {u['email']}  {' '.join(u['identities'])}".rstrip())
@@ -112,16 +119,23 @@ def tenant_show(tenant_id: str, as_json: bool, as_sql: bool) -> None:
 @tenant_group.command("set")
 @click.argument("tenant_id")
 @click.argument("assignment", metavar="KEY=VALUE")
+@json_option()
 @sql_option
-def tenant_set(tenant_id: str, assignment: str, as_sql: bool) -> None:
-    """Change a tenant setting (admin), e.g. features.chat_import=false; `default` removes
-    it so the tenant's mode decides (chat_import: on for personal, off for enterprise)."""
+def tenant_set(tenant_id: str, assignment: str, as_json: bool, as_sql: bool) -> None:
+    """Change a tenant setting (admin): features.chat_import=true|false, or
+    default_model=NAME (a registered model: `cogdb model list`). `default` removes it so the
+    tenant's mode decides (chat_import: on for personal, off for enterprise) or the
+    deployment's default model applies."""
     with cli_errors():
         key, value = _setting(assignment)
         if as_sql:
-            click.echo(AdminClient.set_tenant_setting_sql(tenant_id, key, value))
+            echo_sql(AdminClient.set_tenant_setting_sql(tenant_id, key, value), as_json)
             return
         with connect_admin() as admin:
             effective = admin.set_tenant_setting(tenant_id, key, value)
+    if as_json:
+        emit_json({"tenant_id": tenant_id, "key": key, "value": value,
+                   "effective_settings": effective})
+        return
     shown = json.dumps(value) if value is not None else "default"
     click.echo(f"tenant {tenant_id}: {key} = {shown} (effective settings {json.dumps(effective)})")

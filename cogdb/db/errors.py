@@ -7,10 +7,13 @@ the matching exception; the original stays available as ``__cause__``, and
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
+
+from ..config import EMBEDDED_APP_LOGIN
 
 
 class CogdbError(Exception):
@@ -117,10 +120,58 @@ _BY_SQLSTATE.update({
 })
 
 
+#: libpq's "connection to server at "h", port p failed: <cause>" (or "on socket "s"").
+_LIBPQ_FAILED = re.compile(r'connection to server (?:at "(?P<host>[^"]*)"(?: \([^)]*\))?, '
+                           r'port (?P<port>\d+)|on socket "(?P<socket>[^"]*)") failed: '
+                           r'(?:FATAL:\s*)?(?P<cause>[^\n]*)')
+_CHECK_URL = "the URL (COGDB_DATABASE_URL / COGDB_ADMIN_URL)"
+
+
+def _connection_hint(cause: str) -> tuple[type[CogdbError], str]:
+    """The exception class and what to do, for libpq's reason a connection failed."""
+    if m := re.search(r'role "([^"]*)" does not exist', cause):
+        if m.group(1) == EMBEDDED_APP_LOGIN:
+            return NotMigrated, ("The embedded server is not set up yet: run `cogdb quickstart` "
+                                 "(or `cogdb migrate`), which creates the app login.")
+        return ServerUnavailable, (f"Create the login (CREATE ROLE {m.group(1)} LOGIN; GRANT "
+                                   f"cogdb_app TO {m.group(1)}) or fix the user in {_CHECK_URL}.")
+    if m := re.search(r'database "([^"]*)" does not exist', cause):
+        return ServerUnavailable, (f"Create it (createdb {m.group(1)}) and run `cogdb migrate`, "
+                                   f"or fix the database name in {_CHECK_URL}.")
+    if "password" in cause:
+        return ServerUnavailable, f"Check the user and password in {_CHECK_URL} (or ~/.pgpass)."
+    if "permission denied for database" in cause:
+        return ServerUnavailable, ("The login needs CONNECT on the database: make it a member "
+                                   "of cogdb_app or cogdb_admin (`cogdb migrate` grants them "
+                                   "CONNECT on the embedded database).")
+    if "pg_hba.conf" in cause:
+        return ServerUnavailable, ("The server's pg_hba.conf does not let this login connect "
+                                   f"from here; ask its DBA, or check {_CHECK_URL}.")
+    return ServerUnavailable, f"Is the server running? Check the host and port in {_CHECK_URL}."
+
+
+def connection_error(err: psycopg.OperationalError) -> CogdbError:
+    """A failed or lost connection as one line saying what is wrong, and a hint saying what
+    to do (libpq's own advice lines are dropped)."""
+    text = str(err).strip()
+    m = _LIBPQ_FAILED.search(text)
+    if m is None:
+        first = text.splitlines()[0] if text else "the connection failed"
+        if "closed the connection" in text or "terminating connection" in text:
+            return ServerUnavailable(first, hint="The server ended the connection; check that it "
+                                                 "is running and try again.")
+        return ServerUnavailable(first, hint=_connection_hint(text)[1])
+    where = (f"socket {m.group('socket')}" if m.group("socket")
+             else f"{m.group('host')}:{m.group('port')}")
+    cause = " ".join(m.group("cause").split())
+    cls, hint = _connection_hint(cause)
+    return cls(f"cannot connect to {where}: {cause}", hint=hint)
+
+
 def translate(err: psycopg.Error) -> CogdbError:
     """The cogdb exception for a psycopg error (a generic CogdbError when unmapped)."""
     if isinstance(err, psycopg.OperationalError) and err.sqlstate is None:
-        return ServerUnavailable(str(err).strip())
+        return connection_error(err)
     diag = err.diag
     sqlstate = err.sqlstate
     cls = _BY_SQLSTATE.get(sqlstate or "", CogdbError)

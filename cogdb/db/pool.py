@@ -1,14 +1,34 @@
 """The client's connection pool: how a connection is prepared, how it must come back, and
 opening the pool with a timeout.
+
+Opening first makes one direct connection, so an absent server, a missing database or login
+and an unmigrated database fail at once with libpq's reason (the pool would retry in the
+background until its timeout and only then say that it gave up).
 """
 from __future__ import annotations
+
+import logging
+import os
+from typing import Any
 
 import psycopg
 from pgvector.psycopg import register_vector
 from psycopg_pool import ConnectionPool
 
-from ..config import POOL_OPEN_TIMEOUT
-from .errors import CogdbError, IsolationViolation, translated
+from ..config import CONNECT_TIMEOUT, POOL_OPEN_TIMEOUT
+from .errors import CogdbError, IsolationViolation, NotMigrated, translated
+
+# psycopg_pool logs each failed background attempt ("error connecting in 'cogdb'") as a
+# warning; without a handler of its own, Python prints those on stderr. The cause reaches
+# the caller as a cogdb error instead; an application that configures logging still gets
+# the records (they propagate to its handlers).
+logging.getLogger("psycopg.pool").addHandler(logging.NullHandler())
+
+_HAS_SCHEMA = """
+    SELECT EXISTS (SELECT FROM pg_catalog.pg_proc p
+                     JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+                    WHERE n.nspname = 'cogdb' AND p.proname = 'set_context')
+"""
 
 
 def configure(conn: psycopg.Connection) -> None:
@@ -18,8 +38,8 @@ def configure(conn: psycopg.Connection) -> None:
     try:
         register_vector(conn)
     except psycopg.ProgrammingError as exc:  # vector type missing: database not migrated
-        raise CogdbError("the pgvector extension is not installed in this database",
-                         hint="Run `cogdb migrate` against it first.") from exc
+        raise NotMigrated("the pgvector extension is not installed in this database",
+                          hint="Run `cogdb migrate` against it first.") from exc
 
 
 def reset(conn: psycopg.Connection) -> None:
@@ -45,13 +65,40 @@ def redact(conninfo: str) -> str:
     return " ".join(f"{k}={v}" for k, v in info.items())
 
 
+def connect_timeout(conninfo: str) -> dict[str, Any]:
+    """``connect_timeout`` for psycopg.connect, unless the URL or PGCONNECT_TIMEOUT sets one."""
+    try:
+        given = "connect_timeout" in psycopg.conninfo.conninfo_to_dict(conninfo)
+    except psycopg.Error:
+        given = False  # psycopg.connect reports the bad URL itself
+    if given or os.environ.get("PGCONNECT_TIMEOUT"):
+        return {}
+    return {"connect_timeout": CONNECT_TIMEOUT}
+
+
+def check_connection(conninfo: str) -> None:
+    """Connect once, directly: a cogdb error with libpq's reason when the server, the
+    database or the login is missing, NotMigrated when the database has no cogdb schema."""
+    with translated():
+        conn = psycopg.connect(conninfo, autocommit=True, **connect_timeout(conninfo))
+    with conn:
+        with translated():
+            has_schema = conn.execute(_HAS_SCHEMA).fetchone()
+        if not has_schema or not has_schema[0]:
+            raise NotMigrated(f"database {conn.info.dbname!r} has no cogdb schema",
+                              hint="Run `cogdb migrate` against it (or `cogdb quickstart` for "
+                                   "the embedded server).")
+        configure(conn)
+
+
 def open_pool(conninfo: str, max_size: int) -> ConnectionPool:
-    """An open pool of up to ``max_size`` connections, or a cogdb error within
-    POOL_OPEN_TIMEOUT seconds."""
+    """An open pool of up to ``max_size`` connections, or a cogdb error: at once when the
+    first connection fails, within POOL_OPEN_TIMEOUT seconds otherwise."""
+    check_connection(conninfo)
     # No server-side prepared statements: the reset's DISCARD ALL drops them (psycopg
     # would then reuse dead names), and transaction-mode poolers cannot keep them either.
     pool = ConnectionPool(conninfo, min_size=1, max_size=max_size,
-                          kwargs={"prepare_threshold": None},
+                          kwargs={"prepare_threshold": None, **connect_timeout(conninfo)},
                           configure=configure, reset=reset, open=False, name="cogdb")
     try:
         with translated():
@@ -62,5 +109,6 @@ def open_pool(conninfo: str, max_size: int) -> ConnectionPool:
     except Exception as exc:  # PoolTimeout: the server refused or is absent
         pool.close()
         raise CogdbError(f"could not connect to {redact(conninfo)}: {exc}",
-                         hint="Check COGDB_DATABASE_URL, or run `cogdb db start`.") from exc
+                         hint="Check that the server accepts connections and the URL "
+                              "(COGDB_DATABASE_URL).") from exc
     return pool

@@ -1,5 +1,7 @@
 """Which server cogdb talks to: the URLs in the environment, else the embedded server's
-logins (the server is started on demand). See :mod:`cogdb.config` for the variables."""
+logins. The embedded server must be running: only ``cogdb db start`` and ``cogdb quickstart``
+start it (a stopped one is refused with what to do). See :mod:`cogdb.config` for the
+variables."""
 from __future__ import annotations
 
 from .. import config
@@ -7,7 +9,7 @@ from .errors import CogdbError
 
 
 def app_url() -> str:
-    """COGDB_DATABASE_URL, else the embedded server's app login."""
+    """COGDB_DATABASE_URL, else the embedded server's app login (it must be running)."""
     url = config.database_url_from_env()
     if url:
         return url
@@ -20,7 +22,7 @@ def app_url() -> str:
 
 
 def admin_url() -> str:
-    """COGDB_ADMIN_URL, else the embedded server's superuser (started if needed)."""
+    """COGDB_ADMIN_URL, else the embedded server's superuser (it must be running)."""
     url = config.admin_url_from_env()
     if url:
         return url

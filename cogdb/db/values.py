@@ -46,6 +46,19 @@ def check_text(value: Any, field: str, where: str = "") -> None:
             from None
 
 
+def check_json(value: Any, field: str, where: str = "") -> None:
+    """Refuse text anywhere in a JSON value (keys included) that PostgreSQL cannot hold."""
+    if isinstance(value, str):
+        check_text(value, field, where)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_text(key, field, where)
+            check_json(item, field, where)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            check_json(item, field, where)
+
+
 def as_vector(value: Any, field: str, where: str = "") -> np.ndarray:
     """A non-empty 1-D float32 vector of finite numbers."""
     try:

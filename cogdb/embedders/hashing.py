@@ -16,10 +16,12 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 class HashEmbedder:
-    """Dependency-free deterministic embedder registered as model ``cogdb-hash-384``."""
+    """Dependency-free deterministic embedder; as built in, model ``cogdb-hash-384``
+    (embedder spec ``hash`` in the model registry, any number of dimensions)."""
 
-    model = "cogdb-hash-384"
-    dimensions = 384
+    def __init__(self, model: str = "cogdb-hash-384", dimensions: int = 384) -> None:
+        self.model = model
+        self.dimensions = dimensions
 
     def _features(self, text: str) -> list[tuple[str, float]]:
         words = _WORD.findall(text.lower())

@@ -30,9 +30,10 @@ from typing import Any
 
 from ..api.fields import BY_NAME, CHAT_EXPORT_SOURCES
 from ..config import CHAT_BATCH_SIZE
-from ..db.errors import FeatureDisabled, InvalidInput
+from ..db.errors import FeatureDisabled, ImportAborted, InvalidInput
+from ..embedders import Embedder
 from .jsonstream import iter_json_array
-from .loader import Progress, preflight, write_batch
+from .loader import Progress, flush_wal, preflight, write_batch
 from .records import (
     CHAT_IMPORT_DISABLED,
     BadValue,
@@ -239,6 +240,60 @@ def claude_messages(conv: dict[str, Any], skipped: Counter[str]) -> Iterator[Mes
                       text, _time(msg.get("created_at")))
 
 
+# --------------------------------------------------------------------------- which export
+
+#: Items read from the start of a file to tell the providers' exports apart (and from other
+#: JSON lists) before anything is written.
+SNIFF_ITEMS = 20
+_PROVIDER_NAMES = {"chatgpt": "ChatGPT", "claude": "Claude"}
+#: What each provider's conversations carry, for the messages that refuse a file.
+_SHAPES = {"chatgpt": "conversations with a 'mapping'",
+           "claude": "conversations with 'chat_messages'"}
+
+
+def _shape(item: Any) -> str | None:
+    """Whose export an item of the list comes from: chatgpt, claude, nodes (a node store's
+    record) or None (something else)."""
+    if not isinstance(item, dict):
+        return None
+    if isinstance(item.get("mapping"), dict):
+        return "chatgpt"
+    if isinstance(item.get("chat_messages"), list):
+        return "claude"
+    if "human_content" in item or "assistant_content" in item:
+        return "nodes"
+    return None
+
+
+def check_export(path: Path, provider: str) -> None:
+    """Refuse a file that is not ``provider``'s export, judged by its first items: the other
+    provider's export, a node store's nodes.json, a JSON list of something else, or JSON that
+    is not a list. An empty list passes (it imports nothing)."""
+    name = _PROVIDER_NAMES[provider]
+    expected = f"{name}'s conversations.json, a list of {_SHAPES[provider]}"
+    seen = 0
+    for _, item in iter_json_array(path, what="conversations", hint=f"Pass {expected}."):
+        shape = _shape(item)
+        if shape == provider:
+            return
+        if shape == "nodes":
+            raise ImportAborted(
+                f"{path} looks like a node store's nodes.json (records with human_content), "
+                f"not a chat export", field="provider",
+                hint="Import it with `cogdb import nodes --data-dir DIR` (the folder that "
+                     "holds corpus/nodes.json and vectors/nodes.npy).")
+        if shape is not None:
+            raise ImportAborted(
+                f"{path} looks like a {_PROVIDER_NAMES[shape]} export ({_SHAPES[shape]}), "
+                f"not a {name} one", field="provider", hint=f"Pass --provider {shape}.")
+        seen += 1
+        if seen >= SNIFF_ITEMS:
+            break
+    if seen:
+        raise ImportAborted(f"{path} is not a {name} export: its first {seen} item(s) are not "
+                            f"{_SHAPES[provider]}", field="provider", hint=f"Pass {expected}.")
+
+
 # --------------------------------------------------------------------------- turns → records
 
 def turns(messages: Iterator[Message]) -> Iterator[tuple[Message, str, str]]:
@@ -328,7 +383,7 @@ def _batches(recs: Iterator[dict[str, Any]], batch_size: int,
         yield batch
 
 
-def _write_turns(client: Any, tenant: Any, user: Any, ctx: Context,
+def _write_turns(client: Any, tenant: Any, user: Any, ctx: Context, embedder: Embedder,
                  batch: list[dict[str, Any]], report: ChatReport) -> bool:
     """Embed one batch of turns and write it in one transaction; False when none was valid."""
     rows = []
@@ -340,7 +395,6 @@ def _write_turns(client: Any, tenant: Any, user: Any, ctx: Context,
         rows.append((rec, row))
     if not rows:
         return False
-    embedder = client.embedder
     vectors = embedder.embed([f"{r['human_content']}\n{r['assistant_content']}"
                               for r, _ in rows])
     payload = copy_payload([row for _, row in rows], vectors)
@@ -361,10 +415,12 @@ def import_chat(client: Any, tenant: Any, user: Any, provider: str, path: Path |
                            field="provider")
     if user is None:
         raise InvalidInput("a chat export belongs to a user: pass --user", field="user")
+    check_export(Path(path), provider)  # the wrong file is refused before anything is written
     started = time.perf_counter()
     report = ChatReport(provider)
-    embedder = client.embedder
-    _, dims, ctx = preflight(client, tenant, user, embedder.model)
+    own = client.embedder  # else the tenant's default model, with the registry's embedder
+    model, dims, ctx = preflight(client, tenant, user, own.model if own else None)
+    embedder = own or client.embedder_for(model, dims, ctx.embedder)
     if not ctx.chat_import:
         raise FeatureDisabled(CHAT_IMPORT_DISABLED, field="source", hint=(
             "An admin can allow it: cogdb tenant set <tenant> features.chat_import=true."))
@@ -372,8 +428,10 @@ def import_chat(client: Any, tenant: Any, user: Any, provider: str, path: Path |
         raise InvalidInput(f"the embedder makes {embedder.dimensions}-d vectors; model "
                            f"{embedder.model!r} is registered with {dims}", field="model")
     for batch in _batches(records(Path(path), provider, report, visibility), batch_size, report):
-        if _write_turns(client, tenant, user, ctx, batch, report) and progress:
+        if _write_turns(client, tenant, user, ctx, embedder, batch, report) and progress:
             progress(report.imported + report.already_present, report.turns)
     report.conflicts.sort()
+    if report.turns:  # the batches committed asynchronously: wait for them to reach disk
+        flush_wal(client, tenant, user)
     report.seconds = time.perf_counter() - started
     return report

@@ -71,19 +71,21 @@ class _Window:
                                     hint="Fix or remove that record.") from None
 
 
-def iter_json_array(path: Path, chunk_size: int = 1 << 20,
-                    max_record: int = 16 << 20) -> Iterator[tuple[int, Any]]:
+def iter_json_array(path: Path, chunk_size: int = 1 << 20, max_record: int = 16 << 20, *,
+                    what: str = "node records",
+                    hint: str = "nodes.json holds one list: [{\"id\": …}, …]."
+                    ) -> Iterator[tuple[int, Any]]:
     """Yield (index, value) for each element of the JSON array in ``path``, one at a time.
 
     Uses the standard library's C decoder on a sliding window, so strings keep exactly what
     the file says (lone surrogates and NUL bytes included, for validation to report).
+    ``what`` and ``hint`` say what the list should hold, for a file that is not a list.
     """
     decoder = json.JSONDecoder()
     with open(path, "rb") as fh:
         window = _Window(fh, path, chunk_size)
         if window.skip_ws() != "[":
-            raise ImportAborted(f"{path}: expected a JSON list of node records",
-                                hint="nodes.json holds one list: [{\"id\": …}, …].")
+            raise ImportAborted(f"{path}: expected a JSON list of {what}", hint=hint)
         window.pos += 1
         if window.skip_ws() == "]":
             return

@@ -16,7 +16,7 @@ from typing import Any
 from psycopg import sql
 
 from ..api.fields import ENUM_FIELDS, FIELD_NAMES, MEMORY_FIELDS, columns
-from ..db.errors import InvalidInput
+from ..db.errors import UnknownModel
 from .records import Context
 
 #: Called with (done, total) as an import goes on.
@@ -78,11 +78,12 @@ _UPDATE = sql.SQL("""
     RETURNING m.id
 """).format(cols=columns(_CONTENT), scols=columns(_CONTENT, "s"))
 _PREFLIGHT = """
-    SELECT coalesce(%(model)s::text, t.default_model,
-                    (SELECT value #>> '{}' FROM cogdb.settings WHERE key = 'default_model')),
+    SELECT r.name, r.dimensions, m.embedder,
            (cogdb.effective_settings(t.mode, t.settings) #>> '{features,chat_import}')::boolean,
            (SELECT jsonb_object_agg(f, cogdb.allowed_values(f)) FROM unnest(%(fields)s::text[]) f)
-      FROM cogdb.tenants t WHERE t.id = cogdb.current_tenant_id()
+      FROM cogdb.tenants t, cogdb.resolve_model(%(model)s::text) r
+      JOIN cogdb.embedding_models m ON m.name = r.name
+     WHERE t.id = cogdb.current_tenant_id()
 """
 # Per batch: asynchronous commit (see write_batch), and room in memory for the AFTER
 # trigger's transition table of a batch (it holds whole rows; the default 4MB spills).
@@ -93,17 +94,17 @@ _BATCH_SETTINGS = ("SELECT set_config('synchronous_commit', 'off', true),"
 def preflight(client: Any, tenant: Any, user: Any, model: str | None) -> tuple[str, int, Context]:
     """Model name and dimensions, allowed values and the chat toggle, read in the scope (so
     an unknown tenant or a user of another tenant fails here, before any file is read)."""
-    with client.scope(tenant, user) as s:
-        conn = s.connection
-        name, chat, allowed = conn.execute(
-            _PREFLIGHT, {"model": model, "fields": list(ENUM_FIELDS)}).fetchone()
-        dims = conn.execute("SELECT dimensions FROM cogdb.embedding_models WHERE name = %s",
-                            (name,)).fetchone()
-    if dims is None:
-        raise InvalidInput(f"unknown embedding model {name!r}", field="model",
-                           hint="Register it (cogdb.register_model) or pass --model NAME.")
-    ctx = Context({k: tuple(v) for k, v in allowed.items()}, bool(chat), user is not None)
-    return name, int(dims[0]), ctx
+    try:
+        with client.scope(tenant, user) as s:
+            name, dims, spec, chat, allowed = s.connection.execute(
+                _PREFLIGHT, {"model": model, "fields": list(ENUM_FIELDS)}).fetchone()
+    except UnknownModel as exc:
+        raise UnknownModel(exc.message, field="model", hint=(
+            "List models with `cogdb model list`; register one with `cogdb model register "
+            "NAME --dimensions N`, or pass --model NAME.")) from exc
+    ctx = Context({k: tuple(v) for k, v in allowed.items()}, bool(chat), user is not None,
+                  embedder=spec)
+    return name, int(dims), ctx
 
 
 @dataclass

@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import json
 import os
+import re
 import struct
 import tempfile
 import time
@@ -73,6 +74,44 @@ class Problem:
 
 
 @dataclass
+class UnknownValue:
+    """A value of an enumerated field that is not in its vocabulary, with how many records
+    use it and the ids of a few."""
+
+    field: str
+    value: str
+    count: int
+    examples: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "value": self.value, "count": self.count,
+                "examples": self.examples}
+
+
+#: Example ids kept per group of problems.
+EXAMPLES = 3
+
+
+def problem_groups(problems: list[Problem], skip: tuple[str, ...] = ()
+                   ) -> list[tuple[str, int, list[str]]]:
+    """Problems grouped by what is wrong (values and numbers taken out of the reason):
+    (reason, records, example records), most frequent first. Reasons that start with one
+    of ``skip`` are left out."""
+    groups: dict[str, list[str]] = {}
+    counts: Counter[str] = Counter()
+    for p in problems:
+        for reason in p.reasons:
+            if reason.startswith(skip):
+                continue
+            key = re.sub(r"\d[\d,]*", "N", re.sub(r"(got|of record #) .*$", r"\1 …", reason))
+            counts[key] += 1
+            examples = groups.setdefault(key, [])
+            if len(examples) < EXAMPLES:
+                examples.append(f"#{p.index}" + (f" {p.id}" if p.id else ""))
+    return [(key, n, groups[key]) for key, n in counts.most_common()]
+
+
+@dataclass
 class ImportReport:
     found: int = 0
     imported: int = 0
@@ -88,11 +127,18 @@ class ImportReport:
     reject_file: str | None = None
     ignored_fields: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    #: values of enumerated fields outside their vocabulary, most used first
+    unknown_values: list[UnknownValue] = field(default_factory=list)
 
     @property
     def rate(self) -> float:
         return (self.imported + self.already_present + len(self.conflicts)) / self.seconds \
             if self.seconds else 0.0
+
+    @property
+    def unknown_value_reasons(self) -> tuple[str, ...]:
+        """How the reasons of out-of-vocabulary values start (reported apart, by value)."""
+        return tuple(sorted({f"{u.field}: must be one of" for u in self.unknown_values}))
 
     @property
     def conflicts_left(self) -> list[str]:
@@ -115,6 +161,11 @@ class ImportReport:
                          for p in self.problems],
             "reject_file": self.reject_file, "model": self.model,
             "ignored_fields": self.ignored_fields,
+            "unknown_values": [u.as_dict() for u in self.unknown_values],
+            "problem_groups": [{"reason": r, "records": n, "examples": e}
+                               for r, n, e in problem_groups(self.problems,
+                                                             self.unknown_value_reasons)],
+            "valid": self.found - self.rejected,
             "seconds": round(self.seconds, 3), "rate": round(self.rate, 1),
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
@@ -122,9 +173,15 @@ class ImportReport:
     def lines(self) -> list[tuple[str, str]]:
         """(label, value) of the summary, for people."""
         ids = ", ".join(self.conflicts[:20]) + (" …" if len(self.conflicts) > 20 else "")
+        valid = self.found - self.rejected
+        if self.dry_run:
+            outcome = ("valid", f"{valid:,}, would import"
+                       + (" (with --on-error skip)" if self.aborted else ""))
+        else:
+            outcome = ("imported", f"{self.imported:,}")
         lines = [
             ("found", f"{self.found:,}"),
-            ("imported", f"{self.imported:,}"),
+            outcome,
             ("already present", f"{self.already_present:,}"),
             ("conflicts", f"{len(self.conflicts):,}" + (f" ({ids})" if ids else "")),
         ]
@@ -206,6 +263,9 @@ def _validate(path: Path, vectors: np.ndarray, ctx: Context, spool: _Spool,
     problems: dict[int, Problem] = {}
     hashes = array("q")
     ignored: Counter[str] = Counter()
+    unknown: list[tuple[str, str]] = []
+    unknown_counts: Counter[tuple[str, str]] = Counter()
+    unknown_examples: dict[tuple[str, str], list[str]] = {}
     count = 0
     # The vectors are checked in another thread while this one parses the records (NumPy and
     # file reads release the GIL); vector problems are merged in afterwards.
@@ -213,7 +273,13 @@ def _validate(path: Path, vectors: np.ndarray, ctx: Context, spool: _Spool,
         checked = pool.submit(vector_problems, vectors)
         for index, rec in iter_json_array(path):
             count = index + 1
-            row, reasons, rid = encode_record(rec, ctx)
+            row, reasons, rid = encode_record(rec, ctx, unknown)
+            for key in unknown:
+                unknown_counts[key] += 1
+                examples = unknown_examples.setdefault(key, [])
+                if len(examples) < EXAMPLES:
+                    examples.append(rid if rid is not None else f"#{index}")
+            unknown.clear()
             if isinstance(rec, dict):
                 extra = rec.keys() - BY_NAME.keys()
                 if extra:
@@ -231,6 +297,8 @@ def _validate(path: Path, vectors: np.ndarray, ctx: Context, spool: _Spool,
             problems[index] = Problem(index, spool.id_of(index), [bad_vectors[index]])
     report.found = count
     report.ignored_fields = dict(ignored)
+    report.unknown_values = [UnknownValue(f, v, n, unknown_examples[(f, v)])
+                             for (f, v), n in unknown_counts.most_common()]
     if count != len(vectors):
         raise ImportAborted(f"{count} node records but {len(vectors)} vectors; they must pair "
                             "up one to one, in the same order",
@@ -276,7 +344,8 @@ def import_nodes(client: Any, tenant: Any, data_dir: Path | str, *, user: Any = 
                  dry_run: bool = False, batch_size: int = IMPORT_BATCH_SIZE,
                  reject_file: Path | str | None = None,
                  progress: Progress | None = None,
-                 workers: int = IMPORT_WORKERS) -> ImportReport:
+                 workers: int = IMPORT_WORKERS,
+                 value_map: dict[str, dict[str, str]] | None = None) -> ImportReport:
     """Import DIR/corpus/nodes.json + DIR/vectors/nodes.npy into ``tenant`` (and ``user``).
 
     Validates everything before writing anything. ``on_error='abort'`` writes nothing when
@@ -284,7 +353,8 @@ def import_nodes(client: Any, tenant: Any, data_dir: Path | str, *, user: Any = 
     report and, given ``reject_file``, written there (JSON lines: index, id, reasons and
     the record) in both modes.
     Records whose id is already present with other content are conflicts: reported, and
-    replaced only with ``update=True``.
+    replaced only with ``update=True``. ``value_map`` renames values of enumerated fields
+    before they are checked: {"source": {"gemini": "assistant"}}.
     The default ``batch_size`` keeps a batch's staging table of 1024-d rows (a page each)
     within PostgreSQL's default temp_buffers (8MB), so it never spills to disk; 5,000 was
     measured ~15% slower for that reason (bench/import_bench.py).
@@ -296,6 +366,7 @@ def import_nodes(client: Any, tenant: Any, data_dir: Path | str, *, user: Any = 
     nodes_path = data_dir / NODES_FILE
     report = ImportReport(dry_run=dry_run)
     name, dims, ctx = preflight(client, tenant, user, model)
+    ctx.value_map = value_map or {}
     report.model = name
     if not nodes_path.is_file():
         raise ImportAborted(f"{nodes_path} does not exist", hint="Pass the folder that holds "
@@ -304,7 +375,9 @@ def import_nodes(client: Any, tenant: Any, data_dir: Path | str, *, user: Any = 
     if vectors.shape[1] != dims:
         raise ImportAborted(f"the vectors have {vectors.shape[1]} dimensions; model {name!r} "
                             f"needs {dims}",
-                            hint="Pass --model with a registered model of that dimension.")
+                            hint=f"Pass --model with a model of {vectors.shape[1]} dimensions "
+                            f"(cogdb model list), or register one: cogdb model register "
+                            f"<name> --dimensions {vectors.shape[1]}")
     spool = _Spool()
     try:
         t0 = time.perf_counter()
@@ -386,12 +459,9 @@ _EXPORT = sql.SQL("SELECT {cols}, embedding FROM cogdb.memories WHERE model = %s
 def _json_value(name: str, value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
-    pgtype = BY_NAME[name].pgtype
-    if pgtype == "real" and value is not None:
+    if BY_NAME[name].pgtype == "real" and value is not None:
         return float(str(np.float32(value)))  # the shortest text that reads back as that real
-    if pgtype == "text[]":
-        return list(value)
-    return value
+    return value  # jsonb (tags, metadata) comes back as the list or object it was
 
 
 def export_nodes(client: Any, tenant: Any, data_dir: Path | str, *, user: Any = None,

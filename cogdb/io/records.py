@@ -9,6 +9,7 @@ every row again when it is inserted.
 from __future__ import annotations
 
 import functools
+import json
 import math
 import re
 import struct
@@ -30,19 +31,23 @@ COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 COPY_TRAILER = struct.pack(">h", -1)
 
 _NULL = struct.pack(">i", -1)
-_TEXT_OID = 25
 _I16 = struct.Struct(">h").pack
 _I32 = struct.Struct(">i").pack
 _HEADER = _I16(len(MEMORY_FIELDS) + 1)  # the fields plus the vector
 _TRUE, _FALSE = b"\x00\x00\x00\x01\x01", b"\x00\x00\x00\x01\x00"
-_EMPTY_TEXT_ARRAY = _I32(12) + struct.pack(">iii", 0, 0, _TEXT_OID)
+_JSONB_VERSION = b"\x01"  # jsonb's binary format: a version byte, then the JSON text
 _ENUM_VALUE_MAX = 100  # characters; longer than any allowed value
 #: struct format and size of an integer column, by PostgreSQL type.
 _INT_FORMATS = {"integer": (">ii", 4, 2**31 - 1), "smallint": (">ih", 2, 2**15 - 1)}
 
 
 class BadValue(Exception):
-    """One field's problem; encode_record collects them with the field's name."""
+    """One field's problem; encode_record collects them with the field's name.
+    ``unknown`` is the value of an enumerated field that is not in its vocabulary."""
+
+    def __init__(self, message: str, unknown: str | None = None) -> None:
+        super().__init__(message)
+        self.unknown = unknown
 
 
 Encoder = Callable[[Any], bytes]
@@ -116,20 +121,60 @@ def _enc_prob(value: Any) -> bytes:
     return struct.pack(">if", 4, value)
 
 
-def _enc_tags(value: Any, max_items: int, limit: int) -> bytes:
-    if not isinstance(value, (list, tuple)):
-        raise BadValue(f"must be a list of strings, got {type(value).__name__}")
-    if not value:
-        return _EMPTY_TEXT_ARRAY
-    if len(value) > max_items:
-        raise BadValue(f"has {len(value)} tags; at most {max_items} are allowed")
-    items = []
-    for tag in value:
-        if not isinstance(tag, str) or not 1 <= len(tag) <= limit:
-            raise BadValue(f"must be a list of non-empty strings of at most {limit} characters")
-        items.append(_enc_text(tag, limit))
-    body = struct.pack(">iiiii", 1, 0, _TEXT_OID, len(items), 1) + b"".join(items)
-    return _I32(len(body)) + body
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def json_text(value: Any, max_bytes: int) -> bytes:
+    """``value`` as compact JSON that PostgreSQL's jsonb accepts, or BadValue saying why not."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        raise BadValue(f"is not JSON that PostgreSQL can store ({exc})") from None
+    if _has_nul(value):
+        raise BadValue("contains a NUL character, which PostgreSQL jsonb cannot hold")
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadValue("contains a lone surrogate (not valid Unicode)") from None
+    if len(data) > max_bytes:
+        raise BadValue(f"is {len(data):,} bytes of JSON; at most {max_bytes:,} are allowed")
+    return data
+
+
+def _enc_jsonb(data: bytes) -> bytes:
+    return _I32(len(data) + 1) + _JSONB_VERSION + data
+
+
+def _enc_tags(value: Any, max_items: int, limit: int, max_bytes: int) -> bytes:
+    """A list of strings, or an object (the seeds' stores), kept in the shape given."""
+    if isinstance(value, (list, tuple)):
+        names, what = value, "tags"
+        if not all(isinstance(t, str) for t in value):
+            raise BadValue(f"must be a list of strings or an object, got a list with "
+                           f"{next(type(t).__name__ for t in value if not isinstance(t, str))}")
+    elif isinstance(value, dict):
+        names, what = list(value), "keys"
+    else:
+        raise BadValue(f"must be a list of strings or an object, got {type(value).__name__}")
+    if len(names) > max_items:
+        raise BadValue(f"has {len(names)} {what}; at most {max_items} are allowed")
+    if any(not 1 <= len(n) <= limit for n in names):
+        raise BadValue(f"each {what[:-1]} must be a non-empty string of at most {limit} "
+                       "characters")
+    return _enc_jsonb(json_text(list(value) if what == "tags" else value, max_bytes))
+
+
+def _enc_object(value: Any, max_bytes: int) -> bytes:
+    if not isinstance(value, dict):
+        raise BadValue(f"must be a JSON object, got {type(value).__name__}")
+    return _enc_jsonb(json_text(value, max_bytes))
 
 
 def _plain_encoder(f: Field) -> Encoder:
@@ -149,17 +194,25 @@ def _plain_encoder(f: Field) -> Encoder:
     if f.kind == "probability":
         return _enc_prob
     if f.kind == "tags":
-        return functools.partial(_enc_tags, max_items=f.max_items, limit=f.max_length)
+        return functools.partial(_enc_tags, max_items=f.max_items, limit=f.max_length,
+                                 max_bytes=f.max_bytes)
+    if f.kind == "object":
+        return functools.partial(_enc_object, max_bytes=f.max_bytes)
     raise ValueError(f"no encoder for {f.name} ({f.kind})")
 
 
 @dataclass
 class Context:
-    """What validation needs to know about the target: from the database, once per run."""
+    """What validation needs to know about the target: from the database, once per run.
+    ``value_map`` renames values of enumerated fields before they are checked
+    ({field: {from: to}}, the import's ``--map FIELD:FROM=TO``)."""
 
     allowed: dict[str, tuple[str, ...]]
     chat_import: bool
     has_user: bool
+    value_map: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: the model registry's embedder spec of the target model (None: vectors come with it)
+    embedder: str | None = None
     _encoders: list[tuple[str, Encoder, bool, bytes]] | None = field(
         default=None, repr=False, compare=False)
 
@@ -167,6 +220,7 @@ class Context:
         allowed = self.allowed[name]
         table = {v: _enc_text(v, _ENUM_VALUE_MAX) for v in allowed}
         listed = ", ".join(allowed)
+        renamed = self.value_map.get(name, {})
         refused: dict[str, str] = {}
         if name == "source" and not self.chat_import:
             refused = dict.fromkeys(CHAT_EXPORT_SOURCES.values(), CHAT_IMPORT_DISABLED)
@@ -174,9 +228,14 @@ class Context:
             refused = {"private": "a private memory needs --user (its owner)"}
 
         def enc(value: Any) -> bytes:
-            data = table.get(value) if isinstance(value, str) else None
+            if isinstance(value, str):
+                value = renamed.get(value, value)
+                data = table.get(value)
+            else:
+                data = None
             if data is None:
-                raise BadValue(f"must be one of {listed}, got {value!r:.60}")
+                raise BadValue(f"must be one of {listed}, got {value!r:.60}",
+                               unknown=value if isinstance(value, str) else None)
             if value in refused:
                 raise BadValue(refused[value])
             return data
@@ -195,8 +254,11 @@ class Context:
         return self._encoders
 
 
-def encode_record(rec: Any, ctx: Context) -> tuple[bytes | None, list[str], str | None]:
-    """Validate one record; returns (COPY row without the vector, problems, id)."""
+def encode_record(rec: Any, ctx: Context, unknown: list[tuple[str, str]] | None = None
+                  ) -> tuple[bytes | None, list[str], str | None]:
+    """Validate one record; returns (COPY row without the vector, problems, id). Values of
+    enumerated fields that are not in their vocabulary are added to ``unknown`` as
+    (field, value) when it is given."""
     if not isinstance(rec, dict):
         return None, [f"record must be a JSON object, got {type(rec).__name__}"], None
     get = rec.get
@@ -217,6 +279,8 @@ def encode_record(rec: Any, ctx: Context) -> tuple[bytes | None, list[str], str 
             append(enc(value))
         except BadValue as exc:
             problems.append(f"{name}: {exc}")
+            if exc.unknown is not None and unknown is not None:
+                unknown.append((name, exc.unknown))
     if not problems:
         if rec["human_content"] == "" and rec["assistant_content"] == "":
             problems.append("human_content: a memory needs human_content or assistant_content")

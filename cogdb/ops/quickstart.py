@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 
@@ -91,7 +92,8 @@ def _provision(admin_url: str, embedded_mode: bool, echo: Echo) -> _Demo:
     return _Demo(acme, ann, jo, jo_user)
 
 
-def _store_and_search(client: Client, demo: _Demo, echo: Echo) -> None:
+def _store_and_search(client: Client, demo: _Demo, echo: Echo) -> int:
+    """Store the samples that are missing and search each tenant; the number stored."""
     with client.pool.connection() as conn:
         role = conn.execute("SELECT current_user").fetchone()[0]
     added = sum(_store_samples(client, tenant, user, key) for key, tenant, user in demo.scopes())
@@ -106,6 +108,7 @@ def _store_and_search(client: Client, demo: _Demo, echo: Echo) -> None:
             echo(f"     {h.similarity:6.3f}  {h.id:<16} {h.human_content}")
         own = {sid for sid, _, _ in SAMPLES[key]}
         assert {h.id for h in hits} <= own, "a search returned another tenant's memory"
+    return added
 
 
 def _prove_isolation(client: Client, demo: _Demo, echo: Echo) -> None:
@@ -134,11 +137,15 @@ def _prove_isolation(client: Client, demo: _Demo, echo: Echo) -> None:
         echo(f"   a write without context is refused: {reason}")
 
 
-def _show_psql(demo: _Demo, embedded_mode: bool, echo: Echo) -> None:
+def _psql(embedded_mode: bool) -> tuple[str | None, str]:
+    """The app login's URL and a psql to open it with."""
     if embedded_mode:
-        app_url, psql = embedded.app_url(), embedded.psql_path()
-    else:
-        app_url, psql = config.database_url_from_env(), "psql"
+        return embedded.app_url(), embedded.psql_path()
+    return config.database_url_from_env(), "psql"
+
+
+def _show_psql(demo: _Demo, embedded_mode: bool, echo: Echo) -> None:
+    app_url, psql = _psql(embedded_mode)
     echo("7. open the same database in psql as the app login:")
     echo(f"   {psql} '{app_url}'")
     echo(f"   => BEGIN; SELECT cogdb.set_context('{demo.acme.id}', '{demo.ann.id}');")
@@ -146,15 +153,65 @@ def _show_psql(demo: _Demo, embedded_mode: bool, echo: Echo) -> None:
     echo("      COMMIT;")
 
 
-def run(echo: Echo) -> None:
+#: The real model of the semantic variant: the [models] extra ships it.
+REAL_MODEL = "all-minilm-l6-v2"
+REAL_EMBEDDER = "sentence-transformers:all-MiniLM-L6-v2"
+SEMANTIC_QUERY = "release process"
+
+
+def _semantic_search(admin_url: str, echo: Echo) -> dict[str, Any]:
+    """A tenant whose default model is a real one: a search by meaning, not by words."""
+    echo(f"8. semantic search with a real model ({REAL_MODEL}, the [models] extra):")
+    with connect_admin(admin_url) as admin:
+        admin.register_model(REAL_MODEL, 384, embedder=REAL_EMBEDDER,
+                             description="all-MiniLM-L6-v2 (sentence-transformers), 384-d")
+        tenant = admin.create_tenant("Semantic demo", mode="enterprise",
+                                     external_id="quickstart:semantic",
+                                     default_model=REAL_MODEL)
+    samples = [(sid.replace("qs-", "qs-sem-"), h, a) for sid, h, a in
+               SAMPLES["acme"] + SAMPLES["jo"]]
+    with connect(pool_size=1) as client:
+        with client.scope(tenant.id) as s:
+            present = {m.id for m in s.list_memories(100)}
+            s.remember_many([{"id": sid, "human": h, "assistant": a, "source": "manual"}
+                             for sid, h, a in samples if sid not in present])
+        with client.scope(tenant.id) as s:
+            hits = s.search(SEMANTIC_QUERY, k=3)
+    echo(f"   tenant {tenant.id}, default model {REAL_MODEL}")
+    echo(f"   {SEMANTIC_QUERY!r} (no word in common with the answer):")
+    for h in hits:
+        echo(f"     {h.similarity:6.3f}  {h.id:<20} {h.human_content}")
+    return {"tenant_id": tenant.id, "model": REAL_MODEL, "query": SEMANTIC_QUERY,
+            "hits": [{"id": h.id, "similarity": h.similarity} for h in hits]}
+
+
+def run(echo: Echo, *, real_model: bool = False) -> dict[str, Any]:
+    """Every step, each reported through ``echo``; returns a summary (``--json`` prints it).
+    ``real_model`` adds a tenant searched with a real embedding model (the [models] extra)."""
     started = time.perf_counter()
+    if real_model:  # say so before anything starts, not after the tour
+        from ..embedders import from_spec
+
+        from_spec(REAL_EMBEDDER, REAL_MODEL, 384)
     embedded_mode = _start_server(echo)
     admin_url = urls.admin_url()
     before, after = migrate.migrate(admin_url, "head")
     echo(f"2. migrations: {before or 'empty'} -> {after} (head)")
     demo = _provision(admin_url, embedded_mode, echo)
     with connect(pool_size=2) as client:
-        _store_and_search(client, demo, echo)
+        added = _store_and_search(client, demo, echo)
         _prove_isolation(client, demo, echo)
     _show_psql(demo, embedded_mode, echo)
-    echo(f"done in {time.perf_counter() - started:.1f} s. Run it again: nothing is duplicated.")
+    semantic = _semantic_search(admin_url, echo) if real_model else None
+    seconds = time.perf_counter() - started
+    echo(f"done in {seconds:.1f} s. Run it again: nothing is duplicated.")
+    return {
+        "server": "embedded" if embedded_mode else "external",
+        "data_dir": str(embedded.pgdata_dir()) if embedded_mode else None,
+        "migrated": {"before": before, "after": after},
+        "tenants": [{"key": key, "tenant_id": tenant, "user_id": user}
+                    for key, tenant, user in demo.scopes()],
+        "memories_added": added, "isolation_checks": "passed",
+        "app_url": _psql(embedded_mode)[0], "seconds": round(seconds, 2),
+        "semantic_search": semantic,
+    }

@@ -14,3 +14,5 @@ CREATE TABLE cogdb.identities (
 CREATE INDEX identities_tenant_user_idx ON cogdb.identities (tenant_id, user_id);
 ALTER TABLE cogdb.identities ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.identities FORCE ROW LEVEL SECURITY;
+COMMENT ON TABLE cogdb.identities IS
+    'Authenticated identities (provider, external id) mapped to their tenant and user; owner-only.';

@@ -1,7 +1,9 @@
--- The seeds' MemoryNode, plus owner, visibility, context type, summary, expiry and the
--- embedding with its model. The CHECK constraints hold the rules declaratively; the
+-- The seeds' MemoryNode, plus owner, visibility, context type, summary, expiry, metadata and
+-- the embedding with its model. The CHECK constraints hold the rules declaratively; the
 -- check_memory_row trigger checks what a CHECK cannot (the context, the embedding's
--- dimensions for its model) and explains every refusal with the field's name.
+-- dimensions for its model) and explains every refusal with the field's name; the
+-- check_memory_batch statement trigger checks enumerated fields against cogdb.vocabularies
+-- and the shape of tags, once per statement.
 -- Per-tenant ANN indexes (memories_ann_<hash>) are created and dropped by `cogdb maintain`
 -- (cogdb.plan_maintenance), not here.
 CREATE TABLE cogdb.memories (
@@ -11,32 +13,31 @@ CREATE TABLE cogdb.memories (
     id                 text NOT NULL
                        CHECK (length(id) <= 128 AND id ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]*$'),
     owner_user_id      uuid DEFAULT cogdb.current_user_id(),
-    visibility         text NOT NULL DEFAULT 'tenant'
-                       CHECK (visibility = ANY (cogdb.allowed_values('visibility'))),
+    visibility         text NOT NULL DEFAULT 'tenant' CHECK (visibility IN ('private', 'tenant')),
     conversation_id    text CHECK (length(conversation_id) <= 255),
     sequence_index     integer NOT NULL DEFAULT 0 CHECK (sequence_index >= 0),
     human_content      text NOT NULL DEFAULT '' CHECK (length(human_content) <= 100000),
     assistant_content  text NOT NULL DEFAULT '' CHECK (length(assistant_content) <= 100000),
     summary            text CHECK (length(summary) <= 10000),
-    context_type       text NOT NULL DEFAULT 'conversation'
-                       CHECK (context_type = ANY (cogdb.allowed_values('context_type'))),
-    source             text NOT NULL DEFAULT 'api'
-                       CHECK (source = ANY (cogdb.allowed_values('source'))),
+    -- context_type, source, intent_type, complexity, emotional_valence, urgency and
+    -- conversation_mode take the values of their vocabulary (check_memory_batch).
+    context_type       text NOT NULL DEFAULT 'conversation',
+    source             text NOT NULL DEFAULT 'api',
     created_at         timestamptz NOT NULL DEFAULT now(),
     expires_at         timestamptz CHECK (expires_at > created_at),
-    intent_type        text CHECK (intent_type = ANY (cogdb.allowed_values('intent_type'))),
-    complexity         text CHECK (complexity = ANY (cogdb.allowed_values('complexity'))),
+    intent_type        text,
+    complexity         text,
     technical_depth    smallint CHECK (technical_depth BETWEEN 0 AND 10),
-    emotional_valence  text
-                       CHECK (emotional_valence = ANY (cogdb.allowed_values('emotional_valence'))),
-    urgency            text CHECK (urgency = ANY (cogdb.allowed_values('urgency'))),
-    conversation_mode  text
-                       CHECK (conversation_mode = ANY (cogdb.allowed_values('conversation_mode'))),
+    emotional_valence  text,
+    urgency            text,
+    conversation_mode  text,
     action_required    boolean NOT NULL DEFAULT false,
     has_code           boolean NOT NULL DEFAULT false,
     has_error          boolean NOT NULL DEFAULT false,
-    tags               text[] NOT NULL DEFAULT '{}'
-                       CHECK (cardinality(tags) <= 64 AND array_ndims(tags) IS DISTINCT FROM 2),
+    -- A list of strings or an object, kept in the shape it was given (the seeds' stores
+    -- use objects); the tag filter matches a list's strings and an object's keys.
+    tags               jsonb NOT NULL DEFAULT '[]'
+                       CHECK (jsonb_typeof(tags) IN ('array', 'object') AND pg_column_size(tags) <= 16384),
     cluster_id         integer NOT NULL DEFAULT -1 CHECK (cluster_id >= -1),
     cluster_label      text CHECK (length(cluster_label) <= 255),
     cluster_confidence real CHECK (cluster_confidence BETWEEN 0 AND 1),
@@ -46,6 +47,9 @@ CREATE TABLE cogdb.memories (
     -- Full precision, any dimensions of a registered model (checked by check_memory_row);
     -- per-model ANN indexes cast it to vector(dims) in their expression.
     embedding          public.vector NOT NULL CHECK (public.vector_norm(embedding) > 0),
+    -- An object whose top-level keys search and list filter ($eq $ne $gt $gte $lt $lte $in).
+    metadata           jsonb NOT NULL DEFAULT '{}' CONSTRAINT memories_metadata_check
+                       CHECK (jsonb_typeof(metadata) = 'object' AND pg_column_size(metadata) <= 65536),
     PRIMARY KEY (tenant_id, id),
     FOREIGN KEY (tenant_id) REFERENCES cogdb.tenants (id) ON DELETE CASCADE,
     -- Deleting a user clears the owner of their shared memories (their private ones are
@@ -61,6 +65,8 @@ WITH (toast_tuple_target = 8160);
 CREATE INDEX memories_tenant_conversation_idx
     ON cogdb.memories (tenant_id, conversation_id, sequence_index);
 CREATE INDEX memories_tenant_owner_idx ON cogdb.memories (tenant_id, owner_user_id);
+-- `cogdb list`: newest first within the tenant, paged by (created_at, id).
+CREATE INDEX memories_tenant_created_idx ON cogdb.memories (tenant_id, created_at DESC, id DESC);
 -- Lets search count a caller's visible candidates (tenant, model, visibility, owner, expiry)
 -- from the index alone, without visiting the heap.
 CREATE INDEX memories_tenant_model_visibility_idx
@@ -76,8 +82,15 @@ ALTER TABLE cogdb.memories ALTER COLUMN summary SET STATISTICS 0;
 ALTER TABLE cogdb.memories ALTER COLUMN conversation_id SET STATISTICS 0;
 ALTER TABLE cogdb.memories ALTER COLUMN tags SET STATISTICS 0;
 ALTER TABLE cogdb.memories ALTER COLUMN cluster_label SET STATISTICS 0;
+ALTER TABLE cogdb.memories ALTER COLUMN metadata SET STATISTICS 0;
 CREATE TRIGGER memories_check_row BEFORE INSERT OR UPDATE ON cogdb.memories
     FOR EACH ROW EXECUTE FUNCTION cogdb.check_memory_row();
+CREATE TRIGGER memories_check_batch_inserts AFTER INSERT ON cogdb.memories
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.check_memory_batch();
+CREATE TRIGGER memories_check_batch_updates AFTER UPDATE ON cogdb.memories
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.check_memory_batch();
 CREATE TRIGGER memories_count_inserts AFTER INSERT ON cogdb.memories
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.count_memory_changes();
@@ -90,3 +103,5 @@ CREATE TRIGGER memories_count_updates AFTER UPDATE ON cogdb.memories
 ALTER TABLE cogdb.memories ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.memories FORCE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT, UPDATE, DELETE ON cogdb.memories TO cogdb_app;
+COMMENT ON TABLE cogdb.memories IS
+    'Memories: the seeds'' MemoryNode with its owner, visibility, tags, metadata, expiry and embedding. Fenced by tenant (RLS).';

@@ -12,3 +12,5 @@ CREATE TABLE cogdb.memory_counts (
 CREATE INDEX memory_counts_tenant_model_idx ON cogdb.memory_counts (tenant_id, model);
 ALTER TABLE cogdb.memory_counts ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.memory_counts FORCE ROW LEVEL SECURITY;
+COMMENT ON TABLE cogdb.memory_counts IS
+    'Append-only deltas of memories per tenant and model, for cogdb maintain; owner-only.';

@@ -7,3 +7,5 @@ CREATE TABLE cogdb.settings (
     description text NOT NULL
 );
 GRANT SELECT ON cogdb.settings TO cogdb_app, cogdb_admin;
+COMMENT ON TABLE cogdb.settings IS
+    'Global settings of the deployment (search thresholds, the default model); written by the owner only.';

@@ -16,3 +16,5 @@ CREATE TABLE cogdb.tenants (
 ALTER TABLE cogdb.tenants ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.tenants FORCE ROW LEVEL SECURITY;
 GRANT SELECT ON cogdb.tenants TO cogdb_app;
+COMMENT ON TABLE cogdb.tenants IS
+    'Tenants: name, mode (personal or enterprise), isolation level, settings and default model. Each sees only its own row.';

@@ -18,3 +18,5 @@ CREATE TRIGGER users_purge_private_memories BEFORE DELETE ON cogdb.users
 ALTER TABLE cogdb.users ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.users FORCE ROW LEVEL SECURITY;
 GRANT SELECT ON cogdb.users TO cogdb_app;
+COMMENT ON TABLE cogdb.users IS
+    'Users of a tenant; deleting one deletes their private memories and clears the owner of their shared ones.';

@@ -103,8 +103,10 @@ BAD_RECORDS = [
     ("NUL byte", {"human_content": "a\x00b"}, "human_content: contains a NUL byte"),
     ("lone surrogate", {"assistant_content": "x\ud800y"},
      "assistant_content: contains a lone surrogate"),
-    ("tags as a dict", {"tags": {"topics": ["a"]}}, "tags: must be a list of strings"),
-    ("empty tag", {"tags": ["ok", ""]}, "tags: must be a list of non-empty strings"),
+    ("tags as a number", {"tags": 5}, "tags: must be a list of strings or an object"),
+    ("empty tag", {"tags": ["ok", ""]}, "tags: each tag must be a non-empty string"),
+    ("empty tag key", {"tags": {"": 1}}, "tags: each key must be a non-empty string"),
+    ("metadata as a list", {"metadata": [1]}, "metadata: must be a JSON object"),
     ("65 tags", {"tags": [f"t{i}" for i in range(65)]}, "tags: has 65 tags"),
     ("bool as string", {"has_code": "yes"}, "has_code: must be true or false"),
     ("sequence -1", {"sequence_index": -1}, "sequence_index: must be between 0 and"),
@@ -296,11 +298,11 @@ def test_cli_summary_and_exit_codes(db, tenants, tmp_path):
     assert "aborted" in r.output and "Traceback" not in r.output
     skip = cli(db, "import", "nodes", "--tenant", str(tenants.b), "--data-dir", str(bad),
                "--reject-file", str(reject), "--on-error", "skip")
-    assert skip.exit_code == 1 and reject.exists()
+    assert skip.exit_code == 4 and reject.exists()  # finished, records left out
 
     conflict = write_store(tmp_path / "c", [node(0, human_content="changed")])
     c = cli(db, "import", "nodes", "--tenant", str(tenants.b), "--data-dir", str(conflict))
-    assert c.exit_code == 2 and "mem_0000000000000000" in c.output
+    assert c.exit_code == 4 and "mem_0000000000000000" in c.output  # not 2: click's usage
 
     wrong_user = cli(db, *args, "--user", str(tenants.a1))
     assert wrong_user.exit_code == 1 and "does not belong to tenant" in wrong_user.output

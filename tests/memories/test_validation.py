@@ -71,8 +71,11 @@ def insert_stmt(row: dict[str, Any]) -> sql.Composed:
 
 
 def direct_insert(conn, tenant, user, row: dict[str, Any]) -> None:
+    """INSERT ``row`` as given; the JSON columns (tags, metadata) travel as jsonb."""
+    values = [Jsonb(v) if k in ("tags", "metadata") and v is not None else v
+              for k, v in row.items()]
     with in_context(conn, tenant, user) as c:
-        c.execute(insert_stmt(row), list(row.values()))
+        c.execute(insert_stmt(row), values)
 
 
 @pytest.fixture

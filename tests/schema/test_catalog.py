@@ -29,6 +29,8 @@ FENCE_EXEMPT = {
 GLOBAL_TABLES = {
     "settings": "deployment-wide settings (search.max_k, default_model); no tenant data",
     "embedding_models": "admin-managed registry of embedding models, shared by all tenants",
+    "vocabularies": "admin-managed allowed values of enumerated memory fields, shared by all "
+                    "tenants",
     "alembic_version": "Alembic's bookkeeping (one revision id)",
 }
 # Keys of tenant tables that may not lead with tenant_id: constraint name -> reason.
@@ -43,12 +45,13 @@ GLOBAL_REGISTRIES = {"embedding_models"}
 # each cogdb role has in schema cogdb. Anything else is a finding.
 EXPECTED_TABLE_PRIVILEGES = {
     "cogdb_app": {
-        "SELECT": {"memories", "users", "tenants", "embedding_models", "settings"},
+        "SELECT": {"memories", "users", "tenants", "embedding_models", "settings",
+                   "vocabularies"},
         "INSERT": {"memories"},
         "UPDATE": {"memories"},
         "DELETE": {"memories"},
     },
-    "cogdb_admin": {"SELECT": {"embedding_models", "settings"}},
+    "cogdb_admin": {"SELECT": {"embedding_models", "settings", "vocabularies"}},
     "cogdb_auditor": {},
 }
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES",
@@ -57,9 +60,9 @@ TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFEREN
 APP_FUNCTIONS = {
     "allowed_values", "ann_index_name", "context_stamp", "current_tenant_id", "current_user_id",
     "chat_export_sources", "effective_settings", "int_setting", "require_tenant", "resolve_model",
-    "forget", "get",
-    "new_memory_id", "parse_uuid", "remember", "remember_many", "resolve_identity", "search",
-    "set_context",
+    "forget", "get", "list_memories", "list_models", "list_vocabulary", "memory_filters_sql",
+    "metadata_filter_sql", "new_memory_id", "parse_uuid", "remember", "remember_many",
+    "resolve_identity", "search", "set_context",
 }
 
 

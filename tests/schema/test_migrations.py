@@ -27,6 +27,7 @@ from alembic import command
 from alembic.config import Config
 from psycopg import sql
 
+import cogdb
 from cogdb.ops import migrate as migrations
 
 REPO = Path(__file__).resolve().parents[2]
@@ -337,6 +338,22 @@ def test_upgrade_downgrade_upgrade_on_empty_database(fresh_db):
         "itself:\n" + _describe_difference(first, second))
 
 
+def test_downgrade_and_upgrade_work_on_a_secured_database(fresh_db):
+    """A deployment revokes TEMPORARY and CONNECT from PUBLIC (AdminClient.secure_database,
+    as quickstart does): every revision's SQL runs as cogdb_owner, which then may not create
+    temporary objects, so no downgrade or upgrade may need them."""
+    url = fresh_db()
+    head = migrations.head_revision()
+    migrations.migrate(url, "head")
+    with cogdb.connect_admin(url) as admin:
+        admin.secure_database()
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT has_database_privilege('cogdb_owner', current_database(),"
+                            " 'TEMPORARY')").fetchone() == (False,)
+    assert migrations.migrate(url, "base") == (head, None)
+    assert migrations.migrate(url, "head") == (None, head)
+
+
 def test_version_table_lives_in_schema_cogdb(db):
     conn = db.super
     assert conn.execute("SELECT to_regclass('cogdb.alembic_version') IS NOT NULL,"
@@ -395,14 +412,15 @@ def test_alembic_cli_upgrade_head(db, pg_server, scheme):
 DRIFT_FUNCTIONS = """
     SELECT p.oid::regprocedure::text, pg_get_functiondef(p.oid), p.proowner::regrole::text,
            ARRAY(SELECT a::text FROM unnest(p.proacl) a ORDER BY 1), p.prosecdef,
-           p.provolatile, p.proconfig
+           p.provolatile, p.proconfig, obj_description(p.oid, 'pg_proc')
       FROM pg_proc p
      WHERE p.pronamespace = 'cogdb'::regnamespace AND p.prokind IN ('f', 'p')"""
 DRIFT_POLICIES = """
     SELECT tablename || '.' || policyname, permissive, roles::text[], cmd, qual, with_check
       FROM pg_policies WHERE schemaname = 'cogdb'"""
 DRIFT_FIELDS = {
-    "function": ("definition", "owner", "acl", "security definer", "volatility", "proconfig"),
+    "function": ("definition", "owner", "acl", "security definer", "volatility", "proconfig",
+                 "comment"),
     "policy": ("permissive", "roles", "cmd", "qual", "with_check"),
 }
 
@@ -484,6 +502,20 @@ def test_drift_check_catches_an_edited_file(db, name, old, new, expected):
 
 def _function_files_by_name() -> dict[str, Path]:
     return {p.stem: p for p in FUNCTION_FILES}
+
+
+def test_every_function_and_table_explains_itself(db):
+    """psql's \\df+ and \\dt+ show a COMMENT for every function and table of schema cogdb."""
+    silent = [r[0] for r in db.super.execute("""
+        SELECT p.oid::regprocedure::text FROM pg_proc p
+         WHERE p.pronamespace = 'cogdb'::regnamespace AND obj_description(p.oid, 'pg_proc') IS NULL
+        UNION ALL
+        SELECT c.relname FROM pg_class c
+         WHERE c.relnamespace = 'cogdb'::regnamespace AND c.relkind IN ('r', 'p')
+           AND c.relname <> 'alembic_version' AND obj_description(c.oid, 'pg_class') IS NULL""")]
+    assert not silent, (
+        f"objects without a COMMENT: {silent}; add COMMENT ON … IS '<what it is for>' to the "
+        "object's file in sql/ and carry it in a revision")
 
 
 def test_function_files_live_in_areas_with_unique_names():

@@ -2,7 +2,7 @@
 cogdb.memories in one place instead of across revisions. This checks the files against what
 `upgrade head` built: each file is run into a scratch schema (in a rolled-back transaction)
 and the catalog facts of both tables are compared: columns, constraints, indexes, triggers,
-options, row security, owner and grants (docs/conventions.md rule 7)."""
+options, row security, owner, grants and comment (docs/conventions.md rule 7)."""
 from __future__ import annotations
 
 import re
@@ -22,7 +22,8 @@ FACTS = {
     "table": """
         SELECT c.relkind::text, c.reloptions::text, c.relrowsecurity, c.relforcerowsecurity,
                c.relowner::regrole::text,
-               ARRAY(SELECT a::text FROM unnest(c.relacl) a ORDER BY 1)::text
+               ARRAY(SELECT a::text FROM unnest(c.relacl) a ORDER BY 1)::text,
+               obj_description(c.oid, 'pg_class')
           FROM pg_class c WHERE c.oid = %(table)s::regclass""",
     "columns": """
         SELECT a.attnum, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull,

@@ -110,7 +110,7 @@ class Tenant:
         assert ids == [it["id"] for it in items]
         for it in items:
             row = {"visibility": "tenant", "source": "api", "context_type": "conversation",
-                   "tags": [], "conversation_id": None, "created_at": NOW,
+                   "tags": [], "metadata": {}, "conversation_id": None, "created_at": NOW,
                    "expires_at": None, **it, "owner": user}
             self.rows.append(row)
         self.vecs = np.vstack([self.vecs, np.asarray(vecs, dtype=np.float32)])
@@ -409,12 +409,20 @@ def test_filters_keep_full_recall_on_both_paths(db, client, tenants, admin):
         u = rng.random()
         ctype = ("conversation" if u < 0.6 else "fact" if u < 0.85 else "note" if u < 0.96
                  else "entity")
-        tags = [f"x{i % 7}"]
+        tags: list[str] | dict[str, Any] = [f"x{i % 7}"]
         tags += ["common"] if rng.random() < 0.5 else []
         tags += ["mid"] if rng.random() < 0.1 else []
         tags += ["rare"] if rng.random() < 0.03 else []
+        if i % 3 == 0:  # a third of the rows keep their tags as an object (the seeds' stores)
+            tags = {t: {"weight": int(rng.integers(1, 4))} for t in tags}
+        u = rng.random()
+        customer = ("acme" if u < 0.3 else "globex" if u < 0.9 else "initech" if u < 0.97
+                    else "umbrella")
+        metadata = {"customer": customer, "priority": int(rng.integers(0, 5))}
+        if rng.random() < 0.5:
+            metadata["score"] = round(float(rng.random()), 3)
         item = {"id": f"a{i:05d}", "human_content": f"memory {i}", "conversation_id": conv,
-                "source": source, "context_type": ctype, "tags": tags,
+                "source": source, "context_type": ctype, "tags": tags, "metadata": metadata,
                 "created_at": base + timedelta(hours=i)}
         # Owners and visibility: a2 private 10%, a1 private 10%, a2 shared 30%, a3 shared 5%
         # (exactly 100 rows), a1 shared the rest.
@@ -443,6 +451,7 @@ def test_filters_keep_full_recall_on_both_paths(db, client, tenants, admin):
     ann = f"ann:{idx}"
 
     t = lambda h: base + timedelta(hours=h)  # noqa: E731
+    md = lambda r, key: r["metadata"].get(key)  # noqa: E731
     a1, a2 = tenants.a1, tenants.a2
     cases = [
         # (filter kind, user, search kwargs, predicate on a row)
@@ -492,6 +501,31 @@ def test_filters_keep_full_recall_on_both_paths(db, client, tenants, admin):
                           "owner": a1},
          lambda r: r["created_at"] < t(1000) and r["context_type"] == "fact"
          and r["owner"] == a1),
+        # metadata: top-level keys with every operator; a number only matches a number
+        ("metadata", a1, {"metadata_filter": {"customer": "acme"}},
+         lambda r: md(r, "customer") == "acme"),
+        ("metadata", a1, {"metadata_filter": {"customer": "umbrella"}},
+         lambda r: md(r, "customer") == "umbrella"),
+        ("metadata", a1, {"metadata_filter": {"customer": {"$eq": "initech"}}},
+         lambda r: md(r, "customer") == "initech"),
+        ("metadata", a1, {"metadata_filter": {"customer": {"$ne": "globex"}}},
+         lambda r: md(r, "customer") != "globex"),
+        ("metadata", a1, {"metadata_filter": {"customer": {"$in": ["initech", "umbrella"]}}},
+         lambda r: md(r, "customer") in ("initech", "umbrella")),
+        ("metadata", a1, {"metadata_filter": {"customer": {"$nin": ["globex", "initech"]}}},
+         lambda r: md(r, "customer") not in ("globex", "initech")),
+        ("metadata", a1, {"metadata_filter": {"priority": {"$gte": 3}}},
+         lambda r: md(r, "priority") >= 3),
+        ("metadata", a1, {"metadata_filter": {"priority": {"$gt": 0, "$lte": 1}}},
+         lambda r: 0 < md(r, "priority") <= 1),
+        ("metadata", a1, {"metadata_filter": {"score": {"$lt": 0.05}}},
+         lambda r: md(r, "score") is not None and md(r, "score") < 0.05),
+        ("metadata", a1, {"metadata_filter": {"priority": {"$gte": "3"}}}, lambda r: False),
+        ("metadata", a1, {"metadata_filter": {"customer": "acme", "priority": 4},
+                          "tags_any": ["common"]},
+         lambda r: md(r, "customer") == "acme" and md(r, "priority") == 4
+         and "common" in r["tags"]),
+        ("metadata", a1, {"metadata_filter": {"nope": {"$ne": 1}}}, lambda r: True),
     ]
     paths: dict[str, set[str]] = {}
     report = []
@@ -505,7 +539,7 @@ def test_filters_keep_full_recall_on_both_paths(db, client, tenants, admin):
         paths.setdefault(kind, set()).add(plan)
     # The fixture really exercises both paths for every filter kind.
     for kind in ("conversation", "source", "context_type", "tags", "created", "owner",
-                 "visibility"):
+                 "visibility", "metadata"):
         assert paths[kind] == {"exact", ann}, (kind, paths[kind], report)
 
 

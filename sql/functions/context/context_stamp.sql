@@ -8,3 +8,5 @@ AS $$ SELECT (EXTRACT(epoch FROM pg_catalog.transaction_timestamp()))::text $$;
 
 REVOKE ALL ON FUNCTION cogdb.context_stamp() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.context_stamp() TO cogdb_app, cogdb_admin, cogdb_auditor;
+COMMENT ON FUNCTION cogdb.context_stamp() IS
+    'The current transaction''s stamp (its start time as epoch text).';

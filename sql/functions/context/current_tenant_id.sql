@@ -12,3 +12,5 @@ $$;
 
 REVOKE ALL ON FUNCTION cogdb.current_tenant_id() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.current_tenant_id() TO cogdb_app, cogdb_admin, cogdb_auditor;
+COMMENT ON FUNCTION cogdb.current_tenant_id() IS
+    'The tenant of the current transaction''s context.';

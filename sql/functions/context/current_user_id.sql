@@ -10,3 +10,5 @@ $$;
 
 REVOKE ALL ON FUNCTION cogdb.current_user_id() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.current_user_id() TO cogdb_app, cogdb_admin, cogdb_auditor;
+COMMENT ON FUNCTION cogdb.current_user_id() IS
+    'The user of the current transaction''s context.';

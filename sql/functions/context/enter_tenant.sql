@@ -23,3 +23,5 @@ END
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.enter_tenant(uuid, uuid) FROM PUBLIC;
+COMMENT ON FUNCTION cogdb.enter_tenant(uuid, uuid) IS
+    'Makes tenant_id (and user_id) the context of the calling definer function''s own statements and returns the caller''s context, for restore_context() to put back before the function returns.';

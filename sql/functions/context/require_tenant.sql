@@ -19,3 +19,5 @@ $$;
 
 REVOKE ALL ON FUNCTION cogdb.require_tenant(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.require_tenant(text) TO cogdb_app;
+COMMENT ON FUNCTION cogdb.require_tenant(text) IS
+    'The tenant of the current context, or the CGA01 refusal of a write attempted without one.';

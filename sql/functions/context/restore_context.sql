@@ -12,3 +12,5 @@ END
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.restore_context(text[]) FROM PUBLIC;
+COMMENT ON FUNCTION cogdb.restore_context(text[]) IS
+    'Puts back the context that enter_tenant() returned (tenant, user, transaction stamp).';

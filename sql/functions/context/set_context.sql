@@ -34,6 +34,13 @@ BEGIN
                   HINT = 'Commit or roll back, then set the new context first thing in a new '
                          'transaction; contexts cannot be switched or nested.';
     END IF;
+    -- The first statement of its transaction and not after BEGIN in the same message: an
+    -- autocommit call, whose context ends with this very statement.
+    IF statement_timestamp() = transaction_timestamp()
+       AND current_query() !~* '^\s*(BEGIN|START\s+TRANSACTION)\M' THEN
+        RAISE NOTICE 'cogdb: the tenant context ends with this statement (no transaction is open)'
+            USING HINT = 'Run BEGIN first; the context lasts until COMMIT or ROLLBACK.';
+    END IF;
     PERFORM set_config('app.tenant_id', v_tenant::text, true);
     PERFORM set_config('app.user_id', coalesce(v_user::text, ''), true);
     PERFORM set_config('app.context_xact', cogdb.context_stamp(), true);
@@ -53,3 +60,5 @@ $$;
 
 REVOKE ALL ON FUNCTION cogdb.set_context(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.set_context(text, text) TO cogdb_app;
+COMMENT ON FUNCTION cogdb.set_context(text, text) IS
+    'Sets the tenant (and optionally the user) for the rest of the current transaction.';

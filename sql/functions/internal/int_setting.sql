@@ -8,3 +8,5 @@ AS $$ SELECT (s.value #>> '{}')::integer FROM cogdb.settings s WHERE s.key = int
 
 REVOKE ALL ON FUNCTION cogdb.int_setting(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.int_setting(text) TO cogdb_app, cogdb_admin;
+COMMENT ON FUNCTION cogdb.int_setting(text) IS
+    'The integer value of a global setting in cogdb.settings (NULL if unset).';

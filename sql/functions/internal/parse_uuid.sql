@@ -19,3 +19,5 @@ $$;
 
 REVOKE ALL ON FUNCTION cogdb.parse_uuid(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.parse_uuid(text, text) TO cogdb_app, cogdb_admin, cogdb_auditor;
+COMMENT ON FUNCTION cogdb.parse_uuid(text, text) IS
+    'The uuid in value (NULL for NULL), or CGV01 naming the field.';

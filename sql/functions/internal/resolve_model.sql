@@ -21,3 +21,5 @@ $$;
 
 REVOKE ALL ON FUNCTION cogdb.resolve_model(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.resolve_model(text) TO cogdb_app;
+COMMENT ON FUNCTION cogdb.resolve_model(text) IS
+    'The embedding model a call uses and its dimensions.';

@@ -1,23 +1,16 @@
--- The values a memory's enumerated field accepts (NULL for a field that is not enumerated).
--- One source of truth for the CHECK constraints on cogdb.memories and the messages of
--- check_memory_row(); adding a value is a new revision that replaces this function.
+-- The values a memory's enumerated field accepts, in the order they were added (NULL for a
+-- field that is not enumerated). visibility is fixed (private, tenant); the other fields
+-- read cogdb.vocabularies, which an admin extends with cogdb.add_vocabulary().
 CREATE OR REPLACE FUNCTION cogdb.allowed_values(field text) RETURNS text[]
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SECURITY INVOKER
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY INVOKER
+    SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT CASE field
-        WHEN 'visibility'        THEN ARRAY['private', 'tenant']
-        WHEN 'context_type'      THEN ARRAY['conversation', 'fact', 'entity', 'document', 'note']
-        WHEN 'source'            THEN ARRAY['assistant', 'api', 'manual', 'import',
-                                            'chatgpt_export', 'claude_export']
-        WHEN 'intent_type'       THEN ARRAY['question', 'request', 'statement', 'command',
-                                            'feedback', 'greeting', 'other']
-        WHEN 'complexity'        THEN ARRAY['simple', 'moderate', 'complex']
-        WHEN 'emotional_valence' THEN ARRAY['positive', 'neutral', 'negative', 'mixed']
-        WHEN 'urgency'           THEN ARRAY['low', 'medium', 'high', 'critical']
-        WHEN 'conversation_mode' THEN ARRAY['chat', 'task', 'debug', 'brainstorm', 'learning',
-                                            'review', 'other']
-    END
+    SELECT CASE WHEN field = 'visibility' THEN ARRAY['private', 'tenant']
+                ELSE (SELECT array_agg(v.value ORDER BY v.added_at, v.value)
+                        FROM cogdb.vocabularies v WHERE v.field = allowed_values.field) END
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.allowed_values(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.allowed_values(text) TO cogdb_app, cogdb_admin, cogdb_auditor;
+COMMENT ON FUNCTION cogdb.allowed_values(text) IS
+    'The values a memory''s enumerated field accepts, in the order they were added (NULL for a field that is not enumerated).';

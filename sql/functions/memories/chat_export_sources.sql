@@ -6,3 +6,5 @@ AS $$ SELECT ARRAY['chatgpt_export', 'claude_export'] $$;
 
 REVOKE ALL ON FUNCTION cogdb.chat_export_sources() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.chat_export_sources() TO cogdb_app, cogdb_admin, cogdb_auditor;
+COMMENT ON FUNCTION cogdb.chat_export_sources() IS
+    'The memory sources that come from providers'' chat exports.';

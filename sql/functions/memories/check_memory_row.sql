@@ -2,7 +2,8 @@
 -- so a direct INSERT/UPDATE is checked like remember(). Each refusal names the field (the
 -- error's COLUMN) and what is allowed. The CHECK constraints on cogdb.memories hold the same
 -- rules declaratively; this function exists to explain them and to check what a CHECK cannot
--- (the context, and the embedding's dimension for its model).
+-- (the context, and the embedding's dimension for its model). Vocabularies and tags are
+-- checked once per statement by check_memory_batch.
 CREATE OR REPLACE FUNCTION cogdb.check_memory_row() RETURNS trigger
     LANGUAGE plpgsql SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
@@ -66,18 +67,8 @@ BEGIN
     -- Fast path for bulk writes: one expression (no queries) that is true only when every
     -- check below would pass; anything else (NULLs included) takes the detailed checks,
     -- which name the field. Chat-export sources always take them (the tenant's toggle).
-    -- Tags pass here when their total length is at most 100 (so each one is).
-    IF (NEW.visibility = ANY (cogdb.allowed_values('visibility'))
-        AND NEW.context_type = ANY (cogdb.allowed_values('context_type'))
-        AND NEW.source = ANY (cogdb.allowed_values('source'))
+    IF (NEW.visibility IN ('private', 'tenant')
         AND NEW.source <> ALL (cogdb.chat_export_sources())
-        AND (NEW.intent_type IS NULL OR NEW.intent_type = ANY (cogdb.allowed_values('intent_type')))
-        AND (NEW.complexity IS NULL OR NEW.complexity = ANY (cogdb.allowed_values('complexity')))
-        AND (NEW.emotional_valence IS NULL
-             OR NEW.emotional_valence = ANY (cogdb.allowed_values('emotional_valence')))
-        AND (NEW.urgency IS NULL OR NEW.urgency = ANY (cogdb.allowed_values('urgency')))
-        AND (NEW.conversation_mode IS NULL
-             OR NEW.conversation_mode = ANY (cogdb.allowed_values('conversation_mode')))
         AND (NEW.visibility = 'tenant' OR NEW.owner_user_id IS NOT NULL)
         AND length(NEW.human_content) <= 100000 AND length(NEW.assistant_content) <= 100000
         AND coalesce(length(NEW.summary) <= 10000, true)
@@ -88,26 +79,18 @@ BEGIN
         AND coalesce(NEW.cluster_confidence BETWEEN 0 AND 1, true)
         AND NEW.sequence_index >= 0 AND NEW.access_count >= 0 AND NEW.cluster_id >= -1
         AND coalesce(NEW.expires_at > NEW.created_at, true)
-        AND cardinality(NEW.tags) <= 64 AND coalesce(array_ndims(NEW.tags), 1) = 1
-        AND array_position(NEW.tags, NULL) IS NULL AND NOT '' = ANY (NEW.tags)
-        AND length(array_to_string(NEW.tags, '')) <= 100) IS TRUE THEN
+        AND jsonb_typeof(NEW.tags) IN ('array', 'object') AND pg_column_size(NEW.tags) <= 16384
+        AND jsonb_typeof(NEW.metadata) = 'object' AND pg_column_size(NEW.metadata) <= 65536
+        ) IS TRUE THEN
         RETURN NEW;
     END IF;
 
-    FOREACH v_item SLICE 1 IN ARRAY ARRAY[
-        ARRAY['visibility', NEW.visibility], ARRAY['context_type', NEW.context_type],
-        ARRAY['source', NEW.source], ARRAY['intent_type', NEW.intent_type],
-        ARRAY['complexity', NEW.complexity], ARRAY['emotional_valence', NEW.emotional_valence],
-        ARRAY['urgency', NEW.urgency], ARRAY['conversation_mode', NEW.conversation_mode]]
-    LOOP
-        IF v_item[2] IS NOT NULL AND NOT v_item[2] = ANY (cogdb.allowed_values(v_item[1])) THEN
-            RAISE EXCEPTION '% must be one of %, got %', v_item[1],
-                            array_to_string(cogdb.allowed_values(v_item[1]), ', '),
-                            quote_literal(left(v_item[2], 60))
-                USING ERRCODE = 'CGV01', COLUMN = v_item[1],
-                      HINT = 'Use one of the listed values (see cogdb.allowed_values(field)).';
-        END IF;
-    END LOOP;
+    IF NEW.visibility IS NULL OR NEW.visibility NOT IN ('private', 'tenant') THEN
+        RAISE EXCEPTION 'visibility must be one of private, tenant, got %',
+                        coalesce(quote_literal(left(NEW.visibility, 60)), 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'visibility',
+                  HINT = 'private: the context''s user only; tenant: everyone in the tenant.';
+    END IF;
     -- The tenant setting features.chat_import (default: on for personal tenants, off for
     -- enterprise ones) gates memories made from providers' chat exports, whichever client
     -- writes them. Checked on INSERT and when an UPDATE turns a memory into one.
@@ -171,15 +154,32 @@ BEGIN
                   HINT = 'Leave expires_at out for a memory that never expires.';
     END IF;
 
-    IF cardinality(NEW.tags) > 64 OR array_ndims(NEW.tags) > 1
-       OR EXISTS (SELECT FROM unnest(NEW.tags) t WHERE t IS NULL OR length(t) NOT BETWEEN 1 AND 100)
-    THEN
-        RAISE EXCEPTION 'tags must be a list of at most 64 non-empty strings of at most 100 characters'
+    IF jsonb_typeof(NEW.tags) IS DISTINCT FROM 'array'
+       AND jsonb_typeof(NEW.tags) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'tags must be a JSON list of strings or a JSON object, got %',
+                        coalesce(jsonb_typeof(NEW.tags), 'NULL')
             USING ERRCODE = 'CGV01', COLUMN = 'tags',
-                  HINT = 'Drop empty or NULL tags and keep each short.';
+                  HINT = 'e.g. ["ops", "deploy"] or {"project": "billing"}';
+    END IF;
+    IF jsonb_typeof(NEW.metadata) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'metadata must be a JSON object, got %',
+                        coalesce(jsonb_typeof(NEW.metadata), 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'metadata',
+                  HINT = 'e.g. {"customer": "acme", "priority": 2}; search filters its top-level keys.';
+    END IF;
+    IF pg_column_size(NEW.tags) > 16384 OR pg_column_size(NEW.metadata) > 65536 THEN
+        RAISE EXCEPTION '% is % bytes; at most % are allowed',
+                        CASE WHEN pg_column_size(NEW.tags) > 16384 THEN 'tags' ELSE 'metadata' END,
+                        greatest(pg_column_size(NEW.tags), pg_column_size(NEW.metadata)),
+                        CASE WHEN pg_column_size(NEW.tags) > 16384 THEN 16384 ELSE 65536 END
+            USING ERRCODE = 'CGV01',
+                  COLUMN = CASE WHEN pg_column_size(NEW.tags) > 16384 THEN 'tags' ELSE 'metadata' END,
+                  HINT = 'Keep tags and metadata small: they are filters, not documents.';
     END IF;
     RETURN NEW;
 END
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.check_memory_row() FROM PUBLIC;
+COMMENT ON FUNCTION cogdb.check_memory_row() IS
+    'Row trigger on memories: validates a row before it is written (context, owner, id, model and embedding, sizes, ranges) and names the field it refuses.';

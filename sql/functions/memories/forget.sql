@@ -13,3 +13,5 @@ $$;
 
 REVOKE ALL ON FUNCTION cogdb.forget(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.forget(text) TO cogdb_app;
+COMMENT ON FUNCTION cogdb.forget(text) IS
+    'Deletes the memory with this id if the caller may see it; true if it did, false for a missing or invisible id.';

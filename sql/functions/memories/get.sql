@@ -10,3 +10,5 @@ $$;
 
 REVOKE ALL ON FUNCTION cogdb.get(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.get(text) TO cogdb_app;
+COMMENT ON FUNCTION cogdb.get(text) IS
+    'The memory with this id, if the caller may see it and it has not expired.';

@@ -17,3 +17,5 @@ $$;
 
 REVOKE ALL ON FUNCTION cogdb.remember(text, text, vector, jsonb, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.remember(text, text, vector, jsonb, text) TO cogdb_app;
+COMMENT ON FUNCTION cogdb.remember(text, text, vector, jsonb, text) IS
+    'Stores one memory and returns its id (server-made unless `fields` carries one).';

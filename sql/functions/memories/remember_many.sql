@@ -36,8 +36,8 @@ BEGIN
                            'created_at', 'expires_at', 'visibility', 'intent_type',
                            'complexity', 'technical_depth', 'emotional_valence', 'urgency',
                            'conversation_mode', 'action_required', 'has_code', 'has_error',
-                           'tags', 'cluster_id', 'cluster_label', 'cluster_confidence',
-                           'access_count', 'last_accessed']);
+                           'tags', 'metadata', 'cluster_id', 'cluster_label',
+                           'cluster_confidence', 'access_count', 'last_accessed']);
     IF v_unknown IS NOT NULL THEN
         RAISE EXCEPTION 'unknown memory field(s): %', v_unknown
             USING ERRCODE = 'CGV01', COLUMN = split_part(v_unknown, ',', 1),
@@ -58,7 +58,8 @@ BEGIN
                r.complexity, r.technical_depth, r.emotional_valence, r.urgency,
                r.conversation_mode, coalesce(r.action_required, false) AS action_required,
                coalesce(r.has_code, false) AS has_code, coalesce(r.has_error, false) AS has_error,
-               coalesce(r.tags, '{}') AS tags, coalesce(r.cluster_id, -1) AS cluster_id,
+               coalesce(r.tags, '[]') AS tags, coalesce(r.metadata, '{}') AS metadata,
+               coalesce(r.cluster_id, -1) AS cluster_id,
                r.cluster_label, r.cluster_confidence,
                coalesce(r.access_count, 0) AS access_count, r.last_accessed,
                embeddings[r.ord] AS embedding
@@ -68,27 +69,27 @@ BEGIN
                    created_at timestamptz, expires_at timestamptz, visibility text,
                    intent_type text, complexity text, technical_depth smallint,
                    emotional_valence text, urgency text, conversation_mode text,
-                   action_required boolean, has_code boolean, has_error boolean, tags text[],
-                   cluster_id integer, cluster_label text, cluster_confidence real,
+                   action_required boolean, has_code boolean, has_error boolean, tags jsonb,
+                   metadata jsonb, cluster_id integer, cluster_label text, cluster_confidence real,
                    access_count integer, last_accessed timestamptz))
                WITH ORDINALITY AS r(id, conversation_id, sequence_index, human_content,
                    assistant_content, summary, context_type, source, created_at, expires_at,
                    visibility, intent_type, complexity, technical_depth, emotional_valence,
                    urgency, conversation_mode, action_required, has_code, has_error, tags,
-                   cluster_id, cluster_label, cluster_confidence, access_count,
+                   metadata, cluster_id, cluster_label, cluster_confidence, access_count,
                    last_accessed, ord)
     ), inserted AS (
         INSERT INTO cogdb.memories AS m (
             id, conversation_id, sequence_index, human_content, assistant_content, summary,
             context_type, source, created_at, expires_at, visibility, intent_type, complexity,
             technical_depth, emotional_valence, urgency, conversation_mode, action_required,
-            has_code, has_error, tags, cluster_id, cluster_label, cluster_confidence,
+            has_code, has_error, tags, metadata, cluster_id, cluster_label, cluster_confidence,
             access_count, last_accessed, model, embedding)
         SELECT i.id, i.conversation_id, i.sequence_index, i.human_content, i.assistant_content,
                i.summary, i.context_type, i.source, i.created_at, i.expires_at, i.visibility,
                i.intent_type, i.complexity, i.technical_depth, i.emotional_valence, i.urgency,
                i.conversation_mode, i.action_required, i.has_code, i.has_error, i.tags,
-               i.cluster_id, i.cluster_label, i.cluster_confidence, i.access_count,
+               i.metadata, i.cluster_id, i.cluster_label, i.cluster_confidence, i.access_count,
                i.last_accessed, remember_many.model, i.embedding
           FROM input i ORDER BY i.ord
         RETURNING m.id
@@ -104,12 +105,10 @@ BEGIN
                        ('cluster_confidence', 'real'), ('created_at', 'timestamptz'),
                        ('expires_at', 'timestamptz'), ('last_accessed', 'timestamptz'),
                        ('action_required', 'boolean'), ('has_code', 'boolean'),
-                       ('has_error', 'boolean'), ('tags', 'text[]')) AS t(key, typ)
+                       ('has_error', 'boolean')) AS t(key, typ)
          WHERE jsonb_typeof(e.obj -> t.key) NOT IN ('null')
-           AND CASE WHEN t.typ = 'text[]'
-                    THEN jsonb_typeof(e.obj -> t.key) <> 'array'
-                    ELSE jsonb_typeof(e.obj -> t.key) IN ('array', 'object')
-                         OR NOT pg_input_is_valid(e.obj ->> t.key, t.typ) END
+           AND (jsonb_typeof(e.obj -> t.key) IN ('array', 'object')
+                OR NOT pg_input_is_valid(e.obj ->> t.key, t.typ))
          ORDER BY e.ord
          LIMIT 1;
         IF v_bad_key IS NULL THEN
@@ -118,10 +117,12 @@ BEGIN
         RAISE EXCEPTION '% of memory #% must be of type %, got %', v_bad_key, v_bad_ord,
                         v_bad_type, left((memories -> (v_bad_ord::integer - 1) -> v_bad_key)::text, 60)
             USING ERRCODE = 'CGV01', COLUMN = v_bad_key,
-                  HINT = 'Numbers as JSON numbers, timestamps as ISO 8601 strings, tags as a list.';
+                  HINT = 'Numbers as JSON numbers, timestamps as ISO 8601 strings.';
     END;
 END
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.remember_many(jsonb, public.vector[], text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.remember_many(jsonb, public.vector[], text) TO cogdb_app;
+COMMENT ON FUNCTION cogdb.remember_many(jsonb, public.vector[], text) IS
+    'Stores a batch of memories in one statement and returns (ordinality, id) in input order.';

@@ -57,3 +57,5 @@ $$;
 
 REVOKE ALL ON FUNCTION cogdb.create_tenant(text, text, text, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.create_tenant(text, text, text, text, text) TO cogdb_admin;
+COMMENT ON FUNCTION cogdb.create_tenant(text, text, text, text, text) IS
+    'Creates a tenant and returns its id.';

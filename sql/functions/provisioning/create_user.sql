@@ -62,3 +62,5 @@ $$;
 
 REVOKE ALL ON FUNCTION cogdb.create_user(text, text, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.create_user(text, text, text, text) TO cogdb_admin;
+COMMENT ON FUNCTION cogdb.create_user(text, text, text, text) IS
+    'Creates a user in a tenant and returns the user''s id.';

@@ -27,3 +27,5 @@ $$;
 
 REVOKE ALL ON FUNCTION cogdb.delete_user(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.delete_user(text, text) TO cogdb_admin;
+COMMENT ON FUNCTION cogdb.delete_user(text, text) IS
+    'Deletes a user with their private memories; their tenant-visible memories stay, ownerless (admin).';

@@ -11,3 +11,5 @@ $$;
 
 REVOKE ALL ON FUNCTION cogdb.effective_settings(text, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.effective_settings(text, jsonb) TO cogdb_app, cogdb_admin;
+COMMENT ON FUNCTION cogdb.effective_settings(text, jsonb) IS
+    'A tenant''s settings with the defaults of its mode filled in (chat_import: on for personal, off for enterprise).';

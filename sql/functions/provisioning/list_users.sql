@@ -30,3 +30,5 @@ $$;
 
 REVOKE ALL ON FUNCTION cogdb.list_users(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.list_users(text) TO cogdb_admin;
+COMMENT ON FUNCTION cogdb.list_users(text) IS
+    'The users of one tenant (with their identities as ''provider/external_id''), oldest first.';

@@ -6,3 +6,5 @@ CREATE OR REPLACE FUNCTION cogdb.max_dimensions() RETURNS integer
 AS $$ SELECT 2000 $$;
 
 REVOKE ALL ON FUNCTION cogdb.max_dimensions() FROM PUBLIC;
+COMMENT ON FUNCTION cogdb.max_dimensions() IS
+    'The most dimensions an embedding model may have (2000: what pgvector''s HNSW indexes accept).';

@@ -18,3 +18,5 @@ END
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.purge_private_memories() FROM PUBLIC;
+COMMENT ON FUNCTION cogdb.purge_private_memories() IS
+    'Row trigger on users: deletes a departing user''s private memories before the foreign key clears the owner of their shared ones.';

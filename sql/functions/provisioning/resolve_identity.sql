@@ -13,3 +13,5 @@ $$;
 
 REVOKE ALL ON FUNCTION cogdb.resolve_identity(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.resolve_identity(text, text) TO cogdb_app, cogdb_admin;
+COMMENT ON FUNCTION cogdb.resolve_identity(text, text) IS
+    'Maps an authenticated identity (provider + external id) to its (tenant_id, user_id), or no row.';

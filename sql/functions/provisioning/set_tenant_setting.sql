@@ -1,6 +1,7 @@
 -- Changes one setting of a tenant and returns the tenant's effective settings. Only the
 -- listed keys are settable, each with its JSON type; a NULL value removes the key, so the
--- mode's default applies again. Definer for cogdb_admin: the app role has no UPDATE on
+-- mode's default applies again. default_model (a registered model's name, or NULL for the
+-- deployment's default) sets the tenant's default embedding model. Definer for cogdb_admin: the app role has no UPDATE on
 -- cogdb.tenants and so can never change its own tenant's settings.
 CREATE OR REPLACE FUNCTION cogdb.set_tenant_setting(tenant_id text, key text, value jsonb)
     RETURNS jsonb
@@ -10,12 +11,13 @@ AS $$
 #variable_conflict use_variable
 DECLARE
     v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
-    v_type text := CASE key WHEN 'features.chat_import' THEN 'boolean' END;
+    v_type text := CASE key WHEN 'features.chat_import' THEN 'boolean'
+                            WHEN 'default_model' THEN 'string' END;
     v_path text[] := string_to_array(key, '.');
     v_row cogdb.tenants;
 BEGIN
     IF v_type IS NULL THEN
-        RAISE EXCEPTION 'unknown tenant setting %; settable: features.chat_import',
+        RAISE EXCEPTION 'unknown tenant setting %; settable: features.chat_import, default_model',
                         coalesce(quote_literal(left(key, 60)), 'NULL')
             USING ERRCODE = 'CGV01', COLUMN = 'key',
                   HINT = 'e.g. cogdb tenant set <tenant> features.chat_import=false';
@@ -23,10 +25,19 @@ BEGIN
     IF value IS NOT NULL AND jsonb_typeof(value) IS DISTINCT FROM v_type THEN
         RAISE EXCEPTION '% must be a %, got %', key, v_type, left(value::text, 60)
             USING ERRCODE = 'CGV01', COLUMN = 'value',
-                  HINT = 'Pass true or false (or NULL for the default of the tenant''s mode).';
+                  HINT = 'Pass a JSON ' || v_type || ', or NULL for the default.';
+    END IF;
+    IF key = 'default_model' AND value IS NOT NULL AND NOT EXISTS (
+           SELECT FROM cogdb.embedding_models m WHERE m.name = value #>> '{}') THEN
+        RAISE EXCEPTION 'unknown embedding model %', quote_literal(value #>> '{}')
+            USING ERRCODE = 'CGV02', COLUMN = 'value',
+                  HINT = 'List models with `cogdb model list`; register one with `cogdb model register`.';
     END IF;
     UPDATE cogdb.tenants t
-       SET settings = CASE WHEN value IS NULL THEN t.settings #- v_path
+       SET default_model = CASE WHEN key = 'default_model' THEN value #>> '{}'
+                                ELSE t.default_model END,
+           settings = CASE WHEN key = 'default_model' THEN t.settings
+                           WHEN value IS NULL THEN t.settings #- v_path
                            ELSE jsonb_set(jsonb_set(t.settings, v_path[1:1],
                                                     coalesce(t.settings -> v_path[1], '{}'), true),
                                           v_path, value, true) END
@@ -43,3 +54,5 @@ $$;
 
 REVOKE ALL ON FUNCTION cogdb.set_tenant_setting(text, text, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.set_tenant_setting(text, text, jsonb) TO cogdb_admin;
+COMMENT ON FUNCTION cogdb.set_tenant_setting(text, text, jsonb) IS
+    'Changes one setting of a tenant and returns the tenant''s effective settings.';

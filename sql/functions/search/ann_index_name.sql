@@ -8,3 +8,5 @@ AS $$ SELECT 'memories_ann_' || left(md5(tenant_id::text || '/' || model), 24) $
 
 REVOKE ALL ON FUNCTION cogdb.ann_index_name(uuid, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.ann_index_name(uuid, text) TO cogdb_app, cogdb_admin;
+COMMENT ON FUNCTION cogdb.ann_index_name(uuid, text) IS
+    'The name of the partial HNSW index that serves one tenant''s memories of one model.';

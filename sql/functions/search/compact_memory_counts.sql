@@ -17,3 +17,5 @@ AS $$
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.compact_memory_counts() FROM PUBLIC;
+COMMENT ON FUNCTION cogdb.compact_memory_counts() IS
+    'Folds the deltas in cogdb.memory_counts into one row per (tenant, model) and returns how many delta rows it removed.';

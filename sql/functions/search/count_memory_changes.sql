@@ -31,3 +31,5 @@ END
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.count_memory_changes() FROM PUBLIC;
+COMMENT ON FUNCTION cogdb.count_memory_changes() IS
+    'Statement trigger on memories: records how many memories each write added or removed per tenant and model, for cogdb maintain.';

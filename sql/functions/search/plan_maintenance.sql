@@ -51,3 +51,5 @@ AS $$
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.plan_maintenance() FROM PUBLIC;
+COMMENT ON FUNCTION cogdb.plan_maintenance() IS
+    'The steps cogdb maintain runs, in order: drop invalid ANN indexes, create those large tenants need, drop those no longer needed.';

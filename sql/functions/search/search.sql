@@ -24,11 +24,13 @@ CREATE OR REPLACE FUNCTION cogdb.search(query public.vector, k integer DEFAULT 1
                                         created_before timestamptz DEFAULT NULL,
                                         only_owner uuid DEFAULT NULL,
                                         only_visibility text DEFAULT NULL,
-                                        ef_search integer DEFAULT NULL)
+                                        ef_search integer DEFAULT NULL,
+                                        metadata_filter jsonb DEFAULT NULL)
     RETURNS TABLE (id text, similarity double precision, conversation_id text,
                    sequence_index integer, human_content text, assistant_content text,
                    summary text, context_type text, source text, created_at timestamptz,
-                   expires_at timestamptz, visibility text, owner_user_id uuid, tags text[],
+                   expires_at timestamptz, visibility text, owner_user_id uuid, tags jsonb,
+                   metadata jsonb,
                    intent_type text, complexity text, technical_depth smallint,
                    emotional_valence text, urgency text, conversation_mode text,
                    action_required boolean, has_code boolean, has_error boolean,
@@ -51,21 +53,13 @@ DECLARE
     v_max_k integer := v_settings ->> 'search.max_k';
     v_index text;
     v_visible bigint;
-    -- $1 query, $2 k, then the filters; unset filters fold away when the query is planned.
-    v_filters constant text :=
-        ' AND (m.expires_at IS NULL OR m.expires_at > now())'
-        ' AND ($3::text IS NULL OR m.conversation_id = $3)'
-        ' AND ($4::text IS NULL OR m.source = $4)'
-        ' AND ($5::text IS NULL OR m.context_type = $5)'
-        ' AND ($6::text[] IS NULL OR m.tags && $6)'
-        ' AND ($7::timestamptz IS NULL OR m.created_at >= $7)'
-        ' AND ($8::timestamptz IS NULL OR m.created_at < $8)'
-        ' AND ($9::uuid IS NULL OR m.owner_user_id = $9)'
-        ' AND ($10::text IS NULL OR m.visibility = $10)';
+    -- $1 query, $2 k, then the filters from $3 (cogdb.memory_filters_sql).
+    v_filters constant text := cogdb.memory_filters_sql(3, metadata_filter);
     v_columns constant text :=
         's.id, 1 - s.distance, s.conversation_id, s.sequence_index, s.human_content,'
         ' s.assistant_content, s.summary, s.context_type, s.source, s.created_at,'
-        ' s.expires_at, s.visibility, s.owner_user_id, s.tags, s.intent_type, s.complexity,'
+        ' s.expires_at, s.visibility, s.owner_user_id, s.tags, s.metadata, s.intent_type,'
+        ' s.complexity,'
         ' s.technical_depth, s.emotional_valence, s.urgency, s.conversation_mode,'
         ' s.action_required, s.has_code, s.has_error, s.cluster_id, s.cluster_label,'
         ' s.cluster_confidence';
@@ -144,5 +138,7 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION cogdb.search(public.vector, integer, text, text, text, text, text[], timestamptz, timestamptz, uuid, text, integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION cogdb.search(public.vector, integer, text, text, text, text, text[], timestamptz, timestamptz, uuid, text, integer) TO cogdb_app;
+REVOKE ALL ON FUNCTION cogdb.search(public.vector, integer, text, text, text, text, text[], timestamptz, timestamptz, uuid, text, integer, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.search(public.vector, integer, text, text, text, text, text[], timestamptz, timestamptz, uuid, text, integer, jsonb) TO cogdb_app;
+COMMENT ON FUNCTION cogdb.search(public.vector, integer, text, text, text, text, text[], timestamptz, timestamptz, uuid, text, integer, jsonb) IS
+    'The k memories nearest to `query` that the caller may see, nearest first.';

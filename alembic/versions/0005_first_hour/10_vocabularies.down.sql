@@ -1,0 +1,1 @@
+ALTER TABLE cogdb.embedding_models DROP COLUMN embedder;
