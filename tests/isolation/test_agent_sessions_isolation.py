@@ -21,6 +21,8 @@ import pytest
 from helpers import SET_CONTEXT, assert_rls_applies, refused, vec
 from psycopg import sql
 
+REMEMBER_IN_SESSION = ("SELECT cogdb.remember('h', '', %(vector)s,"
+                       " jsonb_build_object('session_id', %(session)s::text))")
 #: The id column of each new table, as the matrix reads it.
 TABLES = {"sessions": "id", "events": "id", "working_context": "key",
           "offloaded_contexts": "memory_id"}
@@ -212,7 +214,7 @@ def test_searches_and_listings_stay_inside_the_tenant(app_conn, tenants, world):
     "SELECT cogdb.end_session(%(session)s)",
     "SELECT cogdb.start_session(parent_session_id => %(session)s, visibility => 'tenant')",
     "SELECT cogdb.set_working_entry('k', '1', 0, session_id => %(session)s)",
-    "SELECT cogdb.remember('h', '', %(vector)s, jsonb_build_object('session_id', %(session)s::text))",
+    REMEMBER_IN_SESSION,
     "INSERT INTO cogdb.events (session_id, event_type) VALUES (%(session)s, 'x')",
 ], ids=["append_event", "end_session", "start_session-parent", "set_working_entry",
         "remember-session", "insert-event"])
@@ -264,7 +266,7 @@ def test_another_users_private_session_reads_like_a_missing_one(app_conn, tenant
     "SELECT cogdb.end_session(%(session)s)",
     "SELECT cogdb.start_session(parent_session_id => %(session)s)",
     "SELECT cogdb.set_working_entry('k', '1', 0, session_id => %(session)s)",
-    "SELECT cogdb.remember('h', '', %(vector)s, jsonb_build_object('session_id', %(session)s::text))",
+    REMEMBER_IN_SESSION,
 ], ids=["append_event", "end_session", "start_session-parent", "set_working_entry",
         "remember-session"])
 def test_another_users_private_session_cannot_be_written_to(app_conn, tenants, world, call):
@@ -303,13 +305,11 @@ def test_another_users_entries_cannot_be_changed(app_conn, tenants, world):
         "delete-events", "truncate-events", "insert-working", "update-working",
         "delete-working", "update-offloads", "delete-offloads"])
 def test_the_app_writes_only_through_the_functions(app_conn, db, tenants, world, statement):
-    before = db.super.execute("SELECT (SELECT count(*) FROM cogdb.sessions),"
-                              " (SELECT count(*) FROM cogdb.events),"
-                              " (SELECT sum(version) FROM cogdb.working_context)").fetchone()
+    totals = ("SELECT (SELECT count(*) FROM cogdb.sessions), (SELECT count(*) FROM cogdb.events),"
+              " (SELECT sum(version) FROM cogdb.working_context)")
+    before = db.super.execute(totals).fetchone()
     assert refused(app_conn, statement, tenant=tenants.a, user=tenants.a1) == "42501"
-    assert db.super.execute("SELECT (SELECT count(*) FROM cogdb.sessions),"
-                            " (SELECT count(*) FROM cogdb.events),"
-                            " (SELECT sum(version) FROM cogdb.working_context)").fetchone() == before
+    assert db.super.execute(totals).fetchone() == before
     # control: the app reads the same tables in context
     assert visible(app_conn, "sessions", tenant=tenants.a, user=tenants.a1) == {world.s_a1,
                                                                                 world.s_a}
