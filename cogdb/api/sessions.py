@@ -30,8 +30,8 @@ def _from_row(cls: type, row: Mapping[str, Any]) -> Any:
 
 @dataclass(frozen=True)
 class Session:
-    """A session as ``get_session`` returns it. ``event_count`` is its last event's seq: the
-    events are numbered 1 … event_count without gaps."""
+    """A session as ``get_session`` returns it. ``event_count`` is how many events it has:
+    they are numbered 1 … event_count without gaps."""
 
     id: uuid.UUID
     owner_user_id: uuid.UUID | None = None
@@ -46,7 +46,7 @@ class Session:
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Session:
-        return _from_row(cls, {**row, "event_count": row.get("last_seq", 0)})
+        return _from_row(cls, row)
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,10 @@
 -- UPDATE or DELETE, and the trigger refuse_event_change refuses both (and TRUNCATE) for
 -- every role, the owner included. Deleting the whole tenant is the only thing that removes
 -- events today; retention, when it exists, will remove them in bulk and audited.
--- check_event_row fills seq (gapless per session, see sessions.last_seq), created_at (the
--- clock after the session's lock, so time order is seq order within a session), who
--- appended it, and the session's owner and visibility, which the policies read.
+-- check_event_row fills seq (gapless per session: the next number under the session's row
+-- lock), created_at (the clock after that lock, so time order is seq order within a
+-- session), who appended it, and the session's owner and visibility, which the policies
+-- read.
 CREATE TABLE cogdb.events (
     tenant_id       uuid NOT NULL DEFAULT cogdb.current_tenant_id(),
     id              uuid NOT NULL DEFAULT gen_random_uuid(),

@@ -5,8 +5,8 @@
 -- tenant sessions by the whole tenant (policies sessions__tenant_fence and
 -- sessions__visible_to_user); a session's owner and visibility never change, which is what
 -- lets its events carry a copy of them. The app only reads this table: sessions are written
--- by the definer functions start_session and end_session, and last_seq by the event
--- trigger check_event_row.
+-- by the definer functions start_session and end_session. Appending an event locks its
+-- session's row (check_event_row): the serialisation point of the session's appenders.
 -- owner_user_id has no foreign key to users: deleting a user keeps their sessions and events
 -- (the event stream is append-only), and private ones become visible to no one.
 CREATE TABLE cogdb.sessions (
@@ -23,16 +23,10 @@ CREATE TABLE cogdb.sessions (
     ended_at          timestamptz CHECK (ended_at >= started_at),
     metadata          jsonb NOT NULL DEFAULT '{}'
                       CHECK (jsonb_typeof(metadata) = 'object' AND pg_column_size(metadata) <= 65536),
-    -- The sequence number of the session's last event, i.e. how many it has. check_event_row
-    -- increments it in the appending transaction: the row lock serialises the session's
-    -- appenders, and a rollback takes the number back with the event, so seq has no gaps.
-    last_seq          bigint NOT NULL DEFAULT 0 CHECK (last_seq >= 0),
     PRIMARY KEY (tenant_id, id),
     FOREIGN KEY (tenant_id, parent_session_id) REFERENCES cogdb.sessions (tenant_id, id),
     CONSTRAINT sessions_private_has_owner CHECK (visibility = 'tenant' OR owner_user_id IS NOT NULL)
-)
--- Room on each page for the HOT updates of last_seq (one per appended event).
-WITH (fillfactor = 70);
+);
 -- `cogdb session list`: newest first within the tenant, paged by (started_at, id).
 CREATE INDEX sessions_tenant_started_idx ON cogdb.sessions (tenant_id, started_at DESC, id DESC);
 CREATE INDEX sessions_tenant_parent_idx ON cogdb.sessions (tenant_id, parent_session_id)

@@ -4,15 +4,15 @@ SET LOCAL ROLE cogdb_owner;
 
 -- >>> sql/functions/sessions/check_event_row.sql
 -- Trigger (BEFORE INSERT ON events): appends the event to its session's stream. Checks the
--- context and the fields (naming the field it refuses), then takes the session's row lock by
--- incrementing sessions.last_seq and takes that number as the event's seq: appenders of one
+-- context and the fields (naming the field it refuses), then takes the session's row lock
+-- and the number after the session's last event as the event's seq: appenders of one
 -- session queue here until the previous one commits or rolls back (appenders of other
 -- sessions never wait), and a rollback takes the number back with the event, so each
 -- session's seq runs 1, 2, 3, … with no gaps and no duplicates. created_at is the clock
 -- after the lock, so time order is seq order within a session. Also fills who appended it
 -- and the session's owner and visibility (the policies read them), and refuses an ended
 -- session, an invisible session or parent, and a parent its readers could not see.
--- Definer: the app may not update sessions; the owner is fenced by the same policies (FORCE
+-- Definer: the app may not lock sessions; the owner is fenced by the same policies (FORCE
 -- RLS), so it sees exactly the sessions and events the caller sees.
 CREATE OR REPLACE FUNCTION cogdb.check_event_row() RETURNS trigger
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -60,23 +60,30 @@ BEGIN
                   HINT = 'Offload large contexts (cogdb.offload_context) and put their id in the payload.';
     END IF;
 
-    -- The session's lock, held until commit: the serialisation point of its appenders.
-    UPDATE cogdb.sessions s SET last_seq = s.last_seq + 1
-     WHERE s.tenant_id = v_tenant AND s.id = NEW.session_id AND s.ended_at IS NULL
-    RETURNING s.last_seq, s.owner_user_id, s.visibility
-         INTO NEW.seq, NEW.owner_user_id, NEW.visibility;
+    -- The session's row lock, held until commit: appenders of one session queue here. FOR
+    -- NO KEY UPDATE writes no new row version (an UPDATE of a counter would, and a
+    -- transaction appending n events would walk a chain of n versions each time), and does
+    -- not block the foreign-key checks of memories that name the session.
+    SELECT s.owner_user_id, s.visibility, s.ended_at
+      INTO NEW.owner_user_id, NEW.visibility, v_ended
+      FROM cogdb.sessions s WHERE s.tenant_id = v_tenant AND s.id = NEW.session_id
+       FOR NO KEY UPDATE;
     IF NOT FOUND THEN
-        SELECT s.ended_at INTO v_ended FROM cogdb.sessions s
-         WHERE s.tenant_id = v_tenant AND s.id = NEW.session_id;
-        IF FOUND THEN
-            RAISE EXCEPTION 'session % ended at %; it takes no more events', NEW.session_id, v_ended
-                USING ERRCODE = 'CGV01', COLUMN = 'session_id',
-                      HINT = 'Start a new session that continues it: cogdb.start_session(parent_session_id => …).';
-        END IF;
         RAISE EXCEPTION 'no session %', NEW.session_id
             USING ERRCODE = 'CGN01', COLUMN = 'session_id',
                   HINT = 'Sessions of other tenants, and other users'' private sessions, do not exist here.';
     END IF;
+    IF v_ended IS NOT NULL THEN
+        RAISE EXCEPTION 'session % ended at %; it takes no more events', NEW.session_id, v_ended
+            USING ERRCODE = 'CGV01', COLUMN = 'session_id',
+                  HINT = 'Start a new session that continues it: cogdb.start_session(parent_session_id => …).';
+    END IF;
+    -- The next number: this statement's snapshot is taken after the lock was granted, so it
+    -- sees every event the previous holders committed (and this transaction's own). The
+    -- (tenant_id, session_id, seq) key makes it one index probe. A rollback takes the number
+    -- back with the event: no gaps; the lock and the key: no duplicates.
+    SELECT coalesce(max(e.seq), 0) + 1 INTO NEW.seq FROM cogdb.events e
+     WHERE e.tenant_id = v_tenant AND e.session_id = NEW.session_id;
 
     IF NEW.parent_event_id IS NOT NULL THEN
         SELECT e.visibility, e.owner_user_id INTO v_parent_visibility, v_parent_owner
@@ -144,8 +151,8 @@ COMMENT ON FUNCTION cogdb.refuse_event_change() IS
 -- tenant sessions by the whole tenant (policies sessions__tenant_fence and
 -- sessions__visible_to_user); a session's owner and visibility never change, which is what
 -- lets its events carry a copy of them. The app only reads this table: sessions are written
--- by the definer functions start_session and end_session, and last_seq by the event
--- trigger check_event_row.
+-- by the definer functions start_session and end_session. Appending an event locks its
+-- session's row (check_event_row): the serialisation point of the session's appenders.
 -- owner_user_id has no foreign key to users: deleting a user keeps their sessions and events
 -- (the event stream is append-only), and private ones become visible to no one.
 CREATE TABLE cogdb.sessions (
@@ -162,16 +169,10 @@ CREATE TABLE cogdb.sessions (
     ended_at          timestamptz CHECK (ended_at >= started_at),
     metadata          jsonb NOT NULL DEFAULT '{}'
                       CHECK (jsonb_typeof(metadata) = 'object' AND pg_column_size(metadata) <= 65536),
-    -- The sequence number of the session's last event, i.e. how many it has. check_event_row
-    -- increments it in the appending transaction: the row lock serialises the session's
-    -- appenders, and a rollback takes the number back with the event, so seq has no gaps.
-    last_seq          bigint NOT NULL DEFAULT 0 CHECK (last_seq >= 0),
     PRIMARY KEY (tenant_id, id),
     FOREIGN KEY (tenant_id, parent_session_id) REFERENCES cogdb.sessions (tenant_id, id),
     CONSTRAINT sessions_private_has_owner CHECK (visibility = 'tenant' OR owner_user_id IS NOT NULL)
-)
--- Room on each page for the HOT updates of last_seq (one per appended event).
-WITH (fillfactor = 70);
+);
 -- `cogdb session list`: newest first within the tenant, paged by (started_at, id).
 CREATE INDEX sessions_tenant_started_idx ON cogdb.sessions (tenant_id, started_at DESC, id DESC);
 CREATE INDEX sessions_tenant_parent_idx ON cogdb.sessions (tenant_id, parent_session_id)
@@ -194,9 +195,10 @@ COMMENT ON TABLE cogdb.sessions IS
 -- UPDATE or DELETE, and the trigger refuse_event_change refuses both (and TRUNCATE) for
 -- every role, the owner included. Deleting the whole tenant is the only thing that removes
 -- events today; retention, when it exists, will remove them in bulk and audited.
--- check_event_row fills seq (gapless per session, see sessions.last_seq), created_at (the
--- clock after the session's lock, so time order is seq order within a session), who
--- appended it, and the session's owner and visibility, which the policies read.
+-- check_event_row fills seq (gapless per session: the next number under the session's row
+-- lock), created_at (the clock after that lock, so time order is seq order within a
+-- session), who appended it, and the session's owner and visibility, which the policies
+-- read.
 CREATE TABLE cogdb.events (
     tenant_id       uuid NOT NULL DEFAULT cogdb.current_tenant_id(),
     id              uuid NOT NULL DEFAULT gen_random_uuid(),
@@ -944,24 +946,34 @@ COMMENT ON FUNCTION cogdb.end_session(uuid) IS
 -- <<< sql/functions/sessions/end_session.sql
 
 -- >>> sql/functions/sessions/get_session.sql
--- The session with this id if the context can see it, else no row. last_seq is the number
--- of its events (their seq runs 1 … last_seq without gaps).
-CREATE OR REPLACE FUNCTION cogdb.get_session(session_id uuid) RETURNS SETOF cogdb.sessions
+-- The session with this id if the context can see it, else no row; event_count is how many
+-- events it has (their seq runs 1 … event_count without gaps: one index probe).
+CREATE OR REPLACE FUNCTION cogdb.get_session(session_id uuid)
+    RETURNS TABLE (id uuid, owner_user_id uuid, visibility text, mode text, agent text,
+                   parent_session_id uuid, started_at timestamptz, ended_at timestamptz,
+                   metadata jsonb, event_count bigint)
     LANGUAGE sql STABLE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
-AS $$ SELECT s.* FROM cogdb.sessions s WHERE s.id = get_session.session_id $$;
+AS $$
+    SELECT s.id, s.owner_user_id, s.visibility, s.mode, s.agent, s.parent_session_id,
+           s.started_at, s.ended_at, s.metadata,
+           (SELECT coalesce(max(e.seq), 0) FROM cogdb.events e
+             WHERE e.tenant_id = s.tenant_id AND e.session_id = s.id)
+      FROM cogdb.sessions s WHERE s.id = get_session.session_id
+$$;
 
 REVOKE ALL ON FUNCTION cogdb.get_session(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.get_session(uuid) TO cogdb_app;
 COMMENT ON FUNCTION cogdb.get_session(uuid) IS
-    'The session with this id if the context can see it (last_seq: how many events it has).';
+    'The session with this id if the context can see it, with how many events it has.';
 -- <<< sql/functions/sessions/get_session.sql
 
 -- >>> sql/functions/sessions/list_sessions.sql
 -- The sessions the context can see, newest first (started_at, then id, both descending), at
 -- most page_size, after the keyset cursor (before_started_at, before_id) when given: pass
 -- the last row's started_at and id for the next page. Optional filters: owner, mode, agent,
--- parent session, and only_open (not ended). No context: no rows.
+-- parent session, and only_open (not ended). event_count: as get_session. No context: no
+-- rows.
 CREATE OR REPLACE FUNCTION cogdb.list_sessions(page_size integer DEFAULT 20,
                                                before_started_at timestamptz DEFAULT NULL,
                                                before_id uuid DEFAULT NULL,
@@ -970,33 +982,42 @@ CREATE OR REPLACE FUNCTION cogdb.list_sessions(page_size integer DEFAULT 20,
                                                only_agent text DEFAULT NULL,
                                                only_parent uuid DEFAULT NULL,
                                                only_open boolean DEFAULT false)
-    RETURNS SETOF cogdb.sessions
+    RETURNS TABLE (id uuid, owner_user_id uuid, visibility text, mode text, agent text,
+                   parent_session_id uuid, started_at timestamptz, ended_at timestamptz,
+                   metadata jsonb, event_count bigint)
     LANGUAGE plpgsql STABLE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
 AS $$
-#variable_conflict use_variable
+#variable_conflict use_column
 BEGIN
-    IF page_size IS NULL OR page_size NOT BETWEEN 1 AND 1000 THEN
-        RAISE EXCEPTION 'page_size must be between 1 and 1000, got %', coalesce(page_size::text, 'NULL')
+    IF list_sessions.page_size IS NULL OR list_sessions.page_size NOT BETWEEN 1 AND 1000 THEN
+        RAISE EXCEPTION 'page_size must be between 1 and 1000, got %',
+                        coalesce(list_sessions.page_size::text, 'NULL')
             USING ERRCODE = 'CGV01', COLUMN = 'page_size',
                   HINT = 'Page through more with the cursor: the last row''s started_at and id.';
     END IF;
-    IF (before_started_at IS NULL) <> (before_id IS NULL) THEN
+    IF (list_sessions.before_started_at IS NULL) <> (list_sessions.before_id IS NULL) THEN
         RAISE EXCEPTION 'before_started_at and before_id go together (the last row of the previous page)'
             USING ERRCODE = 'CGV01',
-                  COLUMN = CASE WHEN before_id IS NULL THEN 'before_id' ELSE 'before_started_at' END,
+                  COLUMN = CASE WHEN list_sessions.before_id IS NULL THEN 'before_id'
+                                ELSE 'before_started_at' END,
                   HINT = 'Pass both, or neither for the first page.';
     END IF;
     RETURN QUERY
-    SELECT s.* FROM cogdb.sessions s
-     WHERE (before_started_at IS NULL OR (s.started_at, s.id) < (before_started_at, before_id))
-       AND (only_owner IS NULL OR s.owner_user_id = only_owner)
-       AND (only_mode IS NULL OR s.mode = only_mode)
-       AND (only_agent IS NULL OR s.agent = only_agent)
-       AND (only_parent IS NULL OR s.parent_session_id = only_parent)
-       AND (NOT coalesce(only_open, false) OR s.ended_at IS NULL)
+    SELECT s.id, s.owner_user_id, s.visibility, s.mode, s.agent, s.parent_session_id,
+           s.started_at, s.ended_at, s.metadata,
+           (SELECT coalesce(max(e.seq), 0) FROM cogdb.events e
+             WHERE e.tenant_id = s.tenant_id AND e.session_id = s.id)
+      FROM cogdb.sessions s
+     WHERE (list_sessions.before_started_at IS NULL
+            OR (s.started_at, s.id) < (list_sessions.before_started_at, list_sessions.before_id))
+       AND (list_sessions.only_owner IS NULL OR s.owner_user_id = list_sessions.only_owner)
+       AND (list_sessions.only_mode IS NULL OR s.mode = list_sessions.only_mode)
+       AND (list_sessions.only_agent IS NULL OR s.agent = list_sessions.only_agent)
+       AND (list_sessions.only_parent IS NULL OR s.parent_session_id = list_sessions.only_parent)
+       AND (NOT coalesce(list_sessions.only_open, false) OR s.ended_at IS NULL)
      ORDER BY s.started_at DESC, s.id DESC
-     LIMIT page_size;
+     LIMIT list_sessions.page_size;
 END
 $$;
 

@@ -1,13 +1,13 @@
 -- Trigger (BEFORE INSERT ON events): appends the event to its session's stream. Checks the
--- context and the fields (naming the field it refuses), then takes the session's row lock by
--- incrementing sessions.last_seq and takes that number as the event's seq: appenders of one
+-- context and the fields (naming the field it refuses), then takes the session's row lock
+-- and the number after the session's last event as the event's seq: appenders of one
 -- session queue here until the previous one commits or rolls back (appenders of other
 -- sessions never wait), and a rollback takes the number back with the event, so each
 -- session's seq runs 1, 2, 3, … with no gaps and no duplicates. created_at is the clock
 -- after the lock, so time order is seq order within a session. Also fills who appended it
 -- and the session's owner and visibility (the policies read them), and refuses an ended
 -- session, an invisible session or parent, and a parent its readers could not see.
--- Definer: the app may not update sessions; the owner is fenced by the same policies (FORCE
+-- Definer: the app may not lock sessions; the owner is fenced by the same policies (FORCE
 -- RLS), so it sees exactly the sessions and events the caller sees.
 CREATE OR REPLACE FUNCTION cogdb.check_event_row() RETURNS trigger
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -55,23 +55,30 @@ BEGIN
                   HINT = 'Offload large contexts (cogdb.offload_context) and put their id in the payload.';
     END IF;
 
-    -- The session's lock, held until commit: the serialisation point of its appenders.
-    UPDATE cogdb.sessions s SET last_seq = s.last_seq + 1
-     WHERE s.tenant_id = v_tenant AND s.id = NEW.session_id AND s.ended_at IS NULL
-    RETURNING s.last_seq, s.owner_user_id, s.visibility
-         INTO NEW.seq, NEW.owner_user_id, NEW.visibility;
+    -- The session's row lock, held until commit: appenders of one session queue here. FOR
+    -- NO KEY UPDATE writes no new row version (an UPDATE of a counter would, and a
+    -- transaction appending n events would walk a chain of n versions each time), and does
+    -- not block the foreign-key checks of memories that name the session.
+    SELECT s.owner_user_id, s.visibility, s.ended_at
+      INTO NEW.owner_user_id, NEW.visibility, v_ended
+      FROM cogdb.sessions s WHERE s.tenant_id = v_tenant AND s.id = NEW.session_id
+       FOR NO KEY UPDATE;
     IF NOT FOUND THEN
-        SELECT s.ended_at INTO v_ended FROM cogdb.sessions s
-         WHERE s.tenant_id = v_tenant AND s.id = NEW.session_id;
-        IF FOUND THEN
-            RAISE EXCEPTION 'session % ended at %; it takes no more events', NEW.session_id, v_ended
-                USING ERRCODE = 'CGV01', COLUMN = 'session_id',
-                      HINT = 'Start a new session that continues it: cogdb.start_session(parent_session_id => …).';
-        END IF;
         RAISE EXCEPTION 'no session %', NEW.session_id
             USING ERRCODE = 'CGN01', COLUMN = 'session_id',
                   HINT = 'Sessions of other tenants, and other users'' private sessions, do not exist here.';
     END IF;
+    IF v_ended IS NOT NULL THEN
+        RAISE EXCEPTION 'session % ended at %; it takes no more events', NEW.session_id, v_ended
+            USING ERRCODE = 'CGV01', COLUMN = 'session_id',
+                  HINT = 'Start a new session that continues it: cogdb.start_session(parent_session_id => …).';
+    END IF;
+    -- The next number: this statement's snapshot is taken after the lock was granted, so it
+    -- sees every event the previous holders committed (and this transaction's own). The
+    -- (tenant_id, session_id, seq) key makes it one index probe. A rollback takes the number
+    -- back with the event: no gaps; the lock and the key: no duplicates.
+    SELECT coalesce(max(e.seq), 0) + 1 INTO NEW.seq FROM cogdb.events e
+     WHERE e.tenant_id = v_tenant AND e.session_id = NEW.session_id;
 
     IF NEW.parent_event_id IS NOT NULL THEN
         SELECT e.visibility, e.owner_user_id INTO v_parent_visibility, v_parent_owner
