@@ -19,12 +19,17 @@ shared_buffers 2GB, synchronous_commit on, full_page_writes on), as an app login
 - **cursor reads**: a session of ``--events`` events; pages of 100 after a random seq, and
   from a random time, inside an open scope (set_context not timed); baseline: the same
   SELECT on the plain table.
+- **offloaded contexts**: prose, code, JSON, base64 and a short note, stored by
+  offload_context: what TOAST keeps (pglz) against the text's size, zlib on the client for
+  reference, the time to put and get, and whether the server offers lz4.
 
 Medians are the figures to quote (the machine is shared). Results: bench/results/events.json.
 """
 from __future__ import annotations
 
 import argparse
+import base64
+import inspect
 import json
 import os
 import platform
@@ -33,6 +38,7 @@ import statistics
 import threading
 import time
 import uuid
+import zlib
 from pathlib import Path
 
 import psycopg
@@ -191,6 +197,60 @@ def call_costs(app_url: str, admin_url: str, tenant: str, user: str, calls: int)
     return out
 
 
+def offload_texts() -> dict[str, str]:
+    """Kinds of context an assistant offloads, from files at hand: prose (this project's
+    docs), source code (a standard-library module), JSON (tool output), base64 (an attached
+    binary, incompressible), and a short note."""
+    root = Path(__file__).resolve().parent.parent
+    prose = "\n\n".join(p.read_text("utf-8") for p in [root / "README.md",
+                                                         *sorted((root / "docs").glob("*.md"))])
+    code = Path(inspect.__file__).read_text("utf-8")
+    tool = json.dumps([{"name": n, "doc": (getattr(inspect, n).__doc__ or "")[:400],
+                        "kind": type(getattr(inspect, n)).__name__}
+                       for n in sorted(dir(inspect)) if not n.startswith("_")], indent=1)
+    binary = base64.b64encode(random.Random(3).randbytes(48_000)).decode()
+    return {"prose": prose, "code": code, "json": tool, "base64": binary,
+            "note": prose[:1000]}
+
+
+def offload_costs(app_url: str, tenant: str, user: str, repeat: int) -> dict:
+    """Per kind of text: bytes, what TOAST stores (pglz, the column's method), the ratio,
+    zlib level 6 on the client for reference, and the p50 of offload_context and
+    get_offloaded. Whether the server could use lz4 is reported too."""
+    vector = "[" + ",".join(["1"] + ["0"] * 383) + "]"
+    out: dict = {"texts": {}}
+    with psycopg.connect(app_url) as conn:
+        conn.execute(SET_CONTEXT, (tenant, user))
+        try:
+            with conn.transaction():
+                conn.execute("CREATE TEMP TABLE lz4_probe (t text COMPRESSION lz4)")
+                raise psycopg.Rollback()
+            out["lz4"] = "available"
+        except psycopg.errors.FeatureNotSupported as exc:
+            out["lz4"] = f"not available: {str(exc).splitlines()[0]}"
+        except psycopg.Error as exc:
+            out["lz4"] = f"not probed: {str(exc).splitlines()[0]}"
+        for kind, text in offload_texts().items():
+            put, get, row = [], [], None
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                oid = conn.execute("SELECT cogdb.offload_context(%s, %s::vector)",
+                                   (text, vector)).fetchone()[0]
+                put.append((time.perf_counter() - t0) * 1000)
+                t0 = time.perf_counter()
+                row = conn.execute("SELECT original_bytes, stored_bytes, compression_ratio,"
+                                   " content FROM cogdb.get_offloaded(%s)", (oid,)).fetchone()
+                get.append((time.perf_counter() - t0) * 1000)
+            assert row is not None and row[3] == text
+            raw = text.encode()
+            out["texts"][kind] = {
+                "bytes": row[0], "stored_bytes": row[1], "ratio": row[2],
+                "zlib6_ratio": round(len(raw) / len(zlib.compress(raw, 6)), 2),
+                "put_p50_ms": statistics.median(put), "get_p50_ms": statistics.median(get)}
+        conn.rollback()
+    return out
+
+
 def check_gapless(admin_url: str, sessions: list[str]) -> None:
     with psycopg.connect(admin_url) as conn:
         for sid in sessions:
@@ -315,9 +375,16 @@ def main(argv: list[str] | None = None) -> None:
     for r in reads:
         echo(f"  read {r['read']:<6} page of 100 {r['kind']:<8} p50 {r['p50_ms']:.2f} ms"
              f"  p95 {r['p95_ms']:.2f} ms")
+    offload = offload_costs(app_url, tenant, user, 5)
+    echo(f"  offload (TOAST, pglz; lz4 {offload['lz4']}):")
+    for kind, r in offload["texts"].items():
+        echo(f"    {kind:<7} {r['bytes']:>8,} bytes -> {r['stored_bytes']:>8,} stored, ratio"
+             f" {r['ratio']:.2f} (zlib-6 on the client: {r['zlib6_ratio']:.2f});"
+             f" put p50 {r['put_p50_ms']:.1f} ms, get p50 {r['get_p50_ms']:.1f} ms")
     with psycopg.connect(admin_url) as conn:
         version = conn.execute("SELECT version()").fetchone()[0]
     report = {"appends": appends, "calls_p50_ms": calls, "reads": reads, "load_s": load_s,
+              "offload": offload,
               "args": vars(args),
               "server": {"version": version, "settings": SERVER_SETTINGS,
                          "cpus": os.cpu_count(), "machine": platform.machine()}}
