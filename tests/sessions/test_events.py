@@ -265,3 +265,23 @@ def test_deleting_the_tenant_is_what_removes_its_events(db, tenants, stream):
     db.super.execute("DELETE FROM cogdb.tenants WHERE id = %s", (tenants.a,))
     assert db.super.execute("SELECT count(*) FROM cogdb.events WHERE tenant_id = %s",
                             (tenants.a,)).fetchone() == (0,)
+
+
+@pytest.mark.parametrize("isolation", ["REPEATABLE READ", "SERIALIZABLE"])
+def test_an_append_racing_under_snapshot_isolation_fails_instead_of_duplicating(
+        db, client, tenants, isolation):
+    """Under REPEATABLE READ or SERIALIZABLE, max(seq) reads the transaction's snapshot: an
+    append committed after it was taken makes the next number a duplicate, which the key
+    refuses (the caller retries). READ COMMITTED, the default, never gets here."""
+    sid = _session(client, tenants)
+    with psycopg.connect(db.app_url) as late, psycopg.connect(db.app_url) as early:
+        late.execute(f"SET TRANSACTION ISOLATION LEVEL {isolation}")
+        late.execute(SET_CONTEXT, (str(tenants.a), str(tenants.a1)))  # its snapshot
+        early.execute(SET_CONTEXT, (str(tenants.a), str(tenants.a1)))
+        early.execute("SELECT * FROM cogdb.append_event(%s, 'first')", (sid,))
+        early.commit()
+        with pytest.raises(psycopg.Error) as info:
+            late.execute("SELECT * FROM cogdb.append_event(%s, 'second')", (sid,))
+        assert info.value.sqlstate == "23505"  # unique_violation: cogdb.Conflict
+        late.rollback()
+    assert _seqs(db, sid) == [1]
