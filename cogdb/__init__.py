@@ -13,7 +13,9 @@ from .api.client import Client, Scope, connect, connect_admin
 from .api.memories import Memory
 from .api.provisioning import AdminClient, Tenant, User
 from .api.search import SearchHit
+from .api.sessions import Event, Offloaded, Session, WorkingEntry
 from .db.errors import (
+    AppendOnly,
     CogdbError,
     Conflict,
     FeatureDisabled,
@@ -23,6 +25,7 @@ from .db.errors import (
     NotMigrated,
     ScopeRequired,
     ServerUnavailable,
+    StaleVersion,
     UnknownModel,
     UnsafeRole,
 )
@@ -31,8 +34,9 @@ from .embedders import Embedder, HashEmbedder
 __version__ = "0.1.0"
 
 __all__ = [
-    "AdminClient", "Client", "CogdbError", "Conflict", "Embedder", "FeatureDisabled",
-    "HashEmbedder", "InvalidInput", "IsolationViolation", "Memory", "NotFound", "NotMigrated",
-    "Scope", "ScopeRequired", "SearchHit", "ServerUnavailable", "Tenant", "UnknownModel",
-    "UnsafeRole", "User", "connect", "connect_admin",
+    "AdminClient", "AppendOnly", "Client", "CogdbError", "Conflict", "Embedder", "Event",
+    "FeatureDisabled", "HashEmbedder", "InvalidInput", "IsolationViolation", "Memory",
+    "NotFound", "NotMigrated", "Offloaded", "Scope", "ScopeRequired", "SearchHit",
+    "ServerUnavailable", "Session", "StaleVersion", "Tenant", "UnknownModel", "UnsafeRole",
+    "User", "WorkingEntry", "connect", "connect_admin",
 ]

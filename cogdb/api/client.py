@@ -27,10 +27,12 @@ from ..embedders import Embedder, from_spec
 from .memories import MemoryMethods
 from .provisioning import AdminClient
 from .search import SearchMethods
+from .sessions import SessionMethods
 
 
-class Scope(ScopeBase, MemoryMethods, SearchMethods):
-    """Memory operations inside one tenant (and optionally one user) context.
+class Scope(ScopeBase, MemoryMethods, SearchMethods, SessionMethods):
+    """Memory, session, event and working-context operations inside one tenant (and
+    optionally one user) context.
 
     Created by :meth:`Client.scope`; valid only inside its ``with`` block, which is one
     database transaction. Tenant and user come from the scope, never from arguments.

@@ -21,7 +21,7 @@ class Field:
     #: the column's type in cogdb.memories
     pgtype: str
     #: how a value is checked: id, text, enum, timestamp, integer, boolean, probability,
-    #: tags (a list of strings or an object), object (a JSON object)
+    #: tags (a list of strings or an object), object (a JSON object), uuid
     kind: str
     #: a record of an imported store must carry it
     required: bool = False
@@ -69,6 +69,8 @@ MEMORY_FIELDS: tuple[Field, ...] = (
     Field("access_count", "integer", "integer", default=0, minimum=0),
     Field("last_accessed", "timestamptz", "timestamp"),
     Field("metadata", "jsonb", "object", default={}, max_bytes=65_536),
+    # the session it was made in: one of the target tenant's that the scope can see
+    Field("session_id", "uuid", "uuid"),
 )
 FIELD_NAMES = tuple(f.name for f in MEMORY_FIELDS)
 BY_NAME = {f.name: f for f in MEMORY_FIELDS}

@@ -55,6 +55,7 @@ class Memory:
     access_count: int | None = None
     last_accessed: datetime | None = None
     metadata: dict[str, Any] | None = None
+    session_id: uuid.UUID | None = None
     model: str | None = None
     embedding: np.ndarray | None = None
 

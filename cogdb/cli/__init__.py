@@ -22,6 +22,7 @@ from .memory import forget, get, list_command, remember, search
 from .migrate import migrate_command
 from .model import model_group
 from .quickstart import quickstart
+from .sessions import context_group, event_group, offload_group, session_group
 from .tenant import tenant_group
 from .user import user_group
 from .vocabulary import vocabulary_group
@@ -42,6 +43,7 @@ def main() -> None:
 
 for command in (db_group, migrate_command, tenant_group, user_group, model_group,
                 vocabulary_group, remember, get, list_command, search, forget, quickstart,
-                import_group, export_group, maintain, bench):
+                import_group, export_group, maintain, bench, session_group, event_group,
+                context_group, offload_group):
     main.add_command(command)
 handle_errors(main)

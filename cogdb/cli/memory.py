@@ -117,12 +117,13 @@ def _read_text(path: str) -> str:
 @click.option("--metadata", help='Metadata as a JSON object, e.g. \'{"customer": "acme"}\'.')
 @click.option("--conversation", "conversation_id", help="Conversation id.")
 @click.option("--context-type", help="e.g. conversation, fact, note (default: conversation).")
+@click.option("--session", "session_id", help="The session it was made in (id).")
 @click.option("--model", help="Embedding model (default: the tenant's); its registered "
                               "embedder embeds the text.")
 def remember(tenant_id: str, user_id: str | None, as_json: bool, text: tuple[str, ...],
              human: str | None, assistant: str, file_: str | None, private: bool,
              tags: tuple[str, ...], metadata: str | None, conversation_id: str | None,
-             context_type: str | None, model: str | None) -> None:
+             context_type: str | None, session_id: str | None, model: str | None) -> None:
     """Store a memory and print its id.
 
     The text is TEXT (several words need no quotes), --human, a --file, or standard input
@@ -140,7 +141,7 @@ def remember(tenant_id: str, user_id: str | None, as_json: bool, text: tuple[str
                 human = ""
         fields: dict[str, Any] = {"tags": list(tags)} if tags else {}
         for key, value in (("conversation_id", conversation_id),
-                           ("context_type", context_type),
+                           ("context_type", context_type), ("session_id", session_id),
                            ("metadata", _json_object(metadata, "--metadata"))):
             if value is not None:
                 fields[key] = value

@@ -7,6 +7,7 @@ the matching exception; the original stays available as ``__cause__``, and
 """
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -66,7 +67,7 @@ class UnknownModel(InvalidInput):
 
 
 class NotFound(CogdbError, LookupError):
-    """An unknown tenant or user. SQLSTATE CGN01."""
+    """An unknown tenant, or a session or event the context cannot see. SQLSTATE CGN01."""
 
     sqlstate = "CGN01"
 
@@ -75,6 +76,24 @@ class Conflict(CogdbError):
     """An id or external id already taken with different content. CGC01 (also 23505)."""
 
     sqlstate = "CGC01"
+
+
+class StaleVersion(Conflict):
+    """A compare-and-set write of a working-context entry named a version that is no longer
+    current. ``current_version`` is the entry's version now (0: it does not exist or has
+    expired): read it again and retry. SQLSTATE CGC02."""
+
+    sqlstate = "CGC02"
+
+    def __init__(self, message: str, *, current_version: int | None = None, **kw) -> None:
+        super().__init__(message, **kw)
+        self.current_version = current_version
+
+
+class AppendOnly(CogdbError):
+    """An UPDATE, DELETE or TRUNCATE of the event stream, which only ever grows. CGA04."""
+
+    sqlstate = "CGA04"
 
 
 class FeatureDisabled(CogdbError):
@@ -97,8 +116,8 @@ class ImportAborted(CogdbError):
 
 _BY_SQLSTATE: dict[str, type[CogdbError]] = {
     cls.sqlstate: cls
-    for cls in (ScopeRequired, IsolationViolation, UnsafeRole, InvalidInput, UnknownModel,
-                NotFound, Conflict, FeatureDisabled)
+    for cls in (ScopeRequired, IsolationViolation, UnsafeRole, AppendOnly, InvalidInput,
+                UnknownModel, NotFound, Conflict, StaleVersion, FeatureDisabled)
     if cls.sqlstate
 }
 _BY_SQLSTATE.update({
@@ -183,7 +202,18 @@ def translate(err: psycopg.Error) -> CogdbError:
     elif cls is NotMigrated:
         cls = CogdbError
     field = diag.column_name or diag.constraint_name
+    if cls is StaleVersion:
+        return StaleVersion(message, hint=hint, field=field, sqlstate=sqlstate,
+                            current_version=_current_version(diag.message_detail))
     return cls(message, hint=hint, field=field, sqlstate=sqlstate)
+
+
+def _current_version(detail: str | None) -> int | None:
+    """The current version in a CGC02 error's DETAIL (JSON ``{"current_version": n}``)."""
+    try:
+        return int(json.loads(detail or "")["current_version"])
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 @contextmanager

@@ -78,6 +78,8 @@ def jsonable(value: Any) -> Any:
     """``value`` as JSON can carry it to the SQL functions."""
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
     if isinstance(value, (tuple, set)):
         return list(value)
     if isinstance(value, float) and not math.isfinite(value):

@@ -24,6 +24,7 @@ import re
 import struct
 import tempfile
 import time
+import uuid
 from array import array
 from collections import Counter, deque
 from collections.abc import Iterator
@@ -459,6 +460,8 @@ _EXPORT = sql.SQL("SELECT {cols}, embedding FROM cogdb.memories WHERE model = %s
 def _json_value(name: str, value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
     if BY_NAME[name].pgtype == "real" and value is not None:
         return float(str(np.float32(value)))  # the shortest text that reads back as that real
     return value  # jsonb (tags, metadata) comes back as the list or object it was

@@ -13,6 +13,7 @@ import json
 import math
 import re
 import struct
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -103,6 +104,16 @@ def _enc_id(value: Any, limit: int) -> bytes:
     if not isinstance(value, str) or not ID_RE.fullmatch(value):
         raise BadValue(f"must be 1-{limit} letters, digits and _ . : - (got {value!r:.60})")
     return _enc_text(value, limit)
+
+
+def _enc_uuid(value: Any) -> bytes:
+    if not isinstance(value, str):
+        raise BadValue(f"must be a UUID string, got {type(value).__name__}")
+    try:
+        data = uuid.UUID(value).bytes
+    except ValueError:
+        raise BadValue(f"must be a UUID, got {value!r:.60}") from None
+    return _I32(16) + data
 
 
 def _enc_bool(value: Any) -> bytes:
@@ -198,6 +209,8 @@ def _plain_encoder(f: Field) -> Encoder:
                                  max_bytes=f.max_bytes)
     if f.kind == "object":
         return functools.partial(_enc_object, max_bytes=f.max_bytes)
+    if f.kind == "uuid":
+        return _enc_uuid
     raise ValueError(f"no encoder for {f.name} ({f.kind})")
 
 

@@ -1,5 +1,5 @@
--- The seeds' MemoryNode, plus owner, visibility, context type, summary, expiry, metadata and
--- the embedding with its model. The CHECK constraints hold the rules declaratively; the
+-- The seeds' MemoryNode, plus owner, visibility, context type, summary, expiry, metadata, the
+-- session it was made in, and the embedding with its model. The CHECK constraints hold the rules declaratively; the
 -- check_memory_row trigger checks what a CHECK cannot (the context, the embedding's
 -- dimensions for its model) and explains every refusal with the field's name; the
 -- check_memory_batch statement trigger checks enumerated fields against cogdb.vocabularies
@@ -50,12 +50,16 @@ CREATE TABLE cogdb.memories (
     -- An object whose top-level keys search and list filter ($eq $ne $gt $gte $lt $lte $in).
     metadata           jsonb NOT NULL DEFAULT '{}' CONSTRAINT memories_metadata_check
                        CHECK (jsonb_typeof(metadata) = 'object' AND pg_column_size(metadata) <= 65536),
+    -- The session it was made in, if any (check_memory_row: one the context can see).
+    session_id         uuid,
     PRIMARY KEY (tenant_id, id),
     FOREIGN KEY (tenant_id) REFERENCES cogdb.tenants (id) ON DELETE CASCADE,
     -- Deleting a user clears the owner of their shared memories (their private ones are
     -- deleted first by purge_private_memories); SET NULL names the user column only.
     FOREIGN KEY (tenant_id, owner_user_id) REFERENCES cogdb.users (tenant_id, id)
         ON DELETE SET NULL (owner_user_id),
+    -- NO ACTION, checked at the end of the statement: deleting a tenant removes both.
+    FOREIGN KEY (tenant_id, session_id) REFERENCES cogdb.sessions (tenant_id, id),
     CONSTRAINT memories_private_has_owner CHECK (visibility = 'tenant' OR owner_user_id IS NOT NULL),
     CONSTRAINT memories_has_content CHECK (human_content <> '' OR assistant_content <> '')
 )
@@ -67,6 +71,9 @@ CREATE INDEX memories_tenant_conversation_idx
 CREATE INDEX memories_tenant_owner_idx ON cogdb.memories (tenant_id, owner_user_id);
 -- `cogdb list`: newest first within the tenant, paged by (created_at, id).
 CREATE INDEX memories_tenant_created_idx ON cogdb.memories (tenant_id, created_at DESC, id DESC);
+-- A session's memories in the order they were made (session_memories, search_sessions).
+CREATE INDEX memories_tenant_session_idx ON cogdb.memories (tenant_id, session_id, created_at, id)
+    WHERE session_id IS NOT NULL;
 -- Lets search count a caller's visible candidates (tenant, model, visibility, owner, expiry)
 -- from the index alone, without visiting the heap.
 CREATE INDEX memories_tenant_model_visibility_idx

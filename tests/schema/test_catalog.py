@@ -46,8 +46,12 @@ GLOBAL_REGISTRIES = {"embedding_models"}
 EXPECTED_TABLE_PRIVILEGES = {
     "cogdb_app": {
         "SELECT": {"memories", "users", "tenants", "embedding_models", "settings",
-                   "vocabularies"},
-        "INSERT": {"memories"},
+                   "vocabularies", "sessions", "events", "working_context",
+                   "offloaded_contexts"},
+        # events: appending is the only write (no UPDATE/DELETE for anyone); sessions and
+        # working_context are written by definer functions only (start_session, end_session,
+        # set_working_entry, delete_working_entry), which enforce compare-and-set
+        "INSERT": {"memories", "events", "offloaded_contexts"},
         "UPDATE": {"memories"},
         "DELETE": {"memories"},
     },
@@ -63,6 +67,11 @@ APP_FUNCTIONS = {
     "forget", "get", "list_memories", "list_models", "list_vocabulary", "memory_filters_sql",
     "metadata_filter_sql", "new_memory_id", "parse_uuid", "remember", "remember_many",
     "resolve_identity", "search", "set_context",
+    # sessions, events, working context, offloaded contexts (revision 0006)
+    "start_session", "end_session", "get_session", "list_sessions", "session_memories",
+    "search_sessions", "append_event", "list_events", "event_chain", "get_working_entry",
+    "list_working_entries", "set_working_entry", "delete_working_entry", "offload_context",
+    "get_offloaded", "search_offloaded",
 }
 
 

@@ -2,8 +2,9 @@
 -- so a direct INSERT/UPDATE is checked like remember(). Each refusal names the field (the
 -- error's COLUMN) and what is allowed. The CHECK constraints on cogdb.memories hold the same
 -- rules declaratively; this function exists to explain them and to check what a CHECK cannot
--- (the context, and the embedding's dimension for its model). Vocabularies and tags are
--- checked once per statement by check_memory_batch.
+-- (the context, the embedding's dimension for its model, a session the context can see, and
+-- the fixed visibility of an offloaded context). Vocabularies and tags are checked once per
+-- statement by check_memory_batch.
 CREATE OR REPLACE FUNCTION cogdb.check_memory_row() RETURNS trigger
     LANGUAGE plpgsql SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
@@ -36,6 +37,28 @@ BEGIN
         RAISE EXCEPTION 'owner_user_id must be the user of the context'
             USING ERRCODE = 'CGA02', COLUMN = 'owner_user_id',
                   HINT = 'Leave owner_user_id out: it defaults to the context''s user.';
+    END IF;
+    -- A memory names a session the context can see (sessions' policies apply here): the
+    -- foreign key alone would accept another user's private session.
+    IF NEW.session_id IS NOT NULL
+       AND (TG_OP = 'INSERT' OR NEW.session_id IS DISTINCT FROM OLD.session_id)
+       AND NOT EXISTS (SELECT FROM cogdb.sessions s
+                        WHERE s.tenant_id = v_tenant AND s.id = NEW.session_id) THEN
+        RAISE EXCEPTION 'no session % (memory %)', NEW.session_id, NEW.id
+            USING ERRCODE = 'CGN01', COLUMN = 'session_id',
+                  HINT = 'Start one with cogdb.start_session(); other users'' private sessions '
+                         'do not exist here.';
+    END IF;
+    -- An offloaded context's text carries its memory's visibility (offloaded_contexts'
+    -- policies read the copy), so an offload memory keeps its visibility and context type.
+    IF TG_OP = 'UPDATE' AND OLD.context_type = 'offload'
+       AND (NEW.visibility IS DISTINCT FROM OLD.visibility
+            OR NEW.context_type IS DISTINCT FROM OLD.context_type) THEN
+        RAISE EXCEPTION 'an offloaded context keeps its visibility and context type (memory %)', NEW.id
+            USING ERRCODE = 'CGV01',
+                  COLUMN = CASE WHEN NEW.visibility IS DISTINCT FROM OLD.visibility
+                                THEN 'visibility' ELSE 'context_type' END,
+                  HINT = 'Offload it again with the visibility wanted, and forget this one.';
     END IF;
 
     -- length + an unbounded class: the same rule as {0,127}, whose bounded repetition made

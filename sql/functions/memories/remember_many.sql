@@ -37,7 +37,7 @@ BEGIN
                            'complexity', 'technical_depth', 'emotional_valence', 'urgency',
                            'conversation_mode', 'action_required', 'has_code', 'has_error',
                            'tags', 'metadata', 'cluster_id', 'cluster_label',
-                           'cluster_confidence', 'access_count', 'last_accessed']);
+                           'cluster_confidence', 'access_count', 'last_accessed', 'session_id']);
     IF v_unknown IS NOT NULL THEN
         RAISE EXCEPTION 'unknown memory field(s): %', v_unknown
             USING ERRCODE = 'CGV01', COLUMN = split_part(v_unknown, ',', 1),
@@ -62,7 +62,7 @@ BEGIN
                coalesce(r.cluster_id, -1) AS cluster_id,
                r.cluster_label, r.cluster_confidence,
                coalesce(r.access_count, 0) AS access_count, r.last_accessed,
-               embeddings[r.ord] AS embedding
+               r.session_id, embeddings[r.ord] AS embedding
           FROM ROWS FROM (jsonb_to_recordset(memories) AS (
                    id text, conversation_id text, sequence_index integer, human_content text,
                    assistant_content text, summary text, context_type text, source text,
@@ -71,26 +71,26 @@ BEGIN
                    emotional_valence text, urgency text, conversation_mode text,
                    action_required boolean, has_code boolean, has_error boolean, tags jsonb,
                    metadata jsonb, cluster_id integer, cluster_label text, cluster_confidence real,
-                   access_count integer, last_accessed timestamptz))
+                   access_count integer, last_accessed timestamptz, session_id uuid))
                WITH ORDINALITY AS r(id, conversation_id, sequence_index, human_content,
                    assistant_content, summary, context_type, source, created_at, expires_at,
                    visibility, intent_type, complexity, technical_depth, emotional_valence,
                    urgency, conversation_mode, action_required, has_code, has_error, tags,
                    metadata, cluster_id, cluster_label, cluster_confidence, access_count,
-                   last_accessed, ord)
+                   last_accessed, session_id, ord)
     ), inserted AS (
         INSERT INTO cogdb.memories AS m (
             id, conversation_id, sequence_index, human_content, assistant_content, summary,
             context_type, source, created_at, expires_at, visibility, intent_type, complexity,
             technical_depth, emotional_valence, urgency, conversation_mode, action_required,
             has_code, has_error, tags, metadata, cluster_id, cluster_label, cluster_confidence,
-            access_count, last_accessed, model, embedding)
+            access_count, last_accessed, session_id, model, embedding)
         SELECT i.id, i.conversation_id, i.sequence_index, i.human_content, i.assistant_content,
                i.summary, i.context_type, i.source, i.created_at, i.expires_at, i.visibility,
                i.intent_type, i.complexity, i.technical_depth, i.emotional_valence, i.urgency,
                i.conversation_mode, i.action_required, i.has_code, i.has_error, i.tags,
                i.metadata, i.cluster_id, i.cluster_label, i.cluster_confidence, i.access_count,
-               i.last_accessed, remember_many.model, i.embedding
+               i.last_accessed, i.session_id, remember_many.model, i.embedding
           FROM input i ORDER BY i.ord
         RETURNING m.id
     )
@@ -105,7 +105,7 @@ BEGIN
                        ('cluster_confidence', 'real'), ('created_at', 'timestamptz'),
                        ('expires_at', 'timestamptz'), ('last_accessed', 'timestamptz'),
                        ('action_required', 'boolean'), ('has_code', 'boolean'),
-                       ('has_error', 'boolean')) AS t(key, typ)
+                       ('has_error', 'boolean'), ('session_id', 'uuid')) AS t(key, typ)
          WHERE jsonb_typeof(e.obj -> t.key) NOT IN ('null')
            AND (jsonb_typeof(e.obj -> t.key) IN ('array', 'object')
                 OR NOT pg_input_is_valid(e.obj ->> t.key, t.typ))
@@ -117,7 +117,7 @@ BEGIN
         RAISE EXCEPTION '% of memory #% must be of type %, got %', v_bad_key, v_bad_ord,
                         v_bad_type, left((memories -> (v_bad_ord::integer - 1) -> v_bad_key)::text, 60)
             USING ERRCODE = 'CGV01', COLUMN = v_bad_key,
-                  HINT = 'Numbers as JSON numbers, timestamps as ISO 8601 strings.';
+                  HINT = 'Numbers as JSON numbers, timestamps as ISO 8601 strings, session_id as a UUID string.';
     END;
 END
 $$;
