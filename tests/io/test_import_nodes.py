@@ -19,7 +19,7 @@ from helpers import cli, count
 
 import cogdb
 from cogdb.api.fields import FIELD_NAMES
-from cogdb.io.nodes import ImportAborted, import_nodes
+from cogdb.io.nodes import ImportAborted, export_nodes, import_nodes
 
 COLUMNS = ", ".join([*FIELD_NAMES, "model", "embedding::text"])
 
@@ -116,6 +116,8 @@ BAD_RECORDS = [
      "expires_at: must be later than created_at"),
     ("too long", {"human_content": "x" * 100001}, "human_content: is 100001 characters"),
     ("private without --user", {"visibility": "private"}, "a private memory needs --user"),
+    ("session not a UUID", {"session_id": "s-1"}, "session_id: must be a UUID, got 's-1'"),
+    ("session as a number", {"session_id": 7}, "session_id: must be a UUID string, got int"),
 ]
 
 
@@ -324,6 +326,13 @@ def test_resume_after_kill_9_ends_with_exactly_the_full_set(db, tenants, tmp_pat
         time.sleep(0.005)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    # The killed client's backends may still be finishing a COMMIT they had received: count
+    # only once they are gone, or the rerun finds rows that committed after the count.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and db.super.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND usename = 'cogdb_test_app'").fetchone()[0]:
+        time.sleep(0.05)
     partial = count(db, tenants.b)
     assert proc.returncode == -signal.SIGKILL and 0 < partial < n, (
         f"the import was not killed mid-way ({partial} of {n} rows, rc {proc.returncode})")
@@ -380,3 +389,23 @@ def test_cli_dry_run_and_one_worker(db, tenants, tmp_path):
     one = cli(db, "import", "nodes", "--tenant", str(tenants.b), "--data-dir", str(store),
               "--workers", "1", "--batch-size", "7", "--json")
     assert json.loads(one.stdout)["imported"] == 30 and count(db) == 30
+
+
+def test_session_id_travels_through_import_and_export(client, db, tenants, tmp_path):
+    """session_id is one of the fields: imported as given (a session of the target tenant),
+    exported as a string; a session the scope cannot see stops the import (malformed ones
+    are rejected with the other bad records, BAD_RECORDS)."""
+    with client.scope(tenants.b, tenants.b1) as s:
+        sid = s.start_session()
+    store = write_store(tmp_path / "in", [node(0, session_id=str(sid)), node(1)])
+    assert import_nodes(client, tenants.b, store, user=tenants.b1).imported == 2
+    with client.scope(tenants.b, tenants.b1) as s:
+        assert [m.id for m in s.session_memories(sid)] == [node(0)["id"]]
+    export_nodes(client, tenants.b, tmp_path / "out", user=tenants.b1)
+    records = json.loads((tmp_path / "out" / "corpus" / "nodes.json").read_text())
+    assert {r["id"]: r["session_id"] for r in records} == {node(0)["id"]: str(sid),
+                                                            node(1)["id"]: None}
+    elsewhere = write_store(tmp_path / "elsewhere", [node(6, session_id=str(sid))])
+    with pytest.raises(cogdb.NotFound):
+        import_nodes(client, tenants.a, elsewhere, user=tenants.a1)
+    assert count(db, tenants.a) == 0
