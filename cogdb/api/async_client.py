@@ -18,7 +18,7 @@ import psycopg
 
 from ..config import DEFAULT_POOL_SIZE
 from ..db import urls
-from ..db.aio import AsyncScopeBase, open_async_pool
+from ..db.aio import AsyncScopeBase, fetch_rows_async, open_async_pool
 from ..db.errors import translated
 from ..embedders import Embedder
 from .client import SET_CONTEXT, ClientBase
@@ -69,6 +69,17 @@ class AsyncClient(ClientBase):
                             scope.end()
         finally:
             self._active.reset(token)
+
+    async def resolve_identity(self, auth_provider: str, external_id: str
+                               ) -> tuple[uuid.UUID, uuid.UUID] | None:
+        """(tenant_id, user_id) of an authenticated identity, or None
+        (cogdb.resolve_identity, which runs before any context)."""
+        await self.open()
+        async with self.pool.connection() as conn:  # type: ignore[union-attr]
+            rows = await fetch_rows_async(
+                conn, "SELECT tenant_id, user_id FROM cogdb.resolve_identity(%s::text, %s::text)",
+                (auth_provider, external_id))
+        return (rows[0]["tenant_id"], rows[0]["user_id"]) if rows else None
 
     async def close(self) -> None:
         if self.pool is not None:
