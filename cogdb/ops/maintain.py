@@ -1,4 +1,5 @@
-"""``cogdb maintain``: carry out the plan that ``cogdb.plan_maintenance()`` makes in SQL.
+"""``cogdb maintain``: carry out the plan that ``cogdb.plan_maintenance()`` makes in SQL,
+and sweep the expired items of the LangGraph store (``cogdb.store_sweep_all()``).
 
 Each step is one statement (CREATE/DROP INDEX CONCURRENTLY), which cannot run inside a
 function or a transaction block: it runs here, on an owner connection in autocommit, so
@@ -52,6 +53,13 @@ def plan(url: str) -> list[Step]:
     return [Step(*row) for row in rows]
 
 
+def sweep_store(url: str) -> int:
+    """Delete the expired LangGraph store items of every tenant (cogdb.store_sweep_all);
+    returns how many."""
+    with _owner_connection(url) as conn, translated():
+        return int(conn.execute("SELECT cogdb.store_sweep_all()").fetchone()[0])
+
+
 def _watch_progress(url: str, pid: int, echo: Callable[[str], None],
                     stop: threading.Event, every: float) -> None:
     """Print pg_stat_progress_create_index for the building backend now and then."""
@@ -75,6 +83,10 @@ def run(url: str, *, echo: Callable[[str], None] = print, dry_run: bool = False,
         progress_every: float = 10.0) -> list[Step]:
     """Plan and carry out the maintenance steps; returns them with timings and errors."""
     steps = plan(url)
+    if not dry_run:
+        swept = sweep_store(url)
+        if swept:
+            echo(f"swept {swept} expired store items")
     if not steps:
         echo("nothing to do: every tenant is on the right search path")
         return steps

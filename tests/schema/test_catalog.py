@@ -46,10 +46,10 @@ GLOBAL_REGISTRIES = {"embedding_models"}
 EXPECTED_TABLE_PRIVILEGES = {
     "cogdb_app": {
         "SELECT": {"memories", "users", "tenants", "embedding_models", "settings",
-                   "vocabularies"},
-        "INSERT": {"memories"},
-        "UPDATE": {"memories"},
-        "DELETE": {"memories"},
+                   "vocabularies", "store_items", "store_vectors"},
+        "INSERT": {"memories", "store_items", "store_vectors"},
+        "UPDATE": {"memories", "store_items", "store_vectors"},
+        "DELETE": {"memories", "store_items", "store_vectors"},
     },
     "cogdb_admin": {"SELECT": {"embedding_models", "settings", "vocabularies"}},
     "cogdb_auditor": {},
@@ -63,6 +63,9 @@ APP_FUNCTIONS = {
     "forget", "get", "list_memories", "list_models", "list_vocabulary", "memory_filters_sql",
     "metadata_filter_sql", "new_memory_id", "parse_uuid", "remember", "remember_many",
     "resolve_identity", "search", "set_context",
+    # the LangGraph store (sql/functions/store/); store_sweep_all is the owner's
+    "store_get", "store_list_namespaces", "store_namespace", "store_namespace_matches",
+    "store_put", "store_search", "store_sweep",
 }
 
 
@@ -138,7 +141,7 @@ def view_problems(conn: psycopg.Connection) -> list[str]:
 def test_every_tenant_table_is_fenced(db):
     tables = _tables(db.super)
     tenant_tables = {n for n, (col, *_) in tables.items() if col}
-    assert {"memories", "users"} <= tenant_tables, (
+    assert {"memories", "users", "store_items", "store_vectors"} <= tenant_tables, (
         f"expected memories and users among the tenant tables, found {sorted(tenant_tables)}: "
         "the check below would prove little")
     stale = sorted(set(FENCE_EXEMPT) - tenant_tables)
