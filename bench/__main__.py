@@ -4,6 +4,7 @@
     corpus   check the synthetic corpus against the real-embedding neighbour profile
     storage  vector vs halfvec HNSW, m / ef_construction / ef_search, PLAIN vs EXTENDED 1024-d
     import   node import rate (bench/import_bench.py)
+    langgraph  CogdbStore vs LangGraph's PostgresStore: load rate, search latency, recall@10
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import sys
 
 BENCHMARKS = {"search": "bench.search_bench", "corpus": "bench.corpus_check",
               "storage": "bench.storage_bench",
-              "import": "bench.import_bench"}
+              "import": "bench.import_bench", "langgraph": "bench.langgraph_bench"}
 
 
 def main() -> None:
