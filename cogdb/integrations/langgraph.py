@@ -15,7 +15,8 @@ config's ``fields``, or a put's ``index=[…]``) are embedded once per batch, be
 transaction. Search is ``cogdb.store_search``: a namespace prefix matched label by label,
 filters on the value's top-level keys ($eq $ne $gt $gte $lt $lte, also $in $nin; numbers
 compare as numbers), and with a query, the items ranked by the best cosine similarity of
-their vectors (an exact scan of the tenant's vectors). TTL (minutes, LangGraph's
+their vectors (an exact scan while the candidates are few, the tenant's own HNSW index —
+built by ``cogdb maintain`` — when it is large). TTL (minutes, LangGraph's
 ``TTLConfig``): reads refresh it when asked, ``omit_expired`` hides expired items before
 the sweep, and expired items are deleted by ``store.sweep_ttl()`` /
 ``start_ttl_sweeper()`` or, for every tenant, by ``cogdb maintain``.

@@ -1,5 +1,6 @@
-"""``cogdb maintain``: carry out the plan that ``cogdb.plan_maintenance()`` makes in SQL,
-and sweep the expired items of the LangGraph store (``cogdb.store_sweep_all()``).
+"""``cogdb maintain``: carry out the plans that ``cogdb.plan_maintenance()`` (memories) and
+``cogdb.plan_store_maintenance()`` (the LangGraph store's vectors) make in SQL, and sweep
+the expired items of the LangGraph store (``cogdb.store_sweep_all()``).
 
 Each step is one statement (CREATE/DROP INDEX CONCURRENTLY), which cannot run inside a
 function or a transaction block: it runs here, on an owner connection in autocommit, so
@@ -50,7 +51,10 @@ def plan(url: str) -> list[Step]:
         conn.execute("SELECT cogdb.compact_memory_counts()")
         rows = conn.execute("SELECT step, action, index_name, tenant_id, model, memories,"
                             " statement FROM cogdb.plan_maintenance()").fetchall()
-    return [Step(*row) for row in rows]
+        # the LangGraph store's vectors (model 'store:<dims>', memories = vectors)
+        rows += conn.execute("SELECT step, action, index_name, tenant_id, model, memories,"
+                             " statement FROM cogdb.plan_store_maintenance()").fetchall()
+    return [Step(n, *row[1:]) for n, row in enumerate(rows, start=1)]
 
 
 def sweep_store(url: str) -> int:
@@ -91,7 +95,8 @@ def run(url: str, *, echo: Callable[[str], None] = print, dry_run: bool = False,
         echo("nothing to do: every tenant is on the right search path")
         return steps
     for s in steps:
-        size = f"{s.memories} memories" if s.memories is not None else "no memories"
+        what = "vectors" if (s.model or "").startswith("store:") else "memories"
+        size = f"{s.memories} {what}" if s.memories is not None else f"no {what}"
         echo(f"{s.step:>3}. {s.action:<13} {s.index_name}  tenant {s.tenant_id} "
              f"model {s.model} ({size})")
         if dry_run:

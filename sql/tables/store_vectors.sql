@@ -1,14 +1,17 @@
 -- The vectors of LangGraph store items, one per text the store's index config extracts from
 -- an item (`field` names the path it came from: '$' for the whole value, 'a.b', or
 -- 'a[*].b#2' for the third of several). Deleted with their item. Any dimensions: a search
--- compares only vectors of its query's dimensions. Searched exactly within the tenant
--- (cogdb.store_search); see docs for the trade-off.
+-- compares only vectors of its query's dimensions (`dims`, kept by PostgreSQL). Searched
+-- exactly within the tenant, or, for a tenant with many vectors of one dimension, through
+-- its own partial HNSW index (store_vectors_ann_<hash>, made by `cogdb maintain` from
+-- cogdb.plan_store_maintenance), as memories are.
 CREATE TABLE cogdb.store_vectors (
     tenant_id  uuid NOT NULL DEFAULT cogdb.current_tenant_id(),
     namespace  text COLLATE "C" NOT NULL,
     key        text NOT NULL,
     field      text NOT NULL CHECK (length(field) <= 1024),
     embedding  public.vector NOT NULL,
+    dims       integer NOT NULL GENERATED ALWAYS AS (public.vector_dims(embedding)) STORED,
     PRIMARY KEY (tenant_id, namespace, key, field),
     FOREIGN KEY (tenant_id, namespace, key)
         REFERENCES cogdb.store_items (tenant_id, namespace, key) ON DELETE CASCADE

@@ -385,3 +385,58 @@ async def test_the_sync_store_runs_abatch_in_a_thread(db, store_tenant):
         store = CogdbStore(client, tenant=store_tenant.id)
         await store.aput(("s",), "k", {"v": 1})
         assert (await store.aget(("s",), "k")).value == {"v": 1}
+
+
+# ------------------------------------------------------------------ large tenants
+
+
+def _thresholds(db, ann_min: int, exact_max: int) -> None:
+    for key, value in (("search.ann_min_rows", ann_min), ("search.exact_max_rows", exact_max)):
+        db.super.execute("UPDATE cogdb.settings SET value = to_jsonb(%s::integer)"
+                         " WHERE key = %s", (value, key))
+
+
+def _plans(db, tenant, prefix, text, **kw) -> list[str]:
+    """The plan column of cogdb.store_search as the app login in the tenant's context."""
+    import psycopg
+    from helpers import in_context
+    from pgvector.psycopg import register_vector
+
+    with psycopg.connect(db.app_url) as conn:
+        register_vector(conn)
+        with in_context(conn, tenant) as c:
+            rows = c.execute("SELECT plan FROM cogdb.store_search(%s::text[], %s::vector,"
+                             " %s::jsonb, 10)",
+                             (list(prefix), np.array(EMB.embed_query(text), dtype=np.float32),
+                              kw.get("filter"))).fetchall()
+    return sorted({r[0] for r in rows})
+
+
+def test_a_large_tenant_gets_its_own_ann_index_and_keeps_its_answers(make_store, db,
+                                                                     store_tenant):
+    from helpers import cli
+
+    _thresholds(db, ann_min=60, exact_max=20)
+    store = vector_store(make_store, fields=["text"])
+    words = ["apple", "banana", "cherry", "damson", "elder", "fig", "grape", "honeydew"]
+    store.batch([PutOp(("big", w), f"{w}-{i}", {"text": f"{w} number {i}", "n": i})
+                 for w in words for i in range(10)])
+    before = [(h.key, round(h.score, 5)) for h in store.search(("big",), query="cherry number 3",
+                                                                limit=5)]
+    assert _plans(db, store_tenant.id, ("big",), "cherry number 3") == ["exact"]
+    result = cli(db, "maintain", admin_url=db.url())
+    assert result.exit_code == 0 and "store:64 (80 vectors)" in result.output, result.output
+    assert _plans(db, store_tenant.id, ("big",), "cherry") [0].startswith("ann:store_vectors_ann_")
+    after = [(h.key, round(h.score, 5)) for h in store.search(("big",), query="cherry number 3",
+                                                               limit=5)]
+    assert after == before and after[0][0] == "cherry-3"
+    # a narrow prefix or filter leaves few candidates: exact again
+    assert _plans(db, store_tenant.id, ("big", "fig"), "fig") == ["exact"]
+    assert _plans(db, store_tenant.id, ("big",), "fig", filter='{"n": 1}') == ["exact"]
+    filtered = store.search(("big",), query="fig number 1", filter={"n": {"$lte": 4}}, limit=3)
+    assert filtered[0].key == "fig-1" and all(h.value["n"] <= 4 for h in filtered)
+    # when the tenant shrinks below half the threshold, the index goes
+    store.batch([PutOp(("big", w), f"{w}-{i}", None) for w in words[:6] for i in range(10)])
+    result = cli(db, "maintain", admin_url=db.url())
+    assert "drop_unneeded" in result.output, result.output
+    assert _plans(db, store_tenant.id, ("big",), "grape") == ["exact"]

@@ -137,3 +137,40 @@ def test_store_sweep_all_is_the_owners_alone(app_conn, db, stored):
         assert db.super.execute("SELECT cogdb.store_sweep_all()").fetchone() == (2,)
     assert json.dumps(db.super.execute("SELECT count(*) FROM cogdb.store_items"
                                        " WHERE key = 'gone'").fetchone()[0]) == "0"
+
+
+def test_the_ann_path_of_a_large_tenant_stays_inside_it(app_conn, db, tenants):
+    """Both tenants large enough for their own index (thresholds lowered): B's query aimed
+    at A's vectors finds only B's items, on B's index."""
+    for key, value in (("search.ann_min_rows", 30), ("search.exact_max_rows", 10)):
+        db.super.execute("UPDATE cogdb.settings SET value = to_jsonb(%s::integer)"
+                         " WHERE key = %s", (value, key))
+    for tenant, hot, who in ((tenants.a, 1, "a"), (tenants.b, 5, "b")):
+        with in_context(app_conn, tenant) as c:
+            c.execute(PUT, (Jsonb([{"namespace": ["big"], "key": f"k{i}",
+                                    "value": {"i": i, "who": who}}
+                                   for i in range(40)]),
+                            Jsonb([{"item": i + 1, "field": "$"} for i in range(40)]),
+                            [vec(hot, DIMS, second=i % DIMS) for i in range(40)]))
+    with db.super.transaction():
+        db.super.execute("SET LOCAL ROLE cogdb_owner")
+        steps = db.super.execute("SELECT statement FROM cogdb.plan_store_maintenance()"
+                                 " WHERE action = 'create'").fetchall()
+    assert len(steps) == 2
+    for (statement,) in steps:
+        db.super.execute(statement)
+    search = "SELECT value, plan FROM cogdb.store_search(ARRAY['big'], %s::vector)"
+    b_rows = _rows(app_conn, search, (vec(1, DIMS),), tenant=tenants.b)
+    a_rows = _rows(app_conn, search, (vec(1, DIMS),), tenant=tenants.a)
+    b_index = _rows(app_conn, "SELECT cogdb.store_ann_index_name(%s, %s)", (tenants.b, DIMS))
+    a_index = _rows(app_conn, "SELECT cogdb.store_ann_index_name(%s, %s)", (tenants.a, DIMS))
+    assert {p for _, p in b_rows} == {f"ann:{b_index[0][0]}"} and len(b_rows) == 10
+    assert {p for _, p in a_rows} == {f"ann:{a_index[0][0]}"} and len(a_rows) == 10  # control
+    assert {v["who"] for v, _ in b_rows} == {"b"}
+    assert {v["who"] for v, _ in a_rows} == {"a"}
+
+
+def test_store_maintenance_planning_is_the_owners_alone(app_conn, stored):
+    assert refused(app_conn, "SELECT * FROM cogdb.plan_store_maintenance()") == "42501"
+    assert refused(app_conn, "SELECT * FROM cogdb.plan_store_maintenance()",
+                   tenant=stored.a) == "42501"

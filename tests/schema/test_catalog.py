@@ -63,9 +63,10 @@ APP_FUNCTIONS = {
     "forget", "get", "list_memories", "list_models", "list_vocabulary", "memory_filters_sql",
     "metadata_filter_sql", "new_memory_id", "parse_uuid", "remember", "remember_many",
     "resolve_identity", "search", "set_context",
-    # the LangGraph store (sql/functions/store/); store_sweep_all is the owner's
-    "store_get", "store_list_namespaces", "store_namespace", "store_namespace_matches",
-    "store_put", "store_search", "store_sweep",
+    # the LangGraph store (sql/functions/store/); store_sweep_all and
+    # plan_store_maintenance are the owner's
+    "store_ann_index_name", "store_get", "store_list_namespaces", "store_namespace",
+    "store_namespace_matches", "store_put", "store_search", "store_sweep",
 }
 
 

@@ -2,6 +2,9 @@
 -- FROZEN: never edit; a later revision carries its own copy of what it changes.
 SET LOCAL ROLE cogdb_owner;
 
+-- sql/functions/store/plan_store_maintenance.sql: new in this revision
+DROP FUNCTION cogdb.plan_store_maintenance();
+
 -- sql/functions/store/store_sweep_all.sql: new in this revision
 DROP FUNCTION cogdb.store_sweep_all();
 
@@ -13,6 +16,9 @@ DROP FUNCTION cogdb.store_list_namespaces(jsonb, integer, integer, integer, bool
 
 -- sql/functions/store/store_search.sql: new in this revision
 DROP FUNCTION cogdb.store_search(text[], public.vector, jsonb, integer, integer, boolean, boolean);
+
+-- sql/functions/store/store_ann_index_name.sql: new in this revision
+DROP FUNCTION cogdb.store_ann_index_name(uuid, integer);
 
 -- sql/functions/store/store_get.sql: new in this revision
 DROP FUNCTION cogdb.store_get(text[], text, boolean, boolean);

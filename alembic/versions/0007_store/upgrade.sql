@@ -43,14 +43,17 @@ COMMENT ON TABLE cogdb.store_items IS
 -- The vectors of LangGraph store items, one per text the store's index config extracts from
 -- an item (`field` names the path it came from: '$' for the whole value, 'a.b', or
 -- 'a[*].b#2' for the third of several). Deleted with their item. Any dimensions: a search
--- compares only vectors of its query's dimensions. Searched exactly within the tenant
--- (cogdb.store_search); see docs for the trade-off.
+-- compares only vectors of its query's dimensions (`dims`, kept by PostgreSQL). Searched
+-- exactly within the tenant, or, for a tenant with many vectors of one dimension, through
+-- its own partial HNSW index (store_vectors_ann_<hash>, made by `cogdb maintain` from
+-- cogdb.plan_store_maintenance), as memories are.
 CREATE TABLE cogdb.store_vectors (
     tenant_id  uuid NOT NULL DEFAULT cogdb.current_tenant_id(),
     namespace  text COLLATE "C" NOT NULL,
     key        text NOT NULL,
     field      text NOT NULL CHECK (length(field) <= 1024),
     embedding  public.vector NOT NULL,
+    dims       integer NOT NULL GENERATED ALWAYS AS (public.vector_dims(embedding)) STORED,
     PRIMARY KEY (tenant_id, namespace, key, field),
     FOREIGN KEY (tenant_id, namespace, key)
         REFERENCES cogdb.store_items (tenant_id, namespace, key) ON DELETE CASCADE
@@ -300,15 +303,38 @@ COMMENT ON FUNCTION cogdb.store_get(text[], text, boolean, boolean) IS
     'The store item under this namespace and key (its TTL refreshed when asked), or no row.';
 -- <<< sql/functions/store/store_get.sql
 
+-- >>> sql/functions/store/store_ann_index_name.sql
+-- The name of the partial HNSW index that serves one tenant's store vectors of one
+-- dimension: store_vectors_ann_<24 hex of md5(tenant/dims)>. Deterministic, so search finds
+-- it by name and maintenance plans it without a registry; hashed, so names do not spell out
+-- tenant ids.
+CREATE OR REPLACE FUNCTION cogdb.store_ann_index_name(tenant_id uuid, dims integer) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SECURITY INVOKER
+    SET search_path = pg_catalog, pg_temp
+AS $$ SELECT 'store_vectors_ann_' || left(md5(tenant_id::text || '/' || dims::text), 24) $$;
+
+REVOKE ALL ON FUNCTION cogdb.store_ann_index_name(uuid, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.store_ann_index_name(uuid, integer) TO cogdb_app;
+COMMENT ON FUNCTION cogdb.store_ann_index_name(uuid, integer) IS
+    'The name of the partial HNSW index that serves one tenant''s store vectors of one dimension.';
+-- <<< sql/functions/store/store_ann_index_name.sql
+
 -- >>> sql/functions/store/store_search.sql
 -- Store items under a namespace prefix (label by label: ['a'] matches a and a.b, never ab;
 -- no labels: the whole tenant), narrowed by `filter` on the value's top-level keys (cogdb's
 -- metadata filter: {"k": v}, $eq $ne $gt $gte $lt $lte $in $nin; $gt… compare numbers with
 -- numbers, strings with strings). Without `query`: newest update first, score NULL. With
 -- it: items with vectors of the query's dimensions, ranked by the best cosine similarity of
--- any of their vectors (score, 1 = same direction), then namespace and key; an exact scan
--- of the tenant's matching vectors. page_size (0-1000) and page_offset page the result
--- after filtering; refresh_ttl and omit_expired as in store_get.
+-- any of their vectors (score, 1 = same direction), then namespace and key. page_size
+-- (0-1000) and page_offset page the result after filtering; refresh_ttl and omit_expired
+-- as in store_get. `plan` says how a query search ran, as cogdb.search does:
+--   exact            every candidate vector ranked: a tenant without an ANN index for the
+--                    query's dimensions, or at most search.exact_max_rows candidates after
+--                    the prefix and the filter;
+--   ann:<index>      the tenant's own partial HNSW index (store_ann_index_name, built by
+--                    `cogdb maintain`), iterative scans keeping filtered recall; an item's
+--                    best vector among the nearest candidates ranks it.
+SELECT '[1]'::public.vector;  -- loads pgvector, so the hnsw.* settings below are known
 CREATE OR REPLACE FUNCTION cogdb.store_search(namespace_prefix text[] DEFAULT '{}',
                                               query public.vector DEFAULT NULL,
                                               filter jsonb DEFAULT NULL,
@@ -317,12 +343,17 @@ CREATE OR REPLACE FUNCTION cogdb.store_search(namespace_prefix text[] DEFAULT '{
                                               refresh_ttl boolean DEFAULT true,
                                               omit_expired boolean DEFAULT false)
     RETURNS TABLE (namespace text[], key text, value jsonb, created_at timestamptz,
-                   updated_at timestamptz, score double precision)
+                   updated_at timestamptz, score double precision, plan text)
     LANGUAGE plpgsql VOLATILE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
+    -- Scoped to this call; the values used come from cogdb.settings (search.*).
+    SET hnsw.ef_search = 100
+    SET hnsw.iterative_scan = 'relaxed_order'
+    SET hnsw.max_scan_tuples = 50000
 AS $$
 #variable_conflict use_variable
 DECLARE
+    v_tenant uuid := cogdb.current_tenant_id();
     v_prefix text := CASE WHEN cardinality(coalesce(namespace_prefix, '{}')) > 0
                           THEN cogdb.store_namespace(namespace_prefix) END;
     -- $1 prefix, $2 include expired, $3 page_size, $4 page_offset, $5 refresh, $6 query.
@@ -332,7 +363,16 @@ DECLARE
         ' OR (i.namespace >= $1 || ''.'' AND i.namespace < $1 || ''/''))'
         ' AND ($2 OR i.expires_at IS NULL OR i.expires_at > now())'
         || cogdb.metadata_filter_sql(filter);
-    v_found text;
+    v_from constant text :=
+        ' FROM cogdb.store_vectors v JOIN cogdb.store_items i ON i.tenant_id = v.tenant_id'
+        ' AND i.namespace = v.namespace AND i.key = v.key'
+        ' CROSS JOIN LATERAL (SELECT i.value AS metadata) m';
+    v_dims integer := public.vector_dims(query);
+    v_index text;
+    v_exact_max integer := cogdb.int_setting('search.exact_max_rows');
+    v_candidates bigint;
+    v_plan text := 'exact';
+    v_ranked text;
 BEGIN
     IF page_size IS NULL OR page_size NOT BETWEEN 0 AND 1000 THEN
         RAISE EXCEPTION 'page_size must be between 0 and 1000, got %', coalesce(page_size::text, 'NULL')
@@ -343,41 +383,79 @@ BEGIN
         RAISE EXCEPTION 'page_offset must be 0 or more, got %', coalesce(page_offset::text, 'NULL')
             USING ERRCODE = 'CGV01', COLUMN = 'page_offset', HINT = '0 is the first page.';
     END IF;
+    IF v_tenant IS NULL THEN
+        RETURN;  -- no context: nothing is visible
+    END IF;
+
     IF query IS NULL THEN
-        v_found := 'SELECT i.namespace, i.key, i.value, i.created_at, i.updated_at,'
-                   ' NULL::float8 AS score'
-                   ' FROM cogdb.store_items i CROSS JOIN LATERAL (SELECT i.value AS metadata) m'
-                   || v_where
-                   || ' ORDER BY i.updated_at DESC, i.namespace, i.key LIMIT $3 OFFSET $4';
+        v_plan := NULL;
+        v_ranked := 'SELECT i.namespace, i.key, NULL::float8 AS score, i.updated_at'
+                    ' FROM cogdb.store_items i CROSS JOIN LATERAL (SELECT i.value AS metadata) m'
+                    || v_where
+                    || ' ORDER BY i.updated_at DESC, i.namespace, i.key LIMIT $3 OFFSET $4';
     ELSE
-        v_found := 'SELECT i.namespace, i.key, i.value, i.created_at, i.updated_at,'
-                   ' max(1 - (v.embedding OPERATOR(public.<=>) $6)) AS score'
-                   ' FROM cogdb.store_items i CROSS JOIN LATERAL (SELECT i.value AS metadata) m'
-                   ' JOIN cogdb.store_vectors v ON v.tenant_id = i.tenant_id'
-                   ' AND v.namespace = i.namespace AND v.key = i.key'
-                   || v_where
-                   || ' AND public.vector_dims(v.embedding) = public.vector_dims($6)'
-                   ' GROUP BY i.tenant_id, i.namespace, i.key'
-                   ' ORDER BY score DESC, i.namespace, i.key LIMIT $3 OFFSET $4';
+        v_index := cogdb.store_ann_index_name(v_tenant, v_dims);
+        IF EXISTS (SELECT FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid
+                    WHERE c.relname = v_index AND c.relnamespace = 'cogdb'::regnamespace
+                      AND x.indisvalid) THEN
+            -- Count the candidate vectors, stopping just past the exact threshold.
+            EXECUTE format('SELECT count(*) FROM (SELECT %s%s AND v.tenant_id = %L'
+                           ' AND v.dims = %s LIMIT %s) c',
+                           '1', v_from || v_where, v_tenant, v_dims, v_exact_max + 1)
+               INTO v_candidates
+              USING v_prefix, NOT omit_expired, page_size, page_offset, refresh_ttl, query;
+            IF v_candidates > v_exact_max THEN
+                v_plan := 'ann:' || v_index;
+                PERFORM set_config('hnsw.ef_search',
+                                   greatest(cogdb.int_setting('search.ef_search'),
+                                            (page_size + page_offset) * 4)::text, true);
+                PERFORM set_config('hnsw.max_scan_tuples',
+                                   cogdb.int_setting('search.max_scan_tuples')::text, true);
+            END IF;
+        END IF;
+        IF v_plan = 'exact' THEN
+            v_ranked := 'SELECT v.namespace, v.key,'
+                        ' max(1 - (v.embedding OPERATOR(public.<=>) $6)) AS score,'
+                        ' NULL::timestamptz AS updated_at'
+                        || v_from || v_where
+                        || format(' AND v.dims = %s', v_dims)
+                        || ' GROUP BY v.namespace, v.key'
+                           ' ORDER BY score DESC, v.namespace, v.key LIMIT $3 OFFSET $4';
+        ELSE
+            -- The tenant and the dimension as literals let the planner use the partial
+            -- index; the nearest (page_size + page_offset) * 4 vectors rank the items.
+            v_ranked := format(
+                'SELECT c.namespace, c.key, max(1 - c.distance) AS score,'
+                ' NULL::timestamptz AS updated_at FROM ('
+                ' SELECT v.namespace, v.key,'
+                ' (v.embedding::public.vector(%s)) OPERATOR(public.<=>) $6 AS distance'
+                '%s AND v.tenant_id = %L AND v.dims = %s'
+                ' ORDER BY (v.embedding::public.vector(%s)) OPERATOR(public.<=>) $6'
+                ' LIMIT ($3 + $4) * 4) c'
+                ' GROUP BY c.namespace, c.key'
+                ' ORDER BY score DESC, c.namespace, c.key LIMIT $3 OFFSET $4',
+                v_dims, v_from || v_where, v_tenant, v_dims, v_dims);
+        END IF;
     END IF;
     RETURN QUERY EXECUTE
-        'WITH found AS MATERIALIZED (' || v_found || '),'
+        'WITH ranked AS MATERIALIZED (' || v_ranked || '),'
         ' refreshed AS (UPDATE cogdb.store_items s'
         '   SET expires_at = now() + s.ttl_minutes * interval ''1 minute'''
-        '  FROM found f WHERE $5 AND s.namespace = f.namespace AND s.key = f.key'
+        '  FROM ranked r WHERE $5 AND s.namespace = r.namespace AND s.key = r.key'
         '   AND s.expires_at > now() RETURNING 1)'
-        ' SELECT string_to_array(f.namespace, ''.''), f.key, f.value, f.created_at,'
-        ' f.updated_at, f.score FROM found f'
-        || CASE WHEN query IS NULL THEN ' ORDER BY f.updated_at DESC, f.namespace, f.key'
-                ELSE ' ORDER BY f.score DESC, f.namespace, f.key' END
-      USING v_prefix, NOT omit_expired, page_size, page_offset, refresh_ttl, query;
+        ' SELECT string_to_array(i.namespace, ''.''), i.key, i.value, i.created_at,'
+        ' i.updated_at, r.score, $7 FROM ranked r JOIN cogdb.store_items i'
+        ' ON i.namespace = r.namespace AND i.key = r.key'
+        || CASE WHEN query IS NULL THEN ' ORDER BY i.updated_at DESC, i.namespace, i.key'
+                ELSE ' ORDER BY r.score DESC, i.namespace, i.key' END
+      USING v_prefix, NOT omit_expired, page_size, page_offset, refresh_ttl, query, v_plan;
 END
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.store_search(text[], public.vector, jsonb, integer, integer, boolean, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.store_search(text[], public.vector, jsonb, integer, integer, boolean, boolean) TO cogdb_app;
 COMMENT ON FUNCTION cogdb.store_search(text[], public.vector, jsonb, integer, integer, boolean, boolean) IS
-    'Store items under a namespace prefix, filtered on the value''s top-level keys; newest first, or ranked by cosine similarity to `query`.';
+    'Store items under a namespace prefix, filtered on the value''s top-level keys; newest first, or ranked by cosine similarity to `query` (exact, or the tenant''s own ANN index when large).';
 -- <<< sql/functions/store/store_search.sql
 
 -- >>> sql/functions/store/store_list_namespaces.sql
@@ -495,5 +573,77 @@ REVOKE ALL ON FUNCTION cogdb.store_sweep_all() FROM PUBLIC;
 COMMENT ON FUNCTION cogdb.store_sweep_all() IS
     'Deletes the expired store items of every tenant (owner-only, for `cogdb maintain`); returns how many.';
 -- <<< sql/functions/store/store_sweep_all.sql
+
+-- >>> sql/functions/store/plan_store_maintenance.sql
+-- What `cogdb maintain` should do for the LangGraph store's vectors, in the shape of
+-- plan_maintenance (model reads 'store:<dims>', memories is the tenant's vector count):
+--   drop_invalid  an index left invalid by an interrupted build, dropped first
+--   create        a tenant/dimension with at least search.ann_min_rows vectors and no index
+--   drop_unneeded an index whose tenant/dimension fell below half of search.ann_min_rows
+-- Sizes are counted here, tenant by tenant in each tenant's context (FORCE RLS fences the
+-- owner too), from the primary key. Owner-only, like plan_maintenance.
+CREATE OR REPLACE FUNCTION cogdb.plan_store_maintenance()
+    RETURNS TABLE (step integer, action text, index_name text, tenant_id uuid, model text,
+                   memories bigint, statement text)
+    LANGUAGE plpgsql VOLATILE SECURITY INVOKER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_tenant uuid;
+    v_saved text[];
+    v_sizes jsonb := '[]';
+    v_min bigint := cogdb.int_setting('search.ann_min_rows');
+BEGIN
+    FOR v_tenant IN SELECT t.id FROM cogdb.tenants t ORDER BY t.id LOOP
+        v_saved := cogdb.enter_tenant(v_tenant);
+        v_sizes := v_sizes || coalesce(
+            (SELECT jsonb_agg(jsonb_build_object('tenant', v_tenant, 'dims', c.dims, 'n', c.n))
+               FROM (SELECT v.dims, count(*) AS n FROM cogdb.store_vectors v
+                      WHERE v.tenant_id = v_tenant GROUP BY v.dims) c), '[]');
+        PERFORM cogdb.restore_context(v_saved);
+    END LOOP;
+    RETURN QUERY
+    WITH sizes AS (
+        SELECT (e ->> 'tenant')::uuid AS tenant_id, (e ->> 'dims')::integer AS dims,
+               (e ->> 'n')::bigint AS n,
+               cogdb.store_ann_index_name((e ->> 'tenant')::uuid, (e ->> 'dims')::integer) AS name
+          FROM jsonb_array_elements(v_sizes) e
+    ), indexes AS (
+        SELECT ic.relname::text AS name, i.indisvalid AS valid
+          FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+         WHERE i.indrelid = 'cogdb.store_vectors'::regclass
+           AND ic.relname LIKE 'store\_vectors\_ann\_%'
+    ), actions AS (
+        SELECT 1 AS rank, 'drop_invalid' AS action, x.name, s.tenant_id, s.dims, s.n
+          FROM indexes x LEFT JOIN sizes s ON s.name = x.name
+         WHERE NOT x.valid
+        UNION ALL
+        SELECT 2, 'create', s.name, s.tenant_id, s.dims, s.n
+          FROM sizes s
+         WHERE s.n >= v_min AND NOT EXISTS (SELECT FROM indexes x WHERE x.name = s.name AND x.valid)
+        UNION ALL
+        SELECT 3, 'drop_unneeded', x.name, s.tenant_id, s.dims, coalesce(s.n, 0)
+          FROM indexes x LEFT JOIN sizes s ON s.name = x.name
+         WHERE x.valid AND coalesce(s.n, 0) < v_min / 2
+    )
+    SELECT (row_number() OVER (ORDER BY a.rank, a.n DESC NULLS LAST, a.name))::integer,
+           a.action, a.name, a.tenant_id, 'store:' || a.dims, a.n,
+           CASE WHEN a.action = 'create' THEN
+               format('CREATE INDEX CONCURRENTLY IF NOT EXISTS %I ON cogdb.store_vectors'
+                      ' USING hnsw ((embedding::public.vector(%s)) public.vector_cosine_ops)'
+                      ' WITH (m = %s, ef_construction = %s)'
+                      ' WHERE tenant_id = %L::uuid AND dims = %s',
+                      a.name, a.dims, cogdb.int_setting('search.hnsw_m'),
+                      cogdb.int_setting('search.hnsw_ef_construction'), a.tenant_id, a.dims)
+           ELSE format('DROP INDEX CONCURRENTLY IF EXISTS cogdb.%I', a.name) END
+      FROM actions a;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.plan_store_maintenance() FROM PUBLIC;
+COMMENT ON FUNCTION cogdb.plan_store_maintenance() IS
+    'The steps cogdb maintain runs for store vectors: drop invalid ANN indexes, create those large tenants need, drop those no longer needed.';
+-- <<< sql/functions/store/plan_store_maintenance.sql
 
 RESET ROLE;
