@@ -346,10 +346,13 @@ CREATE OR REPLACE FUNCTION cogdb.store_search(namespace_prefix text[] DEFAULT '{
                    updated_at timestamptz, score double precision, plan text)
     LANGUAGE plpgsql VOLATILE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
-    -- Scoped to this call; the values used come from cogdb.settings (search.*).
+    -- Scoped to this call; the values used come from cogdb.settings (search.*), and the ANN
+    -- path turns sorts and bitmap scans off for its query (see below).
     SET hnsw.ef_search = 100
     SET hnsw.iterative_scan = 'relaxed_order'
     SET hnsw.max_scan_tuples = 50000
+    SET enable_sort = on
+    SET enable_bitmapscan = on
 AS $$
 #variable_conflict use_variable
 DECLARE
@@ -399,9 +402,9 @@ BEGIN
                     WHERE c.relname = v_index AND c.relnamespace = 'cogdb'::regnamespace
                       AND x.indisvalid) THEN
             -- Count the candidate vectors, stopping just past the exact threshold.
-            EXECUTE format('SELECT count(*) FROM (SELECT %s%s AND v.tenant_id = %L'
+            EXECUTE format('SELECT count(*) FROM (SELECT 1%s AND v.tenant_id = %L'
                            ' AND v.dims = %s LIMIT %s) c',
-                           '1', v_from || v_where, v_tenant, v_dims, v_exact_max + 1)
+                           v_from || v_where, v_tenant, v_dims, v_exact_max + 1)
                INTO v_candidates
               USING v_prefix, NOT omit_expired, page_size, page_offset, refresh_ttl, query;
             IF v_candidates > v_exact_max THEN
@@ -411,6 +414,11 @@ BEGIN
                                             (page_size + page_offset) * 4)::text, true);
                 PERFORM set_config('hnsw.max_scan_tuples',
                                    cogdb.int_setting('search.max_scan_tuples')::text, true);
+                -- Past the threshold the index is the plan we want; without statistics on
+                -- namespaces (SET STATISTICS 0) the planner would often pick a bitmap scan
+                -- of the whole tenant and a sort (280 ms instead of 1.5 ms at 50k vectors).
+                PERFORM set_config('enable_sort', 'off', true);
+                PERFORM set_config('enable_bitmapscan', 'off', true);
             END IF;
         END IF;
         IF v_plan = 'exact' THEN
