@@ -5,6 +5,7 @@
     storage  vector vs halfvec HNSW, m / ef_construction / ef_search, PLAIN vs EXTENDED 1024-d
     import   node import rate (bench/import_bench.py)
     events   event append rate and cursor reads vs a plain table (bench/events_bench.py)
+    langgraph  CogdbStore vs LangGraph's PostgresStore: load rate, search latency, recall@10
 """
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import sys
 
 BENCHMARKS = {"search": "bench.search_bench", "corpus": "bench.corpus_check",
               "storage": "bench.storage_bench",
-              "import": "bench.import_bench", "events": "bench.events_bench"}
+              "import": "bench.import_bench", "events": "bench.events_bench",
+              "langgraph": "bench.langgraph_bench"}
 
 
 def main() -> None:

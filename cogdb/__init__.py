@@ -8,7 +8,12 @@
     with client.scope(tenant=acme.id, user=ann.id) as s:
         mid = s.remember(human="…", assistant="…")
         hits = s.search("…", k=10)
+
+    aclient = await cogdb.connect_async()  # the same methods, awaitable
+    async with aclient.scope(tenant=acme.id, user=ann.id) as s:
+        hits = await s.search("…", k=10)
 """
+from .api.async_client import AsyncClient, AsyncScope, connect_async
 from .api.client import Client, Scope, connect, connect_admin
 from .api.memories import Memory
 from .api.provisioning import AdminClient, Tenant, User
@@ -34,9 +39,10 @@ from .embedders import Embedder, HashEmbedder
 __version__ = "0.1.0"
 
 __all__ = [
-    "AdminClient", "AppendOnly", "Client", "CogdbError", "Conflict", "Embedder", "Event",
-    "FeatureDisabled", "HashEmbedder", "InvalidInput", "IsolationViolation", "Memory",
-    "NotFound", "NotMigrated", "Offloaded", "Scope", "ScopeRequired", "SearchHit",
-    "ServerUnavailable", "Session", "StaleVersion", "Tenant", "UnknownModel", "UnsafeRole",
-    "User", "WorkingEntry", "connect", "connect_admin",
+    "AdminClient", "AppendOnly", "AsyncClient", "AsyncScope", "Client", "CogdbError",
+    "Conflict", "Embedder", "Event", "FeatureDisabled", "HashEmbedder", "InvalidInput",
+    "IsolationViolation", "Memory", "NotFound", "NotMigrated", "Offloaded", "Scope",
+    "ScopeRequired", "SearchHit", "ServerUnavailable", "Session", "StaleVersion", "Tenant",
+    "UnknownModel", "UnsafeRole", "User", "WorkingEntry", "connect", "connect_admin",
+    "connect_async",
 ]

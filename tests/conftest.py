@@ -160,6 +160,20 @@ def client(db):
     c.close()
 
 
+@pytest.fixture(params=["sync", "async"])
+def contract_client(request, db):
+    """The sync client, then the async one (through tests/bridge.py): a module that names
+    this fixture ``client`` runs each of its tests against both."""
+    if request.param == "sync":
+        c = cogdb.connect(db.app_url, pool_size=2)
+    else:
+        from bridge import AsyncBridge
+
+        c = AsyncBridge(db.app_url, pool_size=2)
+    yield c
+    c.close()
+
+
 @pytest.fixture
 def tenants(admin) -> SimpleNamespace:
     """Two tenants: A with users a1 and a2, B with user b1 (fresh ids every test)."""

@@ -11,10 +11,9 @@ from __future__ import annotations
 import contextvars
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 
-import numpy as np
 import psycopg
 
 from ..config import DEFAULT_POOL_SIZE
@@ -24,13 +23,16 @@ from ..db.pool import open_pool
 from ..db.scope import ScopeBase
 from ..db.values import as_uuid
 from ..embedders import Embedder, from_spec
-from .memories import MemoryMethods
+from .memories import EmbeddingSteps, MemoryMethods
 from .provisioning import AdminClient
 from .search import SearchMethods
 from .sessions import SessionMethods
 
+#: The first statement of every scope's transaction.
+SET_CONTEXT = "SELECT cogdb.set_context(%s::text, %s::text)"
 
-class Scope(ScopeBase, MemoryMethods, SearchMethods, SessionMethods):
+
+class Scope(ScopeBase, EmbeddingSteps, MemoryMethods, SearchMethods, SessionMethods):
     """Memory, session, event and working-context operations inside one tenant (and
     optionally one user) context.
 
@@ -43,29 +45,12 @@ class Scope(ScopeBase, MemoryMethods, SearchMethods, SessionMethods):
         super().__init__(conn, tenant, user)
         self._client = client
 
-    def _embed(self, model: str | None, texts: Sequence[str]) -> tuple[str, np.ndarray]:
-        """Embed ``texts`` for ``model`` (default: the tenant's): with the client's own
-        embedder when it makes that model, else with the one the model registry names."""
-        own = self._client.embedder
-        if own is not None and model in (None, own.model):
-            return own.model, own.embed(texts)
-        row = self._execute(
-            "SELECT r.name, r.dimensions, m.embedder FROM cogdb.resolve_model(%s::text) r"
-            " JOIN cogdb.embedding_models m ON m.name = r.name", (model,))[0]
-        embedder = self._client.embedder_for(row["name"], row["dimensions"], row["embedder"])
-        return row["name"], embedder.embed(texts)
 
+class ClientBase:
+    """What the sync and the async client share: the embedders, and the flag that refuses
+    a scope inside a scope (a context variable: per thread, and per asyncio task)."""
 
-class Client:
-    """Scoped access for an app login (a member of cogdb_app), over a small pool.
-
-    ``with client.scope(tenant=…, user=…) as s:`` opens one transaction whose first statement
-    sets the context. Scopes cannot nest or switch; a connection goes back to the pool only
-    when it carries no context (the pool's reset check discards it otherwise).
-    """
-
-    def __init__(self, conninfo: str, *, embedder: Embedder | None = None,
-                 pool_size: int = DEFAULT_POOL_SIZE) -> None:
+    def __init__(self, conninfo: str, embedder: Embedder | None) -> None:
         self.conninfo = conninfo
         #: Embeds text for its own model when given; other models use the registry's.
         self.embedder: Embedder | None = embedder
@@ -73,29 +58,17 @@ class Client:
         self._embedders_lock = threading.Lock()
         self._active: contextvars.ContextVar[bool] = contextvars.ContextVar(
             f"cogdb_scope_{id(self)}", default=False)
-        self.pool = open_pool(conninfo, pool_size)
 
-    @contextmanager
-    def scope(self, tenant: uuid.UUID | str, user: uuid.UUID | str | None = None
-              ) -> Iterator[Scope]:
-        """One transaction in the context of ``tenant`` (and ``user``)."""
+    def _enter(self, tenant: uuid.UUID | str, user: uuid.UUID | str | None
+               ) -> tuple[str, str | None, contextvars.Token[bool]]:
+        """Check the ids and that no scope is open here; mark one open."""
         tenant_s = as_uuid(tenant, "tenant")
         user_s = as_uuid(user, "user", required=False)
         if self._active.get():
             raise IsolationViolation("a scope is already open in this context; scopes cannot "
                                      "nest or switch tenants",
                                      hint="Close the outer scope first.")
-        token = self._active.set(True)
-        try:
-            with self.pool.connection() as conn, translated(), conn.transaction():
-                conn.execute("SELECT cogdb.set_context(%s::text, %s::text)", (tenant_s, user_s))
-                scope = Scope(conn, tenant_s, user_s, self)  # type: ignore[arg-type]
-                try:
-                    yield scope
-                finally:
-                    scope.end()
-        finally:
-            self._active.reset(token)
+        return tenant_s, user_s, self._active.set(True)  # type: ignore[return-value]
 
     def embedder_for(self, model: str, dimensions: int, spec: str | None) -> Embedder:
         """The embedder of a registered model, made once per client (a real model loads
@@ -105,6 +78,36 @@ class Client:
             if key not in self._embedders:
                 self._embedders[key] = from_spec(spec, model, dimensions)
             return self._embedders[key]
+
+
+class Client(ClientBase):
+    """Scoped access for an app login (a member of cogdb_app), over a small pool.
+
+    ``with client.scope(tenant=…, user=…) as s:`` opens one transaction whose first statement
+    sets the context. Scopes cannot nest or switch; a connection goes back to the pool only
+    when it carries no context (the pool's reset check discards it otherwise).
+    """
+
+    def __init__(self, conninfo: str, *, embedder: Embedder | None = None,
+                 pool_size: int = DEFAULT_POOL_SIZE) -> None:
+        super().__init__(conninfo, embedder)
+        self.pool = open_pool(conninfo, pool_size)
+
+    @contextmanager
+    def scope(self, tenant: uuid.UUID | str, user: uuid.UUID | str | None = None
+              ) -> Iterator[Scope]:
+        """One transaction in the context of ``tenant`` (and ``user``)."""
+        tenant_s, user_s, token = self._enter(tenant, user)
+        try:
+            with self.pool.connection() as conn, translated(), conn.transaction():
+                conn.execute(SET_CONTEXT, (tenant_s, user_s))
+                scope = Scope(conn, tenant_s, user_s, self)  # type: ignore[arg-type]
+                try:
+                    yield scope
+                finally:
+                    scope.end()
+        finally:
+            self._active.reset(token)
 
     def close(self) -> None:
         self.pool.close()

@@ -15,7 +15,9 @@ import numpy as np
 from psycopg.types.json import Jsonb
 
 from ..db.errors import InvalidInput
+from ..db.scope import Compute, Statement, Steps
 from ..db.values import as_uuid, as_vector, check_json, jsonable
+from .operation import operation
 
 #: Short names remember() accepts for the two contents.
 ALIASES = {"human": "human_content", "assistant": "assistant_content"}
@@ -97,16 +99,15 @@ def _filter_params(filters: Mapping[str, Any]) -> list[Any]:
 
 
 class MemoryMethods:
-    """remember, remember_many, get, list_memories and forget; mixed into
-    :class:`cogdb.Scope`."""
+    """remember, remember_many, get, get_many, list_memories, forget and forget_many; mixed
+    into :class:`cogdb.Scope` and :class:`cogdb.AsyncScope` (where they are awaitable)."""
 
-    _execute: Callable[..., list[dict[str, Any]]]  # from cogdb.db.scope.ScopeBase
-    #: (model, texts) -> (the model's name, one vector per text); from cogdb.Scope
-    _embed: Callable[[str | None, Sequence[str]], tuple[str, np.ndarray]]
+    #: (model, texts) -> (the model's name, one vector per text); from cogdb.api.client
+    _embed: Callable[[str | None, Sequence[str]], Steps[tuple[str, np.ndarray]]]
 
     def _prepare(self, items: Sequence[Mapping[str, Any]],
                  embeddings: Sequence[Any] | np.ndarray | None,
-                 model: str | None) -> tuple[list[dict], list, str | None]:
+                 model: str | None) -> Steps[tuple[list[dict], list, str | None]]:
         payload: list[dict[str, Any]] = []
         for i, item in enumerate(items):
             if not isinstance(item, Mapping):
@@ -119,7 +120,7 @@ class MemoryMethods:
         if embeddings is None:
             texts = [f"{p.get('human_content', '')}\n{p.get('assistant_content', '')}"
                      for p in payload]
-            model, matrix = self._embed(model, texts)
+            model, matrix = yield from self._embed(model, texts)
             vectors = list(matrix)
         else:
             if len(embeddings) != len(payload):
@@ -129,8 +130,9 @@ class MemoryMethods:
                        for i, e in enumerate(embeddings)]
         return payload, vectors, model
 
+    @operation
     def remember(self, human: str = "", assistant: str = "", embedding: Any = None, *,
-                 model: str | None = None, private: bool = False, **fields: Any) -> str:
+                 model: str | None = None, private: bool = False, **fields: Any) -> Steps[str]:
         """Store one memory; returns its id. Without ``embedding``, ``human`` and
         ``assistant`` are embedded by the embedder of ``model`` (default: the tenant's).
         ``private=True`` makes it visible to the scope's user only. Other keyword arguments
@@ -138,33 +140,49 @@ class MemoryMethods:
         if private:
             fields["visibility"] = "private"
         item = {"human_content": human, "assistant_content": assistant, **fields}
-        return self.remember_many([item], None if embedding is None else [embedding],
-                                  model=model)[0]
+        ids = yield from MemoryMethods.remember_many.steps(
+            self, [item], None if embedding is None else [embedding], model=model)
+        return ids[0]
 
+    @operation
     def remember_many(self, memories: Sequence[Mapping[str, Any]],
                       embeddings: Sequence[Any] | np.ndarray | None = None, *,
-                      model: str | None = None) -> list[str]:
+                      model: str | None = None) -> Steps[list[str]]:
         """Store several memories in one statement; ids come back in input order. All or
         nothing: one invalid memory refuses the batch and nothing is written."""
         if not memories:
             return []
-        payload, vectors, model = self._prepare(memories, embeddings, model)
+        payload, vectors, model = yield from self._prepare(memories, embeddings, model)
         # %b: vectors travel in binary; as text, 5,000 of 384-d took 1.9 s to send, 27x more.
-        rows = self._execute(
+        rows = yield Statement(
             "SELECT r.id FROM cogdb.remember_many(%s::jsonb, %b::vector[], %s::text) AS r"
             " ORDER BY r.ordinality",
             (Jsonb(payload), vectors, model))
         return [r["id"] for r in rows]
 
-    def get(self, memory_id: str) -> Memory | None:
+    @operation
+    def get(self, memory_id: str) -> Steps[Memory | None]:
         """The memory, or None when it is missing, expired or not visible to this scope."""
         check_json(memory_id, "id")
-        rows = self._execute("SELECT * FROM cogdb.get(%s::text)", (memory_id,))
+        rows = yield Statement("SELECT * FROM cogdb.get(%s::text)", (memory_id,))
         return Memory.from_row(rows[0]) if rows else None
 
+    @operation
+    def get_many(self, memory_ids: Sequence[str]) -> Steps[list[Memory]]:
+        """The memories of these ids that this scope may see (cogdb.get for each, in one
+        statement), in the order of ``memory_ids``; missing and invisible ids are left out."""
+        ids = _id_list(memory_ids)
+        if not ids:
+            return []
+        rows = yield Statement(
+            "SELECT g.* FROM unnest(%s::text[]) WITH ORDINALITY AS i(id, ord),"
+            " LATERAL cogdb.get(i.id) AS g ORDER BY i.ord", (ids,))
+        return [Memory.from_row(r) for r in rows]
+
+    @operation
     def list_memories(self, page_size: int = 20, *,
                       before: tuple[datetime, str] | None = None, model: str | None = None,
-                      **filters: Any) -> list[Memory]:
+                      **filters: Any) -> Steps[list[Memory]]:
         """The memories this scope may see, newest first, ``page_size`` of them (1-1000).
         For the next page pass ``before=(last.created_at, last.id)`` of the last one. Takes
         the filters of :meth:`search` (conversation, source, tags_any, metadata_filter, …)
@@ -172,15 +190,59 @@ class MemoryMethods:
         params = _filter_params(filters)
         before_at, before_id = before if before is not None else (None, None)
         check_json(before_id, "before")
-        rows = self._execute(
+        rows = yield Statement(
             "SELECT * FROM cogdb.list_memories(page_size => %s::integer,"
             " before_created_at => %s::timestamptz, before_id => %s::text,"
             f" {FILTER_ARGS}, model => %s::text)",
             (page_size, before_at, before_id, *params, model))
         return [Memory.from_row(r) for r in rows]
 
-    def forget(self, memory_id: str) -> bool:
+    @operation
+    def forget(self, memory_id: str) -> Steps[bool]:
         """Delete the memory; False when it is missing or not visible to this scope."""
         check_json(memory_id, "id")
-        rows = self._execute("SELECT cogdb.forget(%s::text) AS deleted", (memory_id,))
+        rows = yield Statement("SELECT cogdb.forget(%s::text) AS deleted", (memory_id,))
         return bool(rows[0]["deleted"])
+
+    @operation
+    def forget_many(self, memory_ids: Sequence[str]) -> Steps[int]:
+        """Delete the memories of these ids (cogdb.forget for each, in one statement); how
+        many were deleted. Missing and invisible ids count as not deleted."""
+        ids = _id_list(memory_ids)
+        if not ids:
+            return 0
+        rows = yield Statement(
+            "SELECT count(*) FILTER (WHERE cogdb.forget(i.id)) AS deleted"
+            " FROM unnest(%s::text[]) AS i(id)", (ids,))
+        return int(rows[0]["deleted"])
+
+
+def _id_list(memory_ids: Sequence[str]) -> list[str]:
+    if isinstance(memory_ids, str):
+        raise InvalidInput("pass a list of ids, not one string", field="id")
+    ids = list(dict.fromkeys(memory_ids))
+    for i in ids:
+        check_json(i, "id")
+    return ids
+
+
+class EmbeddingSteps:
+    """How a scope embeds text: with the client's own embedder when it makes the model,
+    else with the embedder the model registry names. Mixed into both scopes."""
+
+    _client: Any  # cogdb.Client or cogdb.AsyncClient: .embedder and .embedder_for()
+
+    def _embed(self, model: str | None, texts: Sequence[str]
+               ) -> Steps[tuple[str, np.ndarray]]:
+        """Embed ``texts`` for ``model`` (default: the tenant's)."""
+        own = self._client.embedder
+        if own is not None and model in (None, own.model):
+            matrix = yield Compute(own.embed, (texts,))
+            return own.model, matrix
+        rows = yield Statement(
+            "SELECT r.name, r.dimensions, m.embedder FROM cogdb.resolve_model(%s::text) r"
+            " JOIN cogdb.embedding_models m ON m.name = r.name", (model,))
+        row = rows[0]
+        embedder = self._client.embedder_for(row["name"], row["dimensions"], row["embedder"])
+        matrix = yield Compute(embedder.embed, (texts,))
+        return row["name"], matrix

@@ -9,8 +9,10 @@ from typing import Any
 
 import numpy as np
 
+from ..db.scope import Statement, Steps
 from ..db.values import as_vector, check_json
 from .memories import FILTER_ARGS, Memory, _filter_params
+from .operation import operation
 
 #: How many memories a search returns unless told.
 DEFAULT_K = 10
@@ -29,18 +31,19 @@ class SearchHit(Memory):
 
 
 class SearchMethods:
-    """search; mixed into :class:`cogdb.Scope`."""
+    """search; mixed into :class:`cogdb.Scope` and :class:`cogdb.AsyncScope`."""
 
-    _execute: Callable[..., list[dict[str, Any]]]  # from cogdb.db.scope.ScopeBase
-    _embed: Callable[[str | None, Sequence[str]], tuple[str, np.ndarray]]  # cogdb.Scope
+    #: from cogdb.api.memories.EmbeddingSteps
+    _embed: Callable[[str | None, Sequence[str]], Steps[tuple[str, np.ndarray]]]
 
+    @operation
     def search(self, query: str | Sequence[float] | np.ndarray, k: int = DEFAULT_K, *,
                model: str | None = None, conversation: str | None = None,
                source: str | None = None, context_type: str | None = None,
                tags_any: Sequence[str] | None = None, created_after: datetime | None = None,
                created_before: datetime | None = None, owner: uuid.UUID | str | None = None,
                visibility: str | None = None, metadata_filter: Mapping[str, Any] | None = None,
-               ef_search: int | None = None) -> list[SearchHit]:
+               ef_search: int | None = None) -> Steps[list[SearchHit]]:
         """The k nearest memories this scope may see, nearest first (ties by id).
 
         A text query is embedded by the embedder of ``model`` (default: the tenant's
@@ -52,7 +55,7 @@ class SearchMethods:
         $lte $in $nin). ``ef_search`` tunes the ANN path."""
         if isinstance(query, str):
             check_json(query, "query")
-            model, matrix = self._embed(model, [query])
+            model, matrix = yield from self._embed(model, [query])
             vector = matrix[0]
         else:
             vector = as_vector(query, "query")
@@ -61,7 +64,7 @@ class SearchMethods:
             "tags_any": tags_any, "created_after": created_after,
             "created_before": created_before, "owner": owner, "visibility": visibility,
             "metadata_filter": metadata_filter})
-        rows = self._execute(
+        rows = yield Statement(
             "SELECT * FROM cogdb.search(query => %b::vector, k => %s::integer,"
             f" model => %s::text, {FILTER_ARGS}, ef_search => %s::integer)",
             (vector, k, model, *params, ef_search))

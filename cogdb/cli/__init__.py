@@ -18,6 +18,7 @@ from .common import handle_errors
 from .db import db_group
 from .io import export_group, import_group
 from .maintain import bench, maintain
+from .mcp import mcp_command
 from .memory import forget, get, list_command, remember, search
 from .migrate import migrate_command
 from .model import model_group
@@ -44,6 +45,6 @@ def main() -> None:
 for command in (db_group, migrate_command, tenant_group, user_group, model_group,
                 vocabulary_group, remember, get, list_command, search, forget, quickstart,
                 import_group, export_group, maintain, bench, session_group, event_group,
-                context_group, offload_group):
+                context_group, offload_group, mcp_command):
     main.add_command(command)
 handle_errors(main)

@@ -28,7 +28,8 @@ def maintain(dry_run: bool, maintenance_work_mem: str, as_json: bool) -> None:
     Plans in SQL (cogdb.plan_maintenance) and runs each step with CREATE/DROP INDEX
     CONCURRENTLY on an owner connection (COGDB_ADMIN_URL or the embedded superuser), so
     searches and writes continue. Invalid leftovers of interrupted builds are dropped and
-    rebuilt. Safe to run at any time, e.g. from cron.
+    rebuilt. Also deletes every tenant's expired LangGraph store items. Safe to run at any
+    time, e.g. from cron.
     """
     from ..ops import maintain as maintenance
 

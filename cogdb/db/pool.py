@@ -30,6 +30,11 @@ _HAS_SCHEMA = """
                     WHERE n.nspname = 'cogdb' AND p.proname = 'set_context')
 """
 
+#: The context a connection carries: ('', '') when none (set_context's settings are
+#: transaction-local, so after COMMIT or ROLLBACK they read as empty).
+CONTEXT_QUERY = ("SELECT coalesce(current_setting('app.tenant_id', true), ''),"
+                 " coalesce(current_setting('app.user_id', true), '')")
+
 
 def configure(conn: psycopg.Connection) -> None:
     """Runs once per new connection: autocommit (scopes open their own transactions) and
@@ -47,8 +52,7 @@ def reset(conn: psycopg.Connection) -> None:
     session-level one would mean code outside cogdb set it: the connection is discarded),
     and DISCARD ALL drops what a scope could leave behind for the next request: WITH HOLD
     cursors and temporary tables filled under the old context, prepared statements, SETs."""
-    row = conn.execute("SELECT coalesce(current_setting('app.tenant_id', true), ''),"
-                       " coalesce(current_setting('app.user_id', true), '')").fetchone()
+    row = conn.execute(CONTEXT_QUERY).fetchone()
     if row != ("", ""):
         raise IsolationViolation("a pooled connection came back with a tenant context set; "
                                  "it is discarded")

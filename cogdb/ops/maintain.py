@@ -1,4 +1,6 @@
-"""``cogdb maintain``: carry out the plan that ``cogdb.plan_maintenance()`` makes in SQL.
+"""``cogdb maintain``: carry out the plans that ``cogdb.plan_maintenance()`` (memories) and
+``cogdb.plan_store_maintenance()`` (the LangGraph store's vectors) make in SQL, and sweep
+the expired items of the LangGraph store (``cogdb.store_sweep_all()``).
 
 Each step is one statement (CREATE/DROP INDEX CONCURRENTLY), which cannot run inside a
 function or a transaction block: it runs here, on an owner connection in autocommit, so
@@ -49,7 +51,17 @@ def plan(url: str) -> list[Step]:
         conn.execute("SELECT cogdb.compact_memory_counts()")
         rows = conn.execute("SELECT step, action, index_name, tenant_id, model, memories,"
                             " statement FROM cogdb.plan_maintenance()").fetchall()
-    return [Step(*row) for row in rows]
+        # the LangGraph store's vectors (model 'store:<dims>', memories = vectors)
+        rows += conn.execute("SELECT step, action, index_name, tenant_id, model, memories,"
+                             " statement FROM cogdb.plan_store_maintenance()").fetchall()
+    return [Step(n, *row[1:]) for n, row in enumerate(rows, start=1)]
+
+
+def sweep_store(url: str) -> int:
+    """Delete the expired LangGraph store items of every tenant (cogdb.store_sweep_all);
+    returns how many."""
+    with _owner_connection(url) as conn, translated():
+        return int(conn.execute("SELECT cogdb.store_sweep_all()").fetchone()[0])
 
 
 def _watch_progress(url: str, pid: int, echo: Callable[[str], None],
@@ -75,11 +87,16 @@ def run(url: str, *, echo: Callable[[str], None] = print, dry_run: bool = False,
         progress_every: float = 10.0) -> list[Step]:
     """Plan and carry out the maintenance steps; returns them with timings and errors."""
     steps = plan(url)
+    if not dry_run:
+        swept = sweep_store(url)
+        if swept:
+            echo(f"swept {swept} expired store items")
     if not steps:
         echo("nothing to do: every tenant is on the right search path")
         return steps
     for s in steps:
-        size = f"{s.memories} memories" if s.memories is not None else "no memories"
+        what = "vectors" if (s.model or "").startswith("store:") else "memories"
+        size = f"{s.memories} {what}" if s.memories is not None else f"no {what}"
         echo(f"{s.step:>3}. {s.action:<13} {s.index_name}  tenant {s.tenant_id} "
              f"model {s.model} ({size})")
         if dry_run:

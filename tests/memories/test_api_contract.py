@@ -22,6 +22,12 @@ from psycopg.types.json import Jsonb
 import cogdb
 from cogdb.db.errors import translate
 
+
+@pytest.fixture
+def client(contract_client):
+    """Every test here runs against the sync client and the async one (conftest)."""
+    return contract_client
+
 SERVER_ID = re.compile(r"^mem_[0-9a-f]{32}$")
 
 

@@ -15,6 +15,12 @@ from psycopg.types.json import Jsonb
 
 import cogdb
 
+
+@pytest.fixture
+def client(contract_client):
+    """Every test here runs against the sync client and the async one (conftest)."""
+    return contract_client
+
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
 
 

@@ -1,5 +1,12 @@
 """End-to-end: provision as the admin login, remember and search as the app login."""
+import pytest
 from helpers import unit_vector
+
+
+@pytest.fixture
+def client(contract_client):
+    """Every test here runs against the sync client and the async one (conftest)."""
+    return contract_client
 
 
 def test_remember_then_search_in_own_tenant(client, tenants):

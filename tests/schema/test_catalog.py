@@ -47,13 +47,13 @@ EXPECTED_TABLE_PRIVILEGES = {
     "cogdb_app": {
         "SELECT": {"memories", "users", "tenants", "embedding_models", "settings",
                    "vocabularies", "sessions", "events", "working_context",
-                   "offloaded_contexts"},
+                   "offloaded_contexts", "store_items", "store_vectors"},
         # events: appending is the only write (no UPDATE/DELETE for anyone); sessions and
         # working_context are written by definer functions only (start_session, end_session,
         # set_working_entry, delete_working_entry), which enforce compare-and-set
-        "INSERT": {"memories", "events", "offloaded_contexts"},
-        "UPDATE": {"memories"},
-        "DELETE": {"memories"},
+        "INSERT": {"memories", "events", "offloaded_contexts", "store_items", "store_vectors"},
+        "UPDATE": {"memories", "store_items", "store_vectors"},
+        "DELETE": {"memories", "store_items", "store_vectors"},
     },
     "cogdb_admin": {"SELECT": {"embedding_models", "settings", "vocabularies"}},
     "cogdb_auditor": {},
@@ -72,6 +72,10 @@ APP_FUNCTIONS = {
     "search_sessions", "append_event", "list_events", "event_chain", "get_working_entry",
     "list_working_entries", "set_working_entry", "delete_working_entry", "offload_context",
     "get_offloaded", "search_offloaded",
+    # the LangGraph store (sql/functions/store/); store_sweep_all and
+    # plan_store_maintenance are the owner's
+    "store_ann_index_name", "store_get", "store_list_namespaces", "store_namespace",
+    "store_namespace_matches", "store_put", "store_search", "store_sweep",
 }
 
 
@@ -147,7 +151,7 @@ def view_problems(conn: psycopg.Connection) -> list[str]:
 def test_every_tenant_table_is_fenced(db):
     tables = _tables(db.super)
     tenant_tables = {n for n, (col, *_) in tables.items() if col}
-    assert {"memories", "users"} <= tenant_tables, (
+    assert {"memories", "users", "store_items", "store_vectors"} <= tenant_tables, (
         f"expected memories and users among the tenant tables, found {sorted(tenant_tables)}: "
         "the check below would prove little")
     stale = sorted(set(FENCE_EXEMPT) - tenant_tables)
