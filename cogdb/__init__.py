@@ -10,6 +10,16 @@
         hits = s.search("…", k=10)
 """
 from .api.client import Client, Scope, connect, connect_admin
+from .api.knowledge import (
+    Entity,
+    EntityUpsert,
+    HybridHit,
+    MergeResult,
+    Neighbor,
+    Recorded,
+    Relationship,
+    RelationshipType,
+)
 from .api.memories import Memory
 from .api.provisioning import AdminClient, Tenant, User
 from .api.search import SearchHit
@@ -31,8 +41,9 @@ from .embedders import Embedder, HashEmbedder
 __version__ = "0.1.0"
 
 __all__ = [
-    "AdminClient", "Client", "CogdbError", "Conflict", "Embedder", "FeatureDisabled",
-    "HashEmbedder", "InvalidInput", "IsolationViolation", "Memory", "NotFound", "NotMigrated",
-    "Scope", "ScopeRequired", "SearchHit", "ServerUnavailable", "Tenant", "UnknownModel",
-    "UnsafeRole", "User", "connect", "connect_admin",
+    "AdminClient", "Client", "CogdbError", "Conflict", "Embedder", "Entity", "EntityUpsert",
+    "FeatureDisabled", "HashEmbedder", "HybridHit", "InvalidInput", "IsolationViolation",
+    "Memory", "MergeResult", "Neighbor", "NotFound", "NotMigrated", "Recorded", "Relationship",
+    "RelationshipType", "Scope", "ScopeRequired", "SearchHit", "ServerUnavailable", "Tenant",
+    "UnknownModel", "UnsafeRole", "User", "connect", "connect_admin",
 ]

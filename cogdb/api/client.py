@@ -24,13 +24,14 @@ from ..db.pool import open_pool
 from ..db.scope import ScopeBase
 from ..db.values import as_uuid
 from ..embedders import Embedder, from_spec
+from .knowledge import KnowledgeMethods
 from .memories import MemoryMethods
 from .provisioning import AdminClient
 from .search import SearchMethods
 
 
-class Scope(ScopeBase, MemoryMethods, SearchMethods):
-    """Memory operations inside one tenant (and optionally one user) context.
+class Scope(ScopeBase, MemoryMethods, SearchMethods, KnowledgeMethods):
+    """Memory and knowledge operations inside one tenant (and optionally one user) context.
 
     Created by :meth:`Client.scope`; valid only inside its ``with`` block, which is one
     database transaction. Tenant and user come from the scope, never from arguments.
