@@ -106,7 +106,7 @@ def test_concurrent_upserts_of_one_key_lose_nothing(db, tenants):
                 with client.scope(tenants.a) as s:
                     s.upsert_entity("Hot Key", data={"w": {f"{n}.{i}": i}, "last": n,
                                                      "counter": {"shared": i}})
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=worker, args=(n, c)) for n, c in enumerate(clients)]
