@@ -10,6 +10,7 @@ from ..api.client import connect_admin
 from ..api.provisioning import AdminClient
 from ..db.errors import InvalidInput
 from .common import cli_errors, emit_json, json_option, sql_option, uuid_literal
+from .knowledge import print_stats
 
 
 @click.group("tenant")
@@ -88,17 +89,19 @@ def tenant_list(as_json: bool, as_sql: bool) -> None:
 @json_option()
 @sql_option
 def tenant_show(tenant_id: str, as_json: bool, as_sql: bool) -> None:
-    """Show one tenant: fields, stored and effective settings, users (admin)."""
+    """Show one tenant: fields, stored and effective settings, users, statistics (admin)."""
     if as_sql:
         with cli_errors():
             t = uuid_literal(tenant_id)
             click.echo(f"SELECT * FROM cogdb.list_tenants() WHERE id = {t};\n"
-                       f"SELECT * FROM cogdb.list_users({t});")
+                       f"SELECT * FROM cogdb.list_users({t});\n"
+                       f"SELECT cogdb.tenant_stats({t});")
         return
     with cli_errors(), connect_admin() as admin:
         row = admin.get_tenant(tenant_id)
         users = admin.list_users(tenant_id)
-    row = {**row, "users": users}
+        stats = admin.tenant_stats(tenant_id)
+    row = {**row, "users": users, "stats": stats}
     if as_json:
         emit_json(row)
         return
@@ -114,6 +117,8 @@ def tenant_show(tenant_id: str, as_json: bool, as_sql: bool) -> None:
     click.echo(f"{'users':<18} {len(users)}")
     for u in users:
         click.echo(f"  {u['id']}  {u['email']}  {' '.join(u['identities'])}".rstrip())
+    click.echo("statistics (cogdb.tenant_stats):")
+    print_stats(stats)
 
 
 @tenant_group.command("set")

@@ -24,6 +24,18 @@ FENCE_EXEMPT = {
                      "trigger and read by `cogdb maintain` across tenants (FORCE RLS hides "
                      "other tenants' memories from the owner, so sizes cannot be counted later); "
                      "RLS is forced and no other role has any privilege on it",
+    "text_index": "hybrid search's full-text index: a GIN index is usable only without an RLS "
+                  "condition (@@ is not leakproof), so it is owner-only (policy USING (true) for "
+                  "cogdb_owner, no grants), written by the index_text definer triggers and read "
+                  "only by the text_candidates definer, which filters the context's tenant and "
+                  "visibility itself; hybrid_search joins its ids back through the fenced "
+                  "memories and entities",
+    "tenant_stats": "append-only per-tenant counters written by the count_tenant_stats definer "
+                    "trigger, read by stats()/tenant_stats() for one tenant and compacted by "
+                    "`cogdb maintain`; RLS is forced and no other role has any privilege on it",
+    "memory_accesses": "append-only access log written by the record_access definer (only ids "
+                       "the caller can see) and folded into memories by `cogdb maintain`; RLS is "
+                       "forced and no other role has any privilege on it",
 }
 # Tables without tenant_id that may do without row-level security: global, not tenant data.
 GLOBAL_TABLES = {
@@ -46,10 +58,13 @@ GLOBAL_REGISTRIES = {"embedding_models"}
 EXPECTED_TABLE_PRIVILEGES = {
     "cogdb_app": {
         "SELECT": {"memories", "users", "tenants", "embedding_models", "settings",
-                   "vocabularies"},
-        "INSERT": {"memories"},
-        "UPDATE": {"memories"},
-        "DELETE": {"memories"},
+                   "vocabularies", "entities", "entity_observations", "relationships",
+                   "relationship_types"},
+        "INSERT": {"memories", "entities", "entity_observations", "relationships",
+                   "relationship_types"},
+        # relationships: UPDATE (superseded_at, superseded_by) only, a column grant
+        "UPDATE": {"memories", "entities", "relationships"},
+        "DELETE": {"memories", "entities"},
     },
     "cogdb_admin": {"SELECT": {"embedding_models", "settings", "vocabularies"}},
     "cogdb_auditor": {},
@@ -63,6 +78,12 @@ APP_FUNCTIONS = {
     "forget", "get", "list_memories", "list_models", "list_vocabulary", "memory_filters_sql",
     "metadata_filter_sql", "new_memory_id", "parse_uuid", "remember", "remember_many",
     "resolve_identity", "search", "set_context",
+    # the knowledge layer (revision 0006) and the helpers its invoker functions call
+    "builtin_relationship_types", "entity_id_for", "fact_holds", "forget_entity", "get_entity",
+    "hybrid_search", "jsonb_merge", "list_relationship_types", "list_relationships",
+    "merge_entities", "neighbors", "record_access", "register_relationship_type", "relate",
+    "resolve_node", "stats", "tenant_language", "text_candidates", "text_query",
+    "upsert_entity",
 }
 
 
