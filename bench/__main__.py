@@ -4,6 +4,7 @@
     corpus   check the synthetic corpus against the real-embedding neighbour profile
     storage  vector vs halfvec HNSW, m / ef_construction / ef_search, PLAIN vs EXTENDED 1024-d
     import   node import rate (bench/import_bench.py)
+    knowledge  entity upserts, traversal, hybrid vs vector-only search (bench/knowledge_bench.py)
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import sys
 
 BENCHMARKS = {"search": "bench.search_bench", "corpus": "bench.corpus_check",
               "storage": "bench.storage_bench",
-              "import": "bench.import_bench"}
+              "import": "bench.import_bench", "knowledge": "bench.knowledge_bench"}
 
 
 def main() -> None:

@@ -26,8 +26,8 @@ def _setting(assignment: str) -> tuple[str, Any]:
     raw, key = raw.strip(), key.strip()
     if raw.lower() == "default":
         return key, None
-    if key == "default_model" and not raw.startswith('"'):
-        return key, raw  # a model name, as typed
+    if key in ("default_model", "search.language") and not raw.startswith('"'):
+        return key, raw  # a model or text search configuration name, as typed
     try:
         return key, json.loads(raw.lower() if raw.lower() in ("true", "false") else raw)
     except json.JSONDecodeError:
@@ -126,10 +126,12 @@ def tenant_show(tenant_id: str, as_json: bool, as_sql: bool) -> None:
 @click.argument("assignment", metavar="KEY=VALUE")
 @sql_option
 def tenant_set(tenant_id: str, assignment: str, as_sql: bool) -> None:
-    """Change a tenant setting (admin): features.chat_import=true|false, or
-    default_model=NAME (a registered model: `cogdb model list`). `default` removes it so the
-    tenant's mode decides (chat_import: on for personal, off for enterprise) or the
-    deployment's default model applies."""
+    """Change a tenant setting (admin): features.chat_import=true|false,
+    default_model=NAME (a registered model: `cogdb model list`), or search.language=NAME (a
+    text search configuration such as english, german, simple: the language of hybrid
+    search's full-text index, which is rebuilt). `default` removes it so the tenant's mode
+    decides (chat_import: on for personal, off for enterprise), the deployment's default
+    model applies, or the language is english again."""
     with cli_errors():
         key, value = _setting(assignment)
         if as_sql:
