@@ -67,14 +67,12 @@ def words_source(seed: int = 3):
     rng = np.random.default_rng(seed)
     syllables = ["ka", "lo", "mi", "ren", "tas", "vor", "qui", "bel", "dun", "sap", "tor",
                  "lin", "mar", "pex", "zu", "ho", "fen", "gri", "nal", "ost"]
-    vocab = []
-    seen = set()
-    while len(vocab) < VOCAB + 150:
-        w = "".join(rng.choice(syllables, rng.integers(2, 4)))
-        if w not in seen:
-            seen.add(w)
-            vocab.append(w)
-    vocab = vocab[150:]
+    # Every word of 2-4 syllables (8,400 + 160,000 of them), in a random order.
+    combos = [a + b for a in syllables for b in syllables]
+    combos += [a + b + c + d for a in syllables[:10] for b in syllables for c in syllables[:10]
+               for d in syllables[:10]]
+    order = rng.permutation(len(combos))[:VOCAB + 150]
+    vocab = [combos[i] for i in order][150:]
     p = 1.0 / np.arange(1, VOCAB + 1)
     return rng, np.array(vocab), p / p.sum()
 
@@ -186,6 +184,13 @@ def upsert_rates(url: str, tenant, echo) -> dict:
         with client.scope(tenant) as s:
             s.upsert_entity(f"person {i % 200}", data={"seen": {str(i): True}})
     out["repeat_keys_per_s"] = n / (time.perf_counter() - started)
+    # The database's own rate, without a commit (and its WAL flush) per upsert.
+    with client.scope(tenant) as s:
+        started = time.perf_counter()
+        for i in range(n):
+            s.upsert_entity(f"batch {i}", type="person", data={"rank": i},
+                            observations=[f"joined in week {i % 52}"])
+        out["one_scope_new_keys_per_s"] = n / (time.perf_counter() - started)
     client.close()
 
     clients = [cogdb.connect(scope_url(url, APP), pool_size=1) for _ in range(4)]
@@ -205,10 +210,10 @@ def upsert_rates(url: str, tenant, echo) -> dict:
     out["hot_key_4_clients_per_s"] = 4 * per / (time.perf_counter() - started)
     for c in clients:
         c.close()
-    echo(f"entity upserts: new keys {out['new_keys_per_s']:,.0f}/s, repeated keys "
-         f"{out['repeat_keys_per_s']:,.0f}/s, one hot key from 4 connections "
-         f"{out['hot_key_4_clients_per_s']:,.0f}/s (each a scope: BEGIN, set_context, "
-         "upsert, COMMIT)")
+    echo(f"entity upserts, one scope (transaction) each: new keys {out['new_keys_per_s']:,.0f}/s,"
+         f" repeated keys {out['repeat_keys_per_s']:,.0f}/s, one hot key from 4 connections "
+         f"{out['hot_key_4_clients_per_s']:,.0f}/s; many in one scope "
+         f"{out['one_scope_new_keys_per_s']:,.0f}/s")
     return out
 
 
@@ -241,15 +246,16 @@ def build_hub(url: str, tenant, echo) -> dict:
     return {}
 
 
-def time_calls(url: str, login: str, tenant, queries: list[tuple[str, tuple]], rounds: int,
+def time_calls(url: str, login: str, calls: list[tuple[object, str, tuple]], rounds: int,
                bypass: bool = False) -> list[float]:
-    """Median ms per query, after a warm-up round; one transaction per call."""
-    out = []
+    """Median ms of each call (tenant, query, params), one transaction per call, after a
+    warm-up round. Rounds are interleaved (every call once per round), so load that comes
+    and goes on a shared machine spreads evenly over the calls compared."""
+    times: list[list[float]] = [[] for _ in calls]
     with psycopg.connect(scope_url(url, login), prepare_threshold=None) as conn:
         register_vector(conn)
-        for query, params in queries:
-            times = []
-            for r in range(rounds + 1):
+        for r in range(rounds + 1):
+            for i, (tenant, query, params) in enumerate(calls):
                 with conn.transaction():
                     if bypass:
                         conn.execute("SELECT set_config('app.tenant_id', %s, true),"
@@ -261,9 +267,8 @@ def time_calls(url: str, login: str, tenant, queries: list[tuple[str, tuple]], r
                     started = time.perf_counter()
                     conn.execute(query, params).fetchall()
                     if r:
-                        times.append((time.perf_counter() - started) * 1000)
-            out.append(med(times))
-    return out
+                        times[i].append((time.perf_counter() - started) * 1000)
+    return [med(t) for t in times]
 
 
 def traversal(url: str, tenant, rounds: int, echo) -> dict:
@@ -273,9 +278,10 @@ def traversal(url: str, tenant, rounds: int, echo) -> dict:
         for depth in (1, 2, 3):
             for limit in (100, 1000):
                 cases.append((start, depth, limit))
-    queries = [("SELECT * FROM cogdb.neighbors(%s, %s, max_nodes => %s)", c) for c in cases]
-    app = time_calls(url, APP, tenant, queries, rounds)
-    bypass = time_calls(url, BYPASS, tenant, queries, rounds, bypass=True)
+    calls = [(tenant, "SELECT * FROM cogdb.neighbors(%s, %s, max_nodes => %s)", c)
+             for c in cases]
+    app = time_calls(url, APP, calls, rounds)
+    bypass = time_calls(url, BYPASS, calls, rounds, bypass=True)
     with psycopg.connect(scope_url(url, APP)) as conn, conn.transaction():
         conn.execute("SELECT cogdb.set_context(%s::text)", (str(tenant),))
         counts = [conn.execute("SELECT count(*), max(depth) FROM cogdb.neighbors(%s, %s,"
@@ -314,22 +320,18 @@ def hybrid_vs_vector(url: str, data: corpus.Corpus, texts: list[str], meta: dict
         if not picks:
             continue
         picks = [picks[i % len(picks)] for i in range(per_class)]  # a query vector may repeat
-        vec_q, hyb_q, txt_q = [], [], []
+        calls = []
         for qi, t in picks:
             source = texts[rows_of[t][int(rng.integers(len(rows_of[t])))]].split()
             words = " ".join(rng.choice(source, size=min(3, len(source)), replace=False))
-            q = data.queries[qi]
-            vec_q.append(("SELECT * FROM cogdb.search(%b::vector, 10, model => %s)", (q, MODEL)))
-            hyb_q.append(("SELECT * FROM cogdb.hybrid_search(%s, %b::vector, 10, model => %s)",
-                          (words, q, MODEL)))
-            txt_q.append(("SELECT * FROM cogdb.hybrid_search(%s, k => 10)", (words,)))
-        tenants_of = [meta["tenants"][t] for _, t in picks]
-        v = [time_calls(url, APP, tenant, [q], rounds)[0] for tenant, q in zip(tenants_of, vec_q,
-                                                                                strict=True)]
-        h = [time_calls(url, APP, tenant, [q], rounds)[0] for tenant, q in zip(tenants_of, hyb_q,
-                                                                                strict=True)]
-        x = [time_calls(url, APP, tenant, [q], rounds)[0] for tenant, q in zip(tenants_of, txt_q,
-                                                                                strict=True)]
+            q, tenant = data.queries[qi], meta["tenants"][t]
+            calls += [(tenant, "SELECT * FROM cogdb.search(%b::vector, 10, model => %s)",
+                       (q, MODEL)),
+                      (tenant, "SELECT * FROM cogdb.hybrid_search(%s, %b::vector, 10,"
+                               " model => %s)", (words, q, MODEL)),
+                      (tenant, "SELECT * FROM cogdb.hybrid_search(%s, k => 10)", (words,))]
+        timed = time_calls(url, APP, calls, rounds)
+        v, h, x = timed[0::3], timed[1::3], timed[2::3]
         result[cls] = {"queries": len(picks), "vector_p50_ms": med(v), "hybrid_p50_ms": med(h),
                        "text_only_p50_ms": med(x), "ratio": med(h) / med(v)}
         r = result[cls]
@@ -437,7 +439,7 @@ def main(argv: list[str] | None = None) -> None:
             "SELECT count(*) FROM cogdb.relationships").fetchone()[0]
     report["traversal"] = traversal(url, largest, args.rounds, echo)
     report["hybrid"] = hybrid_vs_vector(url, data, texts, meta, args.queries_per_class,
-                                        max(3, args.rounds // 3), echo)
+                                        max(5, args.rounds // 2), echo)
     report["quality"] = quality(url, echo)
     path = OUT / f"knowledge-{args.rows.lower()}.json"
     path.write_text(json.dumps(report, indent=2, default=str))

@@ -367,38 +367,116 @@ CREATE OR REPLACE FUNCTION cogdb.count_tenant_stats() RETURNS trigger
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    -- The columns each table's metrics read, then each row with its sign: +1 for the rows a
-    -- statement wrote, -1 for those it replaced or deleted (an INSERT trigger has only
-    -- new_rows, a DELETE trigger only old_rows, hence the text).
-    v_columns constant text := CASE TG_TABLE_NAME
-        WHEN 'memories' THEN '%1$s.context_type, %1$s.source, %1$s.visibility'
-        WHEN 'relationships' THEN '%1$s.superseded_at IS NOT NULL AS superseded'
-        ELSE 'NULL AS unused' END;
-    v_rows text;
-    v_metrics constant text := CASE TG_TABLE_NAME
-        WHEN 'memories' THEN
-            '(VALUES (''memories'', 1, c.size), (''memories.context_type.'' || c.context_type, 1, 0),'
-            ' (''memories.source.'' || c.source, 1, 0), (''memories.visibility.'' || c.visibility, 1, 0))'
-        WHEN 'relationships' THEN
-            '(VALUES (''relationships'', 1, c.size), (''relationships.superseded'', c.superseded::integer, 0))'
-        ELSE format('(VALUES (%L, 1, c.size))', TG_TABLE_NAME) END;
 BEGIN
-    v_rows := concat_ws(' UNION ALL ',
-        CASE WHEN TG_OP <> 'DELETE' THEN
-            format('SELECT n.tenant_id, ' || v_columns || ', pg_column_size(n.*)::bigint + 28 AS size,'
-                   ' 1 AS sign FROM new_rows n', 'n') END,
-        CASE WHEN TG_OP <> 'INSERT' THEN
-            format('SELECT o.tenant_id, ' || v_columns || ', pg_column_size(o.*)::bigint + 28 AS size, -1 AS sign'
-                   ' FROM old_rows o', 'o') END);
-    EXECUTE format(
-        'INSERT INTO cogdb.tenant_stats (tenant_id, metric, delta, bytes)'
-        ' SELECT c.tenant_id, x.metric, sum(c.sign * x.counts), sum(c.sign * x.bytes)'
-        '   FROM (%s) c CROSS JOIN LATERAL %s AS x(metric, counts, bytes)'
-        '  WHERE EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = c.tenant_id)'
-        '  GROUP BY 1, 2'
-        ' HAVING sum(c.sign * x.counts) <> 0 OR sum(c.sign * x.bytes) <> 0',
-        v_rows, v_metrics);
+    -- One static statement per table kind and event (an INSERT trigger has only new_rows,
+    -- a DELETE trigger only old_rows): +1 for the rows a statement wrote, -1 for those it
+    -- replaced or deleted.
+    IF TG_TABLE_NAME = 'memories' THEN
+        IF TG_OP = 'INSERT' THEN
+            INSERT INTO cogdb.tenant_stats (tenant_id, metric, delta, bytes)
+            SELECT c.tenant_id, x.metric, sum(c.sign * x.counts), sum(c.sign * x.bytes)
+              FROM (SELECT n.tenant_id, n.context_type, n.source, n.visibility,
+                           pg_column_size(n.*)::bigint + 28 AS size, 1 AS sign FROM new_rows n) c
+             CROSS JOIN LATERAL (VALUES ('memories', 1, c.size), ('memories.context_type.' || c.context_type, 1, 0),
+                                    ('memories.source.' || c.source, 1, 0),
+                                    ('memories.visibility.' || c.visibility, 1, 0)) AS x(metric, counts, bytes)
+             WHERE EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = c.tenant_id)
+             GROUP BY 1, 2
+            HAVING sum(c.sign * x.counts) <> 0 OR sum(c.sign * x.bytes) <> 0;
+        ELSIF TG_OP = 'DELETE' THEN
+            INSERT INTO cogdb.tenant_stats (tenant_id, metric, delta, bytes)
+            SELECT c.tenant_id, x.metric, sum(c.sign * x.counts), sum(c.sign * x.bytes)
+              FROM (SELECT o.tenant_id, o.context_type, o.source, o.visibility,
+                           pg_column_size(o.*)::bigint + 28 AS size, -1 AS sign FROM old_rows o) c
+             CROSS JOIN LATERAL (VALUES ('memories', 1, c.size), ('memories.context_type.' || c.context_type, 1, 0),
+                                    ('memories.source.' || c.source, 1, 0),
+                                    ('memories.visibility.' || c.visibility, 1, 0)) AS x(metric, counts, bytes)
+             WHERE EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = c.tenant_id)
+             GROUP BY 1, 2
+            HAVING sum(c.sign * x.counts) <> 0 OR sum(c.sign * x.bytes) <> 0;
+        ELSE
+            INSERT INTO cogdb.tenant_stats (tenant_id, metric, delta, bytes)
+            SELECT c.tenant_id, x.metric, sum(c.sign * x.counts), sum(c.sign * x.bytes)
+              FROM (SELECT n.tenant_id, n.context_type, n.source, n.visibility,
+                           pg_column_size(n.*)::bigint + 28 AS size, 1 AS sign FROM new_rows n
+                        UNION ALL
+                        SELECT o.tenant_id, o.context_type, o.source, o.visibility,
+                           pg_column_size(o.*)::bigint + 28 AS size, -1 AS sign FROM old_rows o) c
+             CROSS JOIN LATERAL (VALUES ('memories', 1, c.size), ('memories.context_type.' || c.context_type, 1, 0),
+                                    ('memories.source.' || c.source, 1, 0),
+                                    ('memories.visibility.' || c.visibility, 1, 0)) AS x(metric, counts, bytes)
+             WHERE EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = c.tenant_id)
+             GROUP BY 1, 2
+            HAVING sum(c.sign * x.counts) <> 0 OR sum(c.sign * x.bytes) <> 0;
+        END IF;
+    ELSIF TG_TABLE_NAME = 'relationships' THEN
+        IF TG_OP = 'INSERT' THEN
+            INSERT INTO cogdb.tenant_stats (tenant_id, metric, delta, bytes)
+            SELECT c.tenant_id, x.metric, sum(c.sign * x.counts), sum(c.sign * x.bytes)
+              FROM (SELECT n.tenant_id, n.superseded_at IS NOT NULL AS superseded,
+                           pg_column_size(n.*)::bigint + 28 AS size, 1 AS sign FROM new_rows n) c
+             CROSS JOIN LATERAL (VALUES ('relationships', 1, c.size),
+                                    ('relationships.superseded', c.superseded::integer, 0)) AS x(metric, counts, bytes)
+             WHERE EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = c.tenant_id)
+             GROUP BY 1, 2
+            HAVING sum(c.sign * x.counts) <> 0 OR sum(c.sign * x.bytes) <> 0;
+        ELSIF TG_OP = 'DELETE' THEN
+            INSERT INTO cogdb.tenant_stats (tenant_id, metric, delta, bytes)
+            SELECT c.tenant_id, x.metric, sum(c.sign * x.counts), sum(c.sign * x.bytes)
+              FROM (SELECT o.tenant_id, o.superseded_at IS NOT NULL AS superseded,
+                           pg_column_size(o.*)::bigint + 28 AS size, -1 AS sign FROM old_rows o) c
+             CROSS JOIN LATERAL (VALUES ('relationships', 1, c.size),
+                                    ('relationships.superseded', c.superseded::integer, 0)) AS x(metric, counts, bytes)
+             WHERE EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = c.tenant_id)
+             GROUP BY 1, 2
+            HAVING sum(c.sign * x.counts) <> 0 OR sum(c.sign * x.bytes) <> 0;
+        ELSE
+            INSERT INTO cogdb.tenant_stats (tenant_id, metric, delta, bytes)
+            SELECT c.tenant_id, x.metric, sum(c.sign * x.counts), sum(c.sign * x.bytes)
+              FROM (SELECT n.tenant_id, n.superseded_at IS NOT NULL AS superseded,
+                           pg_column_size(n.*)::bigint + 28 AS size, 1 AS sign FROM new_rows n
+                        UNION ALL
+                        SELECT o.tenant_id, o.superseded_at IS NOT NULL AS superseded,
+                           pg_column_size(o.*)::bigint + 28 AS size, -1 AS sign FROM old_rows o) c
+             CROSS JOIN LATERAL (VALUES ('relationships', 1, c.size),
+                                    ('relationships.superseded', c.superseded::integer, 0)) AS x(metric, counts, bytes)
+             WHERE EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = c.tenant_id)
+             GROUP BY 1, 2
+            HAVING sum(c.sign * x.counts) <> 0 OR sum(c.sign * x.bytes) <> 0;
+        END IF;
+    ELSE  -- entities, entity_observations: a count and bytes
+        IF TG_OP = 'INSERT' THEN
+            INSERT INTO cogdb.tenant_stats (tenant_id, metric, delta, bytes)
+            SELECT c.tenant_id, x.metric, sum(c.sign * x.counts), sum(c.sign * x.bytes)
+              FROM (SELECT n.tenant_id,
+                           pg_column_size(n.*)::bigint + 28 AS size, 1 AS sign FROM new_rows n) c
+             CROSS JOIN LATERAL (VALUES (TG_TABLE_NAME::text, 1, c.size)) AS x(metric, counts, bytes)
+             WHERE EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = c.tenant_id)
+             GROUP BY 1, 2
+            HAVING sum(c.sign * x.counts) <> 0 OR sum(c.sign * x.bytes) <> 0;
+        ELSIF TG_OP = 'DELETE' THEN
+            INSERT INTO cogdb.tenant_stats (tenant_id, metric, delta, bytes)
+            SELECT c.tenant_id, x.metric, sum(c.sign * x.counts), sum(c.sign * x.bytes)
+              FROM (SELECT o.tenant_id,
+                           pg_column_size(o.*)::bigint + 28 AS size, -1 AS sign FROM old_rows o) c
+             CROSS JOIN LATERAL (VALUES (TG_TABLE_NAME::text, 1, c.size)) AS x(metric, counts, bytes)
+             WHERE EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = c.tenant_id)
+             GROUP BY 1, 2
+            HAVING sum(c.sign * x.counts) <> 0 OR sum(c.sign * x.bytes) <> 0;
+        ELSE
+            INSERT INTO cogdb.tenant_stats (tenant_id, metric, delta, bytes)
+            SELECT c.tenant_id, x.metric, sum(c.sign * x.counts), sum(c.sign * x.bytes)
+              FROM (SELECT n.tenant_id,
+                           pg_column_size(n.*)::bigint + 28 AS size, 1 AS sign FROM new_rows n
+                        UNION ALL
+                        SELECT o.tenant_id,
+                           pg_column_size(o.*)::bigint + 28 AS size, -1 AS sign FROM old_rows o) c
+             CROSS JOIN LATERAL (VALUES (TG_TABLE_NAME::text, 1, c.size)) AS x(metric, counts, bytes)
+             WHERE EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = c.tenant_id)
+             GROUP BY 1, 2
+            HAVING sum(c.sign * x.counts) <> 0 OR sum(c.sign * x.bytes) <> 0;
+        END IF;
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -1711,7 +1789,8 @@ COMMENT ON FUNCTION cogdb.list_relationships(text, text, text[], timestamptz, ti
 --   max_nodes  1-1000 (default 100): the result is bounded, and so is the work: the walk
 --              stops after the level that reaches it.
 -- Within a level, a node reached by several relationships takes the strongest (then the
--- lowest id), and nodes come strongest first (then by reference); levels come in order.
+-- lowest id), and nodes come strongest first (then by reference, byte order); levels come
+-- in order.
 -- Cycles are safe: a node already reached is never entered again.
 --
 -- Isolation is the policies' doing: a relationship exists for the caller only if the caller
@@ -1729,6 +1808,9 @@ CREATE OR REPLACE FUNCTION cogdb.neighbors(start text, max_depth integer DEFAULT
                    edge_direction text, strength real, path text[], label text)
     LANGUAGE plpgsql STABLE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
+    -- The level query's plan does not depend on the frontier's values: plan it once per
+    -- session, not on every call (a custom plan costs more than the walk of a small graph).
+    SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_variable
 DECLARE
@@ -1784,14 +1866,15 @@ BEGIN
                array_agg(x.label ORDER BY x.n)
           INTO l_ref, l_kind, l_id, l_via, l_type, l_dir, l_strength, l_parent, l_label
           FROM (
-            SELECT f.*, row_number() OVER (ORDER BY f.strength DESC, f.ref) AS n,
+            SELECT f.*, row_number() OVER (ORDER BY f.strength DESC, f.ref COLLATE "C") AS n,
                    CASE WHEN f.okind = 'entity'
                         THEN (SELECT en.name FROM cogdb.entities en WHERE en.id = f.oid)
                         ELSE (SELECT left(coalesce(nullif(m.human_content, ''), m.assistant_content), 200)
                                 FROM cogdb.memories m WHERE m.id = f.oid)
                    END AS label
               FROM (
-                SELECT DISTINCT ON (e.okind, e.oid) e.*, e.okind || ':' || e.oid AS ref
+                SELECT DISTINCT ON (e.okind COLLATE "C", e.oid COLLATE "C") e.*,
+                       e.okind || ':' || e.oid AS ref
                   FROM (
                     SELECT r.id AS via, r.type, r.strength, 'out' AS dir,
                            CASE WHEN r.from_memory_id IS NOT NULL THEN 'memory:' || r.from_memory_id
@@ -1820,8 +1903,9 @@ BEGIN
                    AND (e.okind = 'entity' OR NOT EXISTS (
                         SELECT FROM cogdb.memories m
                          WHERE m.id = e.oid AND m.expires_at <= now()))
-                 ORDER BY e.okind, e.oid, e.strength DESC, e.via) f
-             ORDER BY f.strength DESC, f.ref
+                 ORDER BY e.okind COLLATE "C", e.oid COLLATE "C", e.strength DESC,
+                          e.via COLLATE "C") f
+             ORDER BY f.strength DESC, f.ref COLLATE "C"
              LIMIT max_nodes - v_found) x;
         EXIT WHEN cardinality(l_ref) = 0;
 
@@ -2083,6 +2167,7 @@ CREATE OR REPLACE FUNCTION cogdb.hybrid_search(query_text text DEFAULT NULL,
                    metadata jsonb, plan text)
     LANGUAGE plpgsql STABLE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
+    SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_variable
 DECLARE
@@ -2094,7 +2179,15 @@ DECLARE
     v_text_fetch integer;
     v_model text;
     v_entities boolean;
+    v_filtered boolean;
     v_plan text;
+    v_tkind text[] := '{}';
+    v_tid text[] := '{}';
+    v_trank real[] := '{}';
+    v_keep text[];
+    v_vid text[] := '{}';
+    v_vsim double precision[] := '{}';
+    v_vplan text;
 BEGIN
     IF cogdb.current_tenant_id() IS NULL THEN
         RETURN;  -- no context: nothing is visible
@@ -2141,12 +2234,12 @@ BEGIN
     END IF;
     v_use_text := v_text IS NOT NULL AND numnode(v_text) > 0;
     v_cand := greatest(candidates, k);
-    v_text_fetch := CASE WHEN only_conversation IS NULL AND only_source IS NULL
-                               AND only_context_type IS NULL AND tags_any IS NULL
-                               AND created_after IS NULL AND created_before IS NULL
-                               AND only_owner IS NULL AND only_visibility IS NULL
-                               AND (metadata_filter IS NULL OR metadata_filter = '{}'::jsonb)
-                          THEN v_cand ELSE least(1000, v_cand * 4) END;
+    v_filtered := NOT (only_conversation IS NULL AND only_source IS NULL
+                       AND only_context_type IS NULL AND tags_any IS NULL
+                       AND created_after IS NULL AND created_before IS NULL
+                       AND only_owner IS NULL AND only_visibility IS NULL
+                       AND (metadata_filter IS NULL OR metadata_filter = '{}'::jsonb));
+    v_text_fetch := CASE WHEN v_filtered THEN least(1000, v_cand * 4) ELSE v_cand END;
     v_entities := coalesce(include_entities, true) AND only_conversation IS NULL
                   AND only_source IS NULL AND only_context_type IS NULL AND tags_any IS NULL
                   AND (metadata_filter IS NULL OR metadata_filter = '{}'::jsonb);
@@ -2156,78 +2249,94 @@ BEGIN
     v_plan := concat_ws('+', CASE WHEN v_use_text THEN 'text' END,
                         CASE WHEN v_use_vector THEN 'vector' END);
 
-    -- $1 query_vector, $2 k, $3-$10 the filters (memory_filters_sql), $11 tsquery,
-    -- $12 candidates, $13 model, $14 rrf_k, $15 text_weight, $16 vector_weight,
-    -- $17 entities included, $18 ef_search, $19 metadata_filter, $20 plan, $21 text rows to
-    -- fetch (more when filters may drop some)
-    RETURN QUERY EXECUTE format($q$
-        WITH text_candidates AS MATERIALIZED (
-            SELECT c.kind, c.id, c.rank FROM cogdb.text_candidates($11, $21) c WHERE %1$s
-        ), text_hits AS (
-            SELECT c.kind, c.id, c.rank FROM text_candidates c
-              JOIN cogdb.memories m ON m.id = c.id
-             WHERE c.kind = 'memory' %2$s
-            UNION ALL
-            SELECT c.kind, c.id, c.rank FROM text_candidates c
-              JOIN cogdb.entities e ON e.id = c.id
-             WHERE c.kind = 'entity' AND $17 AND e.merged_into IS NULL %3$s
-        ), text_ranked AS (
-            SELECT t.kind, t.id, t.rank,
-                   row_number() OVER (ORDER BY t.rank DESC, t.kind, t.id) AS pos
-              FROM text_hits t
-             ORDER BY t.rank DESC, t.kind, t.id
-             LIMIT $12
-        ), vector_hits AS (
-            %4$s
-        ), vector_ranked AS (
-            SELECT v.kind, v.id, v.similarity, v.plan,
-                   row_number() OVER (ORDER BY v.similarity DESC, v.kind, v.id) AS pos
-              FROM vector_hits v
-        ), fused AS (
-            SELECT coalesce(t.kind, v.kind) AS kind, coalesce(t.id, v.id) AS id,
-                   coalesce($15 / ($14 + t.pos), 0) + coalesce($16 / ($14 + v.pos), 0) AS score,
-                   t.pos AS tpos, v.pos AS vpos, v.similarity, t.rank
-              FROM text_ranked t FULL JOIN vector_ranked v ON v.kind = t.kind AND v.id = t.id
-        ), best AS (
-            SELECT f.* FROM fused f ORDER BY f.score DESC, f.kind, f.id LIMIT $2
-        )
-        SELECT b.kind, b.id, b.score, b.tpos::integer, b.vpos::integer, b.similarity, b.rank,
-               e.name, e.entity_type, m.conversation_id, m.human_content, m.assistant_content,
-               m.summary, m.context_type, m.source, coalesce(m.created_at, e.first_seen),
-               coalesce(m.visibility, e.visibility), coalesce(m.owner_user_id, e.owner_user_id),
-               m.tags, m.metadata,
-               $20 || coalesce(':' || (SELECT max(v.plan) FROM vector_hits v), '')
-          FROM best b
-          LEFT JOIN cogdb.memories m ON b.kind = 'memory' AND m.id = b.id
-          LEFT JOIN cogdb.entities e ON b.kind = 'entity' AND e.id = b.id
-         WHERE m.id IS NOT NULL OR e.id IS NOT NULL
-         ORDER BY b.score DESC, b.kind, b.id
-        $q$,
-        CASE WHEN v_use_text THEN 'true' ELSE 'false' END,
-        cogdb.memory_filters_sql(3, metadata_filter),
-        ' AND ($9::uuid IS NULL OR e.owner_user_id = $9) AND ($10::text IS NULL OR e.visibility = $10)'
-        ' AND ($7::timestamptz IS NULL OR e.first_seen >= $7)'
-        ' AND ($8::timestamptz IS NULL OR e.first_seen < $8)',
-        CASE WHEN NOT v_use_vector THEN
-            'SELECT NULL::text AS kind, NULL::text AS id, NULL::float8 AS similarity,'
-            ' NULL::text AS plan WHERE false'
-        ELSE
-            'SELECT ''memory'' AS kind, s.id, s.similarity, s.plan'
-            '  FROM cogdb.search($1, $12, $13, $3, $4, $5, $6, $7, $8, $9, $10, $18, $19) s'
-            ' UNION ALL'
-            ' (SELECT ''entity'', e.id, 1 - (e.embedding OPERATOR(public.<=>) $1), NULL'
-            '    FROM cogdb.entities e'
-            '   WHERE $17 AND e.model = $13 AND e.embedding IS NOT NULL AND e.merged_into IS NULL'
-            '     AND ($9::uuid IS NULL OR e.owner_user_id = $9)'
-            '     AND ($10::text IS NULL OR e.visibility = $10)'
-            '     AND ($7::timestamptz IS NULL OR e.first_seen >= $7)'
-            '     AND ($8::timestamptz IS NULL OR e.first_seen < $8)'
-            '   ORDER BY e.embedding OPERATOR(public.<=>) $1, e.id LIMIT $12)'
-        END)
-      USING query_vector, k, only_conversation, only_source, only_context_type, tags_any,
-            created_after, created_before, only_owner, only_visibility, v_text, v_cand,
-            v_model, rrf_k, text_weight, vector_weight, v_entities, ef_search,
-            metadata_filter, v_plan, v_text_fetch;
+    -- The text half: candidates from the text index (ids and ranks of the context's visible
+    -- rows), then only the memories that pass the filters. Static statements (their plans are
+    -- kept); the filters need dynamic SQL only when some are given.
+    IF v_use_text THEN
+        SELECT coalesce(array_agg(c.kind), '{}'), coalesce(array_agg(c.id), '{}'),
+               coalesce(array_agg(c.rank), '{}')
+          INTO v_tkind, v_tid, v_trank
+          FROM cogdb.text_candidates(v_text, v_text_fetch) c;
+        IF v_filtered THEN
+            EXECUTE 'SELECT coalesce(array_agg(m.id), ''{}'') FROM cogdb.memories m'
+                    ' WHERE m.id = ANY ($1)' || cogdb.memory_filters_sql(3, metadata_filter)
+               INTO v_keep
+              USING ARRAY(SELECT u.id FROM unnest(v_tkind, v_tid) AS u(kind, id)
+                           WHERE u.kind = 'memory'),
+                    NULL::integer, only_conversation, only_source, only_context_type, tags_any,
+                    created_after, created_before, only_owner, only_visibility;
+        END IF;
+    END IF;
+    -- The vector half: cogdb.search itself for memories.
+    IF v_use_vector THEN
+        SELECT coalesce(array_agg(s.id ORDER BY s.similarity DESC, s.id), '{}'),
+               coalesce(array_agg(s.similarity ORDER BY s.similarity DESC, s.id), '{}'),
+               min(s.plan)
+          INTO v_vid, v_vsim, v_vplan
+          FROM cogdb.search(query_vector, v_cand, v_model, only_conversation, only_source,
+                            only_context_type, tags_any, created_after, created_before,
+                            only_owner, only_visibility, ef_search, metadata_filter) s;
+    END IF;
+
+    RETURN QUERY
+    WITH text_hits AS (
+        SELECT u.kind, u.id, u.rank
+          FROM unnest(v_tkind, v_tid, v_trank) AS u(kind, id, rank)
+         WHERE (u.kind = 'memory'
+                AND (NOT v_filtered OR u.id = ANY (v_keep))
+                AND EXISTS (SELECT FROM cogdb.memories m
+                             WHERE m.id = u.id AND (m.expires_at IS NULL OR m.expires_at > now())))
+            OR (u.kind = 'entity' AND v_entities
+                AND EXISTS (SELECT FROM cogdb.entities e
+                             WHERE e.id = u.id AND e.merged_into IS NULL
+                               AND (only_owner IS NULL OR e.owner_user_id = only_owner)
+                               AND (only_visibility IS NULL OR e.visibility = only_visibility)
+                               AND (created_after IS NULL OR e.first_seen >= created_after)
+                               AND (created_before IS NULL OR e.first_seen < created_before)))
+    ), text_ranked AS (
+        SELECT t.kind, t.id, t.rank,
+               row_number() OVER (ORDER BY t.rank DESC, t.kind, t.id) AS pos
+          FROM text_hits t
+         ORDER BY t.rank DESC, t.kind, t.id
+         LIMIT v_cand
+    ), vector_hits AS (
+        SELECT 'memory' AS kind, u.id, u.similarity
+          FROM unnest(v_vid, v_vsim) AS u(id, similarity)
+        UNION ALL
+        (SELECT 'entity', e.id, 1 - (e.embedding OPERATOR(public.<=>) query_vector)
+           FROM cogdb.entities e
+          WHERE v_use_vector AND v_entities AND e.model = v_model AND e.embedding IS NOT NULL
+            AND e.merged_into IS NULL
+            AND (only_owner IS NULL OR e.owner_user_id = only_owner)
+            AND (only_visibility IS NULL OR e.visibility = only_visibility)
+            AND (created_after IS NULL OR e.first_seen >= created_after)
+            AND (created_before IS NULL OR e.first_seen < created_before)
+          ORDER BY e.embedding OPERATOR(public.<=>) query_vector, e.id
+          LIMIT v_cand)
+    ), vector_ranked AS (
+        SELECT v.kind, v.id, v.similarity,
+               row_number() OVER (ORDER BY v.similarity DESC, v.kind, v.id) AS pos
+          FROM vector_hits v
+    ), fused AS (
+        SELECT coalesce(t.kind, v.kind) AS kind, coalesce(t.id, v.id) AS id,
+               coalesce(text_weight / (rrf_k + t.pos), 0)
+               + coalesce(vector_weight / (rrf_k + v.pos), 0) AS score,
+               t.pos AS tpos, v.pos AS vpos, v.similarity, t.rank
+          FROM text_ranked t FULL JOIN vector_ranked v ON v.kind = t.kind AND v.id = t.id
+         ORDER BY 3 DESC, 1, 2
+         LIMIT k
+    )
+    -- Joined back through the policies of memories and entities: only visible rows return.
+    SELECT f.kind, f.id, f.score, f.tpos::integer, f.vpos::integer, f.similarity, f.rank,
+           e.name, e.entity_type, m.conversation_id, m.human_content, m.assistant_content,
+           m.summary, m.context_type, m.source, coalesce(m.created_at, e.first_seen),
+           coalesce(m.visibility, e.visibility), coalesce(m.owner_user_id, e.owner_user_id),
+           m.tags, m.metadata, v_plan || coalesce(':' || v_vplan, '')
+      FROM fused f
+      LEFT JOIN cogdb.memories m ON f.kind = 'memory' AND m.id = f.id
+      LEFT JOIN cogdb.entities e ON f.kind = 'entity' AND e.id = f.id
+     WHERE m.id IS NOT NULL OR e.id IS NOT NULL
+     ORDER BY f.score DESC, f.kind, f.id;
 END
 $$;
 

@@ -45,6 +45,7 @@ CREATE OR REPLACE FUNCTION cogdb.hybrid_search(query_text text DEFAULT NULL,
                    metadata jsonb, plan text)
     LANGUAGE plpgsql STABLE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
+    SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_variable
 DECLARE
@@ -56,7 +57,15 @@ DECLARE
     v_text_fetch integer;
     v_model text;
     v_entities boolean;
+    v_filtered boolean;
     v_plan text;
+    v_tkind text[] := '{}';
+    v_tid text[] := '{}';
+    v_trank real[] := '{}';
+    v_keep text[];
+    v_vid text[] := '{}';
+    v_vsim double precision[] := '{}';
+    v_vplan text;
 BEGIN
     IF cogdb.current_tenant_id() IS NULL THEN
         RETURN;  -- no context: nothing is visible
@@ -103,12 +112,12 @@ BEGIN
     END IF;
     v_use_text := v_text IS NOT NULL AND numnode(v_text) > 0;
     v_cand := greatest(candidates, k);
-    v_text_fetch := CASE WHEN only_conversation IS NULL AND only_source IS NULL
-                               AND only_context_type IS NULL AND tags_any IS NULL
-                               AND created_after IS NULL AND created_before IS NULL
-                               AND only_owner IS NULL AND only_visibility IS NULL
-                               AND (metadata_filter IS NULL OR metadata_filter = '{}'::jsonb)
-                          THEN v_cand ELSE least(1000, v_cand * 4) END;
+    v_filtered := NOT (only_conversation IS NULL AND only_source IS NULL
+                       AND only_context_type IS NULL AND tags_any IS NULL
+                       AND created_after IS NULL AND created_before IS NULL
+                       AND only_owner IS NULL AND only_visibility IS NULL
+                       AND (metadata_filter IS NULL OR metadata_filter = '{}'::jsonb));
+    v_text_fetch := CASE WHEN v_filtered THEN least(1000, v_cand * 4) ELSE v_cand END;
     v_entities := coalesce(include_entities, true) AND only_conversation IS NULL
                   AND only_source IS NULL AND only_context_type IS NULL AND tags_any IS NULL
                   AND (metadata_filter IS NULL OR metadata_filter = '{}'::jsonb);
@@ -118,78 +127,94 @@ BEGIN
     v_plan := concat_ws('+', CASE WHEN v_use_text THEN 'text' END,
                         CASE WHEN v_use_vector THEN 'vector' END);
 
-    -- $1 query_vector, $2 k, $3-$10 the filters (memory_filters_sql), $11 tsquery,
-    -- $12 candidates, $13 model, $14 rrf_k, $15 text_weight, $16 vector_weight,
-    -- $17 entities included, $18 ef_search, $19 metadata_filter, $20 plan, $21 text rows to
-    -- fetch (more when filters may drop some)
-    RETURN QUERY EXECUTE format($q$
-        WITH text_candidates AS MATERIALIZED (
-            SELECT c.kind, c.id, c.rank FROM cogdb.text_candidates($11, $21) c WHERE %1$s
-        ), text_hits AS (
-            SELECT c.kind, c.id, c.rank FROM text_candidates c
-              JOIN cogdb.memories m ON m.id = c.id
-             WHERE c.kind = 'memory' %2$s
-            UNION ALL
-            SELECT c.kind, c.id, c.rank FROM text_candidates c
-              JOIN cogdb.entities e ON e.id = c.id
-             WHERE c.kind = 'entity' AND $17 AND e.merged_into IS NULL %3$s
-        ), text_ranked AS (
-            SELECT t.kind, t.id, t.rank,
-                   row_number() OVER (ORDER BY t.rank DESC, t.kind, t.id) AS pos
-              FROM text_hits t
-             ORDER BY t.rank DESC, t.kind, t.id
-             LIMIT $12
-        ), vector_hits AS (
-            %4$s
-        ), vector_ranked AS (
-            SELECT v.kind, v.id, v.similarity, v.plan,
-                   row_number() OVER (ORDER BY v.similarity DESC, v.kind, v.id) AS pos
-              FROM vector_hits v
-        ), fused AS (
-            SELECT coalesce(t.kind, v.kind) AS kind, coalesce(t.id, v.id) AS id,
-                   coalesce($15 / ($14 + t.pos), 0) + coalesce($16 / ($14 + v.pos), 0) AS score,
-                   t.pos AS tpos, v.pos AS vpos, v.similarity, t.rank
-              FROM text_ranked t FULL JOIN vector_ranked v ON v.kind = t.kind AND v.id = t.id
-        ), best AS (
-            SELECT f.* FROM fused f ORDER BY f.score DESC, f.kind, f.id LIMIT $2
-        )
-        SELECT b.kind, b.id, b.score, b.tpos::integer, b.vpos::integer, b.similarity, b.rank,
-               e.name, e.entity_type, m.conversation_id, m.human_content, m.assistant_content,
-               m.summary, m.context_type, m.source, coalesce(m.created_at, e.first_seen),
-               coalesce(m.visibility, e.visibility), coalesce(m.owner_user_id, e.owner_user_id),
-               m.tags, m.metadata,
-               $20 || coalesce(':' || (SELECT max(v.plan) FROM vector_hits v), '')
-          FROM best b
-          LEFT JOIN cogdb.memories m ON b.kind = 'memory' AND m.id = b.id
-          LEFT JOIN cogdb.entities e ON b.kind = 'entity' AND e.id = b.id
-         WHERE m.id IS NOT NULL OR e.id IS NOT NULL
-         ORDER BY b.score DESC, b.kind, b.id
-        $q$,
-        CASE WHEN v_use_text THEN 'true' ELSE 'false' END,
-        cogdb.memory_filters_sql(3, metadata_filter),
-        ' AND ($9::uuid IS NULL OR e.owner_user_id = $9) AND ($10::text IS NULL OR e.visibility = $10)'
-        ' AND ($7::timestamptz IS NULL OR e.first_seen >= $7)'
-        ' AND ($8::timestamptz IS NULL OR e.first_seen < $8)',
-        CASE WHEN NOT v_use_vector THEN
-            'SELECT NULL::text AS kind, NULL::text AS id, NULL::float8 AS similarity,'
-            ' NULL::text AS plan WHERE false'
-        ELSE
-            'SELECT ''memory'' AS kind, s.id, s.similarity, s.plan'
-            '  FROM cogdb.search($1, $12, $13, $3, $4, $5, $6, $7, $8, $9, $10, $18, $19) s'
-            ' UNION ALL'
-            ' (SELECT ''entity'', e.id, 1 - (e.embedding OPERATOR(public.<=>) $1), NULL'
-            '    FROM cogdb.entities e'
-            '   WHERE $17 AND e.model = $13 AND e.embedding IS NOT NULL AND e.merged_into IS NULL'
-            '     AND ($9::uuid IS NULL OR e.owner_user_id = $9)'
-            '     AND ($10::text IS NULL OR e.visibility = $10)'
-            '     AND ($7::timestamptz IS NULL OR e.first_seen >= $7)'
-            '     AND ($8::timestamptz IS NULL OR e.first_seen < $8)'
-            '   ORDER BY e.embedding OPERATOR(public.<=>) $1, e.id LIMIT $12)'
-        END)
-      USING query_vector, k, only_conversation, only_source, only_context_type, tags_any,
-            created_after, created_before, only_owner, only_visibility, v_text, v_cand,
-            v_model, rrf_k, text_weight, vector_weight, v_entities, ef_search,
-            metadata_filter, v_plan, v_text_fetch;
+    -- The text half: candidates from the text index (ids and ranks of the context's visible
+    -- rows), then only the memories that pass the filters. Static statements (their plans are
+    -- kept); the filters need dynamic SQL only when some are given.
+    IF v_use_text THEN
+        SELECT coalesce(array_agg(c.kind), '{}'), coalesce(array_agg(c.id), '{}'),
+               coalesce(array_agg(c.rank), '{}')
+          INTO v_tkind, v_tid, v_trank
+          FROM cogdb.text_candidates(v_text, v_text_fetch) c;
+        IF v_filtered THEN
+            EXECUTE 'SELECT coalesce(array_agg(m.id), ''{}'') FROM cogdb.memories m'
+                    ' WHERE m.id = ANY ($1)' || cogdb.memory_filters_sql(3, metadata_filter)
+               INTO v_keep
+              USING ARRAY(SELECT u.id FROM unnest(v_tkind, v_tid) AS u(kind, id)
+                           WHERE u.kind = 'memory'),
+                    NULL::integer, only_conversation, only_source, only_context_type, tags_any,
+                    created_after, created_before, only_owner, only_visibility;
+        END IF;
+    END IF;
+    -- The vector half: cogdb.search itself for memories.
+    IF v_use_vector THEN
+        SELECT coalesce(array_agg(s.id ORDER BY s.similarity DESC, s.id), '{}'),
+               coalesce(array_agg(s.similarity ORDER BY s.similarity DESC, s.id), '{}'),
+               min(s.plan)
+          INTO v_vid, v_vsim, v_vplan
+          FROM cogdb.search(query_vector, v_cand, v_model, only_conversation, only_source,
+                            only_context_type, tags_any, created_after, created_before,
+                            only_owner, only_visibility, ef_search, metadata_filter) s;
+    END IF;
+
+    RETURN QUERY
+    WITH text_hits AS (
+        SELECT u.kind, u.id, u.rank
+          FROM unnest(v_tkind, v_tid, v_trank) AS u(kind, id, rank)
+         WHERE (u.kind = 'memory'
+                AND (NOT v_filtered OR u.id = ANY (v_keep))
+                AND EXISTS (SELECT FROM cogdb.memories m
+                             WHERE m.id = u.id AND (m.expires_at IS NULL OR m.expires_at > now())))
+            OR (u.kind = 'entity' AND v_entities
+                AND EXISTS (SELECT FROM cogdb.entities e
+                             WHERE e.id = u.id AND e.merged_into IS NULL
+                               AND (only_owner IS NULL OR e.owner_user_id = only_owner)
+                               AND (only_visibility IS NULL OR e.visibility = only_visibility)
+                               AND (created_after IS NULL OR e.first_seen >= created_after)
+                               AND (created_before IS NULL OR e.first_seen < created_before)))
+    ), text_ranked AS (
+        SELECT t.kind, t.id, t.rank,
+               row_number() OVER (ORDER BY t.rank DESC, t.kind, t.id) AS pos
+          FROM text_hits t
+         ORDER BY t.rank DESC, t.kind, t.id
+         LIMIT v_cand
+    ), vector_hits AS (
+        SELECT 'memory' AS kind, u.id, u.similarity
+          FROM unnest(v_vid, v_vsim) AS u(id, similarity)
+        UNION ALL
+        (SELECT 'entity', e.id, 1 - (e.embedding OPERATOR(public.<=>) query_vector)
+           FROM cogdb.entities e
+          WHERE v_use_vector AND v_entities AND e.model = v_model AND e.embedding IS NOT NULL
+            AND e.merged_into IS NULL
+            AND (only_owner IS NULL OR e.owner_user_id = only_owner)
+            AND (only_visibility IS NULL OR e.visibility = only_visibility)
+            AND (created_after IS NULL OR e.first_seen >= created_after)
+            AND (created_before IS NULL OR e.first_seen < created_before)
+          ORDER BY e.embedding OPERATOR(public.<=>) query_vector, e.id
+          LIMIT v_cand)
+    ), vector_ranked AS (
+        SELECT v.kind, v.id, v.similarity,
+               row_number() OVER (ORDER BY v.similarity DESC, v.kind, v.id) AS pos
+          FROM vector_hits v
+    ), fused AS (
+        SELECT coalesce(t.kind, v.kind) AS kind, coalesce(t.id, v.id) AS id,
+               coalesce(text_weight / (rrf_k + t.pos), 0)
+               + coalesce(vector_weight / (rrf_k + v.pos), 0) AS score,
+               t.pos AS tpos, v.pos AS vpos, v.similarity, t.rank
+          FROM text_ranked t FULL JOIN vector_ranked v ON v.kind = t.kind AND v.id = t.id
+         ORDER BY 3 DESC, 1, 2
+         LIMIT k
+    )
+    -- Joined back through the policies of memories and entities: only visible rows return.
+    SELECT f.kind, f.id, f.score, f.tpos::integer, f.vpos::integer, f.similarity, f.rank,
+           e.name, e.entity_type, m.conversation_id, m.human_content, m.assistant_content,
+           m.summary, m.context_type, m.source, coalesce(m.created_at, e.first_seen),
+           coalesce(m.visibility, e.visibility), coalesce(m.owner_user_id, e.owner_user_id),
+           m.tags, m.metadata, v_plan || coalesce(':' || v_vplan, '')
+      FROM fused f
+      LEFT JOIN cogdb.memories m ON f.kind = 'memory' AND m.id = f.id
+      LEFT JOIN cogdb.entities e ON f.kind = 'entity' AND e.id = f.id
+     WHERE m.id IS NOT NULL OR e.id IS NOT NULL
+     ORDER BY f.score DESC, f.kind, f.id;
 END
 $$;
 

@@ -9,7 +9,8 @@
 --   max_nodes  1-1000 (default 100): the result is bounded, and so is the work: the walk
 --              stops after the level that reaches it.
 -- Within a level, a node reached by several relationships takes the strongest (then the
--- lowest id), and nodes come strongest first (then by reference); levels come in order.
+-- lowest id), and nodes come strongest first (then by reference, byte order); levels come
+-- in order.
 -- Cycles are safe: a node already reached is never entered again.
 --
 -- Isolation is the policies' doing: a relationship exists for the caller only if the caller
@@ -27,6 +28,9 @@ CREATE OR REPLACE FUNCTION cogdb.neighbors(start text, max_depth integer DEFAULT
                    edge_direction text, strength real, path text[], label text)
     LANGUAGE plpgsql STABLE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
+    -- The level query's plan does not depend on the frontier's values: plan it once per
+    -- session, not on every call (a custom plan costs more than the walk of a small graph).
+    SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_variable
 DECLARE
@@ -82,14 +86,15 @@ BEGIN
                array_agg(x.label ORDER BY x.n)
           INTO l_ref, l_kind, l_id, l_via, l_type, l_dir, l_strength, l_parent, l_label
           FROM (
-            SELECT f.*, row_number() OVER (ORDER BY f.strength DESC, f.ref) AS n,
+            SELECT f.*, row_number() OVER (ORDER BY f.strength DESC, f.ref COLLATE "C") AS n,
                    CASE WHEN f.okind = 'entity'
                         THEN (SELECT en.name FROM cogdb.entities en WHERE en.id = f.oid)
                         ELSE (SELECT left(coalesce(nullif(m.human_content, ''), m.assistant_content), 200)
                                 FROM cogdb.memories m WHERE m.id = f.oid)
                    END AS label
               FROM (
-                SELECT DISTINCT ON (e.okind, e.oid) e.*, e.okind || ':' || e.oid AS ref
+                SELECT DISTINCT ON (e.okind COLLATE "C", e.oid COLLATE "C") e.*,
+                       e.okind || ':' || e.oid AS ref
                   FROM (
                     SELECT r.id AS via, r.type, r.strength, 'out' AS dir,
                            CASE WHEN r.from_memory_id IS NOT NULL THEN 'memory:' || r.from_memory_id
@@ -118,8 +123,9 @@ BEGIN
                    AND (e.okind = 'entity' OR NOT EXISTS (
                         SELECT FROM cogdb.memories m
                          WHERE m.id = e.oid AND m.expires_at <= now()))
-                 ORDER BY e.okind, e.oid, e.strength DESC, e.via) f
-             ORDER BY f.strength DESC, f.ref
+                 ORDER BY e.okind COLLATE "C", e.oid COLLATE "C", e.strength DESC,
+                          e.via COLLATE "C") f
+             ORDER BY f.strength DESC, f.ref COLLATE "C"
              LIMIT max_nodes - v_found) x;
         EXIT WHEN cardinality(l_ref) = 0;
 
