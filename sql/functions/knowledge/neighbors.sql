@@ -34,6 +34,9 @@ CREATE OR REPLACE FUNCTION cogdb.neighbors(start text, max_depth integer DEFAULT
 AS $$
 #variable_conflict use_variable
 DECLARE
+    -- The fence does this under RLS; said again so that a role without RLS (a DBA's
+    -- BYPASSRLS login) also walks one tenant by its indexes.
+    v_tenant uuid := cogdb.current_tenant_id();
     v_kind text;
     v_id text;
     v_seen jsonb;              -- every node reached so far -> its path (a JSON array)
@@ -88,9 +91,11 @@ BEGIN
           FROM (
             SELECT f.*, row_number() OVER (ORDER BY f.strength DESC, f.ref COLLATE "C") AS n,
                    CASE WHEN f.okind = 'entity'
-                        THEN (SELECT en.name FROM cogdb.entities en WHERE en.id = f.oid)
+                        THEN (SELECT en.name FROM cogdb.entities en
+                               WHERE en.tenant_id = v_tenant AND en.id = f.oid)
                         ELSE (SELECT left(coalesce(nullif(m.human_content, ''), m.assistant_content), 200)
-                                FROM cogdb.memories m WHERE m.id = f.oid)
+                                FROM cogdb.memories m
+                               WHERE m.tenant_id = v_tenant AND m.id = f.oid)
                    END AS label
               FROM (
                 SELECT DISTINCT ON (e.okind COLLATE "C", e.oid COLLATE "C") e.*,
@@ -102,7 +107,7 @@ BEGIN
                            CASE WHEN r.to_memory_id IS NOT NULL THEN 'memory' ELSE 'entity' END AS okind,
                            coalesce(r.to_memory_id, r.to_entity_id) AS oid
                       FROM cogdb.relationships r
-                     WHERE direction IN ('out', 'both')
+                     WHERE direction IN ('out', 'both') AND r.tenant_id = v_tenant
                        AND (r.from_memory_id = ANY (v_mem) OR r.from_entity_id = ANY (v_ent))
                        AND (types IS NULL OR r.type = ANY (types))
                        AND cogdb.fact_holds(r.valid_from, r.valid_to, r.recorded_at,
@@ -114,7 +119,7 @@ BEGIN
                            CASE WHEN r.from_memory_id IS NOT NULL THEN 'memory' ELSE 'entity' END,
                            coalesce(r.from_memory_id, r.from_entity_id)
                       FROM cogdb.relationships r
-                     WHERE direction IN ('in', 'both')
+                     WHERE direction IN ('in', 'both') AND r.tenant_id = v_tenant
                        AND (r.to_memory_id = ANY (v_mem) OR r.to_entity_id = ANY (v_ent))
                        AND (types IS NULL OR r.type = ANY (types))
                        AND cogdb.fact_holds(r.valid_from, r.valid_to, r.recorded_at,
@@ -122,7 +127,8 @@ BEGIN
                  WHERE NOT v_seen ? (e.okind || ':' || e.oid)
                    AND (e.okind = 'entity' OR NOT EXISTS (
                         SELECT FROM cogdb.memories m
-                         WHERE m.id = e.oid AND m.expires_at <= now()))
+                         WHERE m.tenant_id = v_tenant AND m.id = e.oid
+                           AND m.expires_at <= now()))
                  ORDER BY e.okind COLLATE "C", e.oid COLLATE "C", e.strength DESC,
                           e.via COLLATE "C") f
              ORDER BY f.strength DESC, f.ref COLLATE "C"

@@ -5,7 +5,9 @@
 --   name:<name>                   the entity keyed by name (system '')
 --   key:<system>:<external id>    the entity keyed (system, external id)
 -- An entity that was merged into another resolves to its survivor. A reference of another
--- form raises CGV01 (column `column_name`, which names the caller's argument).
+-- form raises CGV01 (column `column_name`, which names the caller's argument). The tenant
+-- is named in the lookups as well as fenced by RLS, so a role without RLS resolves in the
+-- context's tenant too.
 CREATE OR REPLACE FUNCTION cogdb.resolve_node(ref text, column_name text DEFAULT 'node',
                                               OUT kind text, OUT id text)
     LANGUAGE plpgsql STABLE SECURITY INVOKER
@@ -27,7 +29,8 @@ BEGIN
     END IF;
     IF v_prefix = 'memory' THEN
         SELECT 'memory', m.id INTO kind, id FROM cogdb.memories m
-         WHERE m.id = v_rest AND (m.expires_at IS NULL OR m.expires_at > now());
+         WHERE m.tenant_id = cogdb.current_tenant_id() AND m.id = v_rest
+           AND (m.expires_at IS NULL OR m.expires_at > now());
         RETURN;
     END IF;
     v_entity := CASE v_prefix
@@ -36,9 +39,10 @@ BEGIN
         ELSE cogdb.entity_id_for(split_part(v_rest, ':', 1),
                                  substr(v_rest, length(split_part(v_rest, ':', 1)) + 2)) END;
     SELECT 'entity', coalesce(e.merged_into, e.id) INTO kind, id FROM cogdb.entities e
-     WHERE e.id = v_entity;
+     WHERE e.tenant_id = cogdb.current_tenant_id() AND e.id = v_entity;
     IF id IS NOT NULL AND id <> v_entity
-       AND NOT EXISTS (SELECT FROM cogdb.entities s WHERE s.id = resolve_node.id) THEN
+       AND NOT EXISTS (SELECT FROM cogdb.entities s
+                        WHERE s.tenant_id = cogdb.current_tenant_id() AND s.id = resolve_node.id) THEN
         kind := NULL;  -- an alias of a survivor the caller cannot see
         id := NULL;
     END IF;
