@@ -34,12 +34,12 @@ CREATE UNIQUE INDEX text_index_memory_key ON cogdb.text_index (tenant_id, memory
 CREATE UNIQUE INDEX text_index_entity_key ON cogdb.text_index (tenant_id, entity_id)
     WHERE entity_id IS NOT NULL;
 -- uuid equality in a GIN index comes from btree_gin: one index scan finds the tenant's
--- matching rows. A small pending list (128 kB): GIN's fast update appends new entries to a
--- list that every search reads in full until it is merged, and at the default 4 MB that
--- read cost a small tenant's search 2-3 ms (measured: 223 pending pages); inserts merge it
--- in small batches instead.
+-- matching rows. A 1 MB pending list: GIN's fast update appends new entries to a list that
+-- every search reads in full until it is merged; at the default 4 MB that cost a small
+-- tenant's search 2-3 ms (measured: 223 pending pages), while 128 kB made memory writes
+-- ~20% slower than 4 MB (bench/RESULTS.md, Knowledge). 1 MB bounds the read to 128 pages.
 CREATE INDEX text_index_tenant_tsv_idx ON cogdb.text_index USING gin (tenant_id, tsv)
-    WITH (gin_pending_list_limit = 128);
+    WITH (gin_pending_list_limit = 1024);
 ALTER TABLE cogdb.text_index ALTER COLUMN memory_id SET STATISTICS 0;
 ALTER TABLE cogdb.text_index ALTER COLUMN entity_id SET STATISTICS 0;
 ALTER TABLE cogdb.text_index ALTER COLUMN tsv SET STATISTICS 0;

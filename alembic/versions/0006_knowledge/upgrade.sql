@@ -807,12 +807,12 @@ CREATE UNIQUE INDEX text_index_memory_key ON cogdb.text_index (tenant_id, memory
 CREATE UNIQUE INDEX text_index_entity_key ON cogdb.text_index (tenant_id, entity_id)
     WHERE entity_id IS NOT NULL;
 -- uuid equality in a GIN index comes from btree_gin: one index scan finds the tenant's
--- matching rows. A small pending list (128 kB): GIN's fast update appends new entries to a
--- list that every search reads in full until it is merged, and at the default 4 MB that
--- read cost a small tenant's search 2-3 ms (measured: 223 pending pages); inserts merge it
--- in small batches instead.
+-- matching rows. A 1 MB pending list: GIN's fast update appends new entries to a list that
+-- every search reads in full until it is merged; at the default 4 MB that cost a small
+-- tenant's search 2-3 ms (measured: 223 pending pages), while 128 kB made memory writes
+-- ~20% slower than 4 MB (bench/RESULTS.md, Knowledge). 1 MB bounds the read to 128 pages.
 CREATE INDEX text_index_tenant_tsv_idx ON cogdb.text_index USING gin (tenant_id, tsv)
-    WITH (gin_pending_list_limit = 128);
+    WITH (gin_pending_list_limit = 1024);
 ALTER TABLE cogdb.text_index ALTER COLUMN memory_id SET STATISTICS 0;
 ALTER TABLE cogdb.text_index ALTER COLUMN entity_id SET STATISTICS 0;
 ALTER TABLE cogdb.text_index ALTER COLUMN tsv SET STATISTICS 0;
@@ -1996,11 +1996,11 @@ COMMENT ON FUNCTION cogdb.text_query(text) IS
 -- is one that has some of them: all candidates are ranked by ts_rank against the words
 -- joined by OR, so more (and repeated) words rank higher. The work is bounded per word: the
 -- documents with all the words, and those with each single word, are each taken up to
--- `scan` (4 x max_rows, 200-2000) before ranking, so a word that most of a large tenant's
+-- `scan` (2 x max_rows, 100-2000) before ranking, so a word that most of a large tenant's
 -- documents contain costs a bounded ranking (its own scan of the index remains, about 0.1 us
 -- per document that has it); a rare word or an exact token (an order number, an error code,
--- a name) is always ranked in full. When the documents with every word fill the scan, the
--- single words are not scanned. A query with OR or -excluded words is matched as written.
+-- a name) is always ranked in full. When max_rows documents have every word, the single
+-- words are not scanned. A query with OR or -excluded words is matched as written.
 --
 -- Definer over the owner-only cogdb.text_index, whose GIN index (tenant_id, tsv) the planner
 -- can use there (see sql/tables/text_index.sql for why not under RLS). It filters the tenant
@@ -2018,7 +2018,7 @@ DECLARE
     v_tenant uuid := cogdb.current_tenant_id();
     v_user uuid := cogdb.current_user_id();
     v_rows integer := least(greatest(coalesce(max_rows, 100), 1), 1000);
-    v_scan integer := least(greatest(4 * least(greatest(coalesce(max_rows, 100), 1), 1000), 200), 2000);
+    v_scan integer := least(greatest(2 * least(greatest(coalesce(max_rows, 100), 1), 1000), 100), 2000);
     v_words text[] := '{}';
     v_any tsquery := query;
     v_kinds text[];
@@ -2037,8 +2037,8 @@ BEGIN
     IF cardinality(v_words) < 2 THEN
         v_words := '{}';
     END IF;
-    -- The documents with every word first; when they fill the scan, documents with only some
-    -- of the words would rank below them, and the single words are not scanned.
+    -- The documents with every word first; when there are max_rows of them, documents with
+    -- only some of the words would rank below them, and the single words are not scanned.
     SELECT coalesce(array_agg(a.kind), '{}'), coalesce(array_agg(a.id), '{}'),
            coalesce(array_agg(a.rank), '{}')
       INTO v_kinds, v_ids, v_ranks
@@ -2049,7 +2049,7 @@ BEGIN
                AND (t.visibility = 'tenant' OR t.owner_user_id = v_user)
                AND t.tsv @@ query
              LIMIT v_scan) a;
-    IF cardinality(v_ids) >= v_scan THEN
+    IF cardinality(v_ids) >= v_rows THEN
         v_words := '{}';
     END IF;
     RETURN QUERY
