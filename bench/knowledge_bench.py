@@ -19,7 +19,8 @@ search benchmark's settings) it:
    (RLS) and, as the same-run baseline, as a BYPASSRLS role;
 4. hybrid_search vs search (vector-only) per tenant size class, the same queries (text of a
    memory of the tenant + the corpus' held-out vector), medians;
-5. quality on a labelled set whose answers are exact tokens (2,000 tickets embedded with the
+5. access tracking: a whole scope around a search, with and without record_access;
+6. quality on a labelled set whose answers are exact tokens (2,000 tickets embedded with the
    built-in HashEmbedder; 150 questions naming an order number, an error code or a
    customer): hit@10 of vector-only vs hybrid search.
 
@@ -348,6 +349,36 @@ def hybrid_vs_vector(url: str, data: corpus.Corpus, texts: list[str], meta: dict
     return result
 
 
+def access_tracking(url: str, data: corpus.Corpus, meta: dict, rounds: int, echo) -> dict:
+    """A whole scope (BEGIN, set_context, search, COMMIT) with and without recording the
+    results (record_access), interleaved, in the largest tenant."""
+    queries = [data.queries[qi] for qi, t in enumerate(data.query_tenant) if int(t) == 0]
+    tenant = str(meta["tenants"][0])
+    plain: list[float] = []
+    tracked: list[float] = []
+    with psycopg.connect(scope_url(url, APP), prepare_threshold=None) as conn:
+        register_vector(conn)
+        for r in range(rounds + 1):
+            for q in queries:
+                for record, sink in ((False, plain), (True, tracked)):
+                    started = time.perf_counter()
+                    with conn.transaction():
+                        conn.execute("SELECT cogdb.set_context(%s::text)", (tenant,))
+                        ids = [row[0] for row in conn.execute(
+                            "SELECT id FROM cogdb.search(%b::vector, 10, model => %s)",
+                            (q, MODEL))]
+                        if record:
+                            conn.execute("SELECT cogdb.record_access(%s::text[])", (ids,))
+                    if r:
+                        sink.append((time.perf_counter() - started) * 1000)
+    out = {"scope_search_p50_ms": med(plain), "scope_search_and_record_p50_ms": med(tracked)}
+    out["ratio"] = out["scope_search_and_record_p50_ms"] / out["scope_search_p50_ms"]
+    echo(f"access tracking, whole scope (BEGIN … COMMIT), largest tenant: search "
+         f"{out['scope_search_p50_ms']:.2f} ms, search + record_access "
+         f"{out['scope_search_and_record_p50_ms']:.2f} ms (x{out['ratio']:.2f})")
+    return out
+
+
 def quality(url: str, echo) -> dict:
     """hit@10 on tickets whose answer is an exact token, HashEmbedder vectors."""
     import cogdb
@@ -448,6 +479,7 @@ def main(argv: list[str] | None = None) -> None:
     report["traversal"] = traversal(url, largest, args.rounds, echo)
     report["hybrid"] = hybrid_vs_vector(url, data, texts, meta, args.queries_per_class,
                                         max(5, args.rounds // 2), echo)
+    report["access_tracking"] = access_tracking(url, data, meta, args.rounds, echo)
     report["quality"] = quality(url, echo)
     path = OUT / f"knowledge-{args.rows.lower()}.json"
     path.write_text(json.dumps(report, indent=2, default=str))

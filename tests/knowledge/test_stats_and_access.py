@@ -115,3 +115,15 @@ def test_maintain_compacts_the_statistics_without_changing_them(client, tenants,
     assert after_rows < rows
     with client.scope(tenants.a) as s:
         assert s.stats() == before
+
+
+def test_recording_accesses_after_a_read_does_not_wait_for_the_flush(client, tenants):
+    with client.scope(tenants.a) as s:
+        mid = s.remember("flush test", embedding=vec(1))
+        s.record_access([mid])          # this transaction wrote first: its commit waits
+        assert s.connection.execute("SHOW synchronous_commit").fetchone() == ("on",)
+    with client.scope(tenants.a) as s:
+        s.search(vec(1), record_access=True)
+        assert s.connection.execute("SHOW synchronous_commit").fetchone() == ("off",)
+    with client.scope(tenants.a) as s:  # and the next transaction is back to normal
+        assert s.connection.execute("SHOW synchronous_commit").fetchone() == ("on",)

@@ -4,6 +4,8 @@
 -- memories.access_count and last_accessed (fold_memory_accesses). A separate call, so search
 -- stays read-only and pays nothing for tracking; the Python client makes it after a search
 -- when asked (record_access=True). Definer: the app has no privilege on the log.
+-- In a transaction that has written nothing before, the commit does not wait for the WAL
+-- flush (synchronous_commit off for that transaction).
 CREATE OR REPLACE FUNCTION cogdb.record_access(ids text[]) RETURNS integer
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -12,6 +14,14 @@ DECLARE
     v_n integer;
 BEGIN
     PERFORM cogdb.require_tenant('recording accesses');
+    -- A read-only transaction (a search) that records its accesses would otherwise wait at
+    -- COMMIT for the WAL flush, the largest cost of the call. If this transaction has written
+    -- nothing yet, its commit need not wait: the log may lose the last moments before a
+    -- crash, which counts of accesses can afford. (Writes after this call in the same
+    -- transaction commit the same way: record accesses last.)
+    IF pg_current_xact_id_if_assigned() IS NULL THEN
+        PERFORM set_config('synchronous_commit', 'off', true);
+    END IF;
     IF cardinality(ids) > 10000 THEN
         RAISE EXCEPTION 'at most 10000 ids per call, got %', cardinality(ids)
             USING ERRCODE = 'CGV01', COLUMN = 'ids', HINT = 'Record a search''s results, not a table.';
