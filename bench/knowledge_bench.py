@@ -174,6 +174,7 @@ def upsert_rates(url: str, tenant, echo) -> dict:
     out = {}
     client = cogdb.connect(scope_url(url, APP), pool_size=1)
     n = 2000
+    run = uuid.uuid4().hex[:6]  # new keys in every run, also on a reused server
     # Baseline, same run: remember() of one memory per scope (a write and its commit).
     vec = np.ones(384, dtype=np.float32)
     started = time.perf_counter()
@@ -184,19 +185,20 @@ def upsert_rates(url: str, tenant, echo) -> dict:
     started = time.perf_counter()
     for i in range(n):
         with client.scope(tenant) as s:
-            s.upsert_entity(f"person {i}", type="person", data={"rank": i, "team": {"id": i % 7}},
+            s.upsert_entity(f"person {run} {i}", type="person",
+                            data={"rank": i, "team": {"id": i % 7}},
                             observations=[f"joined in week {i % 52}"])
     out["new_keys_per_s"] = n / (time.perf_counter() - started)
     started = time.perf_counter()
     for i in range(n):
         with client.scope(tenant) as s:
-            s.upsert_entity(f"person {i % 200}", data={"seen": {str(i): True}})
+            s.upsert_entity(f"person {run} {i % 200}", data={"seen": {str(i): True}})
     out["repeat_keys_per_s"] = n / (time.perf_counter() - started)
     # The database's own rate, without a commit (and its WAL flush) per upsert.
     with client.scope(tenant) as s:
         started = time.perf_counter()
         for i in range(n):
-            s.upsert_entity(f"batch {i}", type="person", data={"rank": i},
+            s.upsert_entity(f"batch {run} {i}", type="person", data={"rank": i},
                             observations=[f"joined in week {i % 52}"])
         out["one_scope_new_keys_per_s"] = n / (time.perf_counter() - started)
     client.close()

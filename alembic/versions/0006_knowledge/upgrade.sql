@@ -807,12 +807,13 @@ CREATE UNIQUE INDEX text_index_memory_key ON cogdb.text_index (tenant_id, memory
 CREATE UNIQUE INDEX text_index_entity_key ON cogdb.text_index (tenant_id, entity_id)
     WHERE entity_id IS NOT NULL;
 -- uuid equality in a GIN index comes from btree_gin: one index scan finds the tenant's
--- matching rows. A 1 MB pending list: GIN's fast update appends new entries to a list that
--- every search reads in full until it is merged; at the default 4 MB that cost a small
--- tenant's search 2-3 ms (measured: 223 pending pages), while 128 kB made memory writes
--- ~20% slower than 4 MB (bench/RESULTS.md, Knowledge). 1 MB bounds the read to 128 pages.
+-- matching rows. A 128 kB pending list: GIN's fast update appends new entries to a list
+-- that every search reads in full until it is merged, which cost a small tenant's text
+-- search 1-3 ms at 1-4 MB (measured: 223 pending pages at the default 4 MB); 128 kB bounds
+-- that read to 16 pages, for memory writes ~20% slower than with 1 MB (bench/RESULTS.md,
+-- Knowledge).
 CREATE INDEX text_index_tenant_tsv_idx ON cogdb.text_index USING gin (tenant_id, tsv)
-    WITH (gin_pending_list_limit = 1024);
+    WITH (gin_pending_list_limit = 128);
 ALTER TABLE cogdb.text_index ALTER COLUMN memory_id SET STATISTICS 0;
 ALTER TABLE cogdb.text_index ALTER COLUMN entity_id SET STATISTICS 0;
 ALTER TABLE cogdb.text_index ALTER COLUMN tsv SET STATISTICS 0;
@@ -2029,9 +2030,9 @@ BEGIN
         RETURN;
     END IF;
     -- websearch_to_tsquery joins words and phrases with &; without OR, negation or groups,
-    -- the top level splits there (<-> binds tighter), one entry per word or phrase.
+    -- the top level splits there (<-> binds tighter), one entry per distinct word or phrase.
     IF query::text !~ '[|!()]' THEN
-        v_words := string_to_array(query::text, ' & ');
+        v_words := ARRAY(SELECT DISTINCT w FROM unnest(string_to_array(query::text, ' & ')) w);
         v_any := array_to_string(v_words, ' | ')::tsquery;
     END IF;
     IF cardinality(v_words) < 2 THEN

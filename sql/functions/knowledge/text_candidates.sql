@@ -39,9 +39,9 @@ BEGIN
         RETURN;
     END IF;
     -- websearch_to_tsquery joins words and phrases with &; without OR, negation or groups,
-    -- the top level splits there (<-> binds tighter), one entry per word or phrase.
+    -- the top level splits there (<-> binds tighter), one entry per distinct word or phrase.
     IF query::text !~ '[|!()]' THEN
-        v_words := string_to_array(query::text, ' & ');
+        v_words := ARRAY(SELECT DISTINCT w FROM unnest(string_to_array(query::text, ' & ')) w);
         v_any := array_to_string(v_words, ' | ')::tsquery;
     END IF;
     IF cardinality(v_words) < 2 THEN
