@@ -100,13 +100,16 @@ def test_filters_narrow_both_halves(client, tenants):
 
 
 def test_the_tenants_language_decides_stemming(client, admin, tenants):
-    with client.scope(tenants.a) as s:
+    with client.scope(tenants.a, tenants.a1) as s:
         mid = s.remember("we are deploying the billing service", embedding=vec(5))
-        assert _ids(s.hybrid_search("deploy", embed=False)) == [mid]        # english: stems
+        mine = s.remember("a1 is deploying privately", embedding=vec(6), private=True)
+        assert set(_ids(s.hybrid_search("deploy", embed=False))) == {mid, mine}  # english
     effective = admin.set_tenant_setting(tenants.a, "search.language", "simple")
     assert effective["search"]["language"] == "simple"
-    with client.scope(tenants.a) as s:
+    with client.scope(tenants.a, tenants.a1) as s:   # re-indexed, private rows included
         assert s.hybrid_search("deploy", embed=False) == []                 # simple: words
+        assert set(_ids(s.hybrid_search("deploying", embed=False))) == {mid, mine}
+    with client.scope(tenants.a) as s:                # no user: the shared one only
         assert _ids(s.hybrid_search("deploying", embed=False)) == [mid]
     admin.set_tenant_setting(tenants.a, "search.language", None)
     with client.scope(tenants.a) as s:

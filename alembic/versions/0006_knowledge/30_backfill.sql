@@ -8,12 +8,14 @@ DECLARE
     u uuid;
 BEGIN
     FOR t IN SELECT id FROM cogdb.tenants ORDER BY id LOOP
+        -- The tenant's context first: its users are fenced too.
+        IF v_caller IS NULL THEN
+            v_caller := cogdb.enter_tenant(t, NULL);
+        ELSE
+            PERFORM cogdb.enter_tenant(t, NULL);
+        END IF;
         FOR u IN SELECT NULL::uuid UNION ALL (SELECT id FROM cogdb.users WHERE tenant_id = t) LOOP
-            IF v_caller IS NULL THEN
-                v_caller := cogdb.enter_tenant(t, u);
-            ELSE
-                PERFORM cogdb.enter_tenant(t, u);
-            END IF;
+            PERFORM cogdb.enter_tenant(t, u);
             INSERT INTO cogdb.text_index (tenant_id, memory_id, owner_user_id, visibility,
                                           language, tsv)
             SELECT m.tenant_id, m.id, m.owner_user_id, m.visibility, cogdb.tenant_language(t),
