@@ -6,6 +6,7 @@
     import   node import rate (bench/import_bench.py)
     events   event append rate and cursor reads vs a plain table (bench/events_bench.py)
     langgraph  CogdbStore vs LangGraph's PostgresStore: load rate, search latency, recall@10
+    knowledge  entity upserts, traversal, hybrid vs vector-only search (bench/knowledge_bench.py)
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import sys
 BENCHMARKS = {"search": "bench.search_bench", "corpus": "bench.corpus_check",
               "storage": "bench.storage_bench",
               "import": "bench.import_bench", "events": "bench.events_bench",
-              "langgraph": "bench.langgraph_bench"}
+              "langgraph": "bench.langgraph_bench", "knowledge": "bench.knowledge_bench"}
 
 
 def main() -> None:

@@ -15,6 +15,16 @@
 """
 from .api.async_client import AsyncClient, AsyncScope, connect_async
 from .api.client import Client, Scope, connect, connect_admin
+from .api.knowledge import (
+    Entity,
+    EntityUpsert,
+    HybridHit,
+    MergeResult,
+    Neighbor,
+    Recorded,
+    Relationship,
+    RelationshipType,
+)
 from .api.memories import Memory
 from .api.provisioning import AdminClient, Tenant, User
 from .api.search import SearchHit
@@ -40,9 +50,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AdminClient", "AppendOnly", "AsyncClient", "AsyncScope", "Client", "CogdbError",
-    "Conflict", "Embedder", "Event", "FeatureDisabled", "HashEmbedder", "InvalidInput",
-    "IsolationViolation", "Memory", "NotFound", "NotMigrated", "Offloaded", "Scope",
-    "ScopeRequired", "SearchHit", "ServerUnavailable", "Session", "StaleVersion", "Tenant",
-    "UnknownModel", "UnsafeRole", "User", "WorkingEntry", "connect", "connect_admin",
-    "connect_async",
+    "Conflict", "Embedder", "Entity", "EntityUpsert", "Event", "FeatureDisabled",
+    "HashEmbedder", "HybridHit", "InvalidInput", "IsolationViolation", "Memory", "MergeResult",
+    "Neighbor", "NotFound", "NotMigrated", "Offloaded", "Recorded", "Relationship",
+    "RelationshipType", "Scope", "ScopeRequired", "SearchHit", "ServerUnavailable", "Session",
+    "StaleVersion", "Tenant", "UnknownModel", "UnsafeRole", "User", "WorkingEntry", "connect",
+    "connect_admin", "connect_async",
 ]

@@ -22,13 +22,14 @@ from ..db.aio import AsyncScopeBase, fetch_rows_async, open_async_pool
 from ..db.errors import translated
 from ..embedders import Embedder
 from .client import SET_CONTEXT, ClientBase
+from .knowledge import KnowledgeMethods
 from .memories import EmbeddingSteps, MemoryMethods
 from .search import SearchMethods
 from .sessions import SessionMethods
 
 
 class AsyncScope(AsyncScopeBase, EmbeddingSteps, MemoryMethods, SearchMethods,
-                 SessionMethods):
+                 KnowledgeMethods, SessionMethods):
     """:class:`cogdb.Scope`'s operations, awaitable (``await s.remember(…)``), inside one
     transaction in one tenant (and optionally one user) context."""
 

@@ -23,6 +23,7 @@ from ..db.pool import open_pool
 from ..db.scope import ScopeBase
 from ..db.values import as_uuid
 from ..embedders import Embedder, from_spec
+from .knowledge import KnowledgeMethods
 from .memories import EmbeddingSteps, MemoryMethods
 from .provisioning import AdminClient
 from .search import SearchMethods
@@ -32,9 +33,10 @@ from .sessions import SessionMethods
 SET_CONTEXT = "SELECT cogdb.set_context(%s::text, %s::text)"
 
 
-class Scope(ScopeBase, EmbeddingSteps, MemoryMethods, SearchMethods, SessionMethods):
-    """Memory, session, event and working-context operations inside one tenant (and
-    optionally one user) context.
+class Scope(ScopeBase, EmbeddingSteps, MemoryMethods, SearchMethods, KnowledgeMethods,
+            SessionMethods):
+    """Memory, knowledge, session, event and working-context operations inside one tenant
+    (and optionally one user) context.
 
     Created by :meth:`Client.scope`; valid only inside its ``with`` block, which is one
     database transaction. Tenant and user come from the scope, never from arguments.

@@ -135,6 +135,11 @@ class AdminClient:
         return self._rows("SELECT * FROM cogdb.list_users(%s::text)",
                           (as_uuid(tenant, "tenant"),))
 
+    def tenant_stats(self, tenant: uuid.UUID | str) -> dict[str, Any]:
+        """One tenant's statistics (cogdb.tenant_stats): memories by context type, source
+        and visibility, entities, relationships, bytes and last activity."""
+        return self._one("SELECT cogdb.tenant_stats(%s::text)", (as_uuid(tenant, "tenant"),))
+
     def set_tenant_setting(self, tenant: uuid.UUID | str, key: str, value: Any) -> dict:
         """Set one whitelisted setting (``None`` restores the mode's default); returns the
         tenant's effective settings."""

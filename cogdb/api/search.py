@@ -43,7 +43,8 @@ class SearchMethods:
                tags_any: Sequence[str] | None = None, created_after: datetime | None = None,
                created_before: datetime | None = None, owner: uuid.UUID | str | None = None,
                visibility: str | None = None, metadata_filter: Mapping[str, Any] | None = None,
-               ef_search: int | None = None) -> Steps[list[SearchHit]]:
+               ef_search: int | None = None, record_access: bool = False
+               ) -> Steps[list[SearchHit]]:
         """The k nearest memories this scope may see, nearest first (ties by id).
 
         A text query is embedded by the embedder of ``model`` (default: the tenant's
@@ -52,7 +53,9 @@ class SearchMethods:
         (any of these tags: a list's strings or an object's keys), created_after/before,
         owner, visibility, and metadata_filter on top-level metadata keys
         (``{"customer": "acme", "priority": {"$gte": 2}}``; operators $eq $ne $gt $gte $lt
-        $lte $in $nin). ``ef_search`` tunes the ANN path."""
+        $lte $in $nin). ``ef_search`` tunes the ANN path. ``record_access=True`` records the
+        memories returned, in a call of its own after the search (``record_access``), which
+        ``cogdb maintain`` folds into access_count and last_accessed."""
         if isinstance(query, str):
             check_json(query, "query")
             model, matrix = yield from self._embed(model, [query])
@@ -68,4 +71,7 @@ class SearchMethods:
             "SELECT * FROM cogdb.search(query => %b::vector, k => %s::integer,"
             f" model => %s::text, {FILTER_ARGS}, ef_search => %s::integer)",
             (vector, k, model, *params, ef_search))
-        return [SearchHit.from_row(r) for r in rows]
+        hits = [SearchHit.from_row(r) for r in rows]
+        if record_access and hits:
+            yield Statement("SELECT cogdb.record_access(%s::text[])", ([h.id for h in hits],))
+        return hits

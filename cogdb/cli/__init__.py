@@ -17,6 +17,14 @@ import click
 from .common import handle_errors
 from .db import db_group
 from .io import export_group, import_group
+from .knowledge import (
+    entity_group,
+    neighbors,
+    relate,
+    relation_type_group,
+    relationships,
+    stats,
+)
 from .maintain import bench, maintain
 from .mcp import mcp_command
 from .memory import forget, get, list_command, remember, search
@@ -43,7 +51,8 @@ def main() -> None:
 
 
 for command in (db_group, migrate_command, tenant_group, user_group, model_group,
-                vocabulary_group, remember, get, list_command, search, forget, quickstart,
+                vocabulary_group, remember, get, list_command, search, forget, entity_group,
+                relate, relationships, relation_type_group, neighbors, stats, quickstart,
                 import_group, export_group, maintain, bench, session_group, event_group,
                 context_group, offload_group, mcp_command):
     main.add_command(command)

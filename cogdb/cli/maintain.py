@@ -23,7 +23,8 @@ _CHECKOUT = Path(__file__).resolve().parents[2]
               help="Memory for each index build (more builds faster, up to the index size).")
 @json_option()
 def maintain(dry_run: bool, maintenance_work_mem: str, as_json: bool) -> None:
-    """Give large tenants their own ANN index and drop what is no longer needed.
+    """Give large tenants their own ANN index and drop what is no longer needed; fold the
+    memory access log into access_count/last_accessed and compact the tenant statistics.
 
     Plans in SQL (cogdb.plan_maintenance) and runs each step with CREATE/DROP INDEX
     CONCURRENTLY on an owner connection (COGDB_ADMIN_URL or the embedded superuser), so

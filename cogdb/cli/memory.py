@@ -1,5 +1,5 @@
 """``cogdb remember|get|list|search|forget``: one memory operation in one scope, as the app
-login."""
+login (``search --hybrid`` fuses full text and vectors over memories and entities)."""
 from __future__ import annotations
 
 import json
@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from ..api.client import Scope, connect
+from ..api.knowledge import DEFAULT_RRF_K, HybridHit
 from ..api.memories import Memory
 from ..api.search import DEFAULT_K, MAX_K, SearchHit
 from ..db.errors import InvalidInput
@@ -227,18 +228,53 @@ def list_command(tenant_id: str, user_id: str | None, as_json: bool, page_size: 
 @click.option("-k", "k", default=DEFAULT_K, show_default=True, type=click.IntRange(1, MAX_K),
               help=f"How many results (1-{MAX_K}).")
 @filter_options
+@click.option("--hybrid", is_flag=True,
+              help="Full text and vector search fused (reciprocal rank fusion), over memories "
+                   "and entities: exact tokens (order numbers, error codes, names) are found "
+                   "too.")
+@click.option("--text-only", is_flag=True, help="With --hybrid: the full-text half only.")
+@click.option("--rrf-k", type=click.IntRange(1), default=DEFAULT_RRF_K, show_default=True,
+              help="With --hybrid: the fusion constant.")
+@click.option("--text-weight", type=click.FloatRange(0), default=1.0, show_default=True,
+              help="With --hybrid: the weight of the full-text ranking.")
+@click.option("--vector-weight", type=click.FloatRange(0), default=1.0, show_default=True,
+              help="With --hybrid: the weight of the vector ranking.")
+@click.option("--no-entities", is_flag=True, help="With --hybrid: memories only.")
+@click.option("--record-access", is_flag=True,
+              help="Record the memories returned (counted into access_count by cogdb maintain).")
 def search(tenant_id: str, user_id: str | None, as_json: bool, words: tuple[str, ...], k: int,
            model: str | None, tags_any: tuple[str, ...], metadata_filter: str | None,
+           hybrid: bool, text_only: bool, rrf_k: int, text_weight: float,
+           vector_weight: float, no_entities: bool, record_access: bool,
            **given: Any) -> None:
     """Search the memories the tenant (and user) may see for WORDS (no quotes needed).
 
     The text is embedded by the embedder the model registry names for --model (default: the
-    tenant's model); the filters narrow the candidates before ranking.
+    tenant's model); the filters narrow the candidates before ranking. --hybrid adds the
+    full-text ranking (web-search syntax: "a phrase", -excluded, or) and entities.
     """
     with cli_errors():
         filters = _filters(tags_any, metadata_filter, **given)
+        if text_only and not hybrid:
+            raise InvalidInput("--text-only goes with --hybrid", field="text-only",
+                               hint="cogdb search --hybrid --text-only WORDS")
+    if hybrid:
+        with _scope(tenant_id, user_id) as s:
+            results = s.hybrid_search(" ".join(words), k, embed=not text_only, model=model,
+                                      rrf_k=rrf_k, text_weight=text_weight,
+                                      vector_weight=vector_weight,
+                                      include_entities=not no_entities,
+                                      record_access=record_access, **filters)
+        if as_json:
+            emit_json(results)
+        elif not results:
+            click.echo("nothing found")
+        else:
+            _print_hybrid(results)
+        return
     with _scope(tenant_id, user_id) as s:
-        hits = s.search(" ".join(words), k=k, model=model, **filters)
+        hits = s.search(" ".join(words), k=k, model=model, record_access=record_access,
+                        **filters)
     if as_json:
         emit_json([_memory_json(h) for h in hits])
         return
@@ -246,6 +282,16 @@ def search(tenant_id: str, user_id: str | None, as_json: bool, words: tuple[str,
         click.echo("no memories found")
         return
     _print_memories(hits)
+
+
+def _print_hybrid(rows: list[HybridHit]) -> None:
+    click.echo(f"{'score':>7}  {'text':>4} {'vec':>4}  {'kind':<6} {'id':<38} text")
+    for h in rows:
+        text = (h.name if h.kind == "entity"
+                else f"{h.human_content} → {h.assistant_content}")
+        ranks = (f"{h.text_rank if h.text_rank else '-':>4} "
+                 f"{h.vector_rank if h.vector_rank else '-':>4}")
+        click.echo(f"{h.score:>7.4f}  {ranks}  {h.kind:<6} {h.id:<38} {short(text, 50)}")
 
 
 @click.command("forget")

@@ -10,6 +10,7 @@ from ..api.client import connect_admin
 from ..api.provisioning import AdminClient
 from ..db.errors import InvalidInput
 from .common import cli_errors, echo_sql, emit_json, json_option, sql_option, uuid_literal
+from .knowledge import print_stats
 
 
 @click.group("tenant")
@@ -25,8 +26,8 @@ def _setting(assignment: str) -> tuple[str, Any]:
     raw, key = raw.strip(), key.strip()
     if raw.lower() == "default":
         return key, None
-    if key == "default_model" and not raw.startswith('"'):
-        return key, raw  # a model name, as typed
+    if key in ("default_model", "search.language") and not raw.startswith('"'):
+        return key, raw  # a model or text search configuration name, as typed
     try:
         return key, json.loads(raw.lower() if raw.lower() in ("true", "false") else raw)
     except json.JSONDecodeError:
@@ -88,17 +89,19 @@ def tenant_list(as_json: bool, as_sql: bool) -> None:
 @json_option()
 @sql_option
 def tenant_show(tenant_id: str, as_json: bool, as_sql: bool) -> None:
-    """Show one tenant: fields, stored and effective settings, users (admin)."""
+    """Show one tenant: fields, stored and effective settings, users, statistics (admin)."""
     if as_sql:
         with cli_errors():
             t = uuid_literal(tenant_id)
             echo_sql(f"SELECT * FROM cogdb.list_tenants() WHERE id = {t};\n"
-                     f"SELECT * FROM cogdb.list_users({t});", as_json)
+                     f"SELECT * FROM cogdb.list_users({t});\n"
+                     f"SELECT cogdb.tenant_stats({t});", as_json)
         return
     with cli_errors(), connect_admin() as admin:
         row = admin.get_tenant(tenant_id)
         users = admin.list_users(tenant_id)
-    row = {**row, "users": users}
+        stats = admin.tenant_stats(tenant_id)
+    row = {**row, "users": users, "stats": stats}
     if as_json:
         emit_json(row)
         return
@@ -114,6 +117,8 @@ def tenant_show(tenant_id: str, as_json: bool, as_sql: bool) -> None:
     click.echo(f"{'users':<18} {len(users)}")
     for u in users:
         click.echo(f"  {u['id']}  {u['email']}  {' '.join(u['identities'])}".rstrip())
+    click.echo("statistics (cogdb.tenant_stats):")
+    print_stats(stats)
 
 
 @tenant_group.command("set")
@@ -122,10 +127,12 @@ def tenant_show(tenant_id: str, as_json: bool, as_sql: bool) -> None:
 @json_option()
 @sql_option
 def tenant_set(tenant_id: str, assignment: str, as_json: bool, as_sql: bool) -> None:
-    """Change a tenant setting (admin): features.chat_import=true|false, or
-    default_model=NAME (a registered model: `cogdb model list`). `default` removes it so the
-    tenant's mode decides (chat_import: on for personal, off for enterprise) or the
-    deployment's default model applies."""
+    """Change a tenant setting (admin): features.chat_import=true|false,
+    default_model=NAME (a registered model: `cogdb model list`), or search.language=NAME (a
+    text search configuration such as english, german, simple: the language of hybrid
+    search's full-text index, which is rebuilt). `default` removes it so the tenant's mode
+    decides (chat_import: on for personal, off for enterprise), the deployment's default
+    model applies, or the language is english again."""
     with cli_errors():
         key, value = _setting(assignment)
         if as_sql:

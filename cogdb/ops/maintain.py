@@ -1,6 +1,7 @@
 """``cogdb maintain``: carry out the plans that ``cogdb.plan_maintenance()`` (memories) and
-``cogdb.plan_store_maintenance()`` (the LangGraph store's vectors) make in SQL, and sweep
-the expired items of the LangGraph store (``cogdb.store_sweep_all()``).
+``cogdb.plan_store_maintenance()`` (the LangGraph store's vectors) make in SQL, after the
+housekeeping: sweep the expired items of the LangGraph store (``cogdb.store_sweep_all()``),
+fold the knowledge layer's access log into memories, compact the tenant statistics.
 
 Each step is one statement (CREATE/DROP INDEX CONCURRENTLY), which cannot run inside a
 function or a transaction block: it runs here, on an owner connection in autocommit, so
@@ -45,6 +46,15 @@ def _owner_connection(url: str) -> psycopg.Connection:
     return conn
 
 
+def housekeep(url: str) -> tuple[int, int]:
+    """Fold the memory access log into access_count/last_accessed and compact the tenant
+    statistics; returns (accesses folded, statistics rows compacted)."""
+    with _owner_connection(url) as conn, translated():
+        folded = conn.execute("SELECT cogdb.fold_memory_accesses()").fetchone()[0]
+        compacted = conn.execute("SELECT cogdb.compact_tenant_stats()").fetchone()[0]
+    return int(folded), int(compacted)
+
+
 def plan(url: str) -> list[Step]:
     """Compact the tenant sizes and return the plan, without running it."""
     with _owner_connection(url) as conn, translated():
@@ -85,7 +95,14 @@ def _watch_progress(url: str, pid: int, echo: Callable[[str], None],
 def run(url: str, *, echo: Callable[[str], None] = print, dry_run: bool = False,
         maintenance_work_mem: str = MAINTENANCE_WORK_MEM,
         progress_every: float = 10.0) -> list[Step]:
-    """Plan and carry out the maintenance steps; returns them with timings and errors."""
+    """Plan and carry out the maintenance steps; returns them with timings and errors. The
+    housekeeping (:func:`housekeep`) runs first, except in a dry run, which changes
+    nothing."""
+    if not dry_run:
+        folded, compacted = housekeep(url)
+        if folded or compacted:
+            echo(f"folded {folded} memory access(es) into memories; compacted {compacted} "
+                 "statistics row(s)")
     steps = plan(url)
     if not dry_run:
         swept = sweep_store(url)

@@ -107,6 +107,23 @@ CREATE TRIGGER memories_count_deletes AFTER DELETE ON cogdb.memories
 CREATE TRIGGER memories_count_updates AFTER UPDATE ON cogdb.memories
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.count_memory_changes();
+-- Hybrid search's full-text index and the tenant statistics (owner-only tables, kept by
+-- definer statement triggers).
+CREATE TRIGGER memories_index_text_inserts AFTER INSERT ON cogdb.memories
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.index_text();
+CREATE TRIGGER memories_index_text_updates AFTER UPDATE ON cogdb.memories
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.index_text();
+CREATE TRIGGER memories_stats_inserts AFTER INSERT ON cogdb.memories
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.count_tenant_stats();
+CREATE TRIGGER memories_stats_deletes AFTER DELETE ON cogdb.memories
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.count_tenant_stats();
+CREATE TRIGGER memories_stats_updates AFTER UPDATE ON cogdb.memories
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.count_tenant_stats();
 ALTER TABLE cogdb.memories ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.memories FORCE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT, UPDATE, DELETE ON cogdb.memories TO cogdb_app;

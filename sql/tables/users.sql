@@ -1,6 +1,6 @@
--- Users of a tenant. Deleting one deletes their private memories first
--- (purge_private_memories) and clears the owner of their tenant-visible ones (foreign key
--- of memories, SET NULL on owner_user_id only).
+-- Users of a tenant. Deleting one deletes their private memories, entities and
+-- relationships first (purge_private_memories, purge_private_knowledge) and clears the owner
+-- of their tenant-visible ones (foreign keys, SET NULL on owner_user_id only).
 CREATE TABLE cogdb.users (
     tenant_id  uuid NOT NULL DEFAULT cogdb.current_tenant_id()
                REFERENCES cogdb.tenants (id) ON DELETE CASCADE,
@@ -13,10 +13,12 @@ CREATE TABLE cogdb.users (
 );
 -- No value statistics: the planner's estimates are visible through EXPLAIN to every login.
 ALTER TABLE cogdb.users ALTER COLUMN email SET STATISTICS 0;
+CREATE TRIGGER users_purge_private_knowledge BEFORE DELETE ON cogdb.users
+    FOR EACH ROW EXECUTE FUNCTION cogdb.purge_private_knowledge();
 CREATE TRIGGER users_purge_private_memories BEFORE DELETE ON cogdb.users
     FOR EACH ROW EXECUTE FUNCTION cogdb.purge_private_memories();
 ALTER TABLE cogdb.users ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.users FORCE ROW LEVEL SECURITY;
 GRANT SELECT ON cogdb.users TO cogdb_app;
 COMMENT ON TABLE cogdb.users IS
-    'Users of a tenant; deleting one deletes their private memories and clears the owner of their shared ones.';
+    'Users of a tenant; deleting one deletes their private memories, entities and relationships and clears the owner of their shared ones.';

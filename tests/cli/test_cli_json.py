@@ -31,6 +31,7 @@ def _commands(group: click.Group, prefix: str = "cogdb") -> list[tuple[str, clic
 #: Commands without --json of their own, and why.
 WITHOUT_JSON = {
     "cogdb bench": "passes its arguments to python -m bench",
+    "cogdb mcp": "a stdio server: its stdout carries MCP's JSON-RPC messages",
 }
 
 

@@ -24,6 +24,18 @@ FENCE_EXEMPT = {
                      "trigger and read by `cogdb maintain` across tenants (FORCE RLS hides "
                      "other tenants' memories from the owner, so sizes cannot be counted later); "
                      "RLS is forced and no other role has any privilege on it",
+    "text_index": "hybrid search's full-text index: a GIN index is usable only without an RLS "
+                  "condition (@@ is not leakproof), so it is owner-only (policy USING (true) for "
+                  "cogdb_owner, no grants), written by the index_text definer triggers and read "
+                  "only by the text_candidates definer, which filters the context's tenant and "
+                  "visibility itself; hybrid_search joins its ids back through the fenced "
+                  "memories and entities",
+    "tenant_stats": "append-only per-tenant counters written by the count_tenant_stats definer "
+                    "trigger, read by stats()/tenant_stats() for one tenant and compacted by "
+                    "`cogdb maintain`; RLS is forced and no other role has any privilege on it",
+    "memory_accesses": "append-only access log written by the record_access definer (only ids "
+                       "the caller can see) and folded into memories by `cogdb maintain`; RLS is "
+                       "forced and no other role has any privilege on it",
 }
 # Tables without tenant_id that may do without row-level security: global, not tenant data.
 GLOBAL_TABLES = {
@@ -47,13 +59,16 @@ EXPECTED_TABLE_PRIVILEGES = {
     "cogdb_app": {
         "SELECT": {"memories", "users", "tenants", "embedding_models", "settings",
                    "vocabularies", "sessions", "events", "working_context",
-                   "offloaded_contexts", "store_items", "store_vectors"},
+                   "offloaded_contexts", "store_items", "store_vectors", "entities",
+                   "entity_observations", "relationships", "relationship_types"},
         # events: appending is the only write (no UPDATE/DELETE for anyone); sessions and
         # working_context are written by definer functions only (start_session, end_session,
         # set_working_entry, delete_working_entry), which enforce compare-and-set
-        "INSERT": {"memories", "events", "offloaded_contexts", "store_items", "store_vectors"},
-        "UPDATE": {"memories", "store_items", "store_vectors"},
-        "DELETE": {"memories", "store_items", "store_vectors"},
+        "INSERT": {"memories", "events", "offloaded_contexts", "store_items", "store_vectors",
+                   "entities", "entity_observations", "relationships", "relationship_types"},
+        # relationships: UPDATE (superseded_at, superseded_by) only, a column grant
+        "UPDATE": {"memories", "store_items", "store_vectors", "entities", "relationships"},
+        "DELETE": {"memories", "store_items", "store_vectors", "entities"},
     },
     "cogdb_admin": {"SELECT": {"embedding_models", "settings", "vocabularies"}},
     "cogdb_auditor": {},
@@ -76,6 +91,12 @@ APP_FUNCTIONS = {
     # plan_store_maintenance are the owner's
     "store_ann_index_name", "store_get", "store_list_namespaces", "store_namespace",
     "store_namespace_matches", "store_put", "store_search", "store_sweep",
+    # the knowledge layer (revision 0008) and the helpers its invoker functions call
+    "builtin_relationship_types", "entity_id_for", "fact_holds", "forget_entity", "get_entity",
+    "hybrid_search", "jsonb_merge", "list_relationship_types", "list_relationships",
+    "merge_entities", "neighbors", "record_access", "register_relationship_type", "relate",
+    "resolve_node", "stats", "tenant_language", "text_candidates", "text_query",
+    "upsert_entity",
 }
 
 

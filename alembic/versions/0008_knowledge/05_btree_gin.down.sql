@@ -1,0 +1,1 @@
+-- The extension stays (like pgvector): other objects of the database may use it.

@@ -1,0 +1,1 @@
+-- Nothing to undo: the tables it filled are dropped with the revision.

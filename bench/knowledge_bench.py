@@ -1,0 +1,494 @@
+"""Knowledge-layer benchmark: entity upserts, traversal, hybrid vs vector-only search.
+
+    python -m bench knowledge                    # 50k memories, a few minutes on 2 cores
+    python -m bench knowledge --rows 200k        # a larger database
+
+On one embedded server of its own (``--home``, default bench/out/home-knowledge-<rows>, the
+search benchmark's settings) it:
+
+1. loads ``--rows`` memories for ``--tenants`` Zipf-sized tenants (bench/corpus.py vectors,
+   synthetic text of 20-60 words from a Zipf vocabulary, a few exact tokens: order numbers,
+   error codes, names) by COPY with triggers off (the bench-only bulk path), then fills the
+   text index, the tenant statistics and the tenant sizes as the triggers would have, and
+   runs ``cogdb maintain`` (the large tenants' ANN indexes);
+2. entity upserts through the Python client as the app login: new keys, repeated keys
+   (the merge path), and 4 connections upserting one hot key;
+3. traversal in the largest tenant: a hub entity with 1,000 relationships, each neighbour
+   with 3 more (to memories and entities), among ``--edges`` background relationships of all
+   tenants; neighbors() at depth 1-3 from the hub and from a leaf beside it, as the app login
+   (RLS) and, as the same-run baseline, as a BYPASSRLS role;
+4. hybrid_search vs search (vector-only) per tenant size class, the same queries (text of a
+   memory of the tenant + the corpus' held-out vector), medians;
+5. access tracking: a whole scope around a search, with and without record_access;
+6. quality on a labelled set whose answers are exact tokens (2,000 tickets embedded with the
+   built-in HashEmbedder; 150 questions naming an order number, an error code or a
+   customer): hit@10 of vector-only vs hybrid search.
+
+It prints the figures and writes bench/out/knowledge-<rows>.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import threading
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import psycopg
+from pgvector.psycopg import register_vector
+
+from . import corpus
+from .search_bench import (
+    OUT,
+    parse_rows,
+    scope_url,
+    server_report,
+    size_class,
+    start_server,
+)
+
+MODEL = "cogdb-hash-384"
+APP = "cogdb_bench_app"
+BYPASS = "cogdb_bench_bypass"
+VOCAB = 20_000
+CLASS_ORDER = ("tiny", "small", "medium", "large", "largest")
+
+
+def med(values: list[float]) -> float:
+    return float(statistics.median(values)) if values else float("nan")
+
+
+def words_source(seed: int = 3):
+    """A Zipf vocabulary (s = 1.0 over 20,000 words, the 150 most frequent left out as
+    stopwords would be): realistic document frequencies for content words."""
+    rng = np.random.default_rng(seed)
+    syllables = ["ka", "lo", "mi", "ren", "tas", "vor", "qui", "bel", "dun", "sap", "tor",
+                 "lin", "mar", "pex", "zu", "ho", "fen", "gri", "nal", "ost"]
+    # Every word of 2-4 syllables (8,400 + 160,000 of them), in a random order.
+    combos = [a + b for a in syllables for b in syllables]
+    combos += [a + b + c + d for a in syllables[:10] for b in syllables for c in syllables[:10]
+               for d in syllables[:10]]
+    order = rng.permutation(len(combos))[:VOCAB + 150]
+    vocab = [combos[i] for i in order][150:]
+    p = 1.0 / np.arange(1, VOCAB + 1)
+    return rng, np.array(vocab), p / p.sum()
+
+
+def make_texts(n: int, rng, vocab, p) -> list[str]:
+    lengths = rng.integers(20, 61, n)
+    picks = rng.choice(len(vocab), size=int(lengths.sum()), p=p)
+    out, at = [], 0
+    for length in lengths:
+        out.append(" ".join(vocab[picks[at:at + length]]))
+        at += length
+    return out
+
+
+# --- loading -------------------------------------------------------------------------------
+
+def load(url: str, data: corpus.Corpus, texts: list[str], edges: int, echo) -> dict:
+    from cogdb import AdminClient
+    from cogdb.ops.migrate import migrate
+
+    migrate(url, "head")
+    admin = AdminClient(url)
+    admin.ensure_app_login(APP)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DO $$ BEGIN CREATE ROLE {BYPASS} LOGIN BYPASSRLS;"
+                     " EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+        conn.execute(f"GRANT cogdb_app TO {BYPASS}")
+        loaded = conn.execute("SELECT count(*) FROM cogdb.memories WHERE id LIKE 'k%'"
+                              ).fetchone()[0]
+    tenants = [admin.create_tenant(f"knowledge bench {i}", external_id=f"kb-{i}").id
+               for i in range(len(data.sizes))]
+    admin.close()
+    ids = [f"k{i:07d}" for i in range(len(data.tenant))]
+    meta = {"tenants": tenants, "ids": ids}
+    if loaded == len(ids):
+        echo(f"memories already loaded ({loaded:,})")
+        return meta
+    if loaded:
+        raise SystemExit(f"{loaded} bench memories found, expected 0 or {len(ids)}: remove "
+                         "the --home folder and run again")
+    started = time.perf_counter()
+    with psycopg.connect(url) as conn:
+        register_vector(conn)
+        conn.execute("SET session_replication_role = replica")  # bench-only: triggers off
+        with conn.cursor() as cur, cur.copy(
+                "COPY cogdb.memories (tenant_id, id, human_content, model, embedding)"
+                " FROM STDIN WITH (FORMAT BINARY)") as copy:
+            copy.set_types(["uuid", "text", "text", "text", "vector"])
+            for i, mid in enumerate(ids):
+                copy.write_row((tenants[int(data.tenant[i])], mid, texts[i], MODEL,
+                                data.vectors[i]))
+        conn.execute("RESET session_replication_role")
+        # What the statement triggers would have written (they were off for the COPY).
+        conn.execute("""
+            INSERT INTO cogdb.text_index (tenant_id, memory_id, owner_user_id, visibility,
+                                          language, tsv)
+            SELECT tenant_id, id, owner_user_id, visibility, 'english',
+                   setweight(to_tsvector('english', human_content || ' ' || assistant_content), 'B')
+              FROM cogdb.memories WHERE id LIKE 'k%'""")
+        conn.execute("""
+            INSERT INTO cogdb.memory_counts (tenant_id, model, delta)
+            SELECT tenant_id, model, count(*) FROM cogdb.memories WHERE id LIKE 'k%'
+             GROUP BY 1, 2""")
+        conn.execute("""
+            INSERT INTO cogdb.tenant_stats (tenant_id, metric, delta, bytes)
+            SELECT tenant_id, 'memories', count(*), sum(pg_column_size(m.*) + 28)
+              FROM cogdb.memories m WHERE id LIKE 'k%' GROUP BY 1""")
+        # Background relationships between memories of each tenant (the "many rows").
+        conn.execute("SET session_replication_role = replica")
+        conn.execute("""
+            INSERT INTO cogdb.relationships (tenant_id, from_memory_id, to_memory_id, type,
+                                             strength)
+            SELECT DISTINCT ON (a.tenant_id, a.id, b.id) a.tenant_id, a.id, b.id,
+                   (ARRAY['led_to', 'relates_to', 'depends_on'])[1 + (g %% 3)], (g %% 10) / 10.0
+              FROM generate_series(1, %s) g
+              JOIN LATERAL (SELECT 'k' || lpad(((g * 7919) %% %s)::text, 7, '0') AS id) x ON true
+              JOIN cogdb.memories a ON a.id = x.id
+              JOIN LATERAL (SELECT m.id FROM cogdb.memories m
+                             WHERE m.tenant_id = a.tenant_id AND m.id > a.id
+                             ORDER BY m.id LIMIT 1 OFFSET (g %% 5)) b ON true""",
+                     (edges, len(ids)))
+        conn.execute("RESET session_replication_role")
+        conn.commit()
+    with psycopg.connect(url, autocommit=True) as conn:
+        for table in ("memories", "text_index", "relationships"):
+            conn.execute(f"VACUUM (ANALYZE) cogdb.{table}")
+        n_edges = conn.execute("SELECT count(*) FROM cogdb.relationships").fetchone()[0]
+    echo(f"loaded {len(ids):,} memories, text index and {n_edges:,} background relationships"
+         f" in {time.perf_counter() - started:.0f} s (COPY, triggers off)")
+    return meta
+
+
+# --- measurements --------------------------------------------------------------------------
+
+def upsert_rates(url: str, tenant, echo) -> dict:
+    import cogdb
+
+    out = {}
+    client = cogdb.connect(scope_url(url, APP), pool_size=1)
+    n = 2000
+    run = uuid.uuid4().hex[:6]  # new keys in every run, also on a reused server
+    # Baseline, same run: remember() of one memory per scope (a write and its commit).
+    vec = np.ones(384, dtype=np.float32)
+    started = time.perf_counter()
+    for i in range(n // 4):
+        with client.scope(tenant) as s:
+            s.remember(f"baseline {i}", embedding=vec)
+    out["remember_per_s"] = (n // 4) / (time.perf_counter() - started)
+    started = time.perf_counter()
+    for i in range(n):
+        with client.scope(tenant) as s:
+            s.upsert_entity(f"person {run} {i}", type="person",
+                            data={"rank": i, "team": {"id": i % 7}},
+                            observations=[f"joined in week {i % 52}"])
+    out["new_keys_per_s"] = n / (time.perf_counter() - started)
+    started = time.perf_counter()
+    for i in range(n):
+        with client.scope(tenant) as s:
+            s.upsert_entity(f"person {run} {i % 200}", data={"seen": {str(i): True}})
+    out["repeat_keys_per_s"] = n / (time.perf_counter() - started)
+    # The database's own rate, without a commit (and its WAL flush) per upsert.
+    with client.scope(tenant) as s:
+        started = time.perf_counter()
+        for i in range(n):
+            s.upsert_entity(f"batch {run} {i}", type="person", data={"rank": i},
+                            observations=[f"joined in week {i % 52}"])
+        out["one_scope_new_keys_per_s"] = n / (time.perf_counter() - started)
+    client.close()
+
+    clients = [cogdb.connect(scope_url(url, APP), pool_size=1) for _ in range(4)]
+    per = 500
+
+    def hot(c) -> None:
+        for i in range(per):
+            with c.scope(tenant) as s:
+                s.upsert_entity("hot key", data={"n": i})
+
+    threads = [threading.Thread(target=hot, args=(c,)) for c in clients]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out["hot_key_4_clients_per_s"] = 4 * per / (time.perf_counter() - started)
+    for c in clients:
+        c.close()
+    echo(f"entity upserts, one scope (transaction) each: new keys {out['new_keys_per_s']:,.0f}/s,"
+         f" repeated keys {out['repeat_keys_per_s']:,.0f}/s, one hot key from 4 connections "
+         f"{out['hot_key_4_clients_per_s']:,.0f}/s; many in one scope "
+         f"{out['one_scope_new_keys_per_s']:,.0f}/s; baseline remember(), one scope each "
+         f"{out['remember_per_s']:,.0f}/s")
+    return out
+
+
+def build_hub(url: str, tenant, echo) -> dict:
+    """A hub entity with 1,000 relationships; each neighbour with 3 more."""
+    with psycopg.connect(scope_url(url, APP)) as conn, conn.transaction():
+        conn.execute("SELECT cogdb.set_context(%s::text)", (str(tenant),))
+        if conn.execute("SELECT count(*) FROM cogdb.get_entity('name:hub')").fetchone()[0]:
+            return {}
+        started = time.perf_counter()
+        conn.execute("SELECT cogdb.upsert_entity('hub', entity_type => 'project')")
+        conn.execute("SELECT count(*) FROM generate_series(1, 1000) i,"
+                     " cogdb.upsert_entity('node ' || i) u")
+        conn.execute("SELECT count(*) FROM generate_series(1, 1000) i,"
+                     " cogdb.relate('name:hub', 'name:node ' || i, 'relates_to',"
+                     " strength => (i % 10) / 10.0) r")
+        mids = [r[0] for r in conn.execute(
+            "SELECT id FROM cogdb.memories ORDER BY id LIMIT 2000").fetchall()]
+        conn.execute("SELECT count(*) FROM generate_series(1, 1000) i,"
+                     " cogdb.relate('name:node ' || i, 'memory:' || (%s::text[])[i], 'produces') r",
+                     (mids[:1000],))
+        conn.execute("SELECT count(*) FROM generate_series(1, 1000) i,"
+                     " cogdb.relate('name:node ' || i, 'name:node ' || (i % 1000 + 1),"
+                     " 'depends_on') r")
+        conn.execute("SELECT count(*) FROM generate_series(1, 1000) i,"
+                     " cogdb.relate('memory:' || (%s::text[])[i], 'memory:' || (%s::text[])[i],"
+                     " 'led_to') r", (mids[:1000], mids[1000:2000]))
+        echo(f"hub graph: 4,000 relationships through relate() in "
+             f"{time.perf_counter() - started:.1f} s")
+    return {}
+
+
+def time_calls(url: str, login: str, calls: list[tuple[object, str, tuple]], rounds: int,
+               bypass: bool = False) -> list[float]:
+    """Median ms of each call (tenant, query, params), one transaction per call, after a
+    warm-up round. Rounds are interleaved (every call once per round), so load that comes
+    and goes on a shared machine spreads evenly over the calls compared."""
+    times: list[list[float]] = [[] for _ in calls]
+    with psycopg.connect(scope_url(url, login), prepare_threshold=None) as conn:
+        register_vector(conn)
+        for r in range(rounds + 1):
+            for i, (tenant, query, params) in enumerate(calls):
+                with conn.transaction():
+                    if bypass:
+                        conn.execute("SELECT set_config('app.tenant_id', %s, true),"
+                                     " set_config('app.user_id', '', true),"
+                                     " set_config('app.context_xact', cogdb.context_stamp(),"
+                                     " true)", (str(tenant),))
+                    else:
+                        conn.execute("SELECT cogdb.set_context(%s::text)", (str(tenant),))
+                    started = time.perf_counter()
+                    conn.execute(query, params).fetchall()
+                    if r:
+                        times[i].append((time.perf_counter() - started) * 1000)
+    return [med(t) for t in times]
+
+
+def traversal(url: str, tenant, rounds: int, echo) -> dict:
+    leaf = "name:node 7"
+    cases = []
+    for start in ("name:hub", leaf):
+        for depth in (1, 2, 3):
+            for limit in (100, 1000):
+                cases.append((start, depth, limit))
+    calls = [(tenant, "SELECT * FROM cogdb.neighbors(%s, %s, max_nodes => %s)", c)
+             for c in cases]
+    app = time_calls(url, APP, calls, rounds)
+    bypass = time_calls(url, BYPASS, calls, rounds, bypass=True)
+    with psycopg.connect(scope_url(url, APP)) as conn, conn.transaction():
+        conn.execute("SELECT cogdb.set_context(%s::text)", (str(tenant),))
+        counts = [conn.execute("SELECT count(*), max(depth) FROM cogdb.neighbors(%s, %s,"
+                               " max_nodes => %s)", c).fetchone() for c in cases]
+    rows = []
+    for (start, depth, limit), a, b, (n, d) in zip(cases, app, bypass, counts, strict=True):
+        rows.append({"start": "hub" if start == "name:hub" else "leaf next to the hub",
+                     "max_depth": depth, "limit": limit, "nodes": n, "deepest": d,
+                     "p50_ms": a, "bypassrls_p50_ms": b})
+    echo("traversal (neighbors, largest tenant, medians):")
+    echo(f"  {'start':<22}{'depth':>6}{'limit':>7}{'nodes':>7}{'reached':>9}"
+         f"{'app ms':>9}{'BYPASSRLS ms':>14}")
+    for r in rows:
+        echo(f"  {r['start']:<22}{r['max_depth']:>6}{r['limit']:>7}{r['nodes']:>7}"
+             f"{r['deepest'] or 0:>9}{r['p50_ms']:>9.2f}{r['bypassrls_p50_ms']:>14.2f}")
+    return {"cases": rows}
+
+
+def hybrid_vs_vector(url: str, data: corpus.Corpus, texts: list[str], meta: dict,
+                     per_class: int, rounds: int, echo) -> dict:
+    rng = np.random.default_rng(21)
+    rows_of: dict[int, list[int]] = defaultdict(list)
+    for i, t in enumerate(data.tenant):
+        rows_of[int(t)].append(i)
+    by_class: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for qi, t in enumerate(data.query_tenant):
+        t = int(t)
+        cls = "largest" if t == 0 else size_class(int(data.sizes[t]))
+        by_class[cls].append((qi, t))
+    result = {}
+    echo("hybrid vs vector-only (k=10, medians per size class):")
+    echo(f"  {'class':<10}{'queries':>8}{'vector ms':>11}{'hybrid ms':>11}{'ratio':>7}"
+         f"{'text-only ms':>14}")
+    for cls in CLASS_ORDER:
+        picks = by_class.get(cls, [])
+        if not picks:
+            continue
+        picks = [picks[i % len(picks)] for i in range(per_class)]  # a query vector may repeat
+        calls = []
+        for qi, t in picks:
+            source = texts[rows_of[t][int(rng.integers(len(rows_of[t])))]].split()
+            words = " ".join(rng.choice(source, size=min(3, len(source)), replace=False))
+            q, tenant = data.queries[qi], meta["tenants"][t]
+            calls += [(tenant, "SELECT * FROM cogdb.search(%b::vector, 10, model => %s)",
+                       (q, MODEL)),
+                      (tenant, "SELECT * FROM cogdb.hybrid_search(%s, %b::vector, 10,"
+                               " model => %s)", (words, q, MODEL)),
+                      (tenant, "SELECT * FROM cogdb.hybrid_search(%s, k => 10)", (words,))]
+        timed = time_calls(url, APP, calls, rounds)
+        v, h, x = timed[0::3], timed[1::3], timed[2::3]
+        result[cls] = {"queries": len(picks), "vector_p50_ms": med(v), "hybrid_p50_ms": med(h),
+                       "text_only_p50_ms": med(x), "ratio": med(h) / med(v)}
+        r = result[cls]
+        echo(f"  {cls:<10}{r['queries']:>8}{r['vector_p50_ms']:>11.2f}{r['hybrid_p50_ms']:>11.2f}"
+             f"{r['ratio']:>7.2f}{r['text_only_p50_ms']:>14.2f}")
+    return result
+
+
+def access_tracking(url: str, data: corpus.Corpus, meta: dict, rounds: int, echo) -> dict:
+    """A whole scope (BEGIN, set_context, search, COMMIT) with and without recording the
+    results (record_access), interleaved, in the largest tenant."""
+    queries = [data.queries[qi] for qi, t in enumerate(data.query_tenant) if int(t) == 0]
+    tenant = str(meta["tenants"][0])
+    plain: list[float] = []
+    tracked: list[float] = []
+    with psycopg.connect(scope_url(url, APP), prepare_threshold=None) as conn:
+        register_vector(conn)
+        for r in range(rounds + 1):
+            for q in queries:
+                for record, sink in ((False, plain), (True, tracked)):
+                    started = time.perf_counter()
+                    with conn.transaction():
+                        conn.execute("SELECT cogdb.set_context(%s::text)", (tenant,))
+                        ids = [row[0] for row in conn.execute(
+                            "SELECT id FROM cogdb.search(%b::vector, 10, model => %s)",
+                            (q, MODEL))]
+                        if record:
+                            conn.execute("SELECT cogdb.record_access(%s::text[])", (ids,))
+                    if r:
+                        sink.append((time.perf_counter() - started) * 1000)
+    out = {"scope_search_p50_ms": med(plain), "scope_search_and_record_p50_ms": med(tracked)}
+    out["ratio"] = out["scope_search_and_record_p50_ms"] / out["scope_search_p50_ms"]
+    echo(f"access tracking, whole scope (BEGIN … COMMIT), largest tenant: search "
+         f"{out['scope_search_p50_ms']:.2f} ms, search + record_access "
+         f"{out['scope_search_and_record_p50_ms']:.2f} ms (x{out['ratio']:.2f})")
+    return out
+
+
+def quality(url: str, echo) -> dict:
+    """hit@10 on tickets whose answer is an exact token, HashEmbedder vectors."""
+    import cogdb
+    from cogdb import AdminClient
+
+    rng = np.random.default_rng(8)
+    _, vocab, p = words_source(seed=9)
+    admin = AdminClient(url)
+    tenant = admin.create_tenant(f"labelled {uuid.uuid4().hex[:6]}").id
+    admin.close()
+    customers = [f"{a}{b}" for a in ("Nord", "Sud", "Ost", "West", "Alt", "Neu", "Hoch", "Tief")
+                 for b in ("wind", "stein", "feld", "berg", "bach", "hof", "tal", "see")]
+    tickets, answers = [], []
+    for i in range(2000):
+        order, code = f"ORD-2024-{i:05d}", f"E{40000 + i * 7}"
+        cust = customers[i % len(customers)]
+        filler = " ".join(rng.choice(vocab, size=25, p=p))
+        tickets.append(f"Ticket for {cust}: order {order} failed with error {code}. {filler}")
+        answers.append((order, code, cust))
+    client = cogdb.connect(scope_url(url, APP), embedder=cogdb.HashEmbedder(), pool_size=1)
+    with client.scope(tenant) as s:
+        ids = s.remember_many([{"human": t} for t in tickets])
+    questions = []
+    for n, i in enumerate(rng.choice(2000, 150, replace=False)):
+        order, code, cust = answers[i]
+        kind = ("order", "code", "customer")[n % 3]
+        q = {"order": f"what happened to order {order}?",
+             "code": f"which ticket shows error {code}",
+             "customer": f"latest ticket from {cust} about {order[-5:]}"}[kind]
+        questions.append((q, ids[i], kind))
+    hits = {"vector": defaultdict(int), "hybrid": defaultdict(int)}
+    with client.scope(tenant) as s:
+        for q, answer, kind in questions:
+            hits["vector"][kind] += answer in [h.id for h in s.search(q, k=10)]
+            hits["hybrid"][kind] += answer in [h.id for h in s.hybrid_search(q, 10)]
+    client.close()
+    n_kind = {k: sum(1 for _, _, kk in questions if kk == k) for k in ("order", "code",
+                                                                        "customer")}
+    out = {mode: {k: hits[mode][k] / n_kind[k] for k in n_kind} for mode in hits}
+    for mode in out:
+        out[mode]["all"] = sum(hits[mode].values()) / len(questions)
+    echo(f"quality, hit@10 on {len(questions)} questions whose answer is an exact token "
+         f"(2,000 tickets, HashEmbedder):")
+    for mode in ("vector", "hybrid"):
+        echo(f"  {mode:<7} all {out[mode]['all']:.2f}  order number {out[mode]['order']:.2f}"
+             f"  error code {out[mode]['code']:.2f}  customer+digits {out[mode]['customer']:.2f}")
+    return out
+
+
+# --- main ---------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench knowledge", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", default="50k", help="memories in the database, e.g. 50k, 200k")
+    ap.add_argument("--tenants", type=int, default=100)
+    ap.add_argument("--edges", type=int, default=None,
+                    help="background relationships (default: as many as memories)")
+    ap.add_argument("--queries-per-class", type=int, default=40)
+    ap.add_argument("--rounds", type=int, default=15, help="timed calls per query")
+    ap.add_argument("--home", help="bench server folder (default bench/out/home-knowledge-<rows>)")
+    args = ap.parse_args(argv)
+    rows = parse_rows(args.rows)
+    OUT.mkdir(parents=True, exist_ok=True)
+    home = Path(args.home) if args.home else OUT / f"home-knowledge-{args.rows.lower()}"
+
+    def echo(line: str) -> None:
+        print(line, flush=True)
+
+    echo(f"== cogdb knowledge benchmark: {rows:,} memories, {args.tenants} tenants ==")
+    data = corpus.build(rows, args.tenants, queries_per_tenant=5)
+    rng, vocab, p = words_source()
+    texts = make_texts(rows, rng, vocab, p)
+    for i in range(0, rows, 97):  # exact tokens, as real tickets and notes have them
+        texts[i] += f" ORD-{i:07d} ERR_{i % 997:03d}"
+    url = start_server(home, echo)
+    meta = load(url, data, texts, args.edges or rows, echo)
+    from cogdb.ops import maintain
+
+    started = time.perf_counter()
+    steps = maintain.run(url, echo=lambda *_: None)
+    report = {"rows": rows, "tenants": args.tenants, "started": time.ctime(),
+              "largest_tenant_rows": int(data.sizes[0]),
+              "maintain": {"seconds": time.perf_counter() - started,
+                           "indexes_built": sum(s.action == "create" for s in steps)},
+              "server": server_report(url)}
+    echo(f"largest tenant {data.sizes[0]:,} memories; maintain built "
+         f"{report['maintain']['indexes_built']} ANN index(es) in "
+         f"{report['maintain']['seconds']:.0f} s")
+    largest = meta["tenants"][0]
+    report["upserts"] = upsert_rates(url, meta["tenants"][1], echo)
+    build_hub(url, largest, echo)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE) cogdb.relationships")
+        conn.execute("VACUUM (ANALYZE) cogdb.entities")
+        report["relationships_total"] = conn.execute(
+            "SELECT count(*) FROM cogdb.relationships").fetchone()[0]
+    report["traversal"] = traversal(url, largest, args.rounds, echo)
+    report["hybrid"] = hybrid_vs_vector(url, data, texts, meta, args.queries_per_class,
+                                        max(5, args.rounds // 2), echo)
+    report["access_tracking"] = access_tracking(url, data, meta, args.rounds, echo)
+    report["quality"] = quality(url, echo)
+    path = OUT / f"knowledge-{args.rows.lower()}.json"
+    path.write_text(json.dumps(report, indent=2, default=str))
+    echo(f"server: {report['server']['version'].split(' on ')[0]}, pgvector "
+         f"{report['server']['pgvector']}, {report['server']['cpus']} cpus")
+    echo(f"JSON: {path}")
+
+
+if __name__ == "__main__":
+    main()

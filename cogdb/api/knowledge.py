@@ -1,0 +1,415 @@
+"""Knowledge: entities, relationships, traversal, hybrid search, access tracking and
+statistics in a scope. Each method is one call of the SQL function of the same name in
+``sql/functions/knowledge/``; tenant and owner come from the scope's context.
+
+Nodes are named by references, as the SQL functions take them: ``memory:<id>``,
+``entity:<id>``, ``name:<name>`` (an entity keyed by its name) and
+``key:<system>:<external id>``. The methods also take a :class:`~cogdb.Memory`, an
+:class:`Entity` or an :class:`EntityUpsert` (their reference), and a bare string without one
+of those prefixes as a name (``"Acme Corp"`` is ``name:Acme Corp``).
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from psycopg.types.json import Jsonb
+
+from ..db.errors import InvalidInput
+from ..db.scope import Statement, Steps
+from ..db.values import as_vector, check_json
+from .memories import FILTER_ARGS, Memory, _filter_params
+from .operation import operation
+
+#: The prefixes of a node reference (cogdb.resolve_node).
+REF_PREFIXES = ("memory:", "entity:", "name:", "key:")
+#: The relationship types every tenant has (cogdb.builtin_relationship_types()).
+BUILTIN_TYPES = ("led_to", "relates_to", "depends_on", "produces", "belongs_to")
+#: neighbors(): the default and largest depth, and the default and largest result.
+DEFAULT_DEPTH, MAX_DEPTH = 2, 5
+DEFAULT_NEIGHBORS, MAX_NEIGHBORS = 100, 1000
+#: hybrid_search(): the RRF constant and how many results each half contributes.
+DEFAULT_RRF_K = 60
+DEFAULT_CANDIDATES = 50
+
+
+def _from_row(cls: type, row: Mapping[str, Any]) -> Any:
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in row.items() if k in names})
+
+
+@dataclass(frozen=True)
+class Entity:
+    """An entity as ``get_entity`` returns it: its key (system, external_id; system ''
+    means keyed by name), type, name, data, observations (oldest first) and the keys of the
+    entities merged into it (``aliases``)."""
+
+    id: str
+    system: str = ""
+    external_id: str = ""
+    entity_type: str = "thing"
+    name: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    visibility: str = "tenant"
+    owner_user_id: uuid.UUID | None = None
+    update_count: int = 1
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    model: str | None = None
+    observations: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+
+    @property
+    def ref(self) -> str:
+        return f"entity:{self.id}"
+
+
+@dataclass(frozen=True)
+class EntityUpsert:
+    """What ``upsert_entity`` returns: the entity's id, whether the call created it, and
+    its update_count (every upsert counts)."""
+
+    id: str
+    created: bool
+    update_count: int
+
+    @property
+    def ref(self) -> str:
+        return f"entity:{self.id}"
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """What ``merge_entities`` did: the survivor's id, the merged entity's id (now its
+    alias), and what moved (as far as this scope can see)."""
+
+    id: str
+    merged: str
+    observations_moved: int
+    relationships_moved: int
+    relationships_superseded: int
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What ``relate`` did: the record's id, whether it wrote one (False: the same fact was
+    already recorded as given), and the records it superseded."""
+
+    id: str
+    created: bool
+    superseded: list[str]
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """A relationship record seen from one node: ``edge_direction`` is ``out`` (from that
+    node) or ``in``, ``other`` the node at the other end. valid_from/valid_to: when the fact
+    held; recorded_at/superseded_at: when cogdb learned it and when a later record replaced
+    it (superseded_by)."""
+
+    id: str
+    type: str
+    edge_direction: str
+    other: str
+    from_node: str
+    to_node: str
+    strength: float
+    confidence: float
+    metadata: dict[str, Any]
+    visibility: str
+    owner_user_id: uuid.UUID | None
+    valid_from: datetime
+    valid_to: datetime | None
+    recorded_at: datetime
+    superseded_at: datetime | None
+    superseded_by: str | None
+
+
+@dataclass(frozen=True)
+class RelationshipType:
+    name: str
+    builtin: bool
+    exclusive: bool
+    description: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Neighbor:
+    """A node reached by ``neighbors``: its reference, depth, the relationship it was
+    reached by (``via``, type, direction, strength), the path from the start (references,
+    start first) and a label (an entity's name, a memory's first 200 characters)."""
+
+    node: str
+    kind: str
+    id: str
+    depth: int
+    via: str
+    type: str
+    edge_direction: str
+    strength: float
+    path: list[str]
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class HybridHit:
+    """A hybrid search result: a memory or an entity (``kind``) with its fused ``score``,
+    its rank in each half (None where a half did not find it), the cosine ``similarity`` of
+    the vector half and the ``text_score`` (ts_rank) of the text half. Memory fields are set
+    for memories, ``name`` and ``entity_type`` for entities. ``plan`` names the halves that
+    ran and the vector search's path."""
+
+    kind: str
+    id: str
+    score: float
+    text_rank: int | None = None
+    vector_rank: int | None = None
+    similarity: float | None = None
+    text_score: float | None = None
+    name: str | None = None
+    entity_type: str | None = None
+    conversation_id: str | None = None
+    human_content: str | None = None
+    assistant_content: str | None = None
+    summary: str | None = None
+    context_type: str | None = None
+    source: str | None = None
+    created_at: datetime | None = None
+    visibility: str | None = None
+    owner_user_id: uuid.UUID | None = None
+    tags: list[str] | dict[str, Any] | None = None
+    metadata: dict[str, Any] | None = None
+    plan: str | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+def node_ref(node: Any, field_name: str = "node") -> str:
+    """The reference of a node: a Memory, Entity, EntityUpsert, a reference string, or a
+    bare name."""
+    if isinstance(node, Memory):
+        return f"memory:{node.id}"
+    if isinstance(node, (Entity, EntityUpsert, HybridHit)):
+        return node.ref
+    if isinstance(node, Neighbor):
+        return node.node
+    if not isinstance(node, str) or not node:
+        raise InvalidInput(f"{field_name} must be a node reference such as memory:<id>, "
+                           f"entity:<id> or name:<name>, got {node!r}", field=field_name)
+    check_json(node, field_name)
+    return node if node.startswith(REF_PREFIXES) else f"name:{node}"
+
+
+class KnowledgeMethods:
+    """The knowledge layer; mixed into :class:`cogdb.Scope`."""
+
+    _embed: Callable[[str | None, Sequence[str]], Steps[tuple[str, np.ndarray]]]
+
+    # ------------------------------------------------------------------ entities
+
+    @operation
+    def upsert_entity(self, key: str, *, system: str = "", type: str | None = None,
+                      name: str | None = None, data: Mapping[str, Any] | None = None,
+                      observations: Sequence[str] | None = None,
+                      visibility: str | None = None, embedding: Any = None,
+                      model: str | None = None, embed: bool = False) -> Steps[EntityUpsert]:
+        """Create or update the entity keyed (``system``, ``key``); with system ''
+        (default) ``key`` is the entity's name. ``data`` merges into the stored document key
+        by key (nested objects recursively; scalars and lists are replaced by the newer
+        value, and so is an object by a scalar or the other way round); type, name,
+        visibility and embedding replace the stored ones when given; observations are added
+        once each. Race-free, and every call counts in update_count.
+
+        ``embed=True`` embeds the name and the observations given with the model's
+        embedder (default: the tenant's model), so hybrid search finds the entity by
+        meaning; or pass ``embedding`` yourself."""
+        for label, value in (("key", key), ("system", system), ("type", type),
+                             ("name", name), ("data", data), ("visibility", visibility)):
+            check_json(value, label)
+        obs = list(observations) if observations is not None else None
+        check_json(obs, "observations")
+        vector = None
+        if embedding is not None:
+            vector = as_vector(embedding, "embedding")
+        elif embed:
+            text = "\n".join([name or key, *(obs or [])])
+            model, matrix = yield from self._embed(model, [text])
+            vector = matrix[0]
+        row = (yield Statement(
+            "SELECT * FROM cogdb.upsert_entity(external_id => %s::text, system => %s::text,"
+            " entity_type => %s::text, name => %s::text, data => %s::jsonb,"
+            " observations => %s::text[], visibility => %s::text, embedding => %b::vector,"
+            " model => %s::text)",
+            (key, system, type, name, Jsonb(dict(data)) if data is not None else None, obs,
+             visibility, vector, model)))[0]
+        return _from_row(EntityUpsert, row)
+
+    @operation
+    def get_entity(self, ref: Any) -> Steps[Entity | None]:
+        """The entity (an alias resolves to its survivor) with its observations and
+        aliases, or None when it is missing or not visible to this scope."""
+        rows = yield Statement("SELECT * FROM cogdb.get_entity(%s::text)",
+                             (node_ref(ref, "ref"),))
+        return _from_row(Entity, rows[0]) if rows else None
+
+    @operation
+    def merge_entities(self, survivor: Any, other: Any) -> Steps[MergeResult]:
+        """Merge ``other`` into ``survivor``: observations and relationships move, data
+        merges (the survivor's values win), and ``other`` becomes an alias whose key
+        resolves to the survivor."""
+        row = (yield Statement("SELECT * FROM cogdb.merge_entities(%s::text, %s::text)",
+                            (node_ref(survivor, "survivor"), node_ref(other, "other"))))[0]
+        return _from_row(MergeResult, row)
+
+    @operation
+    def forget_entity(self, ref: Any) -> Steps[bool]:
+        """Delete the entity with its observations, aliases and relationships; False when it
+        is missing or not visible to this scope."""
+        rows = yield Statement("SELECT cogdb.forget_entity(%s::text) AS deleted",
+                             (node_ref(ref, "ref"),))
+        return bool(rows[0]["deleted"])
+
+    # ------------------------------------------------------------------ relationships
+
+    @operation
+    def register_relationship_type(self, name: str, description: str | None = None, *,
+                                   exclusive: bool = False) -> Steps[str]:
+        """Register a relationship type for the tenant (idempotent for the same
+        definition). An exclusive type holds one current target per source node: a new
+        one supersedes the old."""
+        for label, value in (("name", name), ("description", description)):
+            check_json(value, label)
+        rows = yield Statement("SELECT cogdb.register_relationship_type(%s::text, %s::text,"
+                             " %s::boolean) AS name", (name, description, exclusive))
+        return rows[0]["name"]
+
+    @operation
+    def relationship_types(self) -> Steps[list[RelationshipType]]:
+        """The tenant's relationship types: the five built in, then the registered ones."""
+        rows = yield Statement("SELECT * FROM cogdb.list_relationship_types()")
+        return [_from_row(RelationshipType, r) for r in rows]
+
+    @operation
+    def relate(self, from_node: Any, to_node: Any, type: str = "relates_to", *,
+               strength: float | None = None, confidence: float | None = None,
+               metadata: Mapping[str, Any] | None = None, valid_from: datetime | None = None,
+               valid_to: datetime | None = None, visibility: str = "tenant") -> Steps[Recorded]:
+        """Record that ``from_node`` relates to ``to_node`` (both visible to this scope).
+        Recording the same fact again with other attributes, or a new target of an
+        exclusive type, supersedes the old record; nothing is deleted."""
+        for label, value in (("type", type), ("metadata", metadata),
+                             ("visibility", visibility)):
+            check_json(value, label)
+        row = (yield Statement(
+            "SELECT * FROM cogdb.relate(%s::text, %s::text, %s::text, %s::real, %s::real,"
+            " %s::jsonb, %s::timestamptz, %s::timestamptz, %s::text)",
+            (node_ref(from_node, "from_node"), node_ref(to_node, "to_node"), type, strength,
+             confidence, Jsonb(dict(metadata)) if metadata is not None else None, valid_from,
+             valid_to, visibility)))[0]
+        return _from_row(Recorded, row)
+
+    @operation
+    def relationships(self, node: Any, *, direction: str = "both",
+                      types: Sequence[str] | None = None, as_of: datetime | None = None,
+                      known_at: datetime | None = None,
+                      history: bool = False) -> Steps[list[Relationship]]:
+        """The relationship records of ``node``: the current facts by default; those valid
+        at ``as_of``; what cogdb knew at ``known_at``; or, with ``history``, every record,
+        superseded ones included, oldest first."""
+        check_json(list(types) if types is not None else None, "types")
+        rows = yield Statement(
+            "SELECT * FROM cogdb.list_relationships(%s::text, %s::text, %s::text[],"
+            " %s::timestamptz, %s::timestamptz, %s::boolean)",
+            (node_ref(node), direction, list(types) if types is not None else None, as_of,
+             known_at, history))
+        return [_from_row(Relationship, r) for r in rows]
+
+    @operation
+    def neighbors(self, start: Any, max_depth: int = DEFAULT_DEPTH, *,
+                  types: Sequence[str] | None = None, direction: str = "both",
+                  as_of: datetime | None = None, known_at: datetime | None = None,
+                  limit: int = DEFAULT_NEIGHBORS) -> Steps[list[Neighbor]]:
+        """The nodes reachable from ``start`` (breadth first, each once, nearest first, at
+        most ``limit``) through the relationships this scope can see, with depth, edge and
+        path. Paths never pass through a node this scope cannot see."""
+        check_json(list(types) if types is not None else None, "types")
+        rows = yield Statement(
+            "SELECT * FROM cogdb.neighbors(%s::text, %s::integer, %s::text[], %s::text,"
+            " %s::timestamptz, %s::timestamptz, %s::integer)",
+            (node_ref(start, "start"), max_depth, list(types) if types is not None else None,
+             direction, as_of, known_at, limit))
+        return [_from_row(Neighbor, r) for r in rows]
+
+    # ------------------------------------------------------------------ hybrid search
+
+    @operation
+    def hybrid_search(self, query: str | None, k: int = 10, *,
+                      vector: Sequence[float] | np.ndarray | None = None, embed: bool = True,
+                      model: str | None = None, conversation: str | None = None,
+                      source: str | None = None, context_type: str | None = None,
+                      tags_any: Sequence[str] | None = None,
+                      created_after: datetime | None = None,
+                      created_before: datetime | None = None,
+                      owner: uuid.UUID | str | None = None, visibility: str | None = None,
+                      metadata_filter: Mapping[str, Any] | None = None,
+                      rrf_k: int = DEFAULT_RRF_K, text_weight: float = 1.0,
+                      vector_weight: float = 1.0, candidates: int = DEFAULT_CANDIDATES,
+                      include_entities: bool = True, ef_search: int | None = None,
+                      record_access: bool = False) -> Steps[list[HybridHit]]:
+        """Full-text and vector ranking fused by reciprocal rank fusion, over memories and
+        entities. ``query`` runs the text half (web-search syntax); its embedding (by the
+        model's embedder, unless ``embed=False``), or ``vector``, runs the vector half. Pass
+        ``query=None`` with a vector for vector-only, ``embed=False`` for text-only. The
+        filters are :meth:`search`'s. ``record_access=True`` records the memories returned
+        (:meth:`record_access`)."""
+        check_json(query, "query")
+        vec = None
+        if vector is not None:
+            vec = as_vector(vector, "vector")
+        elif query and embed and vector_weight > 0:
+            model, matrix = yield from self._embed(model, [query])
+            vec = matrix[0]
+        params = _filter_params({
+            "conversation": conversation, "source": source, "context_type": context_type,
+            "tags_any": tags_any, "created_after": created_after,
+            "created_before": created_before, "owner": owner, "visibility": visibility,
+            "metadata_filter": metadata_filter})
+        rows = yield Statement(
+            "SELECT * FROM cogdb.hybrid_search(query_text => %s::text,"
+            " query_vector => %b::vector, k => %s::integer, model => %s::text,"
+            f" {FILTER_ARGS}, ef_search => %s::integer, rrf_k => %s::integer,"
+            " text_weight => %s::float8, vector_weight => %s::float8,"
+            " candidates => %s::integer, include_entities => %s::boolean)",
+            (query, vec, k, model, *params, ef_search, rrf_k, text_weight, vector_weight,
+             candidates, include_entities))
+        hits = [_from_row(HybridHit, r) for r in rows]
+        if record_access:
+            self.record_access([h.id for h in hits if h.kind == "memory"])
+        return hits
+
+    # ------------------------------------------------------------------ tracking, stats
+
+    @operation
+    def record_access(self, ids: Sequence[str]) -> Steps[int]:
+        """Record that these memories were accessed (those visible to this scope); returns
+        how many. Search stays read-only: this is its own call, and ``cogdb maintain``
+        folds the log into access_count and last_accessed."""
+        ids = list(ids)
+        if not ids:
+            return 0
+        check_json(ids, "ids")
+        rows = yield Statement("SELECT cogdb.record_access(%s::text[]) AS n", (ids,))
+        return int(rows[0]["n"])
+
+    @operation
+    def stats(self) -> Steps[dict[str, Any]]:
+        """The tenant's statistics: memories by context type, source and visibility,
+        entities, observations, relationships, bytes and last activity (kept by triggers)."""
+        return (yield Statement("SELECT cogdb.stats() AS stats"))[0]["stats"]

@@ -1,0 +1,25 @@
+-- A relationship exists for the caller only when the caller can see both of its nodes: the
+-- sub-selects read memories and entities under their own policies (fence and visibility),
+-- so an edge to another user's private memory or entity is neither read nor written, and a
+-- traversal can never pass through such a node or reveal it. RESTRICTIVE: it narrows the
+-- visibility policy, never widens it. The node tables' fences scope the ids to the context's
+-- tenant; this table's own fence (relationships__tenant_fence) keeps the edge itself there.
+DROP POLICY IF EXISTS relationships__endpoints_visible ON cogdb.relationships;
+CREATE POLICY relationships__endpoints_visible ON cogdb.relationships
+    AS RESTRICTIVE FOR ALL TO PUBLIC
+    USING ((from_memory_id IS NULL OR EXISTS (SELECT FROM cogdb.memories m
+                                               WHERE m.id = relationships.from_memory_id))
+           AND (from_entity_id IS NULL OR EXISTS (SELECT FROM cogdb.entities e
+                                                   WHERE e.id = relationships.from_entity_id))
+           AND (to_memory_id IS NULL OR EXISTS (SELECT FROM cogdb.memories m
+                                                 WHERE m.id = relationships.to_memory_id))
+           AND (to_entity_id IS NULL OR EXISTS (SELECT FROM cogdb.entities e
+                                                 WHERE e.id = relationships.to_entity_id)))
+    WITH CHECK ((from_memory_id IS NULL OR EXISTS (SELECT FROM cogdb.memories m
+                                                    WHERE m.id = relationships.from_memory_id))
+                AND (from_entity_id IS NULL OR EXISTS (SELECT FROM cogdb.entities e
+                                                        WHERE e.id = relationships.from_entity_id))
+                AND (to_memory_id IS NULL OR EXISTS (SELECT FROM cogdb.memories m
+                                                      WHERE m.id = relationships.to_memory_id))
+                AND (to_entity_id IS NULL OR EXISTS (SELECT FROM cogdb.entities e
+                                                      WHERE e.id = relationships.to_entity_id)));

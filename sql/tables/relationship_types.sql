@@ -1,0 +1,20 @@
+-- Relationship types a tenant registered beyond the five built in (led_to, relates_to,
+-- depends_on, produces, belongs_to: cogdb.builtin_relationship_types()). An exclusive type
+-- holds at most one current target per source node (works_at, reports_to): recording a new
+-- target supersedes the old one (cogdb.relate). Types are never removed: relationships use
+-- them.
+CREATE TABLE cogdb.relationship_types (
+    tenant_id   uuid NOT NULL DEFAULT cogdb.current_tenant_id()
+                REFERENCES cogdb.tenants (id) ON DELETE CASCADE,
+    name        text NOT NULL CHECK (name ~ '^[a-z][a-z0-9_]{0,62}$'),
+    description text CHECK (length(description) <= 1000),
+    exclusive   boolean NOT NULL DEFAULT false,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, name)
+);
+ALTER TABLE cogdb.relationship_types ALTER COLUMN name SET STATISTICS 0;
+ALTER TABLE cogdb.relationship_types ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cogdb.relationship_types FORCE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT ON cogdb.relationship_types TO cogdb_app;
+COMMENT ON TABLE cogdb.relationship_types IS
+    'Relationship types a tenant registered beyond the five built in, and whether each is exclusive. Fenced by tenant (RLS).';
