@@ -2,8 +2,10 @@
 -- so a direct INSERT/UPDATE is checked like remember(). Each refusal names the field (the
 -- error's COLUMN) and what is allowed. The CHECK constraints on cogdb.memories hold the same
 -- rules declaratively; this function exists to explain them and to check what a CHECK cannot
--- (the context, and the embedding's dimension for its model). Vocabularies and tags are
--- checked once per statement by check_memory_batch.
+-- (the context, and the embedding's dimension for its model). On INSERT it runs only for a
+-- row that a rule refuses or that leaves out its model (the trigger's WHEN, see
+-- sql/tables/memories.sql): valid rows cost no call, and check_memory_batch checks their
+-- dimensions, vocabularies and tags once per statement. On UPDATE it runs for every row.
 CREATE OR REPLACE FUNCTION cogdb.check_memory_row() RETURNS trigger
     LANGUAGE plpgsql SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp

@@ -1,0 +1,15 @@
+-- The advisory-lock key of one tenant. Every transaction that works in the tenant's context
+-- holds it in shared mode until it ends (set_context and enter_tenant take it); `cogdb
+-- maintain` holds it exclusively while it moves the tenant into a partition of its own. So a
+-- promotion waits for the tenant's open transactions, and the tenant's next ones wait for the
+-- move (tens of milliseconds at search.ann_min_rows), instead of writing through a partition
+-- layout that changed under them. Other tenants never wait.
+CREATE OR REPLACE FUNCTION cogdb.tenant_gate(tenant_id uuid) RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SECURITY INVOKER
+    SET search_path = pg_catalog, pg_temp
+AS $$ SELECT ('x' || left(md5('cogdb.tenant/' || tenant_id::text), 16))::bit(64)::bigint $$;
+
+REVOKE ALL ON FUNCTION cogdb.tenant_gate(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.tenant_gate(uuid) TO cogdb_app;
+COMMENT ON FUNCTION cogdb.tenant_gate(uuid) IS
+    'The advisory-lock key of one tenant: shared by its transactions, exclusive while maintain moves it into its own partition.';
