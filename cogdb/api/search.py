@@ -64,5 +64,5 @@ class SearchMethods:
         rows = self._execute(
             "SELECT * FROM cogdb.search(query => %b::vector, k => %s::integer,"
             f" model => %s::text, {FILTER_ARGS}, ef_search => %s::integer)",
-            (vector, k, model, *params, ef_search))
+            (vector, k, model, *params, ef_search), prepare=True)
         return [SearchHit.from_row(r) for r in rows]

@@ -15,11 +15,13 @@ from .errors import CogdbError, translated
 Query = str | sql.Composable
 
 
-def fetch_rows(conn: psycopg.Connection, query: Query,
-               params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-    """The rows of one statement as dicts (none for a statement without a result)."""
+def fetch_rows(conn: psycopg.Connection, query: Query, params: Sequence[Any] = (), *,
+               prepare: bool | None = None) -> list[dict[str, Any]]:
+    """The rows of one statement as dicts (none for a statement without a result).
+    ``prepare=True`` keeps it prepared on the server (cogdb's own calls; see
+    cogdb.db.pool.PREPARE_THRESHOLD)."""
     with translated(), conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(query, params)
+        cur.execute(query, params, prepare=prepare)
         return cur.fetchall() if cur.description else []
 
 
@@ -52,5 +54,6 @@ class ScopeBase:
         """Called when the scope's transaction ends; the connection is refused from now on."""
         self._open = False
 
-    def _execute(self, query: Query, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        return fetch_rows(self.connection, query, params)
+    def _execute(self, query: Query, params: Sequence[Any] = (), *,
+                 prepare: bool | None = None) -> list[dict[str, Any]]:
+        return fetch_rows(self.connection, query, params, prepare=prepare)

@@ -957,8 +957,12 @@ def test_pooled_connection_carries_no_context_after_an_exception(client, tenants
 
 
 def test_pool_discards_a_connection_with_a_session_level_context(client, tenants, seeded):
-    with client.scope(tenants.a, tenants.a1) as s:
+    with pytest.raises(cogdb.IsolationViolation) as info, \
+            client.scope(tenants.a, tenants.a1) as s:
         s.connection.execute("SELECT set_config('app.tenant_id', %s, false)", (str(tenants.a),))
+        conn = s.connection
+    assert "session level" in info.value.message
+    assert conn.closed  # discarded, never handed out again
     contexts = _pooled_contexts(client)
     assert all(_clean(c) for c in contexts), contexts
 
