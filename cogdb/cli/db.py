@@ -46,7 +46,8 @@ def db_stop() -> None:
 @db_group.command("status")
 @json_option()
 def db_status(as_json: bool) -> None:
-    """Show whether the embedded server runs, where, and the migration revision."""
+    """Show whether the embedded server runs, where, the migration revision and the settings
+    cogdb sizes for the machine (docs: README, "Fast by default")."""
     from ..ops import migrate
 
     with cli_errors():
@@ -57,7 +58,7 @@ def db_status(as_json: bool) -> None:
         if info:
             data.update(pid=info.pid, socket_dir=str(info.socket_dir), port=info.port,
                         revision=migrate.current_revision(info.url()),
-                        head=migrate.head_revision())
+                        head=migrate.head_revision(), settings=embedded.current_settings(info))
         if as_json:
             emit_json(data)
             return
@@ -67,6 +68,7 @@ def db_status(as_json: bool) -> None:
         click.echo(f"running: pid {info.pid}, socket {info.socket_dir}, port {info.port}")
         click.echo(f"schema revision: {data['revision'] or 'none (run cogdb migrate)'}"
                    f" (head {data['head']})")
+        click.echo("settings: " + ", ".join(f"{k} {v}" for k, v in data["settings"].items()))
 
 
 @db_group.command("url")
