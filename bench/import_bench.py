@@ -197,7 +197,7 @@ def profile_server(url: str, tenant: uuid.UUID, folder: Path, ctx, sample: int) 
         c=loader.COLUMNS)
     variants = {"merge statement (what the import runs)": (loader.MERGE, []),
                 "plain INSERT ... SELECT": (insert, []),
-                "  without check_memory_row": (insert, ["memories_check_row"]),
+                "  without check_memory_row": (insert, ["memories_check_row_inserts"]),
                 "  without the count trigger": (insert, ["memories_count_inserts"]),
                 "  without any trigger (FK checks too)": (insert, ["ALL"])}
     out: dict = {"sample_rows": sampled}
@@ -219,7 +219,7 @@ def profile_server(url: str, tenant: uuid.UUID, folder: Path, ctx, sample: int) 
                 conn.execute(sql.SQL("ALTER TABLE cogdb.memories DISABLE TRIGGER {}").format(
                     sql.SQL("ALL") if trig == "ALL" else sql.Identifier(trig)))
             t1 = time.perf_counter()
-            conn.execute(query, {"model": MODEL})
+            conn.execute(query, {"model": MODEL, "tenant": tenant})
             out[name.strip()] = round(sampled / (time.perf_counter() - t1))
             conn.rollback()
     return out
