@@ -4,6 +4,7 @@
     corpus   check the synthetic corpus against the real-embedding neighbour profile
     storage  vector vs halfvec HNSW, m / ef_construction / ef_search, PLAIN vs EXTENDED 1024-d
     import   node import rate (bench/import_bench.py)
+    scale    planning, search and inserts with 80, 800 and 3,000 promoted tenants
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import sys
 
 BENCHMARKS = {"search": "bench.search_bench", "corpus": "bench.corpus_check",
               "storage": "bench.storage_bench",
-              "import": "bench.import_bench"}
+              "import": "bench.import_bench", "scale": "bench.scale_bench"}
 
 
 def main() -> None:
