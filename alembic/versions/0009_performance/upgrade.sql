@@ -158,11 +158,15 @@ COMMENT ON TABLE cogdb.memories_default IS
 -- maintain` holds it exclusively while it moves the tenant into a partition of its own. So a
 -- promotion waits for the tenant's open transactions, and the tenant's next ones wait for the
 -- move (tens of milliseconds at search.ann_min_rows), instead of writing through a partition
--- layout that changed under them. Other tenants never wait.
+-- layout that changed under them. Other tenants never wait. Inlinable (no SET clause, every
+-- name qualified): set_context calls it in every transaction.
 CREATE OR REPLACE FUNCTION cogdb.tenant_gate(tenant_id uuid) RETURNS bigint
     LANGUAGE sql IMMUTABLE PARALLEL SAFE SECURITY INVOKER
-    SET search_path = pg_catalog, pg_temp
-AS $$ SELECT ('x' || left(md5('cogdb.tenant/' || tenant_id::text), 16))::bit(64)::bigint $$;
+AS $$
+    SELECT ('x' OPERATOR(pg_catalog.||) pg_catalog.left(pg_catalog.md5(
+                'cogdb.tenant/' OPERATOR(pg_catalog.||) tenant_id::text), 16)
+           )::pg_catalog.bit(64)::pg_catalog.int8
+$$;
 
 REVOKE ALL ON FUNCTION cogdb.tenant_gate(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.tenant_gate(uuid) TO cogdb_app;
@@ -969,9 +973,10 @@ BEGIN
     END IF;
 
     v_index := cogdb.ann_index_name(v_tenant, v_model);
-    SELECT i.indrelid = 'cogdb.memories_default'::regclass INTO v_legacy
-      FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-     WHERE c.relname = v_index AND c.relnamespace = 'cogdb'::regnamespace AND i.indisvalid;
+    IF to_regclass('cogdb.' || v_index) IS NOT NULL THEN  -- a cache lookup, no query
+        SELECT i.indrelid = 'cogdb.memories_default'::regclass INTO v_legacy
+          FROM pg_index i WHERE i.indexrelid = ('cogdb.' || v_index)::regclass AND i.indisvalid;
+    END IF;
     -- From here on, every statement is planned for this call, with the tenant as a constant.
     PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
     IF v_legacy IS NOT NULL THEN

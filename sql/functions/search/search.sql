@@ -115,9 +115,10 @@ BEGIN
     END IF;
 
     v_index := cogdb.ann_index_name(v_tenant, v_model);
-    SELECT i.indrelid = 'cogdb.memories_default'::regclass INTO v_legacy
-      FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-     WHERE c.relname = v_index AND c.relnamespace = 'cogdb'::regnamespace AND i.indisvalid;
+    IF to_regclass('cogdb.' || v_index) IS NOT NULL THEN  -- a cache lookup, no query
+        SELECT i.indrelid = 'cogdb.memories_default'::regclass INTO v_legacy
+          FROM pg_index i WHERE i.indexrelid = ('cogdb.' || v_index)::regclass AND i.indisvalid;
+    END IF;
     -- From here on, every statement is planned for this call, with the tenant as a constant.
     PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
     IF v_legacy IS NOT NULL THEN
