@@ -15,7 +15,7 @@ import numpy as np
 from psycopg.types.json import Jsonb
 
 from ..db.errors import InvalidInput
-from ..db.values import as_uuid, as_vector, check_json, jsonable
+from ..db.values import as_uuid, as_vectors, check_json, jsonable
 
 #: Short names remember() accepts for the two contents.
 ALIASES = {"human": "human_content", "assistant": "assistant_content"}
@@ -145,8 +145,7 @@ class MemoryMethods:
             if len(embeddings) != len(payload):
                 raise InvalidInput(f"{len(payload)} memories but {len(embeddings)} embeddings",
                                    field="embeddings")
-            vectors = [as_vector(e, "embedding", f" (memory #{i})" if len(payload) > 1 else "")
-                       for i, e in enumerate(embeddings)]
+            vectors = as_vectors(embeddings, "embedding")
         return payload, vectors, model
 
     def remember(self, human: str = "", assistant: str = "", embedding: Any = None, *,
