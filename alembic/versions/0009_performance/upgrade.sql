@@ -193,8 +193,9 @@ DECLARE
     v_old_tenant text := coalesce(cogdb.current_tenant_id()::text, '');
     v_old_user text := coalesce(cogdb.current_user_id()::text, '');
 BEGIN
-    IF EXISTS (SELECT FROM pg_roles WHERE rolname = current_user
-                                      AND (rolsuper OR rolbypassrls))
+    -- Superusers and BYPASSRLS roles: row security is not active for them (a catalog
+    -- lookup in C, where reading pg_roles was a query per call).
+    IF NOT row_security_active('cogdb.memories'::regclass)
        OR pg_has_role(current_user, 'cogdb_owner', 'MEMBER') THEN
         RAISE EXCEPTION 'role % bypasses (or owns) row-level security; refusing to set a tenant context',
                         current_user
