@@ -54,7 +54,7 @@ CREATE TABLE cogdb.memories (
     model              text NOT NULL REFERENCES cogdb.embedding_models (name)
                        DEFERRABLE INITIALLY DEFERRED,
     -- Full precision, any dimensions of a registered model (checked by check_memory_batch);
-    -- per-tenant ANN indexes cast it to halfvec(dims) in their expression.
+    -- per-tenant ANN indexes cast it to vector(dims) in their expression.
     embedding          public.vector NOT NULL CHECK (public.vector_norm(embedding) > 0),
     -- An object whose top-level keys search and list filter ($eq $ne $gt $gte $lt $lte $in).
     metadata           jsonb NOT NULL DEFAULT '{}' CONSTRAINT memories_metadata_check

@@ -1,7 +1,7 @@
 -- cogdb.memories becomes one plain table again: every promoted tenant's partition is folded
 -- back into the DEFAULT partition, which takes the table's name, keys, indexes, triggers,
 -- policies, grants and comment; foreign keys of other tables and functions on the row type
--- are re-created against it. The per-tenant halfvec indexes go with their partitions (the
+-- are re-created against it. The per-tenant indexes on partitions go with them (the
 -- earlier maintain builds its partial indexes again).
 DO $$
 DECLARE

@@ -868,9 +868,8 @@ COMMENT ON FUNCTION cogdb.purge_private_memories() IS
 --                    most search.exact_max_rows — e.g. a user who sees few of a large
 --                    tenant's memories because most are private to others);
 --   ann:<index>      the HNSW index on the tenant's own partition (see ann_index_name and
---                    partition_name; `cogdb maintain` promotes the tenant and builds it), over
---                    halfvec(dims), with iterative scans so filters keep their recall; the
---                    candidates are re-ranked by their full-precision distance.
+--                    partition_name; `cogdb maintain` promotes the tenant and builds it), with
+--                    iterative scans so filters keep their recall.
 -- Every statement on memories names the tenant as a constant: planned for this call
 -- (plan_cache_mode = force_custom_plan), the planner reads the tenant's partition only, and
 -- unset filters fold away. The exact path and the count are static SQL (parsed once per
@@ -919,7 +918,7 @@ DECLARE
     v_max_k integer;
     v_exact_max integer;
     v_index text;
-    v_legacy boolean;      -- an index of revision 0005: full precision, on memories_default
+    v_indexed boolean;
     v_visible bigint;
     v_columns constant text :=
         's.id, 1 - s.distance, s.conversation_id, s.sequence_index, s.human_content,'
@@ -975,12 +974,12 @@ BEGIN
 
     v_index := cogdb.ann_index_name(v_tenant, v_model);
     IF to_regclass('cogdb.' || v_index) IS NOT NULL THEN  -- a cache lookup, no query
-        SELECT i.indrelid = 'cogdb.memories_default'::regclass INTO v_legacy
-          FROM pg_index i WHERE i.indexrelid = ('cogdb.' || v_index)::regclass AND i.indisvalid;
+        SELECT i.indisvalid INTO v_indexed
+          FROM pg_index i WHERE i.indexrelid = ('cogdb.' || v_index)::regclass;
     END IF;
     -- From here on, every statement is planned for this call, with the tenant as a constant.
     PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
-    IF v_legacy IS NOT NULL THEN
+    IF v_indexed THEN
         -- Count the candidates the caller may see, stopping just past the exact threshold.
         IF metadata_filter IS NULL THEN
             SELECT count(*) INTO v_visible FROM (
@@ -1014,19 +1013,14 @@ BEGIN
             -- The index, not a sort of the partition: on a small partition the planner would
             -- rather sort, and `plan` would then name an index the search did not read.
             PERFORM set_config('enable_sort', 'off', true);
-            -- The index orders by the halfvec distance; the rows it returns are ranked by
-            -- their full-precision distance, which is also the similarity reported.
             RETURN QUERY EXECUTE format(
                 'SELECT %s, %L::text FROM ('
-                ' SELECT %s, m.embedding OPERATOR(public.<=>) $1 AS distance'
+                ' SELECT %s, (m.embedding::public.vector(%s)) OPERATOR(public.<=>) $1 AS distance'
                 '   FROM cogdb.memories m WHERE m.tenant_id = %L AND m.model = %L%s'
-                '  ORDER BY (m.embedding::public.%s(%s)) OPERATOR(public.<=>) ($1::public.%s(%s))'
-                '  LIMIT $2) s'
+                '  ORDER BY (m.embedding::public.vector(%s)) OPERATOR(public.<=>) $1 LIMIT $2) s'
                 ' ORDER BY s.distance, s.id',
-                v_columns, 'ann:' || v_index, v_fields, v_tenant, v_model,
-                cogdb.memory_filters_sql(3, metadata_filter),
-                CASE WHEN v_legacy THEN 'vector' ELSE 'halfvec' END, v_dims,
-                CASE WHEN v_legacy THEN 'vector' ELSE 'halfvec' END, v_dims)
+                v_columns, 'ann:' || v_index, v_fields, v_dims, v_tenant, v_model,
+                cogdb.memory_filters_sql(3, metadata_filter), v_dims)
               USING query, k, only_conversation, only_source, only_context_type, tags_any,
                     created_after, created_before, only_owner, only_visibility;
             RETURN;
@@ -1293,10 +1287,11 @@ COMMENT ON FUNCTION cogdb.move_to_partition(uuid) IS
 --                 interrupted (its fence is still on memories_default) is finished. Tenants
 --                 are never demoted: a partition costs only its relations.
 --   drop_legacy   an ANN index of revision 0005 on memories_default (a partial index over
---                 full-precision vectors) whose tenant has, or gets, a partition
+--                 the whole table) whose tenant has, or gets, a partition
 --   create        a tenant/model with at least search.ann_min_rows memories and no index:
---                 an HNSW index over halfvec(dims) on the tenant's partition (half the size of
---                 full precision at the same recall; search re-ranks in full precision)
+--                 an HNSW index on the tenant's partition, over full-precision vectors
+--                 (halfvec measured half the size but lost recall on a 165k-row tenant:
+--                 bench/RESULTS.md)
 --   drop_unneeded an index whose tenant/model fell below half of search.ann_min_rows (the
 --                 hysteresis keeps a tenant near the threshold from flapping)
 -- Sizes come from cogdb.memory_counts (compact it first with compact_memory_counts()).
@@ -1362,7 +1357,7 @@ AS $$
            CASE a.action
            WHEN 'create' THEN
                format('CREATE INDEX CONCURRENTLY IF NOT EXISTS %I ON cogdb.%I'
-                      ' USING hnsw ((embedding::public.halfvec(%s)) public.halfvec_cosine_ops)'
+                      ' USING hnsw ((embedding::public.vector(%s)) public.vector_cosine_ops)'
                       ' WITH (m = %s, ef_construction = %s) WHERE model = %L',
                       a.name, w.part, w.dimensions, cogdb.int_setting('search.hnsw_m'),
                       cogdb.int_setting('search.hnsw_ef_construction'), a.model)

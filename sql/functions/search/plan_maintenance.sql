@@ -10,10 +10,11 @@
 --                 interrupted (its fence is still on memories_default) is finished. Tenants
 --                 are never demoted: a partition costs only its relations.
 --   drop_legacy   an ANN index of revision 0005 on memories_default (a partial index over
---                 full-precision vectors) whose tenant has, or gets, a partition
+--                 the whole table) whose tenant has, or gets, a partition
 --   create        a tenant/model with at least search.ann_min_rows memories and no index:
---                 an HNSW index over halfvec(dims) on the tenant's partition (half the size of
---                 full precision at the same recall; search re-ranks in full precision)
+--                 an HNSW index on the tenant's partition, over full-precision vectors
+--                 (halfvec measured half the size but lost recall on a 165k-row tenant:
+--                 bench/RESULTS.md)
 --   drop_unneeded an index whose tenant/model fell below half of search.ann_min_rows (the
 --                 hysteresis keeps a tenant near the threshold from flapping)
 -- Sizes come from cogdb.memory_counts (compact it first with compact_memory_counts()).
@@ -79,7 +80,7 @@ AS $$
            CASE a.action
            WHEN 'create' THEN
                format('CREATE INDEX CONCURRENTLY IF NOT EXISTS %I ON cogdb.%I'
-                      ' USING hnsw ((embedding::public.halfvec(%s)) public.halfvec_cosine_ops)'
+                      ' USING hnsw ((embedding::public.vector(%s)) public.vector_cosine_ops)'
                       ' WITH (m = %s, ef_construction = %s) WHERE model = %L',
                       a.name, w.part, w.dimensions, cogdb.int_setting('search.hnsw_m'),
                       cogdb.int_setting('search.hnsw_ef_construction'), a.model)
