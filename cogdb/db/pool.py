@@ -13,16 +13,30 @@ import weakref
 
 import psycopg
 from pgvector.psycopg import register_vector
+from psycopg.types.json import JsonbLoader
 from psycopg_pool import ConnectionPool
 
 from ..config import POOL_OPEN_TIMEOUT
 from .errors import CogdbError, IsolationViolation, translated
 
 
+class _JsonbLoader(JsonbLoader):
+    """jsonb as Python values, without a json.loads call for the empty list and object (most
+    memories' tags and metadata; two per row of every search and get)."""
+
+    def load(self, data):  # type: ignore[no-untyped-def]
+        if data == b"[]":
+            return []
+        if data == b"{}":
+            return {}
+        return super().load(data)
+
+
 def configure(conn: psycopg.Connection) -> None:
     """Runs once per new connection: autocommit (scopes open their own transactions) and
     pgvector's types."""
     conn.autocommit = True
+    conn.adapters.register_loader("jsonb", _JsonbLoader)
     try:
         register_vector(conn)
     except psycopg.ProgrammingError as exc:  # vector type missing: database not migrated
