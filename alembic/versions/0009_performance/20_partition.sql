@@ -13,8 +13,10 @@ DECLARE
     r record;
     v_old regclass := 'cogdb.memories'::regclass;
     v_after text[] := '{}';     -- statements that re-create what depends on the parent
+    v_fks text[] := '{}';       -- (table, statement) pairs that re-create foreign keys
     v_parent text[] := '{}';    -- the parent's keys, indexes, triggers, policies
     v_stmt text;
+    i integer;
 BEGIN
     -- Views would follow the old table to its new name (the DEFAULT partition): refuse.
     SELECT string_agg(DISTINCT v.oid::regclass::text, ', ') INTO v_stmt
@@ -49,12 +51,13 @@ BEGIN
     END LOOP;
 
     -- Foreign keys of other tables that reference memories: dropped, then added again
-    -- against the parent (a key of a partitioned table can be referenced).
+    -- against the parent (a key of a partitioned table can be referenced) and validated.
     FOR r IN SELECT k.conrelid::regclass::text AS tbl, k.conname, pg_get_constraintdef(k.oid) AS def
                FROM pg_constraint k
               WHERE k.confrelid = v_old AND k.contype = 'f' AND k.conrelid <> v_old
     LOOP
-        v_after := v_after || format('ALTER TABLE %s ADD CONSTRAINT %I %s', r.tbl, r.conname, r.def);
+        v_fks := v_fks || ARRAY[ARRAY[r.tbl, format('ALTER TABLE %s ADD CONSTRAINT %I %s',
+                                                    r.tbl, r.conname, r.def)]];
         EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', r.tbl, r.conname);
     END LOOP;
 
@@ -126,7 +129,6 @@ BEGIN
     -- them: nobody else can read them directly; through the parent, the parent's policies
     -- apply. They are not forced, so the owner (cogdb maintain) can move a tenant's rows.
     ALTER TABLE cogdb.memories ENABLE ROW LEVEL SECURITY;
-    ALTER TABLE cogdb.memories FORCE ROW LEVEL SECURITY;
     ALTER TABLE cogdb.memories_default NO FORCE ROW LEVEL SECURITY;
     FOR r IN SELECT a.grantee::regrole::text AS grantee, string_agg(a.privilege_type, ', ') AS privs
                FROM pg_class c, aclexplode(c.relacl) a
@@ -141,6 +143,20 @@ BEGIN
     FOREACH v_stmt IN ARRAY v_after LOOP
         EXECUTE v_stmt;
     END LOOP;
+    -- Validating a foreign key reads both tables as the owner, whom FORCE ROW LEVEL SECURITY
+    -- would fence (every row would look missing): the parent is forced only after, and a
+    -- forced referencing table is unforced for the moment it takes (inside this transaction;
+    -- nobody else sees it).
+    FOR i IN 1 .. coalesce(array_length(v_fks, 1), 0) LOOP
+        IF (SELECT c.relforcerowsecurity FROM pg_class c WHERE c.oid = v_fks[i][1]::regclass) THEN
+            EXECUTE format('ALTER TABLE %s NO FORCE ROW LEVEL SECURITY', v_fks[i][1]);
+            EXECUTE v_fks[i][2];
+            EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', v_fks[i][1]);
+        ELSE
+            EXECUTE v_fks[i][2];
+        END IF;
+    END LOOP;
+    ALTER TABLE cogdb.memories FORCE ROW LEVEL SECURITY;
 END
 $$;
 COMMENT ON TABLE cogdb.memories_default IS

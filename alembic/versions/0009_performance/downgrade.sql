@@ -863,10 +863,12 @@ DECLARE
     r record;
     v_parent regclass := 'cogdb.memories'::regclass;
     v_after text[] := '{}';
+    v_fks text[] := '{}';
     v_table text[] := '{}';
     v_parts text[] := '{}';
     v_columns text;
     v_stmt text;
+    i integer;
 BEGIN
     SELECT string_agg(DISTINCT v.oid::regclass::text, ', ') INTO v_stmt
       FROM pg_depend d JOIN pg_rewrite w ON w.oid = d.objid JOIN pg_class v ON v.oid = w.ev_class
@@ -899,7 +901,8 @@ BEGIN
               WHERE k.confrelid = v_parent AND k.contype = 'f' AND k.conparentid = 0
                 AND k.conrelid <> v_parent
     LOOP
-        v_after := v_after || format('ALTER TABLE %s ADD CONSTRAINT %I %s', r.tbl, r.conname, r.def);
+        v_fks := v_fks || ARRAY[ARRAY[r.tbl, format('ALTER TABLE %s ADD CONSTRAINT %I %s',
+                                                    r.tbl, r.conname, r.def)]];
         EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', r.tbl, r.conname);
     END LOOP;
 
@@ -964,10 +967,20 @@ BEGIN
     FOREACH v_stmt IN ARRAY v_table LOOP
         EXECUTE v_stmt;
     END LOOP;
-    ALTER TABLE cogdb.memories FORCE ROW LEVEL SECURITY;
     FOREACH v_stmt IN ARRAY v_after LOOP
         EXECUTE v_stmt;
     END LOOP;
+    -- As in the upgrade: validate foreign keys before forcing row security (see there).
+    FOR i IN 1 .. coalesce(array_length(v_fks, 1), 0) LOOP
+        IF (SELECT c.relforcerowsecurity FROM pg_class c WHERE c.oid = v_fks[i][1]::regclass) THEN
+            EXECUTE format('ALTER TABLE %s NO FORCE ROW LEVEL SECURITY', v_fks[i][1]);
+            EXECUTE v_fks[i][2];
+            EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', v_fks[i][1]);
+        ELSE
+            EXECUTE v_fks[i][2];
+        END IF;
+    END LOOP;
+    ALTER TABLE cogdb.memories FORCE ROW LEVEL SECURITY;
 END
 $$;
 -- <<< step 20_partition.down.sql
