@@ -2,6 +2,11 @@
 -- FROZEN: never edit; a later revision carries its own copy of what it changes.
 SET LOCAL ROLE cogdb_owner;
 
+-- >>> step 40_settings.down.sql
+UPDATE cogdb.settings SET value = '100'
+ WHERE key = 'search.ef_search' AND value = '200'::jsonb;
+-- <<< step 40_settings.down.sql
+
 REVOKE ALL ON FUNCTION cogdb.plan_maintenance() FROM PUBLIC, cogdb_app, cogdb_admin, cogdb_auditor;
 COMMENT ON FUNCTION cogdb.plan_maintenance() IS NULL;
 -- sql/functions/search/plan_maintenance.sql as frozen in revision 0005
