@@ -1306,8 +1306,8 @@ COMMENT ON FUNCTION cogdb.move_to_partition(uuid) IS
 --                 the whole table) whose tenant has, or gets, a partition
 --   create        a tenant/model with at least search.ann_min_rows memories and no index:
 --                 an HNSW index on the tenant's partition, over full-precision vectors
---                 (halfvec measured half the size but lost recall on a 165k-row tenant:
---                 bench/RESULTS.md)
+--                 (halfvec is 43% smaller, but on a 165k-row tenant it missed some queries
+--                 entirely where full precision did not: bench/RESULTS.md)
 --   drop_unneeded an index whose tenant/model fell below half of search.ann_min_rows (the
 --                 hysteresis keeps a tenant near the threshold from flapping)
 -- Sizes come from cogdb.memory_counts (compact it first with compact_memory_counts()).
