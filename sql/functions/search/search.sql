@@ -115,8 +115,8 @@ BEGIN
 
     v_index := cogdb.ann_index_name(v_tenant, v_model);
     IF to_regclass('cogdb.' || v_index) IS NOT NULL THEN  -- a cache lookup, no query
-        SELECT i.indisvalid INTO v_indexed
-          FROM pg_index i WHERE i.indexrelid = ('cogdb.' || v_index)::regclass;
+        SELECT i.indisvalid INTO v_indexed  -- (NULL if maintain dropped it meanwhile)
+          FROM pg_index i WHERE i.indexrelid = to_regclass('cogdb.' || v_index);
     END IF;
     -- From here on, every statement is planned for this call, with the tenant as a constant.
     PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
