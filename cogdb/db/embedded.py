@@ -84,7 +84,8 @@ SETTING_REASONS = {
     "min_wal_size": "recycled WAL segments instead of new, zero-filled ones",
     "checkpoint_timeout": "fewer full-page images in the WAL",
     "max_locks_per_transaction": "a query that names no tenant plans and locks every "
-                                 "partition (~6 locks each): 64 fails past ~10 large tenants",
+                                 "partition with its indexes (~6 locks each): 64 per "
+                                 "connection runs out near 1,000 large tenants",
     "max_parallel_maintenance_workers": "index builds use the cores",
     "random_page_cost": "SSD: random reads cost little more than sequential ones",
     "jit": "off: compiling a query costs tens of milliseconds; searches take a few",
