@@ -7,6 +7,7 @@
     events   event append rate and cursor reads vs a plain table (bench/events_bench.py)
     langgraph  CogdbStore vs LangGraph's PostgresStore: load rate, search latency, recall@10
     knowledge  entity upserts, traversal, hybrid vs vector-only search (bench/knowledge_bench.py)
+    scale    planning, search and inserts with 80, 800 and 3,000 promoted tenants
 """
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ import sys
 BENCHMARKS = {"search": "bench.search_bench", "corpus": "bench.corpus_check",
               "storage": "bench.storage_bench",
               "import": "bench.import_bench", "events": "bench.events_bench",
-              "langgraph": "bench.langgraph_bench", "knowledge": "bench.knowledge_bench"}
+              "langgraph": "bench.langgraph_bench", "knowledge": "bench.knowledge_bench",
+              "scale": "bench.scale_bench"}
 
 
 def main() -> None:

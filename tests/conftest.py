@@ -25,14 +25,11 @@ from urllib.parse import quote
 
 import psycopg
 import pytest
-from helpers import MUTATE_ENV, assert_rls_applies
+from helpers import ADMIN_LOGIN, APP_LOGIN, MUTATE_ENV, assert_rls_applies
 from pytest_postgresql import factories
 
 import cogdb
 from cogdb.ops import migrate
-
-APP_LOGIN = "cogdb_test_app"
-ADMIN_LOGIN = "cogdb_test_admin"
 
 
 @dataclass

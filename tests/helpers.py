@@ -19,6 +19,9 @@ from psycopg import sql
 from cogdb.cli import main
 
 DIMS = 384
+#: The logins conftest creates: the app role's and the admin role's.
+APP_LOGIN = "cogdb_test_app"
+ADMIN_LOGIN = "cogdb_test_admin"
 #: COGDB_TEST_MUTATE_POLICY=<policy> makes conftest loosen that policy in its template.
 MUTATE_ENV = "COGDB_TEST_MUTATE_POLICY"
 SET_CONTEXT = "SELECT cogdb.set_context(%s::text, %s::text)"

@@ -4,7 +4,7 @@ same methods as the sync :class:`cogdb.Scope`, awaitable. The methods are the sa
 (:mod:`cogdb.api.operation`): only the driver that runs their statements differs.
 
 Pool hygiene is the sync pool's: a connection that comes back carrying a tenant context is
-discarded, every other one is cleared with DISCARD ALL; a scope whose task is cancelled
+discarded, every other one is cleared (cogdb.db.pool.RESET); a scope whose task is cancelled
 rolls back (psycopg cancels the running statement on the server first) and its connection
 comes back without a context.
 """

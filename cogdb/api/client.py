@@ -15,11 +15,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
+from psycopg import sql
 
 from ..config import DEFAULT_POOL_SIZE
 from ..db import urls
 from ..db.errors import IsolationViolation, translated
-from ..db.pool import open_pool
+from ..db.pool import RESET_MESSAGE, check_clean, mark_clean, open_pool, reset
 from ..db.scope import ScopeBase
 from ..db.values import as_uuid
 from ..embedders import Embedder, from_spec
@@ -29,8 +30,31 @@ from .provisioning import AdminClient
 from .search import SearchMethods
 from .sessions import SessionMethods
 
-#: The first statement of every scope's transaction.
+#: The first statement of every scope's transaction (the async client sends it alone).
 SET_CONTEXT = "SELECT cogdb.set_context(%s::text, %s::text)"
+#: The sync client's first message: BEGIN and set_context in one round trip (the ids travel
+#: as literals, checked as UUIDs first), and its last: COMMIT with the pool's check and reset.
+_BEGIN = sql.SQL("BEGIN; SELECT cogdb.set_context({}, {})")
+_COMMIT = f"COMMIT; {RESET_MESSAGE}"
+
+
+def _release(conn: psycopg.Connection, reset_done: bool) -> None:
+    """Before a scope's connection goes back to the pool: roll back what is open and reset
+    it, unless the COMMIT message did; a connection that cannot be made clean is closed (the
+    pool replaces it)."""
+    if reset_done:
+        mark_clean(conn)
+        return
+    if conn.closed:
+        return
+    try:
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            conn.rollback()
+        reset(conn)
+        mark_clean(conn)
+    except Exception:
+        conn.close()
+        raise
 
 
 class Scope(ScopeBase, EmbeddingSteps, MemoryMethods, SearchMethods, KnowledgeMethods,
@@ -87,7 +111,7 @@ class Client(ClientBase):
 
     ``with client.scope(tenant=…, user=…) as s:`` opens one transaction whose first statement
     sets the context. Scopes cannot nest or switch; a connection goes back to the pool only
-    when it carries no context (the pool's reset check discards it otherwise).
+    when it carries no context (the reset's check closes it otherwise).
     """
 
     def __init__(self, conninfo: str, *, embedder: Embedder | None = None,
@@ -98,16 +122,36 @@ class Client(ClientBase):
     @contextmanager
     def scope(self, tenant: uuid.UUID | str, user: uuid.UUID | str | None = None
               ) -> Iterator[Scope]:
-        """One transaction in the context of ``tenant`` (and ``user``)."""
+        """One transaction in the context of ``tenant`` (and ``user``).
+
+        Three round trips around the body: ``BEGIN; SELECT cogdb.set_context(…)`` as one
+        message, the body's statements, and ``COMMIT`` with the pool's context check and
+        reset (cogdb.db.pool.RESET) as another. After an error the transaction is rolled
+        back and the connection reset; one that cannot be reset is closed, never reused."""
         tenant_s, user_s, token = self._enter(tenant, user)
         try:
-            with self.pool.connection() as conn, translated(), conn.transaction():
-                conn.execute(SET_CONTEXT, (tenant_s, user_s))
-                scope = Scope(conn, tenant_s, user_s, self)  # type: ignore[arg-type]
+            with self.pool.connection() as conn:
+                done = False
                 try:
-                    yield scope
+                    with translated():
+                        conn.execute(_BEGIN.format(sql.Literal(tenant_s), sql.Literal(user_s)),
+                                     prepare=False)
+                    scope = Scope(conn, tenant_s, user_s, self)  # type: ignore[arg-type]
+                    try:
+                        with translated():  # psycopg errors of SQL of your own, too
+                            yield scope
+                    finally:
+                        scope.end()
+                    with translated(), conn.cursor() as cur:
+                        cur.execute(_COMMIT, prepare=False)
+                        cur.nextset()  # the first result is COMMIT's; then the check's
+                        row = cur.fetchone()
+                    if row != ("", ""):  # set at session level by SQL of the body's own
+                        conn.close()
+                    check_clean(row, committed=True)
+                    done = True
                 finally:
-                    scope.end()
+                    _release(conn, done)
         finally:
             self._active.reset(token)
 

@@ -70,7 +70,7 @@ class SearchMethods:
         rows = yield Statement(
             "SELECT * FROM cogdb.search(query => %b::vector, k => %s::integer,"
             f" model => %s::text, {FILTER_ARGS}, ef_search => %s::integer)",
-            (vector, k, model, *params, ef_search))
+            (vector, k, model, *params, ef_search), prepare=True)
         hits = [SearchHit.from_row(r) for r in rows]
         if record_access and hits:
             yield Statement("SELECT cogdb.record_access(%s::text[])", ([h.id for h in hits],))

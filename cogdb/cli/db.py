@@ -65,7 +65,8 @@ def db_stop(as_json: bool) -> None:
 @db_group.command("status")
 @json_option()
 def db_status(as_json: bool) -> None:
-    """Show whether the embedded server runs, where, and the migration revision.
+    """Show whether the embedded server runs, where, the migration revision and the settings
+    cogdb sizes for the machine (README, "Fast by default").
 
     Exit code 3 when it is not running (with or without --json).
     """
@@ -79,7 +80,7 @@ def db_status(as_json: bool) -> None:
                                 "data_dir": str(embedded.pgdata_dir())}
         if info:
             data.update(_info(info), revision=migrate.current_revision(info.url()),
-                        head=migrate.head_revision())
+                        head=migrate.head_revision(), settings=embedded.current_settings(info))
     if as_json:
         emit_json(data)
     elif not info:
@@ -91,6 +92,7 @@ def db_status(as_json: bool) -> None:
         click.echo(f"running: pid {info.pid}, socket {info.socket_dir}, port {info.port}")
         click.echo(f"schema revision: {data['revision'] or 'none (run cogdb migrate)'}"
                    f" (head {data['head']})")
+        click.echo("settings: " + ", ".join(f"{k} {v}" for k, v in data["settings"].items()))
     if not info:
         sys.exit(EXIT_NOT_RUNNING)
 

@@ -23,14 +23,15 @@ _CHECKOUT = Path(__file__).resolve().parents[2]
               help="Memory for each index build (more builds faster, up to the index size).")
 @json_option()
 def maintain(dry_run: bool, maintenance_work_mem: str, as_json: bool) -> None:
-    """Give large tenants their own ANN index and drop what is no longer needed; fold the
-    memory access log into access_count/last_accessed and compact the tenant statistics.
+    """Give large tenants a partition and an ANN index of their own; drop what is no longer
+    needed; fold the memory access log into access_count/last_accessed and compact the
+    tenant statistics; delete every tenant's expired LangGraph store items.
 
-    Plans in SQL (cogdb.plan_maintenance) and runs each step with CREATE/DROP INDEX
-    CONCURRENTLY on an owner connection (COGDB_ADMIN_URL or the embedded superuser), so
-    searches and writes continue. Invalid leftovers of interrupted builds are dropped and
-    rebuilt. Also deletes every tenant's expired LangGraph store items. Safe to run at any
-    time, e.g. from cron.
+    Plans in SQL (cogdb.plan_maintenance): promotes each large tenant from memories_default
+    into its own partition (one short transaction; its own requests wait meanwhile), then runs
+    CREATE/DROP INDEX CONCURRENTLY, on an owner connection (COGDB_ADMIN_URL or the embedded
+    superuser), so searches and writes continue. Invalid leftovers of interrupted builds are
+    dropped and rebuilt. Safe to run at any time, e.g. from cron.
     """
     from ..ops import maintain as maintenance
 

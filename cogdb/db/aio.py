@@ -13,8 +13,8 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from ..config import POOL_OPEN_TIMEOUT
-from .errors import CogdbError, IsolationViolation, translated
-from .pool import CONTEXT_QUERY, redact
+from .errors import CogdbError, translated
+from .pool import RESET_MESSAGE, check_clean, redact
 from .scope import Query, ScopeState, Statement, Steps, T
 
 
@@ -29,13 +29,11 @@ async def configure(conn: psycopg.AsyncConnection) -> None:
 
 
 async def reset(conn: psycopg.AsyncConnection) -> None:
-    """As :func:`cogdb.db.pool.reset`: a connection that comes back with a tenant context is
-    discarded; every other one is cleared with DISCARD ALL."""
-    cur = await conn.execute(CONTEXT_QUERY)
-    if await cur.fetchone() != ("", ""):
-        raise IsolationViolation("a pooled connection came back with a tenant context set; "
-                                 "it is discarded")
-    await conn.execute("DISCARD ALL")
+    """As :func:`cogdb.db.pool.reset`, in one round trip: a connection that comes back with a
+    tenant context is discarded; every other one is cleared (cogdb.db.pool.RESET)."""
+    async with conn.cursor() as cur:
+        await cur.execute(RESET_MESSAGE, prepare=False)
+        check_clean(await cur.fetchone())
 
 
 async def open_async_pool(conninfo: str, max_size: int) -> AsyncConnectionPool:

@@ -4,15 +4,23 @@ opening the pool with a timeout.
 Opening first makes one direct connection, so an absent server, a missing database or login
 and an unmigrated database fail at once with libpq's reason (the pool would retry in the
 background until its timeout and only then say that it gave up).
+
+A connection goes back clean: no tenant context, and nothing a request could leave for the
+next one (see :data:`RESET`). A scope resets its connection itself, in the same message as
+its COMMIT (cogdb/api/client.py), and marks it clean; the pool then hands it out again without
+another round trip. A connection that comes back any other way is reset when it is next taken
+(``check``), so the pool never hands out one it has not seen reset.
 """
 from __future__ import annotations
 
 import logging
 import os
+import weakref
 from typing import Any
 
 import psycopg
 from pgvector.psycopg import register_vector
+from psycopg.types.json import JsonbLoader
 from psycopg_pool import ConnectionPool
 
 from ..config import CONNECT_TIMEOUT, POOL_OPEN_TIMEOUT
@@ -30,16 +38,24 @@ _HAS_SCHEMA = """
                     WHERE n.nspname = 'cogdb' AND p.proname = 'set_context')
 """
 
-#: The context a connection carries: ('', '') when none (set_context's settings are
-#: transaction-local, so after COMMIT or ROLLBACK they read as empty).
-CONTEXT_QUERY = ("SELECT coalesce(current_setting('app.tenant_id', true), ''),"
-                 " coalesce(current_setting('app.user_id', true), '')")
+
+class _JsonbLoader(JsonbLoader):
+    """jsonb as Python values, without a json.loads call for the empty list and object (most
+    memories' tags and metadata; two per row of every search and get)."""
+
+    def load(self, data):  # type: ignore[no-untyped-def]
+        if data == b"[]":
+            return []
+        if data == b"{}":
+            return {}
+        return super().load(data)
 
 
 def configure(conn: psycopg.Connection) -> None:
     """Runs once per new connection: autocommit (scopes open their own transactions) and
     pgvector's types."""
     conn.autocommit = True
+    conn.adapters.register_loader("jsonb", _JsonbLoader)
     try:
         register_vector(conn)
     except psycopg.ProgrammingError as exc:  # vector type missing: database not migrated
@@ -47,16 +63,63 @@ def configure(conn: psycopg.Connection) -> None:
                           hint="Run `cogdb migrate` against it first.") from exc
 
 
-def reset(conn: psycopg.Connection) -> None:
-    """Runs when a connection returns to the pool. It must carry no tenant context (a
-    session-level one would mean code outside cogdb set it: the connection is discarded),
-    and DISCARD ALL drops what a scope could leave behind for the next request: WITH HOLD
-    cursors and temporary tables filled under the old context, prepared statements, SETs."""
-    row = conn.execute(CONTEXT_QUERY).fetchone()
+#: Whether a connection carries a tenant context (at session level: set_context's is gone
+#: with its transaction): ('', '') when none. The first result of :data:`RESET_MESSAGE`.
+CONTEXT_QUERY = ("SELECT coalesce(current_setting('app.tenant_id', true), ''),"
+                 " coalesce(current_setting('app.user_id', true), '')")
+#: What a request could leave on its connection for the next one, cleared: WITH HOLD cursors
+#: (CLOSE ALL) and temporary tables (DISCARD TEMP) filled under its context, session-level
+#: settings (RESET ALL: SET ROLE, app.*, row_security, search_path, hnsw.*), LISTEN channels,
+#: session advisory locks and sequence state. It is DISCARD ALL without DEALLOCATE ALL and
+#: DISCARD PLANS: prepared statements and cached plans hold query text and plans, never rows,
+#: and the policies read the context when a plan runs, not when it is made. Dropping them
+#: made every request plan set_context and search again (two thirds of a scope's time).
+RESET = ("CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DISCARD TEMP;"
+         " DISCARD SEQUENCES; UNLISTEN *; SELECT pg_advisory_unlock_all()")
+#: The check and the reset in one message (one round trip); its first result is the check's.
+RESET_MESSAGE = f"{CONTEXT_QUERY}; {RESET}"
+#: Statements cogdb prepares itself (``prepare=True``: the API's function calls); psycopg
+#: prepares nothing on its own, so SQL of your own on ``scope.connection`` is planned for its
+#: parameters each time (a generic plan on the partitioned memories table would cover every
+#: partition).
+PREPARE_THRESHOLD = 1 << 30
+
+_clean: weakref.WeakSet[psycopg.Connection] = weakref.WeakSet()
+
+
+def check_clean(row: tuple | None, *, committed: bool = False) -> None:
+    """IsolationViolation unless ``row`` (the result of :data:`CONTEXT_QUERY`) is clean."""
     if row != ("", ""):
-        raise IsolationViolation("a pooled connection came back with a tenant context set; "
-                                 "it is discarded")
-    conn.execute("DISCARD ALL")
+        raise IsolationViolation(
+            ("the scope committed, but its connection then carried a tenant context set at "
+             "session level; the connection is closed" if committed else
+             "a pooled connection came back with a tenant context set; it is discarded"),
+            hint="Set the context with cogdb.set_context (it ends with the transaction), "
+                 "never with SET or set_config(..., false).")
+
+
+def reset(conn: psycopg.Connection) -> None:
+    """Check that ``conn`` carries no tenant context (a session-level one would mean code
+    outside cogdb set it: IsolationViolation, and the caller discards the connection), and
+    clear what a request could leave behind (:data:`RESET`). One round trip."""
+    with conn.cursor() as cur:
+        cur.execute(RESET_MESSAGE, prepare=False)
+        check_clean(cur.fetchone())
+
+
+def mark_clean(conn: psycopg.Connection) -> None:
+    """``conn`` was reset by its user just now (a scope's COMMIT message): the pool may hand it
+    out without resetting it again."""
+    _clean.add(conn)
+
+
+def check(conn: psycopg.Connection) -> None:
+    """Runs when a connection is taken from the pool: reset it, unless the scope that used it
+    last has done so (:func:`mark_clean`). A failure discards the connection."""
+    if conn in _clean:
+        _clean.discard(conn)
+        return
+    reset(conn)
 
 
 def redact(conninfo: str) -> str:
@@ -99,11 +162,14 @@ def open_pool(conninfo: str, max_size: int) -> ConnectionPool:
     """An open pool of up to ``max_size`` connections, or a cogdb error: at once when the
     first connection fails, within POOL_OPEN_TIMEOUT seconds otherwise."""
     check_connection(conninfo)
-    # No server-side prepared statements: the reset's DISCARD ALL drops them (psycopg
-    # would then reuse dead names), and transaction-mode poolers cannot keep them either.
+    # No reset when a connection returns: psycopg_pool would run it in a worker thread (a
+    # thread handoff per request); scopes reset inline and the check catches the rest.
+    # Server-side prepared statements for cogdb's own calls only (PREPARE_THRESHOLD); behind
+    # PgBouncer in transaction mode that needs its max_prepared_statements > 0.
     pool = ConnectionPool(conninfo, min_size=1, max_size=max_size,
-                          kwargs={"prepare_threshold": None, **connect_timeout(conninfo)},
-                          configure=configure, reset=reset, open=False, name="cogdb")
+                          kwargs={"prepare_threshold": PREPARE_THRESHOLD,
+                                  **connect_timeout(conninfo)},
+                          configure=configure, check=check, open=False, name="cogdb")
     try:
         with translated():
             pool.open(wait=True, timeout=POOL_OPEN_TIMEOUT)

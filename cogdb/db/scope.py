@@ -26,10 +26,13 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Statement:
-    """One statement to run in the scope's transaction; its result is the rows as dicts."""
+    """One statement to run in the scope's transaction; its result is the rows as dicts.
+    ``prepare=True`` keeps it prepared on the server (cogdb's own calls of its functions; see
+    cogdb.db.pool.PREPARE_THRESHOLD)."""
 
     query: Query
     params: Sequence[Any] = ()
+    prepare: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -44,11 +47,12 @@ class Compute:
 Steps = Generator[Statement | Compute, Any, T]
 
 
-def fetch_rows(conn: psycopg.Connection, query: Query,
-               params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-    """The rows of one statement as dicts (none for a statement without a result)."""
+def fetch_rows(conn: psycopg.Connection, query: Query, params: Sequence[Any] = (), *,
+               prepare: bool | None = None) -> list[dict[str, Any]]:
+    """The rows of one statement as dicts (none for a statement without a result).
+    ``prepare=True`` keeps it prepared on the server (see cogdb.db.pool.PREPARE_THRESHOLD)."""
     with translated(), conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(query, params)
+        cur.execute(query, params, prepare=prepare)
         return cur.fetchall() if cur.description else []
 
 
@@ -87,8 +91,9 @@ class ScopeBase(ScopeState):
 
     connection: psycopg.Connection
 
-    def _execute(self, query: Query, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        return fetch_rows(self.connection, query, params)
+    def _execute(self, query: Query, params: Sequence[Any] = (), *,
+                 prepare: bool | None = None) -> list[dict[str, Any]]:
+        return fetch_rows(self.connection, query, params, prepare=prepare)
 
     def _run(self, steps: Steps[T]) -> T:
         """Drive an operation's steps to its result."""
@@ -96,7 +101,7 @@ class ScopeBase(ScopeState):
             step = next(steps)
             while True:
                 if isinstance(step, Statement):
-                    result = self._execute(step.query, step.params)
+                    result = self._execute(step.query, step.params, prepare=step.prepare)
                 else:
                     result = step.fn(*step.args)
                 step = steps.send(result)

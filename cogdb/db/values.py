@@ -38,6 +38,8 @@ def check_text(value: Any, field: str, where: str = "") -> None:
     if "\x00" in value:
         raise InvalidInput(f"{field}{where} contains a NUL byte, which PostgreSQL text cannot hold",
                            field=field, hint="Strip \\x00 characters before storing.")
+    if value.isascii():  # the common case: no surrogate possible, no copy made
+        return
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -72,6 +74,17 @@ def as_vector(value: Any, field: str, where: str = "") -> np.ndarray:
         raise InvalidInput(f"{field}{where} contains NaN or infinity", field=field,
                            hint="Check the embedder output; vectors must be finite.")
     return arr
+
+
+def as_vectors(values: Any, field: str) -> list[np.ndarray]:
+    """:func:`as_vector` for each row of ``values``; a 2-D array is checked in one pass
+    (the per-row messages, ``(memory #i)``, only when a row is refused)."""
+    if isinstance(values, np.ndarray) and values.ndim == 2 and values.shape[1] > 0:
+        arr = values.astype(np.float32, copy=False)
+        if np.isfinite(arr).all():
+            return list(arr)
+    many = len(values) > 1
+    return [as_vector(v, field, f" (memory #{i})" if many else "") for i, v in enumerate(values)]
 
 
 def jsonable(value: Any) -> Any:

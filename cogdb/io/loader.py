@@ -39,7 +39,8 @@ _SAME = sql.SQL("({}) IS NOT DISTINCT FROM ({})").format(columns(_CONTENT, "s"),
 # statement). Each compared row is one probe of the primary key: ORDER BY its columns +
 # LIMIT 1 keeps the planner on it even when a tenant is too new for statistics (another
 # index would then look as cheap and turn every probe into a scan of the tenant). A first
-# import probes nothing.
+# import probes nothing. The scope's tenant is named (a parameter, planned with its value):
+# the planner then reads the tenant's partition of memories, not all of them.
 MERGE = sql.SQL("""
     WITH ins AS (
         INSERT INTO cogdb.memories AS m ({cols}, tenant_id, owner_user_id, model, embedding)
@@ -53,7 +54,7 @@ MERGE = sql.SQL("""
           LEFT JOIN LATERAL (
               SELECT {same} AND m.model = %(model)s::text
                      AND m.embedding OPERATOR(public.=) s.embedding AS same
-                FROM cogdb.memories m WHERE m.id = s.id
+                FROM cogdb.memories m WHERE m.tenant_id = %(tenant)s::uuid AND m.id = s.id
                ORDER BY m.tenant_id, m.id LIMIT 1) o ON true
          WHERE NOT EXISTS (SELECT FROM ins WHERE ins.id = s.id))
     SELECT (SELECT count(*) FROM ins),
@@ -67,14 +68,15 @@ MERGE = sql.SQL("""
 _RECHECK = sql.SQL("""
     SELECT s.id, {same} AND m.model = %(model)s::text
                  AND m.embedding OPERATOR(public.=) s.embedding
-      FROM pg_temp.cogdb_import_stage s JOIN cogdb.memories m ON m.id = s.id
+      FROM pg_temp.cogdb_import_stage s JOIN cogdb.memories m
+        ON m.tenant_id = %(tenant)s::uuid AND m.id = s.id
      WHERE s.id = ANY(%(ids)s::text[])
 """).format(same=_SAME)
 _UPDATE = sql.SQL("""
     UPDATE cogdb.memories AS m SET ({cols}, model, embedding)
          = ({scols}, %(model)s::text, s.embedding)
       FROM pg_temp.cogdb_import_stage s
-     WHERE m.id = s.id AND s.id = ANY(%(ids)s::text[])
+     WHERE m.tenant_id = %(tenant)s::uuid AND m.id = s.id AND s.id = ANY(%(ids)s::text[])
     RETURNING m.id
 """).format(cols=columns(_CONTENT), scols=columns(_CONTENT, "s"))
 _PREFLIGHT = """
@@ -142,10 +144,11 @@ def write_batch(client: Any, tenant: Any, user: Any, model: str, payload: bytes,
         with conn.cursor().copy(COPY_TO_STAGE) as copy:
             copy.write(payload)
         t2 = time.perf_counter()
-        inserted, same, conflicts, missing = conn.execute(MERGE, {"model": model}).fetchone()
+        key = {"model": model, "tenant": s.tenant_id}
+        inserted, same, conflicts, missing = conn.execute(MERGE, key).fetchone()
         t3 = time.perf_counter()
         if missing:
-            for rid, equal in conn.execute(_RECHECK, {"model": model, "ids": missing}):
+            for rid, equal in conn.execute(_RECHECK, {**key, "ids": missing}):
                 if equal:
                     same += 1
                 else:
@@ -153,8 +156,7 @@ def write_batch(client: Any, tenant: Any, user: Any, model: str, payload: bytes,
                 missing.remove(rid)
             conflicts.extend(missing)  # taken by a memory this scope cannot see
         if update and conflicts:
-            updated = sorted(r[0] for r in conn.execute(_UPDATE, {"model": model,
-                                                                  "ids": conflicts}))
+            updated = sorted(r[0] for r in conn.execute(_UPDATE, {**key, "ids": conflicts}))
     return BatchResult(rows, inserted, same, sorted(conflicts), updated,
                        {"copy": t2 - t1, "insert": t3 - t2,
                         "commit+rest": time.perf_counter() - t3})

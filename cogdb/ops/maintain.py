@@ -3,10 +3,23 @@
 housekeeping: sweep the expired items of the LangGraph store (``cogdb.store_sweep_all()``),
 fold the knowledge layer's access log into memories, compact the tenant statistics.
 
-Each step is one statement (CREATE/DROP INDEX CONCURRENTLY), which cannot run inside a
-function or a transaction block: it runs here, on an owner connection in autocommit, so
+Index steps are one statement each (CREATE/DROP INDEX CONCURRENTLY), which cannot run inside
+a function or a transaction block: they run here, on an owner connection in autocommit, so
 searches and writes go on while an index builds. A build that fails or is interrupted leaves
 an invalid index; the next run plans ``drop_invalid`` for it first, then builds it again.
+
+A ``promote`` step moves a tenant from ``memories_default`` into a partition of its own, in
+three SQL functions (see their files in sql/functions/search/): prepare_partition (an empty
+table), fence_default_partition (a NOT VALID constraint that keeps the tenant out of the
+DEFAULT partition, added in a transaction of its own because it takes an ACCESS EXCLUSIVE lock
+for a moment) and move_to_partition (one transaction: move the rows, build keys and indexes,
+attach). Around them this module holds the tenant's gate (cogdb.tenant_gate, which
+set_context takes in shared mode), so the tenant's transactions wait for the move instead of
+failing or racing it, and the move waits for the open ones; every lock is taken with
+``lock_timeout`` and retried, because a waiting ACCESS EXCLUSIVE request would queue every
+other tenant's statements behind it. As a superuser login it moves the rows with
+``session_replication_role = replica``: foreign keys of other tables that reference memories
+do not act on the rows that move (see move_to_partition).
 """
 from __future__ import annotations
 
@@ -16,9 +29,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg
+from psycopg import errors
 
 from ..config import MAINTENANCE_WORK_MEM
 from ..db.errors import CogdbError, translated
+
+#: How long a promotion waits for each lock before it backs off, and how often it tries.
+PROMOTE_LOCK_TIMEOUT = "2s"
+PROMOTE_ATTEMPTS = 6
 
 
 @dataclass
@@ -92,6 +110,63 @@ def _watch_progress(url: str, pid: int, echo: Callable[[str], None],
         return
 
 
+def _locked(conn: psycopg.Connection, statement: str, params: tuple, attempts: int) -> None:
+    """Run ``statement`` (autocommit) under the promotion's lock_timeout, retrying with a
+    growing pause when a lock is not granted in time."""
+    for attempt in range(attempts):
+        try:
+            conn.execute(statement, params)
+            return
+        except errors.LockNotAvailable:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * 2 ** attempt)
+
+
+def promote(conn: psycopg.Connection, tenant: object, *,
+            attempts: int = PROMOTE_ATTEMPTS) -> int:
+    """Move ``tenant`` from memories_default into its own partition; returns the rows
+    moved. ``conn``: an owner connection in autocommit (as :func:`run` opens)."""
+    superuser = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = session_user"
+                             ).fetchone()[0]
+    conn.execute("SELECT cogdb.prepare_partition(%s::uuid)", (tenant,))
+    conn.execute("SELECT set_config('lock_timeout', %s, false)", (PROMOTE_LOCK_TIMEOUT,))
+    try:
+        # The tenant's transactions wait from here until the move commits (or fails).
+        _locked(conn, "SELECT pg_advisory_lock(cogdb.tenant_gate(%s::uuid))", (tenant,), attempts)
+        try:
+            for attempt in range(attempts):
+                try:
+                    conn.execute("SELECT cogdb.fence_default_partition(%s::uuid, true)", (tenant,))
+                    with conn.transaction():
+                        if superuser:  # replica: other tables' foreign keys do not act
+                            conn.execute("SET LOCAL ROLE NONE")
+                            conn.execute("SET LOCAL session_replication_role = replica")
+                            conn.execute("SET LOCAL ROLE cogdb_owner")
+                        moved = conn.execute("SELECT cogdb.move_to_partition(%s::uuid)",
+                                             (tenant,)).fetchone()[0]
+                    break
+                except errors.LockNotAvailable:
+                    if attempt == attempts - 1:
+                        raise
+                    time.sleep(0.2 * 2 ** attempt)
+        except BaseException:
+            # Writes of this tenant into memories_default would fail while the fence stays.
+            conn.execute("SELECT set_config('lock_timeout', '30s', false)")
+            _locked(conn, "SELECT cogdb.fence_default_partition(%s::uuid, false)", (tenant,),
+                    attempts)
+            raise
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(cogdb.tenant_gate(%s::uuid))", (tenant,))
+    finally:
+        conn.execute("RESET lock_timeout")
+    with conn.cursor() as cur:  # statistics for the planner: the partition is new
+        cur.execute("SELECT cogdb.partition_name(%s::uuid)", (tenant,))
+        name = cur.fetchone()[0]
+        cur.execute(f'ANALYZE cogdb."{name}"')
+    return moved
+
+
 def run(url: str, *, echo: Callable[[str], None] = print, dry_run: bool = False,
         maintenance_work_mem: str = MAINTENANCE_WORK_MEM,
         progress_every: float = 10.0) -> list[Step]:
@@ -121,10 +196,30 @@ def run(url: str, *, echo: Callable[[str], None] = print, dry_run: bool = False,
     if dry_run:
         return steps
     with _owner_connection(url) as conn:
-        conn.execute("SELECT set_config('maintenance_work_mem', %s, false)",
-                     (maintenance_work_mem,))
+        # At least maintenance_work_mem (the server's own setting, when it is larger).
+        conn.execute("SELECT set_config('maintenance_work_mem', greatest("
+                     "pg_size_bytes(current_setting('maintenance_work_mem')),"
+                     " pg_size_bytes(%s)) / 1024 || 'kB', false)", (maintenance_work_mem,))
         pid = conn.info.backend_pid
+        failed_promotions: set[object] = set()
         for s in steps:
+            if s.action == "promote":
+                started = time.perf_counter()
+                try:
+                    moved = promote(conn, s.tenant_id)
+                    detail = f"{moved} memories moved"
+                except psycopg.Error as exc:
+                    s.error = f"{exc.sqlstate}: {exc.diag.message_primary or exc}"
+                    failed_promotions.add(s.tenant_id)
+                s.seconds = time.perf_counter() - started
+                status = f"failed ({s.error})" if s.error else f"done ({detail})"
+                echo(f"{s.step:>3}. promote {s.index_name}: {status} in {s.seconds:.1f} s")
+                continue
+            if s.tenant_id in failed_promotions and s.action in ("create", "drop_legacy"):
+                # The tenant's rows are still in memories_default, where its old index serves.
+                s.error = "skipped: the tenant's promotion failed"
+                echo(f"{s.step:>3}. {s.action} {s.index_name}: {s.error}")
+                continue
             stop = threading.Event()
             watcher = threading.Thread(target=_watch_progress,
                                        args=(url, pid, echo, stop, progress_every), daemon=True)

@@ -1,11 +1,19 @@
 -- The seeds' MemoryNode, plus owner, visibility, context type, summary, expiry, metadata, the
--- session it was made in, and the embedding with its model. The CHECK constraints hold the rules declaratively; the
--- check_memory_row trigger checks what a CHECK cannot (the context, the embedding's
--- dimensions for its model) and explains every refusal with the field's name; the
--- check_memory_batch statement trigger checks enumerated fields against cogdb.vocabularies
--- and the shape of tags, once per statement.
--- Per-tenant ANN indexes (memories_ann_<hash>) are created and dropped by `cogdb maintain`
--- (cogdb.plan_maintenance), not here.
+-- session it was made in, and the embedding with its model. The CHECK constraints hold the
+-- rules declaratively; the check_memory_row trigger explains a refusal with the field's name
+-- (it runs only for a row that some rule refuses or that names a session: see its WHEN) and
+-- checks what a CHECK cannot (the context, a session the context can see);
+-- check_memory_batch checks, once per statement, the embedding's dimensions for its model,
+-- enumerated fields against cogdb.vocabularies and the shape of tags.
+--
+-- Partitioned BY LIST (tenant_id): `cogdb maintain` moves a large tenant into a partition of
+-- its own (memories_p_<hash>, with its own HNSW index memories_ann_<hash>; runtime objects,
+-- not defined here); every other tenant lives in memories_default. The policies are the
+-- parent's: a query through cogdb.memories is fenced whatever partition it reads. The
+-- partitions grant nothing to anyone but the owner and have row security enabled without a
+-- policy, so nobody else can read them directly. Name the tenant in every query
+-- (`WHERE tenant_id = '<uuid>'`): the planner then reads one partition; a query that relies
+-- on the fence alone plans (and locks) every partition.
 CREATE TABLE cogdb.memories (
     tenant_id          uuid NOT NULL DEFAULT cogdb.current_tenant_id(),
     -- length + an unbounded class: the same rule as {0,127}, whose bounded repetition made
@@ -43,9 +51,11 @@ CREATE TABLE cogdb.memories (
     cluster_confidence real CHECK (cluster_confidence BETWEEN 0 AND 1),
     access_count       integer NOT NULL DEFAULT 0 CHECK (access_count >= 0),
     last_accessed      timestamptz,
-    model              text NOT NULL REFERENCES cogdb.embedding_models (name),
-    -- Full precision, any dimensions of a registered model (checked by check_memory_row);
-    -- per-model ANN indexes cast it to vector(dims) in their expression.
+    -- Deferred: an unknown model is refused first by check_memory_batch, which names it (CGV02).
+    model              text NOT NULL REFERENCES cogdb.embedding_models (name)
+                       DEFERRABLE INITIALLY DEFERRED,
+    -- Full precision, any dimensions of a registered model (checked by check_memory_batch);
+    -- per-tenant ANN indexes cast it to vector(dims) in their expression.
     embedding          public.vector NOT NULL CHECK (public.vector_norm(embedding) > 0),
     -- An object whose top-level keys search and list filter ($eq $ne $gt $gte $lt $lte $in).
     metadata           jsonb NOT NULL DEFAULT '{}' CONSTRAINT memories_metadata_check
@@ -62,10 +72,12 @@ CREATE TABLE cogdb.memories (
     FOREIGN KEY (tenant_id, session_id) REFERENCES cogdb.sessions (tenant_id, id),
     CONSTRAINT memories_private_has_owner CHECK (visibility = 'tenant' OR owner_user_id IS NOT NULL),
     CONSTRAINT memories_has_content CHECK (human_content <> '' OR assistant_content <> '')
-)
--- A 1024-d row is over 4 kB: keep rows inline up to a page instead of moving their text to
--- TOAST at the default 2 kB (a TOAST insert per row on import, a detoast per read).
-WITH (toast_tuple_target = 8160);
+) PARTITION BY LIST (tenant_id);
+-- Every tenant without a partition of its own. A 1024-d row is over 4 kB: keep rows inline up
+-- to a page instead of moving their text to TOAST at the default 2 kB (a TOAST insert per row
+-- on import, a detoast per read); promoted partitions take the same storage parameters.
+CREATE TABLE cogdb.memories_default PARTITION OF cogdb.memories DEFAULT
+    WITH (toast_tuple_target = 8160);
 CREATE INDEX memories_tenant_conversation_idx
     ON cogdb.memories (tenant_id, conversation_id, sequence_index);
 CREATE INDEX memories_tenant_owner_idx ON cogdb.memories (tenant_id, owner_user_id);
@@ -90,7 +102,34 @@ ALTER TABLE cogdb.memories ALTER COLUMN conversation_id SET STATISTICS 0;
 ALTER TABLE cogdb.memories ALTER COLUMN tags SET STATISTICS 0;
 ALTER TABLE cogdb.memories ALTER COLUMN cluster_label SET STATISTICS 0;
 ALTER TABLE cogdb.memories ALTER COLUMN metadata SET STATISTICS 0;
-CREATE TRIGGER memories_check_row BEFORE INSERT OR UPDATE ON cogdb.memories
+-- The per-row explanation runs only for a row that would be refused (or needs its model
+-- filled): the WHEN is every CHECK above plus the context's tenant and user, evaluated
+-- without calling a function; a valid row costs no trigger call.
+CREATE TRIGGER memories_check_row_inserts BEFORE INSERT ON cogdb.memories
+    FOR EACH ROW WHEN ((
+        NEW.tenant_id = cogdb.current_tenant_id()
+        AND (NEW.owner_user_id IS NULL OR NEW.owner_user_id = cogdb.current_user_id())
+        AND NEW.model IS NOT NULL AND NEW.embedding IS NOT NULL
+        AND public.vector_norm(NEW.embedding) > 0
+        AND NEW.source <> ALL (cogdb.chat_export_sources())
+        AND length(NEW.id) <= 128 AND NEW.id ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]*$'
+        AND NEW.visibility IN ('private', 'tenant')
+        AND (NEW.visibility = 'tenant' OR NEW.owner_user_id IS NOT NULL)
+        AND length(NEW.human_content) <= 100000 AND length(NEW.assistant_content) <= 100000
+        AND (NEW.human_content <> '' OR NEW.assistant_content <> '')
+        AND coalesce(length(NEW.summary) <= 10000, true)
+        AND coalesce(length(NEW.conversation_id) <= 255, true)
+        AND coalesce(length(NEW.cluster_label) <= 255, true)
+        AND coalesce(NEW.technical_depth BETWEEN 0 AND 10, true)
+        AND coalesce(NEW.cluster_confidence BETWEEN 0 AND 1, true)
+        AND NEW.sequence_index >= 0 AND NEW.access_count >= 0 AND NEW.cluster_id >= -1
+        AND coalesce(NEW.expires_at > NEW.created_at, true)
+        AND jsonb_typeof(NEW.tags) IN ('array', 'object') AND pg_column_size(NEW.tags) <= 16384
+        AND jsonb_typeof(NEW.metadata) = 'object' AND pg_column_size(NEW.metadata) <= 65536
+        AND NEW.session_id IS NULL
+        ) IS NOT TRUE)
+    EXECUTE FUNCTION cogdb.check_memory_row();
+CREATE TRIGGER memories_check_row_updates BEFORE UPDATE ON cogdb.memories
     FOR EACH ROW EXECUTE FUNCTION cogdb.check_memory_row();
 CREATE TRIGGER memories_check_batch_inserts AFTER INSERT ON cogdb.memories
     REFERENCING NEW TABLE AS new_rows
@@ -127,5 +166,11 @@ CREATE TRIGGER memories_stats_updates AFTER UPDATE ON cogdb.memories
 ALTER TABLE cogdb.memories ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.memories FORCE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT, UPDATE, DELETE ON cogdb.memories TO cogdb_app;
+-- Enabled, no policy, no grants: only the owner reads a partition directly (maintain moves a
+-- tenant's rows); not forced, so it can.
+ALTER TABLE cogdb.memories_default ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON cogdb.memories_default FROM PUBLIC;
 COMMENT ON TABLE cogdb.memories IS
     'Memories: the seeds'' MemoryNode with its owner, visibility, tags, metadata, expiry and embedding. Fenced by tenant (RLS).';
+COMMENT ON TABLE cogdb.memories_default IS
+    'The memories of every tenant without a partition of its own (cogdb maintain promotes large tenants out of it). No privileges but the owner''s: read it through cogdb.memories.';

@@ -11,8 +11,9 @@ from cogdb.ops import migrate
 
 NO_SOCKET = "postgresql://postgres@/nodb?host=/nonexistent-cogdb-socket&port=1"
 HEAD = migrate.head_revision()
-#: The revision below head, and what undoing head drops.
-BELOW = migrate.revisions()[-2].id
+#: The newest revision whose downgrade drops data, and the revision below it.
+DROPPING = [r for r in migrate.revisions() if r.drops][-1]
+BELOW = migrate.revisions()[migrate.revisions().index(DROPPING) - 1].id
 
 
 def _revision(db) -> str | None:
@@ -43,8 +44,7 @@ def test_dropped_by_reads_the_frozen_downgrades():
 
 
 def test_a_downgrade_that_drops_data_asks_first(db, tenants):
-    head = migrate.revisions()[-1]
-    assert head.drops, "this test needs a head revision whose downgrade drops data"
+    head = DROPPING
     r = cli(db, "migrate", "--to", BELOW, admin_url=db.url(), input="n\n")
     one_error(r, "downgrade not confirmed: nothing was changed")
     assert f"migrating down from {HEAD} to {BELOW} undoes:" in r.stderr

@@ -881,6 +881,23 @@ def test_set_context_refuses_superuser(db, tenants):
         assert info.value.sqlstate == "CGA03"
 
 
+def test_set_context_refuses_a_bypassrls_login(db, app_conn, tenants):
+    name = f"cogdb_test_bypass_{uuid.uuid4().hex[:8]}"
+    db.super.execute(f"CREATE ROLE {name} LOGIN BYPASSRLS NOSUPERUSER")
+    try:
+        db.super.execute(f"GRANT cogdb_app TO {name}")
+        with psycopg.connect(db.url(name)) as conn:
+            assert conn.execute("SELECT rolsuper, rolbypassrls FROM pg_roles"
+                                " WHERE rolname = current_user").fetchone() == (False, True)
+            with pytest.raises(psycopg.Error) as info:
+                conn.execute(SET_CONTEXT, (str(tenants.a), None))
+            assert info.value.sqlstate == "CGA03"
+    finally:
+        db.super.execute(f"DROP ROLE {name}")
+    # control: the app login may
+    run(app_conn, SET_CONTEXT, (str(tenants.a), None))
+
+
 def test_set_context_refuses_the_owner_role(db, app_conn, tenants):
     """cogdb_owner is neither superuser nor BYPASSRLS, but it could switch RLS off."""
     with psycopg.connect(db.url()) as conn:
@@ -957,8 +974,12 @@ def test_pooled_connection_carries_no_context_after_an_exception(client, tenants
 
 
 def test_pool_discards_a_connection_with_a_session_level_context(client, tenants, seeded):
-    with client.scope(tenants.a, tenants.a1) as s:
+    with pytest.raises(cogdb.IsolationViolation) as info, \
+            client.scope(tenants.a, tenants.a1) as s:
         s.connection.execute("SELECT set_config('app.tenant_id', %s, false)", (str(tenants.a),))
+        conn = s.connection
+    assert "session level" in info.value.message
+    assert conn.closed  # discarded, never handed out again
     contexts = _pooled_contexts(client)
     assert all(_clean(c) for c in contexts), contexts
 

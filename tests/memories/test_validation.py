@@ -84,9 +84,9 @@ def sent(monkeypatch) -> list[str]:
     calls: list[str] = []
     original = client_module.Scope._execute
 
-    def spy(self, query, params=()):
+    def spy(self, query, params=(), **kw):
         calls.append(query)
-        return original(self, query, params)
+        return original(self, query, params, **kw)
 
     monkeypatch.setattr(client_module.Scope, "_execute", spy)
     return calls

@@ -81,7 +81,7 @@ APP_FUNCTIONS = {
     "chat_export_sources", "effective_settings", "int_setting", "require_tenant", "resolve_model",
     "forget", "get", "list_memories", "list_models", "list_vocabulary", "memory_filters_sql",
     "metadata_filter_sql", "new_memory_id", "parse_uuid", "remember", "remember_many",
-    "resolve_identity", "search", "set_context",
+    "resolve_identity", "search", "set_context", "tenant_gate",
     # sessions, events, working context, offloaded contexts (revision 0006)
     "start_session", "end_session", "get_session", "list_sessions", "session_memories",
     "search_sessions", "append_event", "list_events", "event_chain", "get_working_entry",
@@ -105,15 +105,48 @@ def _one_column(conn: psycopg.Connection, query: str, params=None) -> list:
 
 
 def _tables(conn: psycopg.Connection) -> dict[str, tuple[bool, bool, bool]]:
-    """Every table of schema cogdb: name -> (has tenant_id, RLS enabled, RLS forced)."""
+    """Every table of schema cogdb but partitions: name -> (has tenant_id, RLS enabled, RLS
+    forced)."""
     rows = conn.execute("""
         SELECT c.relname,
                EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid
                           AND a.attname = 'tenant_id' AND NOT a.attisdropped),
                c.relrowsecurity, c.relforcerowsecurity
           FROM pg_class c
-         WHERE c.relnamespace = 'cogdb'::regnamespace AND c.relkind IN ('r', 'p')""").fetchall()
+         WHERE c.relnamespace = 'cogdb'::regnamespace AND c.relkind IN ('r', 'p')
+           AND NOT c.relispartition""").fetchall()
     return {r[0]: tuple(r[1:]) for r in rows}
+
+
+def partition_problems(conn: psycopg.Connection) -> list[str]:
+    """A partition is read through its parent, whose policies then apply; read directly, its
+    own would. So every partition of a cogdb table has RLS enabled, no policy of its own (deny
+    all) and no privileges for anyone but the owner. It is not forced: the owner (cogdb
+    maintain) moves a tenant's rows between partitions. Its parent must be fenced (rls_problems
+    checks the parent)."""
+    problems = []
+    for name, parent, enabled, grantees, policies in conn.execute("""
+            SELECT c.relname, h.inhparent::regclass::text, c.relrowsecurity,
+                   ARRAY(SELECT DISTINCT a.grantee::regrole::text
+                           FROM aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a
+                          WHERE a.grantee <> c.relowner ORDER BY 1),
+                   ARRAY(SELECT p.polname::text FROM pg_policy p WHERE p.polrelid = c.oid)
+              FROM pg_class c JOIN pg_inherits h ON h.inhrelid = c.oid
+             WHERE c.relnamespace = 'cogdb'::regnamespace AND c.relispartition
+               AND c.relkind IN ('r', 'p')
+             ORDER BY 1"""):
+        if not enabled:
+            problems.append(f"partition cogdb.{name} of {parent} has RLS disabled: read directly, "
+                            "it would show every tenant's rows to a role with privileges on it; "
+                            f"ALTER TABLE cogdb.{name} ENABLE ROW LEVEL SECURITY")
+        if grantees:
+            problems.append(f"partition cogdb.{name} of {parent} grants privileges to {grantees}: "
+                            "only the owner reads partitions; others go through the parent")
+        if policies:
+            problems.append(f"partition cogdb.{name} of {parent} has policies {policies}: the one "
+                            "fence is the parent's; a partition's own policy would be a second "
+                            "rule to audit")
+    return problems
 
 
 # --------------------------------------------------------------------------------------------
@@ -177,8 +210,30 @@ def test_every_tenant_table_is_fenced(db):
         "the check below would prove little")
     stale = sorted(set(FENCE_EXEMPT) - tenant_tables)
     assert not stale, f"FENCE_EXEMPT names tables that are gone or have no tenant_id: {stale}"
-    problems = rls_problems(db.super) + view_problems(db.super)
+    problems = rls_problems(db.super) + view_problems(db.super) + partition_problems(db.super)
     assert not problems, "row-level security is incomplete:\n  " + "\n  ".join(problems)
+
+
+def test_partitions_are_reachable_only_through_their_parent(db):
+    partitions = _one_column(db.super, "SELECT relname FROM pg_class WHERE relispartition"
+                                       " AND relkind = 'r'"
+                                       " AND relnamespace = 'cogdb'::regnamespace")
+    assert "memories_default" in partitions
+    assert partition_problems(db.super) == []
+
+
+def test_partition_checker_reports_an_open_partition(db):
+    """Positive control for partition_problems()."""
+    conn = db.super
+    with conn.transaction(force_rollback=True):
+        conn.execute("SET LOCAL ROLE cogdb_owner")
+        conn.execute("ALTER TABLE cogdb.memories_default DISABLE ROW LEVEL SECURITY")
+        conn.execute("GRANT SELECT ON cogdb.memories_default TO cogdb_app")
+        conn.execute("CREATE POLICY rogue ON cogdb.memories_default USING (true)")
+        problems = partition_problems(conn)
+    text = "\n".join(problems)
+    for expected in ("has RLS disabled", "grants privileges to ['cogdb_app']", "has policies"):
+        assert expected in text, f"partition checker missed {expected!r}:\n{text}"
 
 
 def test_tenants_registry_has_forced_rls(db):

@@ -17,6 +17,11 @@ TABLE_FILES = {p.stem: p for p in sorted((REPO / "sql" / "tables").glob("*.sql")
 SCRATCH = "cogdb_drift"
 # Indexes that `cogdb maintain` creates per tenant at run time, not the schema's own.
 RUNTIME_INDEXES = r"memories\_ann\_%%"
+# Partitions that `cogdb maintain` creates per promoted tenant (memories_p_<hash>).
+RUNTIME_PARTITIONS = r"memories\_p\_%%"
+# Partitions a table file defines (CREATE TABLE cogdb.x PARTITION OF cogdb.<table> …): they
+# are part of their parent's facts, not tables with files of their own.
+PARTITION_OF = re.compile(r"CREATE\s+TABLE\s+cogdb\.(\w+)\s+PARTITION\s+OF\s+cogdb\.(\w+)", re.I)
 
 FACTS = {
     "table": """
@@ -44,6 +49,15 @@ FACTS = {
     "triggers": """
         SELECT tgname::text, pg_get_triggerdef(oid) FROM pg_trigger
          WHERE tgrelid = %(table)s::regclass AND NOT tgisinternal ORDER BY 1""",
+    "partitions": f"""
+        SELECT c.relname::text, pg_get_expr(c.relpartbound, c.oid), c.reloptions::text,
+               c.relrowsecurity, c.relforcerowsecurity, c.relowner::regrole::text,
+               ARRAY(SELECT a::text FROM unnest(c.relacl) a ORDER BY 1)::text,
+               obj_description(c.oid, 'pg_class'),
+               ARRAY(SELECT p.polname::text FROM pg_policy p WHERE p.polrelid = c.oid)::text
+          FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid
+         WHERE h.inhparent = %(table)s::regclass AND c.relname NOT LIKE '{RUNTIME_PARTITIONS}'
+         ORDER BY 1""",
 }
 
 
@@ -65,7 +79,8 @@ def _ordered(files: dict[str, str]) -> list[str]:
 
 def _scratch_facts(conn: psycopg.Connection, files: dict[str, str]) -> dict[str, dict]:
     """Run the table files into schema cogdb_drift (rolled back) and read their facts."""
-    names = "|".join(files)
+    partitions = [m.group(1) for text in files.values() for m in PARTITION_OF.finditer(text)]
+    names = "|".join([*files, *partitions])
     with conn.transaction(force_rollback=True):
         conn.execute("SET LOCAL search_path = pg_catalog")
         conn.execute(f"CREATE SCHEMA {SCRATCH} AUTHORIZATION cogdb_owner")
@@ -90,7 +105,7 @@ def _explain(name: str, head: dict, scratch: dict) -> str:
 def test_every_table_has_its_file(db):
     tables = {r[0] for r in db.super.execute(
         "SELECT relname FROM pg_class WHERE relnamespace = 'cogdb'::regnamespace"
-        " AND relkind IN ('r', 'p') AND relname <> 'alembic_version'")}
+        " AND relkind IN ('r', 'p') AND relname <> 'alembic_version' AND NOT relispartition")}
     assert tables, "no tables in schema cogdb: nothing checked"
     assert sorted(tables - set(TABLE_FILES)) == [], (
         "tables without a file sql/tables/<table>.sql holding today's definition")

@@ -1,6 +1,10 @@
 """Scoped search: plan choice, promotion, invalid leftovers, filters, private-heavy
 tenants, recall, per-tenant index separation, tenant sizes and ``cogdb maintain``.
 
+A tenant that reaches ``search.ann_min_rows`` is promoted by ``cogdb maintain``: its rows move
+from ``memories_default`` into a partition of its own (``cogdb.partition_name``), where its
+HNSW index is built; every cogdb statement names the tenant, so it reads that partition only.
+
 Every test lowers the thresholds in its own database clone (``search.ann_min_rows`` 300,
 ``search.exact_max_rows`` 100) so the corpora stay small. Memories are written as the app
 login through ``client.scope(...).remember_many`` with embeddings from ``bench.corpus``
@@ -74,13 +78,27 @@ def _index_name(db, tenant: Any, model: str = MODEL) -> str:
                             (str(tenant), model)).fetchone()[0]
 
 
+def _partition_name(db, tenant: Any) -> str:
+    return db.super.execute("SELECT cogdb.partition_name(%s::uuid)", (str(tenant),)).fetchone()[0]
+
+
 def _ann_indexes(db) -> dict[str, bool]:
-    """The ANN indexes on cogdb.memories: name -> valid."""
+    """The ANN indexes on the partitions of cogdb.memories: name -> valid."""
     rows = db.super.execute(
         "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
-        " WHERE i.indrelid = 'cogdb.memories'::regclass AND c.relname LIKE 'memories\\_ann\\_%'"
-    ).fetchall()
+        " JOIN pg_inherits h ON h.inhrelid = i.indrelid"
+        " WHERE h.inhparent = 'cogdb.memories'::regclass"
+        " AND c.relname LIKE 'memories\\_ann\\_%'").fetchall()
     return dict(rows)
+
+
+def _partitions(db) -> dict[str, int]:
+    """The partitions of cogdb.memories: name -> rows (superuser count)."""
+    names = [r[0] for r in db.super.execute(
+        "SELECT c.relname FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid"
+        " WHERE h.inhparent = 'cogdb.memories'::regclass")]
+    return {n: db.super.execute(f'SELECT count(*) FROM cogdb."{n}"').fetchone()[0]
+            for n in names}
 
 
 def _planned(db) -> list[tuple[int, str, str]]:
@@ -200,16 +218,20 @@ def test_plan_follows_tenant_size_and_the_callers_visible_candidates(db, client,
     # B: one memory short of the ANN threshold.
     b.write(client, tenants.b1, _items("b", ANN_MIN - 1), vecs[400:699])
     idx_a, idx_b = _index_name(db, tenants.a), _index_name(db, tenants.b)
-    assert idx_a != idx_b
+    part_a, part_b = _partition_name(db, tenants.a), _partition_name(db, tenants.b)
+    assert idx_a != idx_b and part_a != part_b
 
     # No index yet: exact everywhere, whatever the size.
     _check_queries(client, a, tenants.a1, queries, plan="exact")
     _check_queries(client, b, tenants.b1, queries, plan="exact")
 
-    assert _planned(db) == [(1, "create", idx_a)]       # B (299) is not planned
+    # A is promoted into its own partition, then indexed; B (299) is not planned.
+    assert _planned(db) == [(1, "promote", part_a), (2, "create", idx_a)]
     steps = _maintain(db)
-    assert [(s.action, s.index_name, s.memories) for s in steps] == [("create", idx_a, 400)]
+    assert [(s.action, s.index_name, s.memories) for s in steps] == [
+        ("promote", part_a, 400), ("create", idx_a, 400)]
     assert _ann_indexes(db) == {idx_a: True}
+    assert _partitions(db) == {"memories_default": 299, part_a: 400}
 
     # A goes through its own index, for every user of A; B stays exact.
     for user in (tenants.a1, tenants.a2, None):
@@ -227,9 +249,10 @@ def test_plan_follows_tenant_size_and_the_callers_visible_candidates(db, client,
 
     # B reaches the threshold: it gets its own index, under its own name.
     b.write(client, tenants.b1, _items("b", 1, ANN_MIN - 1), vecs[699:700])
-    assert _planned(db) == [(1, "create", idx_b)]
+    assert _planned(db) == [(1, "promote", part_b), (2, "create", idx_b)]
     _maintain(db)
     assert _ann_indexes(db) == {idx_a: True, idx_b: True}
+    assert _partitions(db) == {"memories_default": 0, part_a: 400, part_b: 300}
     r = _check_queries(client, b, tenants.b1, queries, plan=f"ann:{idx_b}")
     assert np.mean(r) >= ANN_RECALL, r
     _check_queries(client, a, tenants.a1, queries[:2], plan=f"ann:{idx_a}")
@@ -299,7 +322,8 @@ def test_promotion_keeps_searches_and_writes_going(db, client, tenants):
     stop.set()
     assert not errors, errors
     assert not search_thread.is_alive() and not write_thread.is_alive()
-    assert [(s.action, s.index_name) for s in steps] == [("create", idx)]
+    assert [(s.action, s.index_name) for s in steps] == [
+        ("promote", _partition_name(db, tenants.a)), ("create", idx)]
 
     during = [e for e in log if e[0] >= t0 and e[1] <= t1]
     assert len(during) >= 3, f"only {len(during)} searches ran during a {t1 - t0:.2f} s build"
@@ -783,7 +807,7 @@ def test_maintain_needs_an_owner_connection(db, client, tenants, app_conn):
         app_conn.rollback()
     # Positive control: the superuser (a member of cogdb_owner) builds the index.
     steps = _maintain(db)
-    assert [s.action for s in steps] == ["create"]
+    assert [s.action for s in steps] == ["promote", "create"]
     assert _ann_indexes(db) == {_index_name(db, tenants.a): True}
 
 
@@ -809,7 +833,8 @@ def test_cli_maintain_dry_run_then_json(db, client, tenants):
     res = runner.invoke(cli, ["maintain", "--json"], env=env)
     assert res.exit_code == 0, res.output
     steps = json.loads(res.output)
-    assert [(s["action"], s["index_name"], s["error"]) for s in steps] == [("create", idx, None)]
+    assert [(s["action"], s["index_name"], s["error"]) for s in steps] == [
+        ("promote", _partition_name(db, tenants.a), None), ("create", idx, None)]
     assert _ann_indexes(db) == {idx: True}
     _check_queries(client, a, tenants.a1, queries, plan=f"ann:{idx}")
 

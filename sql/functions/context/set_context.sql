@@ -3,6 +3,8 @@
 -- cogdb_owner (RLS would be off or could be switched off), a second, different context in the
 -- same transaction, an unknown tenant, and a user of another tenant. The settings are
 -- transaction-local and stamped with the transaction, so they end with COMMIT/ROLLBACK.
+-- The transaction also holds the tenant's gate (tenant_gate) in shared mode until it ends,
+-- so it never overlaps `cogdb maintain` moving the tenant into its own partition.
 CREATE OR REPLACE FUNCTION cogdb.set_context(tenant_id text, user_id text DEFAULT NULL)
     RETURNS void
     LANGUAGE plpgsql VOLATILE SECURITY INVOKER
@@ -14,8 +16,9 @@ DECLARE
     v_old_tenant text := coalesce(cogdb.current_tenant_id()::text, '');
     v_old_user text := coalesce(cogdb.current_user_id()::text, '');
 BEGIN
-    IF EXISTS (SELECT FROM pg_roles WHERE rolname = current_user
-                                      AND (rolsuper OR rolbypassrls))
+    -- Superusers and BYPASSRLS roles: row security is not active for them (a catalog
+    -- lookup in C, where reading pg_roles was a query per call).
+    IF NOT row_security_active('cogdb.memories'::regclass)
        OR pg_has_role(current_user, 'cogdb_owner', 'MEMBER') THEN
         RAISE EXCEPTION 'role % bypasses (or owns) row-level security; refusing to set a tenant context',
                         current_user
@@ -41,6 +44,7 @@ BEGIN
         RAISE NOTICE 'cogdb: the tenant context ends with this statement (no transaction is open)'
             USING HINT = 'Run BEGIN first; the context lasts until COMMIT or ROLLBACK.';
     END IF;
+    PERFORM pg_advisory_xact_lock_shared(cogdb.tenant_gate(v_tenant));
     PERFORM set_config('app.tenant_id', v_tenant::text, true);
     PERFORM set_config('app.user_id', coalesce(v_user::text, ''), true);
     PERFORM set_config('app.context_xact', cogdb.context_stamp(), true);

@@ -3,8 +3,10 @@
 -- error's COLUMN) and what is allowed. The CHECK constraints on cogdb.memories hold the same
 -- rules declaratively; this function exists to explain them and to check what a CHECK cannot
 -- (the context, the embedding's dimension for its model, a session the context can see, and
--- the fixed visibility of an offloaded context). Vocabularies and tags are checked once per
--- statement by check_memory_batch.
+-- the fixed visibility of an offloaded context). On INSERT it runs only for a row that a rule
+-- refuses, that leaves out its model or that names a session (the trigger's WHEN, see
+-- sql/tables/memories.sql): other valid rows cost no call, and check_memory_batch checks
+-- their dimensions, vocabularies and tags once per statement. On UPDATE it runs for every row.
 CREATE OR REPLACE FUNCTION cogdb.check_memory_row() RETURNS trigger
     LANGUAGE plpgsql SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp

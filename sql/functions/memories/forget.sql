@@ -1,12 +1,15 @@
 -- Deletes the memory with this id if the caller may see it; true if a row was deleted.
--- An invisible id returns false, exactly like a missing one.
+-- An invisible id returns false, exactly like a missing one. The context's tenant is named in
+-- the statement (planned per call): the planner reads the tenant's partition only.
 CREATE OR REPLACE FUNCTION cogdb.forget(id text) RETURNS boolean
     LANGUAGE plpgsql VOLATILE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
+    SET plan_cache_mode = force_custom_plan
 AS $$
+DECLARE
+    v_tenant uuid := cogdb.require_tenant('forgetting a memory');
 BEGIN
-    PERFORM cogdb.require_tenant('forgetting a memory');
-    DELETE FROM cogdb.memories m WHERE m.id = forget.id;
+    DELETE FROM cogdb.memories m WHERE m.tenant_id = v_tenant AND m.id = forget.id;
     RETURN FOUND;
 END
 $$;

@@ -2,7 +2,8 @@
 -- most `page_size` of them, after the keyset cursor (before_created_at, before_id) when
 -- given: pass the last row's created_at and id to get the next page. Same filters as
 -- search, plus the model (any model when NULL). Expired memories are never listed; no
--- context lists nothing.
+-- context lists nothing. The context's tenant is a literal in the statement: the planner reads
+-- the tenant's partition only.
 CREATE OR REPLACE FUNCTION cogdb.list_memories(page_size integer DEFAULT 20,
                                                before_created_at timestamptz DEFAULT NULL,
                                                before_id text DEFAULT NULL,
@@ -21,6 +22,8 @@ CREATE OR REPLACE FUNCTION cogdb.list_memories(page_size integer DEFAULT 20,
     SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_variable
+DECLARE
+    v_tenant uuid := cogdb.current_tenant_id();
 BEGIN
     IF page_size IS NULL OR page_size NOT BETWEEN 1 AND 1000 THEN
         RAISE EXCEPTION 'page_size must be between 1 and 1000, got %', coalesce(page_size::text, 'NULL')
@@ -33,9 +36,12 @@ BEGIN
                   COLUMN = CASE WHEN before_id IS NULL THEN 'before_id' ELSE 'before_created_at' END,
                   HINT = 'Pass both, or neither for the first page.';
     END IF;
+    IF v_tenant IS NULL THEN
+        RETURN;
+    END IF;
     RETURN QUERY EXECUTE
-        'SELECT m.* FROM cogdb.memories m'
-        ' WHERE ($1::timestamptz IS NULL OR (m.created_at, m.id) < ($1, $2::text))'
+        format('SELECT m.* FROM cogdb.memories m WHERE m.tenant_id = %L', v_tenant)
+        || ' AND ($1::timestamptz IS NULL OR (m.created_at, m.id) < ($1, $2::text))'
         ' AND ($11::text IS NULL OR m.model = $11)'
         || cogdb.memory_filters_sql(3, metadata_filter)
         || ' ORDER BY m.created_at DESC, m.id DESC LIMIT $12'

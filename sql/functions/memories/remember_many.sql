@@ -2,6 +2,8 @@
 -- `memories` is a JSON array of objects keyed by memory column names; `embeddings` holds one
 -- vector per object, same order. All-or-nothing: one bad row refuses the whole batch.
 -- Tenant and owner come from the context, never from the input (such keys are refused).
+-- The model is resolved once for the batch (check_memory_batch checks each embedding's
+-- dimensions against it, once per statement).
 CREATE OR REPLACE FUNCTION cogdb.remember_many(memories jsonb, embeddings public.vector[],
                                                model text DEFAULT NULL)
     RETURNS TABLE (ordinality bigint, id text)
@@ -10,12 +12,14 @@ CREATE OR REPLACE FUNCTION cogdb.remember_many(memories jsonb, embeddings public
 AS $$
 #variable_conflict use_column
 DECLARE
+    v_model text;
     v_unknown text;
     v_bad_ord bigint;
     v_bad_key text;
     v_bad_type text;
 BEGIN
     PERFORM cogdb.require_tenant('writing memories');
+    SELECT r.name INTO v_model FROM cogdb.resolve_model(remember_many.model) r;
     IF jsonb_typeof(memories) IS DISTINCT FROM 'array'
        OR EXISTS (SELECT FROM jsonb_array_elements(memories) e WHERE jsonb_typeof(e) <> 'object')
     THEN
@@ -90,7 +94,7 @@ BEGIN
                i.intent_type, i.complexity, i.technical_depth, i.emotional_valence, i.urgency,
                i.conversation_mode, i.action_required, i.has_code, i.has_error, i.tags,
                i.metadata, i.cluster_id, i.cluster_label, i.cluster_confidence, i.access_count,
-               i.last_accessed, i.session_id, remember_many.model, i.embedding
+               i.last_accessed, i.session_id, v_model, i.embedding
           FROM input i ORDER BY i.ord
         RETURNING m.id
     )

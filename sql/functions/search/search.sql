@@ -8,10 +8,14 @@
 --                    ANN index, or one whose visible candidates, after the filters, number at
 --                    most search.exact_max_rows — e.g. a user who sees few of a large
 --                    tenant's memories because most are private to others);
---   ann:<index>      the tenant's own partial HNSW index (see ann_index_name, built by
---                    `cogdb maintain`), with iterative scans so filters keep their recall.
--- The tenant and model reach the planner as literals, which is what lets it match the
--- partial index; the filters are bound parameters. ef_search tunes the ANN path (default:
+--   ann:<index>      the HNSW index on the tenant's own partition (see ann_index_name and
+--                    partition_name; `cogdb maintain` promotes the tenant and builds it), with
+--                    iterative scans so filters keep their recall.
+-- Every statement on memories names the tenant as a constant: planned for this call
+-- (plan_cache_mode = force_custom_plan), the planner reads the tenant's partition only, and
+-- unset filters fold away. The exact path and the count are static SQL (parsed once per
+-- session); the ANN query, whose cast carries the model's dimensions, and a metadata filter,
+-- whose keys are literals, are built per call. ef_search tunes the ANN path (default:
 -- settings.search.ef_search; 1-1000, the range of pgvector's hnsw.ef_search).
 SELECT '[1]'::public.vector;  -- loads pgvector, so the hnsw.* settings below are known
 CREATE OR REPLACE FUNCTION cogdb.search(query public.vector, k integer DEFAULT 10,
@@ -38,7 +42,10 @@ CREATE OR REPLACE FUNCTION cogdb.search(query public.vector, k integer DEFAULT 1
     LANGUAGE plpgsql STABLE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
     -- The SET clauses scope the set_config() calls below to this call; the values used
-    -- come from cogdb.settings (search.ef_search, search.max_scan_tuples).
+    -- come from cogdb.settings (search.ef_search, search.max_scan_tuples). The lookups
+    -- before the memories statements keep their cached plans (auto).
+    SET plan_cache_mode = auto
+    SET enable_sort = on
     SET hnsw.ef_search = 100
     SET hnsw.iterative_scan = 'relaxed_order'
     SET hnsw.max_scan_tuples = 50000
@@ -48,13 +55,12 @@ DECLARE
     v_tenant uuid := cogdb.current_tenant_id();
     v_model text;
     v_dims integer;
-    v_settings jsonb := (SELECT jsonb_object_agg(s.key, s.value) FROM cogdb.settings s
-                          WHERE s.key LIKE 'search.%');
-    v_max_k integer := v_settings ->> 'search.max_k';
+    v_settings jsonb;
+    v_max_k integer;
+    v_exact_max integer;
     v_index text;
+    v_indexed boolean;
     v_visible bigint;
-    -- $1 query, $2 k, then the filters from $3 (cogdb.memory_filters_sql).
-    v_filters constant text := cogdb.memory_filters_sql(3, metadata_filter);
     v_columns constant text :=
         's.id, 1 - s.distance, s.conversation_id, s.sequence_index, s.human_content,'
         ' s.assistant_content, s.summary, s.context_type, s.source, s.created_at,'
@@ -63,10 +69,21 @@ DECLARE
         ' s.technical_depth, s.emotional_valence, s.urgency, s.conversation_mode,'
         ' s.action_required, s.has_code, s.has_error, s.cluster_id, s.cluster_label,'
         ' s.cluster_confidence';
+    v_fields constant text :=
+        'm.id, m.conversation_id, m.sequence_index, m.human_content, m.assistant_content,'
+        ' m.summary, m.context_type, m.source, m.created_at, m.expires_at, m.visibility,'
+        ' m.owner_user_id, m.tags, m.metadata, m.intent_type, m.complexity,'
+        ' m.technical_depth, m.emotional_valence, m.urgency, m.conversation_mode,'
+        ' m.action_required, m.has_code, m.has_error, m.cluster_id, m.cluster_label,'
+        ' m.cluster_confidence';
 BEGIN
     IF v_tenant IS NULL THEN
         RETURN;  -- no context: nothing is visible
     END IF;
+    SELECT jsonb_object_agg(s.key, s.value) INTO v_settings
+      FROM cogdb.settings s WHERE s.key LIKE 'search.%';
+    v_max_k := v_settings ->> 'search.max_k';
+    v_exact_max := v_settings ->> 'search.exact_max_rows';
     IF k IS NULL OR k NOT BETWEEN 1 AND v_max_k THEN
         RAISE EXCEPTION 'k must be between 1 and %, got %', v_max_k, coalesce(k::text, 'NULL')
             USING ERRCODE = 'CGV01', COLUMN = 'k',
@@ -97,42 +114,96 @@ BEGIN
     END IF;
 
     v_index := cogdb.ann_index_name(v_tenant, v_model);
-    IF EXISTS (SELECT FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-                WHERE c.relname = v_index AND c.relnamespace = 'cogdb'::regnamespace
-                  AND i.indisvalid) THEN
+    IF to_regclass('cogdb.' || v_index) IS NOT NULL THEN  -- a cache lookup, no query
+        SELECT i.indisvalid INTO v_indexed  -- (NULL if maintain dropped it meanwhile)
+          FROM pg_index i WHERE i.indexrelid = to_regclass('cogdb.' || v_index);
+    END IF;
+    -- From here on, every statement is planned for this call, with the tenant as a constant.
+    PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
+    IF v_indexed THEN
         -- Count the candidates the caller may see, stopping just past the exact threshold.
-        EXECUTE format('SELECT count(*) FROM (SELECT FROM cogdb.memories m'
-                       ' WHERE m.tenant_id = %L AND m.model = %L%s LIMIT %s) c',
-                       v_tenant, v_model, v_filters,
-                       (v_settings ->> 'search.exact_max_rows')::integer + 1)
-           INTO v_visible
-          USING query, k, only_conversation, only_source, only_context_type, tags_any,
-                created_after, created_before, only_owner, only_visibility;
-        IF v_visible > (v_settings ->> 'search.exact_max_rows')::integer THEN
+        IF metadata_filter IS NULL THEN
+            SELECT count(*) INTO v_visible FROM (
+                SELECT FROM cogdb.memories m
+                 WHERE m.tenant_id = v_tenant AND m.model = v_model
+                   AND (m.expires_at IS NULL OR m.expires_at > now())
+                   AND (only_conversation IS NULL OR m.conversation_id = only_conversation)
+                   AND (only_source IS NULL OR m.source = only_source)
+                   AND (only_context_type IS NULL OR m.context_type = only_context_type)
+                   AND (tags_any IS NULL OR m.tags ?| tags_any)
+                   AND (created_after IS NULL OR m.created_at >= created_after)
+                   AND (created_before IS NULL OR m.created_at < created_before)
+                   AND (only_owner IS NULL OR m.owner_user_id = only_owner)
+                   AND (only_visibility IS NULL OR m.visibility = only_visibility)
+                 LIMIT v_exact_max + 1) c;
+        ELSE
+            EXECUTE format('SELECT count(*) FROM (SELECT FROM cogdb.memories m'
+                           ' WHERE m.tenant_id = %L AND m.model = %L%s LIMIT %s) c',
+                           v_tenant, v_model, cogdb.memory_filters_sql(3, metadata_filter),
+                           v_exact_max + 1)
+               INTO v_visible
+              USING query, k, only_conversation, only_source, only_context_type, tags_any,
+                    created_after, created_before, only_owner, only_visibility;
+        END IF;
+        IF v_visible > v_exact_max THEN
             -- Scoped to this call by the SET clauses above.
             PERFORM set_config('hnsw.ef_search',
                                coalesce(ef_search::text, v_settings ->> 'search.ef_search'), true);
             PERFORM set_config('hnsw.max_scan_tuples',
                                v_settings ->> 'search.max_scan_tuples', true);
+            -- The index, not a sort of the partition: on a small partition the planner would
+            -- rather sort, and `plan` would then name an index the search did not read.
+            PERFORM set_config('enable_sort', 'off', true);
             RETURN QUERY EXECUTE format(
                 'SELECT %s, %L::text FROM ('
-                ' SELECT m.*, (m.embedding::public.vector(%s)) OPERATOR(public.<=>) $1 AS distance'
+                ' SELECT %s, (m.embedding::public.vector(%s)) OPERATOR(public.<=>) $1 AS distance'
                 '   FROM cogdb.memories m WHERE m.tenant_id = %L AND m.model = %L%s'
                 '  ORDER BY (m.embedding::public.vector(%s)) OPERATOR(public.<=>) $1 LIMIT $2) s'
                 ' ORDER BY s.distance, s.id',
-                v_columns, 'ann:' || v_index, v_dims, v_tenant, v_model, v_filters, v_dims)
+                v_columns, 'ann:' || v_index, v_fields, v_dims, v_tenant, v_model,
+                cogdb.memory_filters_sql(3, metadata_filter), v_dims)
               USING query, k, only_conversation, only_source, only_context_type, tags_any,
                     created_after, created_before, only_owner, only_visibility;
             RETURN;
         END IF;
     END IF;
 
+    IF metadata_filter IS NULL THEN
+        RETURN QUERY
+        SELECT s.id, 1 - s.distance, s.conversation_id, s.sequence_index, s.human_content,
+               s.assistant_content, s.summary, s.context_type, s.source, s.created_at,
+               s.expires_at, s.visibility, s.owner_user_id, s.tags, s.metadata, s.intent_type,
+               s.complexity, s.technical_depth, s.emotional_valence, s.urgency,
+               s.conversation_mode, s.action_required, s.has_code, s.has_error, s.cluster_id,
+               s.cluster_label, s.cluster_confidence, 'exact'::text
+          FROM (SELECT m.id, m.conversation_id, m.sequence_index, m.human_content,
+                       m.assistant_content, m.summary, m.context_type, m.source, m.created_at,
+                       m.expires_at, m.visibility, m.owner_user_id, m.tags, m.metadata,
+                       m.intent_type, m.complexity, m.technical_depth, m.emotional_valence,
+                       m.urgency, m.conversation_mode, m.action_required, m.has_code,
+                       m.has_error, m.cluster_id, m.cluster_label, m.cluster_confidence,
+                       m.embedding OPERATOR(public.<=>) query AS distance
+                  FROM cogdb.memories m
+                 WHERE m.tenant_id = v_tenant AND m.model = v_model
+                   AND (m.expires_at IS NULL OR m.expires_at > now())
+                   AND (only_conversation IS NULL OR m.conversation_id = only_conversation)
+                   AND (only_source IS NULL OR m.source = only_source)
+                   AND (only_context_type IS NULL OR m.context_type = only_context_type)
+                   AND (tags_any IS NULL OR m.tags ?| tags_any)
+                   AND (created_after IS NULL OR m.created_at >= created_after)
+                   AND (created_before IS NULL OR m.created_at < created_before)
+                   AND (only_owner IS NULL OR m.owner_user_id = only_owner)
+                   AND (only_visibility IS NULL OR m.visibility = only_visibility)) s
+         ORDER BY s.distance, s.id
+         LIMIT k;
+        RETURN;
+    END IF;
     RETURN QUERY EXECUTE format(
         'SELECT %s, ''exact''::text FROM ('
-        ' SELECT m.*, m.embedding OPERATOR(public.<=>) $1 AS distance'
+        ' SELECT %s, m.embedding OPERATOR(public.<=>) $1 AS distance'
         '   FROM cogdb.memories m WHERE m.tenant_id = %L AND m.model = %L%s) s'
         ' ORDER BY s.distance, s.id LIMIT $2',
-        v_columns, v_tenant, v_model, v_filters)
+        v_columns, v_fields, v_tenant, v_model, cogdb.memory_filters_sql(3, metadata_filter))
       USING query, k, only_conversation, only_source, only_context_type, tags_any,
             created_after, created_before, only_owner, only_visibility;
 END

@@ -1,0 +1,190 @@
+"""Every cogdb statement names its tenant, so it reads (plans, locks) the tenant's partition
+only: the cost of a call does not grow with the number of promoted tenants. Promotion moves a
+tenant's rows out of memories_default; the DEFAULT partition then holds none of them, and the
+tenant's transactions wait for the move instead of racing it.
+
+Partitions a statement touched are read from pg_locks inside its transaction: the planner
+locks every partition it plans for, and the locks last until the transaction ends. An ad-hoc
+query that relies on the fence alone locks every partition: the positive control.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import psycopg
+import pytest
+from helpers import SET_CONTEXT, assert_rls_applies
+
+import cogdb
+import cogdb.ops.maintain
+from cogdb.io import loader
+
+_ROOT = Path(__file__).resolve().parents[2]
+if str(_ROOT) not in sys.path:
+    sys.path.insert(0, str(_ROOT))
+import bench.corpus  # noqa: E402
+
+MODEL = "cogdb-hash-384"
+MIN = 60
+
+PARTITIONS_LOCKED = """
+    SELECT coalesce(array_agg(c.relname::text ORDER BY c.relname), '{}')
+      FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+      JOIN pg_inherits h ON h.inhrelid = c.oid
+     WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation'
+       AND h.inhparent = 'cogdb.memories'::regclass"""
+
+
+def _items(prefix: str, n: int, **fields: Any) -> list[dict[str, Any]]:
+    return [{"id": f"{prefix}{i:04d}", "human_content": f"{prefix} {i}", **fields}
+            for i in range(n)]
+
+
+@pytest.fixture
+def promoted(db, client, tenants, admin):
+    """A and B promoted into partitions of their own (with indexes), C in DEFAULT."""
+    for key, value in (("search.ann_min_rows", MIN), ("search.exact_max_rows", 20)):
+        db.super.execute("UPDATE cogdb.settings SET value = to_jsonb(%s::integer) WHERE key = %s",
+                         (value, key))
+    c = admin.create_tenant(f"C {tenants.a}", external_id=f"c-{tenants.a}").id
+    vecs, _ = bench.corpus.vectors(3 * MIN, 384, seed=5)
+    writes = ((tenants.a, tenants.a1, MIN), (tenants.b, tenants.b1, MIN), (c, None, 10))
+    for i, (tenant, user, n) in enumerate(writes):
+        with client.scope(tenant, user) as s:
+            s.remember_many(_items(f"t{i}-", n), vecs[i * MIN:i * MIN + n])
+    steps = cogdb.ops.maintain.run(db.url(), echo=lambda *_: None)
+    assert [(s.action, s.error) for s in steps] == [("promote", None)] * 2 + [("create", None)] * 2
+    names = {t: db.super.execute("SELECT cogdb.partition_name(%s::uuid)", (t,)).fetchone()[0]
+             for t in (tenants.a, tenants.b, c)}
+    return names, c, vecs
+
+
+def _locked(conn: psycopg.Connection) -> list[str]:
+    return conn.execute(PARTITIONS_LOCKED).fetchone()[0]
+
+
+def test_promotion_moves_the_rows_and_keeps_one_fence(db, promoted, tenants):
+    names, _, _ = promoted
+    parts = dict(db.super.execute(
+        "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits h"
+        " JOIN pg_class c ON c.oid = h.inhrelid WHERE h.inhparent = 'cogdb.memories'::regclass"))
+    assert parts == {"memories_default": "DEFAULT",
+                     names[tenants.a]: f"FOR VALUES IN ('{tenants.a}')",
+                     names[tenants.b]: f"FOR VALUES IN ('{tenants.b}')"}
+    counts = dict(db.super.execute(
+        "SELECT tableoid::regclass::text, count(*) FROM cogdb.memories GROUP BY 1"))
+    assert counts == {f"cogdb.{names[tenants.a]}": MIN, f"cogdb.{names[tenants.b]}": MIN,
+                      "cogdb.memories_default": 10}
+    # The policies stay on the parent only; partitions grant nothing and have none.
+    policies = {r[0] for r in db.super.execute(
+        "SELECT DISTINCT tablename FROM pg_policies WHERE schemaname = 'cogdb'"
+        " AND tablename LIKE 'memories%'")}
+    assert policies == {"memories"}
+    # The fences and tenant checks the promotion used are gone.
+    leftovers = db.super.execute(
+        "SELECT conname FROM pg_constraint WHERE conname LIKE 'memories\\_default\\_not\\_%'"
+        " OR conname LIKE 'memories\\_p\\_%\\_tenant\\_check'").fetchall()
+    assert leftovers == []
+
+
+def test_app_cannot_read_a_partition_directly(app_conn, promoted, tenants):
+    names, _, _ = promoted
+    for part in (names[tenants.a], "memories_default"):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), app_conn.transaction():
+            app_conn.execute(SET_CONTEXT, (str(tenants.a), str(tenants.a1)))
+            app_conn.execute(f'SELECT count(*) FROM cogdb."{part}"')
+    # positive control: through the parent, in context, the rows are there
+    with app_conn.transaction():
+        app_conn.execute(SET_CONTEXT, (str(tenants.a), str(tenants.a1)))
+        assert app_conn.execute("SELECT count(*) FROM cogdb.memories").fetchone() == (MIN,)
+
+
+@pytest.mark.parametrize("who", ["a", "c"])
+def test_every_api_call_touches_one_partition(app_conn, promoted, tenants, who):
+    names, c, vecs = promoted
+    tenant, user = (tenants.a, tenants.a1) if who == "a" else (c, None)
+    own = names[tenant] if who == "a" else "memories_default"
+    q = vecs[0]
+    calls = {
+        "search (exact path)": ("SELECT count(*) FROM cogdb.search(%s::vector, 5,"
+                                " only_conversation => 'none')", (q,)),
+        "search": ("SELECT count(*), min(plan) FROM cogdb.search(%s::vector, 5)", (q,)),
+        "search with a metadata filter": (
+            "SELECT count(*) FROM cogdb.search(%s::vector, 5, metadata_filter => '{\"k\": 1}')",
+            (q,)),
+        "get": ("SELECT count(*) FROM cogdb.get('t0-0001')", ()),
+        "list_memories": ("SELECT count(*) FROM cogdb.list_memories(5)", ()),
+        "forget": ("SELECT cogdb.forget('no-such-id')", ()),
+        "remember": ("SELECT cogdb.remember('q', 'a', %s::vector)", (q,)),
+        "remember_many": ("SELECT count(*) FROM cogdb.remember_many("
+                          "'[{\"human_content\": \"x\"}]', ARRAY[%s::vector])", (q,)),
+    }
+    assert_rls_applies(app_conn)
+    for name, (query, params) in calls.items():
+        with app_conn.transaction():
+            app_conn.execute(SET_CONTEXT, (str(tenant), str(user) if user else None))
+            app_conn.execute(query, params).fetchall()
+            assert set(_locked(app_conn)) <= {own}, (name, _locked(app_conn))
+            if name == "search" and who == "a":
+                assert app_conn.execute(query, params).fetchone()[1].startswith("ann:")
+            raise psycopg.Rollback()
+    # positive control: the fence alone plans (and locks) every partition
+    with app_conn.transaction():
+        app_conn.execute(SET_CONTEXT, (str(tenant), str(user) if user else None))
+        app_conn.execute("SELECT count(*) FROM cogdb.memories").fetchone()
+        assert set(_locked(app_conn)) == {names[tenants.a], names[tenants.b], "memories_default"}
+        raise psycopg.Rollback()
+
+
+def test_import_merge_names_the_tenant(app_conn, promoted, tenants):
+    names, _, _ = promoted
+    with app_conn.transaction():
+        app_conn.execute(SET_CONTEXT, (str(tenants.a), str(tenants.a1)))
+        app_conn.execute(loader.CREATE_STAGE)
+        for statement in (loader.MERGE, loader._RECHECK, loader._UPDATE):
+            app_conn.execute(statement, {"model": MODEL, "tenant": tenants.a, "ids": ["x"]})
+            assert set(_locked(app_conn)) <= {names[tenants.a]}, statement
+        raise psycopg.Rollback()
+
+
+def test_a_tenants_transactions_wait_for_its_promotion(db, client, tenants, admin):
+    """The gate: a scope of the tenant opened during the move waits for it and then sees
+    (and writes) the moved rows; the move waits for a scope that is already open."""
+    db.super.execute("UPDATE cogdb.settings SET value = '50' WHERE key = 'search.ann_min_rows'")
+    vecs, _ = bench.corpus.vectors(120, 384, seed=6)
+    with client.scope(tenants.a, tenants.a1) as s:
+        s.remember_many(_items("g", 100), vecs[:100])
+    holder = psycopg.connect(db.app_url, autocommit=False)
+    holder.execute(SET_CONTEXT, (str(tenants.a), str(tenants.a1)))   # an open transaction
+    done = threading.Event()
+    result: list[Any] = []
+
+    def promote() -> None:
+        with cogdb.ops.maintain._owner_connection(db.url()) as conn:
+            result.append(cogdb.ops.maintain.promote(conn, tenants.a))
+        done.set()
+
+    mover = threading.Thread(target=promote)
+    mover.start()
+    time.sleep(0.5)
+    assert not done.is_set(), "the promotion did not wait for the tenant's open transaction"
+    # Other tenants go on meanwhile.
+    with client.scope(tenants.b, tenants.b1) as s:
+        s.remember("b", "b", vecs[110])
+    holder.rollback()
+    holder.close()
+    mover.join(30)
+    assert done.is_set() and result == [100]
+    with client.scope(tenants.a, tenants.a1) as s:
+        s.remember_many(_items("h", 10), vecs[100:110])
+        assert len(s.list_memories(200)) == 110
+    part = db.super.execute("SELECT cogdb.partition_name(%s::uuid)", (tenants.a,)).fetchone()[0]
+    assert db.super.execute(f'SELECT count(*) FROM cogdb."{part}"').fetchone() == (110,)
+    assert db.super.execute("SELECT count(*) FROM cogdb.memories_default WHERE tenant_id = %s",
+                            (tenants.a,)).fetchone() == (0,)
+    assert np.isfinite(vecs).all()
