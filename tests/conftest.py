@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 import psycopg
 import pytest
-from helpers import ADMIN_LOGIN, APP_LOGIN, MUTATE_ENV, assert_rls_applies
+from helpers import ADMIN_LOGIN, APP_LOGIN, CLONE_ENV, MUTATE_ENV, assert_rls_applies
 from pytest_postgresql import factories
 
 import cogdb
@@ -87,7 +87,14 @@ def load_cogdb(host: str, port: int, user: str, dbname: str, password: str | Non
     """Migrate the template database to head and make sure the test logins exist."""
     endpoint = ServerEndpoint(host=host, port=int(port), user=user, password=password)
     url = endpoint.url(dbname)
-    migrate.migrate(url, "head")
+    clone_from = os.environ.get(CLONE_ENV)
+    if clone_from:  # a mutation run: copy the parent session's migrated template
+        with psycopg.connect(endpoint.url("postgres"), autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{dbname}" IS_TEMPLATE false')
+            conn.execute(f'DROP DATABASE "{dbname}"')
+            conn.execute(f'CREATE DATABASE "{dbname}" TEMPLATE "{clone_from}" IS_TEMPLATE true')
+    else:
+        migrate.migrate(url, "head")
     with psycopg.connect(url, autocommit=True) as conn:
         _ensure_login(conn, APP_LOGIN, "cogdb_app")
         _ensure_login(conn, ADMIN_LOGIN, "cogdb_admin")
@@ -184,3 +191,20 @@ def tenants(admin) -> SimpleNamespace:
         b1=admin.create_user(b.id, email=f"b1-{tag}@b.example").id,
     )
 
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In a policy-mutation run (tests/schema/test_policy_mutation.py), run first the test
+    modules that name the loosened policy's table most often: the run stops at its first
+    failure (-x), so the test that catches the mutation comes early instead of after the whole
+    isolation suite. The order inside a module, and every test, stay as they are."""
+    mutated = os.environ.get(MUTATE_ENV)
+    if not mutated:
+        return
+    table = mutated.split("__", 1)[0]
+    mentions: dict[str, int] = {}
+    for item in items:
+        path = str(item.path)
+        if path not in mentions:
+            mentions[path] = Path(path).read_text(encoding="utf-8").count(table)
+    items.sort(key=lambda item: -mentions[str(item.path)])

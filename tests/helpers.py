@@ -24,6 +24,9 @@ APP_LOGIN = "cogdb_test_app"
 ADMIN_LOGIN = "cogdb_test_admin"
 #: COGDB_TEST_MUTATE_POLICY=<policy> makes conftest loosen that policy in its template.
 MUTATE_ENV = "COGDB_TEST_MUTATE_POLICY"
+#: COGDB_TEST_CLONE_FROM=<database> makes conftest copy that migrated template instead of
+#: migrating its own (the mutation runs copy their parent session's).
+CLONE_ENV = "COGDB_TEST_CLONE_FROM"
 SET_CONTEXT = "SELECT cogdb.set_context(%s::text, %s::text)"
 
 

@@ -3,7 +3,8 @@
 For every non-trivial policy in schema cogdb (one whose USING is not already ``true``), a
 subprocess runs ``tests/isolation/ -x`` (every isolation test file) against this session's
 server with COGDB_TEST_MUTATE_POLICY=<policy>: conftest then replaces that policy with USING
-(true) in its own template database (COGDB_TEST_DBNAME, unique per run). The run must fail with a
+(true) in its own template database (COGDB_TEST_DBNAME, unique per run, a copy of this
+session's migrated template) and runs first the modules that name the policy's table. The run must fail with a
 test failure, not a setup error. As a control, the same run without a mutation must pass, so
 a failure above is the mutation's doing and not a broken environment.
 
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from helpers import MUTATE_ENV
+from helpers import CLONE_ENV, MUTATE_ENV
 
 pytestmark = pytest.mark.slow
 
@@ -65,9 +66,10 @@ class Run:
                 f" summary={self.summary!r}\n{tail}")
 
 
-def _run_isolation_tests(server_url: str, policy: str | None) -> Run:
+def _run_isolation_tests(server_url: str, template: str, policy: str | None) -> Run:
     env = dict(os.environ)
     env.pop(MUTATE_ENV, None)
+    env[CLONE_ENV] = template
     if policy is not None:
         env[MUTATE_ENV] = policy
     env["COGDB_TEST_DATABASE_URL"] = server_url
@@ -92,13 +94,14 @@ def policies(pg_server, cogdb_template) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def runs(pg_server, policies) -> dict[str | None, Run]:
+def runs(pg_server, cogdb_template, policies) -> dict[str | None, Run]:
     """One isolation run per non-trivial policy, plus the unmutated control (key None)."""
     targets: list[str | None] = [None, *sorted(p for p, q in policies.items() if q != "true")]
     url = pg_server.url("postgres")
     workers = max(2, min(len(targets), os.cpu_count() or 2))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(lambda p: _run_isolation_tests(url, p), targets))
+        results = list(pool.map(
+            lambda p: _run_isolation_tests(url, cogdb_template.template_dbname, p), targets))
     return dict(zip(targets, results, strict=True))
 
 
