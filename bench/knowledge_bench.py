@@ -45,7 +45,7 @@ from . import corpus
 from .search_bench import (
     OUT,
     parse_rows,
-    scope_url,
+    login_url,
     server_report,
     size_class,
     start_server,
@@ -172,7 +172,7 @@ def upsert_rates(url: str, tenant, echo) -> dict:
     import cogdb
 
     out = {}
-    client = cogdb.connect(scope_url(url, APP), pool_size=1)
+    client = cogdb.connect(login_url(url, APP), pool_size=1)
     n = 2000
     run = uuid.uuid4().hex[:6]  # new keys in every run, also on a reused server
     # Baseline, same run: remember() of one memory per scope (a write and its commit).
@@ -203,7 +203,7 @@ def upsert_rates(url: str, tenant, echo) -> dict:
         out["one_scope_new_keys_per_s"] = n / (time.perf_counter() - started)
     client.close()
 
-    clients = [cogdb.connect(scope_url(url, APP), pool_size=1) for _ in range(4)]
+    clients = [cogdb.connect(login_url(url, APP), pool_size=1) for _ in range(4)]
     per = 500
 
     def hot(c) -> None:
@@ -230,7 +230,7 @@ def upsert_rates(url: str, tenant, echo) -> dict:
 
 def build_hub(url: str, tenant, echo) -> dict:
     """A hub entity with 1,000 relationships; each neighbour with 3 more."""
-    with psycopg.connect(scope_url(url, APP)) as conn, conn.transaction():
+    with psycopg.connect(login_url(url, APP)) as conn, conn.transaction():
         conn.execute("SELECT cogdb.set_context(%s::text)", (str(tenant),))
         if conn.execute("SELECT count(*) FROM cogdb.get_entity('name:hub')").fetchone()[0]:
             return {}
@@ -263,7 +263,7 @@ def time_calls(url: str, login: str, calls: list[tuple[object, str, tuple]], rou
     warm-up round. Rounds are interleaved (every call once per round), so load that comes
     and goes on a shared machine spreads evenly over the calls compared."""
     times: list[list[float]] = [[] for _ in calls]
-    with psycopg.connect(scope_url(url, login), prepare_threshold=None) as conn:
+    with psycopg.connect(login_url(url, login), prepare_threshold=None) as conn:
         register_vector(conn)
         for r in range(rounds + 1):
             for i, (tenant, query, params) in enumerate(calls):
@@ -293,7 +293,7 @@ def traversal(url: str, tenant, rounds: int, echo) -> dict:
              for c in cases]
     app = time_calls(url, APP, calls, rounds)
     bypass = time_calls(url, BYPASS, calls, rounds, bypass=True)
-    with psycopg.connect(scope_url(url, APP)) as conn, conn.transaction():
+    with psycopg.connect(login_url(url, APP)) as conn, conn.transaction():
         conn.execute("SELECT cogdb.set_context(%s::text)", (str(tenant),))
         counts = [conn.execute("SELECT count(*), max(depth) FROM cogdb.neighbors(%s, %s,"
                                " max_nodes => %s)", c).fetchone() for c in cases]
@@ -358,7 +358,7 @@ def access_tracking(url: str, data: corpus.Corpus, meta: dict, rounds: int, echo
     tenant = str(meta["tenants"][0])
     plain: list[float] = []
     tracked: list[float] = []
-    with psycopg.connect(scope_url(url, APP), prepare_threshold=None) as conn:
+    with psycopg.connect(login_url(url, APP), prepare_threshold=None) as conn:
         register_vector(conn)
         for r in range(rounds + 1):
             for q in queries:
@@ -400,7 +400,7 @@ def quality(url: str, echo) -> dict:
         filler = " ".join(rng.choice(vocab, size=25, p=p))
         tickets.append(f"Ticket for {cust}: order {order} failed with error {code}. {filler}")
         answers.append((order, code, cust))
-    client = cogdb.connect(scope_url(url, APP), embedder=cogdb.HashEmbedder(), pool_size=1)
+    client = cogdb.connect(login_url(url, APP), embedder=cogdb.HashEmbedder(), pool_size=1)
     with client.scope(tenant) as s:
         ids = s.remember_many([{"human": t} for t in tickets])
     questions = []
