@@ -44,8 +44,8 @@ from pgvector.psycopg import register_vector
 from . import corpus
 from .search_bench import (
     OUT,
-    parse_rows,
     login_url,
+    parse_rows,
     server_report,
     size_class,
     start_server,

@@ -96,6 +96,13 @@ class AdminClient:
         """The registered embedding models (cogdb.list_models)."""
         return self._rows("SELECT * FROM cogdb.list_models()")
 
+    def distribution_plan(self) -> list[dict[str, Any]]:
+        """The Citus plan for this database, read from its catalog
+        (cogdb.distribution_plan, docs/scale-out.md): one row per step, in order, with the
+        table, its placement (distributed / reference / coordinator), the distribution
+        column, the statement to run and a note."""
+        return self._rows("SELECT * FROM cogdb.distribution_plan()")
+
     def add_vocabulary(self, field: str, values: Sequence[str],
                        description: str | None = None) -> list[str]:
         """Add values to an enumerated memory field's vocabulary; returns its values."""

@@ -31,6 +31,7 @@ from .memory import forget, get, list_command, remember, search
 from .migrate import migrate_command
 from .model import model_group
 from .quickstart import quickstart
+from .scale import scale_out_group
 from .sessions import context_group, event_group, offload_group, session_group
 from .tenant import tenant_group
 from .user import user_group
@@ -54,6 +55,6 @@ for command in (db_group, migrate_command, tenant_group, user_group, model_group
                 vocabulary_group, remember, get, list_command, search, forget, entity_group,
                 relate, relationships, relation_type_group, neighbors, stats, quickstart,
                 import_group, export_group, maintain, bench, session_group, event_group,
-                context_group, offload_group, mcp_command):
+                context_group, offload_group, mcp_command, scale_out_group):
     main.add_command(command)
 handle_errors(main)

@@ -4,9 +4,9 @@ For every non-trivial policy in schema cogdb (one whose USING is not already ``t
 subprocess runs ``tests/isolation/ -x`` (every isolation test file) against this session's
 server with COGDB_TEST_MUTATE_POLICY=<policy>: conftest then replaces that policy with USING
 (true) in its own template database (COGDB_TEST_DBNAME, unique per run, a copy of this
-session's migrated template) and runs first the modules that name the policy's table. The run must fail with a
-test failure, not a setup error. As a control, the same run without a mutation must pass, so
-a failure above is the mutation's doing and not a broken environment.
+session's migrated template) and runs first the modules that name the policy's table. The
+run must fail with a test failure, not a setup error. As a control, the same run without a
+mutation must pass, so a failure above is the mutation's doing and not a broken environment.
 
 The runs share the running server and go in parallel; each stops at its first failure.
 """
