@@ -192,7 +192,6 @@ def tenants(admin) -> SimpleNamespace:
     )
 
 
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """In a policy-mutation run (tests/schema/test_policy_mutation.py), run first the test
     modules that name the loosened policy's table most often: the run stops at its first
