@@ -46,6 +46,12 @@ async def call(s, tool: str, args: dict) -> dict:
     return data
 
 
+async def call_ok(s, tool: str, args: dict) -> dict:
+    result = await s.call_tool(tool, args)
+    assert not result.is_error, result.content[0].text
+    return result.structured_content
+
+
 async def error(s, tool: str, args: dict) -> str:
     result = await s.call_tool(tool, args)
     assert result.is_error and result.structured_content is None
@@ -121,6 +127,14 @@ async def test_the_graph_tools_results_and_errors(db, tenants, client):
         assert sorted(e["name"] for e in by_type["entities"]) == ["Alice", "Bob"]
         assert await call(s, "search_nodes", {"query": "zebra"}) == {"entities": [],
                                                                      "relations": []}
+
+        # the memory tools' search, hybrid: memories and entities by words and meaning
+        await call_ok(s, "remember", {"text": "Alice won the chess club final"})
+        mixed = (await call(s, "search", {"query": "chess", "mode": "hybrid"}))["results"]
+        assert {(h["kind"], h["text"]) for h in mixed} >= {
+            ("entity", "Alice"), ("memory", "Alice won the chess club final")}
+        assert all(h["score"] > 0 for h in mixed)
+        assert "mode" in await error(s, "search", {"query": "chess", "mode": "fuzzy"})
 
         whole = await call(s, "read_graph", {})
         assert [e["name"] for e in whole["entities"]] == ["Acme", "Alice", "Bob"]
