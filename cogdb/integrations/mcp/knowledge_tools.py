@@ -36,6 +36,8 @@ reference's, src/memory/index.ts, unless marked *cogdb*):
   insensitive), after those cogdb's hybrid search ranks (full text over names and
   observations, and by meaning when an embedder is configured: similarity at least
   :data:`MIN_SIMILARITY`), at most :data:`MAX_SEARCH` of them; relations from or to them.
+  Memories share the hybrid ranking's :data:`MAX_SEARCH` places, so in a tenant with many
+  matching memories an entity may be found by its substring only.
 - ``open_nodes``: exact names, missing ones ignored; relations from or to them.
 
 Relations are shown only between name-keyed entities (a relation to a memory, or to an
