@@ -17,6 +17,8 @@ from .api.async_client import AsyncClient, AsyncScope, connect_async
 from .api.client import Client, Scope, connect, connect_admin
 from .api.knowledge import (
     Entity,
+    EntityRelation,
+    EntitySummary,
     EntityUpsert,
     HybridHit,
     MergeResult,
@@ -50,7 +52,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AdminClient", "AppendOnly", "AsyncClient", "AsyncScope", "Client", "CogdbError",
-    "Conflict", "Embedder", "Entity", "EntityUpsert", "Event", "FeatureDisabled",
+    "Conflict", "Embedder", "Entity", "EntityRelation",
+    "EntitySummary", "EntityUpsert", "Event", "FeatureDisabled",
     "HashEmbedder", "HybridHit", "InvalidInput", "IsolationViolation", "Memory", "MergeResult",
     "Neighbor", "NotFound", "NotMigrated", "Offloaded", "Recorded", "Relationship",
     "RelationshipType", "Scope", "ScopeRequired", "SearchHit", "ServerUnavailable", "Session",

@@ -32,6 +32,8 @@ BUILTIN_TYPES = ("led_to", "relates_to", "depends_on", "produces", "belongs_to")
 #: neighbors(): the default and largest depth, and the default and largest result.
 DEFAULT_DEPTH, MAX_DEPTH = 2, 5
 DEFAULT_NEIGHBORS, MAX_NEIGHBORS = 100, 1000
+#: list_entities(): the default and largest page.
+DEFAULT_ENTITY_PAGE, MAX_ENTITY_PAGE = 100, 1000
 #: hybrid_search(): the RRF constant and how many results each half contributes.
 DEFAULT_RRF_K = 60
 DEFAULT_CANDIDATES = 50
@@ -80,6 +82,50 @@ class EntityUpsert:
     @property
     def ref(self) -> str:
         return f"entity:{self.id}"
+
+
+@dataclass(frozen=True)
+class EntitySummary:
+    """A name-keyed entity as ``list_entities`` returns it: its id, key (``external_id``,
+    the name that ``name:<name>`` resolves), display name, type and observations (oldest
+    first)."""
+
+    id: str
+    external_id: str
+    name: str
+    entity_type: str
+    observations: list[str]
+    visibility: str
+    owner_user_id: uuid.UUID | None
+    update_count: int
+    first_seen: datetime
+    last_seen: datetime
+
+    @property
+    def ref(self) -> str:
+        return f"entity:{self.id}"
+
+
+@dataclass(frozen=True)
+class EntityRelation:
+    """A current relationship between two entities as ``entity_relations`` returns it: its
+    id and type, and each end's id, key (system, external_id) and display name."""
+
+    id: str
+    type: str
+    from_id: str
+    from_system: str
+    from_external_id: str
+    from_name: str
+    to_id: str
+    to_system: str
+    to_external_id: str
+    to_name: str
+    strength: float
+    confidence: float
+    visibility: str
+    valid_from: datetime
+    recorded_at: datetime
 
 
 @dataclass(frozen=True)
@@ -275,6 +321,46 @@ class KnowledgeMethods:
         rows = yield Statement("SELECT cogdb.forget_entity(%s::text) AS deleted",
                              (node_ref(ref, "ref"),))
         return bool(rows[0]["deleted"])
+
+    @operation
+    def list_entities(self, after: str | None = None, max_rows: int = DEFAULT_ENTITY_PAGE, *,
+                      containing: str | None = None) -> Steps[list[EntitySummary]]:
+        """A page of the name-keyed entities this scope can see, in name order (byte order
+        of the key), with type and observations: at most ``max_rows`` (1-1000) after the name
+        ``after``. For the next page pass the last one's ``external_id``. ``containing``
+        keeps those whose name, type or an observation contains that text (any case)."""
+        for label, value in (("after", after), ("containing", containing)):
+            check_json(value, label)
+        rows = yield Statement(
+            "SELECT * FROM cogdb.list_entities(after => %s::text, max_rows => %s::integer,"
+            " containing => %s::text)", (after, max_rows, containing))
+        return [_from_row(EntitySummary, r) for r in rows]
+
+    @operation
+    def forget_observations(self, ref: Any, observations: Sequence[str]) -> Steps[int]:
+        """Remove these observations from the entity (a visible one); how many were removed.
+        Observations it does not have, and a missing or invisible entity, remove nothing."""
+        if isinstance(observations, str):
+            raise InvalidInput("pass a list of observations, not one string",
+                               field="observations")
+        obs = list(observations)
+        check_json(obs, "observations")
+        rows = yield Statement("SELECT cogdb.forget_observations(%s::text, %s::text[]) AS n",
+                             (node_ref(ref, "ref"), obs))
+        return int(rows[0]["n"])
+
+    @operation
+    def entity_relations(self, names: Sequence[str]) -> Steps[list[EntityRelation]]:
+        """The current relationships between two entities that touch any of the name-keyed
+        entities ``names`` (visible to this scope), with both ends' keys and names."""
+        if isinstance(names, str):
+            raise InvalidInput("pass a list of names, not one string", field="names")
+        names = list(names)
+        if not names:
+            return []
+        check_json(names, "names")
+        rows = yield Statement("SELECT * FROM cogdb.entity_relations(%s::text[])", (names,))
+        return [_from_row(EntityRelation, r) for r in rows]
 
     # ------------------------------------------------------------------ relationships
 

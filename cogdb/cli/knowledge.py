@@ -1,6 +1,6 @@
-"""``cogdb entity upsert|get|merge|forget``, ``cogdb relate``, ``cogdb relationships``,
-``cogdb neighbors``, ``cogdb relation-type add|list`` and ``cogdb stats``: the knowledge
-layer, one scope per command, as the app login.
+"""``cogdb entity upsert|get|list|relations|merge|forget|forget-observations``,
+``cogdb relate``, ``cogdb relationships``, ``cogdb neighbors``, ``cogdb relation-type
+add|list`` and ``cogdb stats``: the knowledge layer, one scope per command, as the app login.
 
 Nodes are references: ``memory:<id>``, ``entity:<id>``, ``name:<name>``,
 ``key:<system>:<external id>``; any other text is an entity's name.
@@ -19,8 +19,10 @@ import click
 from ..api.client import Scope, connect
 from ..api.knowledge import (
     DEFAULT_DEPTH,
+    DEFAULT_ENTITY_PAGE,
     DEFAULT_NEIGHBORS,
     MAX_DEPTH,
+    MAX_ENTITY_PAGE,
     MAX_NEIGHBORS,
     Entity,
     Relationship,
@@ -82,7 +84,7 @@ def _print_relationships(rows: list[Relationship]) -> None:
 
 @click.group("entity")
 def entity_group() -> None:
-    """Entities: upsert (merging data), get, merge, forget."""
+    """Entities: upsert (merging data), get, list, relations, merge, forget."""
 
 
 @entity_group.command("upsert")
@@ -162,6 +164,66 @@ def entity_forget(tenant_id: str, user_id: str | None, as_json: bool, ref: str) 
         click.echo("forgotten" if deleted else "no such entity (or not visible to this scope)")
     if not deleted:
         sys.exit(1)
+
+
+@entity_group.command("list")
+@scoped
+@click.option("--after", help="Start after this name (the last one of the previous page).")
+@click.option("-n", "--limit", type=click.IntRange(1, MAX_ENTITY_PAGE),
+              default=DEFAULT_ENTITY_PAGE, show_default=True, help="Page size.")
+@click.option("--containing", help="Only entities whose name, type or an observation "
+                                   "contains this text (any case).")
+def entity_list(tenant_id: str, user_id: str | None, as_json: bool, after: str | None,
+                limit: int, containing: str | None) -> None:
+    """List the name-keyed entities in name order, with type and observations (a page)."""
+    with _scope(tenant_id, user_id) as s:
+        rows = s.list_entities(after, limit, containing=containing)
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("no entities")
+        return
+    for e in rows:
+        click.echo(f"{e.external_id}  ({e.entity_type})")
+        for obs in e.observations:
+            click.echo(f"  - {obs}")
+    if len(rows) == limit:
+        click.echo(f"more: --after {json.dumps(rows[-1].external_id, ensure_ascii=False)}")
+
+
+@entity_group.command("relations")
+@scoped
+@click.argument("names", nargs=-1, required=True)
+def entity_relations(tenant_id: str, user_id: str | None, as_json: bool,
+                     names: tuple[str, ...]) -> None:
+    """The current relationships between entities that touch the entities NAMES."""
+    with _scope(tenant_id, user_id) as s:
+        rows = s.entity_relations(list(names))
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("no relations")
+    for r in rows:
+        ends = [x if not system else f"{system}:{x}" for system, x in
+                ((r.from_system, r.from_external_id), (r.to_system, r.to_external_id))]
+        click.echo(f"{ends[0]} -{r.type}-> {ends[1]}")
+
+
+@entity_group.command("forget-observations")
+@scoped
+@click.argument("ref")
+@click.argument("observations", nargs=-1, required=True)
+def entity_forget_observations(tenant_id: str, user_id: str | None, as_json: bool, ref: str,
+                               observations: tuple[str, ...]) -> None:
+    """Remove OBSERVATIONS from the entity REF (ones it does not have are ignored)."""
+    with _scope(tenant_id, user_id) as s:
+        n = s.forget_observations(ref, list(observations))
+    if as_json:
+        emit_json({"ref": ref, "removed": n})
+    else:
+        click.echo(f"removed {n} observation(s)")
 
 
 # --------------------------------------------------------------------------- relationships

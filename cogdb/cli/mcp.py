@@ -16,7 +16,8 @@ from .common import cli_errors
               help="Resolve tenant and user from an authenticated identity "
                    "(cogdb.resolve_identity; else COGDB_MCP_IDENTITY).")
 def mcp_command(tenant: str | None, user: str | None, identity: str | None) -> None:
-    """Serve remember / search / forget to an MCP client over stdio.
+    """Serve memory (remember / search / forget) and the knowledge-graph tools
+    (create_entities, search_nodes, read_graph, …) to an MCP client over stdio.
 
     Tenant and user are the server's, fixed at start: no tool takes them. Configure the
     client to run e.g. `cogdb mcp --tenant T --user U` with COGDB_DATABASE_URL set.

@@ -31,6 +31,7 @@ CREATE TRIGGER entity_observations_stats_deletes AFTER DELETE ON cogdb.entity_ob
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.count_tenant_stats();
 ALTER TABLE cogdb.entity_observations ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.entity_observations FORCE ROW LEVEL SECURITY;
-GRANT SELECT, INSERT ON cogdb.entity_observations TO cogdb_app;
+-- DELETE runs under the same policies as SELECT (cogdb.forget_observations).
+GRANT SELECT, INSERT, DELETE ON cogdb.entity_observations TO cogdb_app;
 COMMENT ON TABLE cogdb.entity_observations IS
     'Observations (short facts) about an entity, each kept once; visible when the entity is. Fenced by tenant (RLS).';

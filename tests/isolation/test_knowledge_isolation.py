@@ -346,3 +346,49 @@ def test_deleting_a_user_takes_their_private_knowledge_and_keeps_the_shared(app_
     assert _rows(app_conn, "SELECT owner_user_id FROM cogdb.entities WHERE external_id ="
                  " 'Acme'", tenant=tenants.a) == [(None,)]
     assert _rows(app_conn, q.format("entities"), tenant=tenants.b)[0] == (0, 2)   # untouched
+
+
+# --------------------------------------------------------------------------- graph reads
+
+def test_list_entities_and_entity_relations_stay_inside_the_context(app_conn, tenants, graph):
+    names = "SELECT external_id FROM cogdb.list_entities()"
+    assert _set(app_conn, names, tenant=tenants.b, user=tenants.b1) == {"Acme", "Globex"}
+    assert _set(app_conn, names, tenant=tenants.a, user=tenants.a2) == {"Acme", "Globex"}
+    assert _set(app_conn, names, tenant=tenants.a, user=tenants.a1) == {  # control
+        "A1 Secret", "Acme", "Globex"}
+    assert _set(app_conn, names) == set()
+    obs = "SELECT unnest(observations) FROM cogdb.list_entities(containing => 'acme')"
+    assert _set(app_conn, obs, tenant=tenants.b) == {"acme in B"}
+    assert _set(app_conn, obs, tenant=tenants.a) == {"acme in A"}
+
+    rels = ("SELECT from_external_id, type, to_external_id"
+            " FROM cogdb.entity_relations(ARRAY['Acme', 'Globex', 'A1 Secret'])")
+    shared = {("Acme", "relates_to", "Globex")}
+    assert _set(app_conn, rels, tenant=tenants.b, user=tenants.b1) == set()
+    assert _set(app_conn, rels, tenant=tenants.a, user=tenants.a2) == shared
+    assert _set(app_conn, rels, tenant=tenants.a, user=tenants.a1) == shared | {  # control
+        ("Globex", "depends_on", "Acme")}
+    assert _set(app_conn, rels) == set()
+
+
+def test_observations_are_removed_only_inside_the_context(app_conn, tenants, graph):
+    # by hand: a DELETE reaches exactly what a SELECT sees (the fence, the entity's
+    # visibility), though the id of Acme is the same in both tenants
+    delete = "DELETE FROM cogdb.entity_observations RETURNING observation"
+    assert _set(app_conn, delete, tenant=tenants.a, user=tenants.a2) == {"acme in A"}
+    assert _set(app_conn, delete, tenant=tenants.b, user=tenants.b1) == {"acme in B"}
+    assert _set(app_conn, delete, tenant=tenants.a, user=tenants.a1) == {  # control
+        "acme in A", "a1 only"}
+    assert _set(app_conn, delete) == set()
+    # through forget_observations: another user's private entity and another tenant's
+    # observation are not there to remove
+    forget = "SELECT cogdb.forget_observations(%s, %s)"
+    assert _rows(app_conn, forget, ("name:A1 Secret", ["a1 only"]), tenant=tenants.a,
+                 user=tenants.a2) == [(0,)]
+    assert _rows(app_conn, forget, ("name:Acme", ["acme in A"]), tenant=tenants.b,
+                 user=tenants.b1) == [(0,)]
+    assert _rows(app_conn, forget, ("name:A1 Secret", ["a1 only"]), tenant=tenants.a,
+                 user=tenants.a1) == [(1,)]                                 # control
+    assert _rows(app_conn, forget, ("name:Acme", ["acme in B"]), tenant=tenants.b,
+                 user=tenants.b1) == [(1,)]                                 # control
+    assert refused(app_conn, forget, ("name:Acme", ["acme in A"])) == "CGA01"

@@ -68,7 +68,9 @@ EXPECTED_TABLE_PRIVILEGES = {
                    "entities", "entity_observations", "relationships", "relationship_types"},
         # relationships: UPDATE (superseded_at, superseded_by) only, a column grant
         "UPDATE": {"memories", "store_items", "store_vectors", "entities", "relationships"},
-        "DELETE": {"memories", "store_items", "store_vectors", "entities"},
+        # entity_observations: DELETE under the SELECT policies (forget_observations)
+        "DELETE": {"memories", "store_items", "store_vectors", "entities",
+                   "entity_observations"},
     },
     "cogdb_admin": {"SELECT": {"embedding_models", "settings", "vocabularies"}},
     "cogdb_auditor": {},
@@ -97,6 +99,8 @@ APP_FUNCTIONS = {
     "merge_entities", "neighbors", "record_access", "register_relationship_type", "relate",
     "resolve_node", "stats", "tenant_language", "text_candidates", "text_query",
     "upsert_entity",
+    # the MCP knowledge-graph tools' reads and observation removal
+    "entity_relations", "forget_observations", "list_entities",
 }
 
 

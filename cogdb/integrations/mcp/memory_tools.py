@@ -11,6 +11,7 @@ from typing import Any
 from mcp.types import Tool, ToolAnnotations
 
 from ...api.async_client import AsyncScope
+from ...api.knowledge import HybridHit
 from ...api.search import SearchHit
 from .tools import ToolSpec
 
@@ -51,8 +52,14 @@ _HIT = {
     "type": "object",
     "properties": {
         "id": {"type": "string"}, "text": {"type": "string"}, "answer": {"type": "string"},
-        "similarity": {"type": "number"}, "tags": {}, "metadata": {"type": "object"},
+        "similarity": {"type": ["number", "null"], "description":
+                       "Cosine similarity to the query (hybrid: null when only the words "
+                       "matched)."},
+        "tags": {}, "metadata": {"type": "object"},
         "context_type": {"type": "string"}, "created_at": {"type": "string"},
+        "kind": {"type": "string", "description": "hybrid: memory or entity."},
+        "score": {"type": "number", "description": "hybrid: the fused (RRF) score."},
+        "entity_type": {"type": "string", "description": "hybrid, for an entity."},
     },
     "required": ["id", "text", "similarity"],
 }
@@ -60,8 +67,9 @@ _HIT = {
 SEARCH = Tool(
     name="search", title="Search memories",
     description="The memories nearest in meaning to a query, nearest first, with their "
-                "cosine similarity (1 = same direction). Only this server's tenant (and its "
-                "user's private memories) are searched.",
+                "cosine similarity (1 = same direction); or, with mode hybrid, memories and "
+                "entities ranked by their words and their meaning together. Only this "
+                "server's tenant (and its user's private memories) are searched.",
     input_schema={
         "type": "object",
         "properties": {
@@ -72,8 +80,10 @@ SEARCH = Tool(
             "metadata_filter": {"type": "object", "description":
                                 'e.g. {"customer": "acme", "priority": {"$gte": 2}}; '
                                 "operators $eq $ne $gt $gte $lt $lte $in $nin."},
-            # TODO(knowledge layer): "mode": {"enum": ["semantic", "hybrid"]} once hybrid
-            # search (memories + entities) lands; see SEARCH_MODES below.
+            "mode": {"enum": ["semantic", "hybrid"], "default": "semantic", "description":
+                     "semantic: by meaning, memories only. hybrid: words and meaning fused "
+                     "(reciprocal rank fusion), memories and knowledge-graph entities "
+                     "(the filters leave entities out)."},
         },
         "required": ["query"],
         "additionalProperties": False,
@@ -122,9 +132,27 @@ async def semantic_search(s: AsyncScope, args: dict[str, Any]) -> dict[str, Any]
     return {"results": [_hit(h) for h in hits]}
 
 
-#: search's modes. TODO(knowledge layer): add "hybrid" (memories and entities, e.g. a
-#: cogdb.hybrid_search SQL function) when that branch lands, and the "mode" property above.
-SEARCH_MODES = {"semantic": semantic_search}
+def _hybrid_hit(h: HybridHit) -> dict[str, Any]:
+    hit = {"id": h.id, "kind": h.kind, "score": h.score, "similarity": h.similarity,
+           "text": (h.human_content or "") if h.kind == "memory" else (h.name or ""),
+           "created_at": h.created_at.isoformat() if h.created_at else ""}
+    if h.kind == "memory":
+        hit.update(answer=h.assistant_content or "", tags=h.tags,
+                   metadata=h.metadata or {}, context_type=h.context_type or "")
+    else:
+        hit["entity_type"] = h.entity_type or ""
+    return hit
+
+
+async def hybrid_search(s: AsyncScope, args: dict[str, Any]) -> dict[str, Any]:
+    hits = await s.hybrid_search(args["query"], k=args.get("k", 10),
+                                 tags_any=args.get("tags_any"),
+                                 metadata_filter=args.get("metadata_filter"))
+    return {"results": [_hybrid_hit(h) for h in hits]}
+
+
+#: search's modes (the input schema's "mode").
+SEARCH_MODES = {"semantic": semantic_search, "hybrid": hybrid_search}
 
 
 async def search(s: AsyncScope, args: dict[str, Any]) -> dict[str, Any]:

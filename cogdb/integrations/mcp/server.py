@@ -124,7 +124,9 @@ def build_server(client: AsyncClient, who: Identity,
 
     return Server("cogdb", version=__version__,
                   instructions="Long-term memory: remember facts and turns, search them by "
-                               "meaning, forget them. One tenant per server.",
+                               "meaning, forget them; and a knowledge graph of entities "
+                               "(with observations) and the relations between them. One "
+                               "tenant per server.",
                   on_list_tools=list_tools, on_call_tool=call_tool)
 
 

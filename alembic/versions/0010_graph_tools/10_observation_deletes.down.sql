@@ -1,0 +1,1 @@
+REVOKE DELETE ON cogdb.entity_observations FROM cogdb_app;
