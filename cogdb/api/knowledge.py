@@ -476,8 +476,9 @@ class KnowledgeMethods:
             (query, vec, k, model, *params, ef_search, rrf_k, text_weight, vector_weight,
              candidates, include_entities))
         hits = [_from_row(HybridHit, r) for r in rows]
-        if record_access:
-            self.record_access([h.id for h in hits if h.kind == "memory"])
+        if record_access:  # its steps, in this operation: the async scope awaits them too
+            yield from KnowledgeMethods.record_access.steps(
+                self, [h.id for h in hits if h.kind == "memory"])
         return hits
 
     # ------------------------------------------------------------------ tracking, stats

@@ -11,7 +11,7 @@ def client(contract_client):
     return contract_client
 
 
-def test_entities_relationships_traversal_and_hybrid_on_both_clients(client, tenants):
+def test_entities_relationships_traversal_and_hybrid_on_both_clients(client, tenants, db):
     with client.scope(tenants.a, tenants.a1) as s:
         mid = s.remember("the platypus deploy runbook", embedding=vec(3))
         acme = s.upsert_entity("Acme", type="customer", data={"tier": {"level": 1}})
@@ -22,5 +22,9 @@ def test_entities_relationships_traversal_and_hybrid_on_both_clients(client, ten
         assert got.data == {"tier": {"level": 1, "since": 2020}} and got.update_count == 2
         assert [n.depth for n in s.neighbors(acme)] == [1]
         assert [h.id for h in s.hybrid_search("platypus", embed=False)] == [mid]
+    assert db.super.execute("SELECT count(*) FROM cogdb.memory_accesses").fetchone() == (0,)
+    with client.scope(tenants.a, tenants.a1) as s:
+        s.hybrid_search("platypus", embed=False, record_access=True)
+    assert db.super.execute("SELECT count(*) FROM cogdb.memory_accesses").fetchone() == (1,)
     with client.scope(tenants.b, tenants.b1) as s:  # another tenant sees none of it
         assert s.get_entity(acme) is None
