@@ -39,6 +39,12 @@ CHAT_BATCH_SIZE = 500
 EXPORT_FETCH_SIZE = 2000
 #: ``maintenance_work_mem`` of each index build that ``cogdb maintain`` runs.
 MAINTENANCE_WORK_MEM = "512MB"
+#: Settings every app login cogdb creates gets (``ALTER ROLE … SET``), unless a DBA set them:
+#: one login holding a lock (``LOCK TABLE cogdb.memories``, a forgotten open transaction)
+#: would otherwise stall every tenant. A statement waits at most ``lock_timeout`` for a lock
+#: (longer than a promotion's gate, which ``cogdb maintain`` holds for seconds), and a
+#: transaction idle that long is ended, releasing its locks.
+APP_LOGIN_SETTINGS = {"lock_timeout": "30s", "idle_in_transaction_session_timeout": "60s"}
 
 
 def cogdb_home() -> Path:

@@ -73,7 +73,7 @@ class AsyncScopeBase(ScopeState):
 
     async def _execute(self, query: Query, params: Sequence[Any] = ()
                        ) -> list[dict[str, Any]]:
-        return await fetch_rows_async(self.connection, query, params)
+        return await fetch_rows_async(self._conn(), query, params)
 
     async def _run(self, steps: Steps[T]) -> T:
         try:

@@ -110,7 +110,7 @@ CREATE TRIGGER memories_check_row_inserts BEFORE INSERT ON cogdb.memories
         NEW.tenant_id = cogdb.current_tenant_id()
         AND (NEW.owner_user_id IS NULL OR NEW.owner_user_id = cogdb.current_user_id())
         AND NEW.model IS NOT NULL AND NEW.embedding IS NOT NULL
-        AND public.vector_norm(NEW.embedding) > 0
+        AND cogdb.vector_usable(NEW.embedding)
         AND NEW.source <> ALL (cogdb.chat_export_sources())
         AND length(NEW.id) <= 128 AND NEW.id ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]*$'
         AND NEW.visibility IN ('private', 'tenant')

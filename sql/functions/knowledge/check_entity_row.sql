@@ -60,6 +60,7 @@ BEGIN
                 USING ERRCODE = 'CGV01', COLUMN = 'embedding',
                       HINT = 'Embed with the model named, or pass the model the vector came from.';
         END IF;
+        PERFORM cogdb.check_vector(NEW.embedding, 'embedding');
     END IF;
     RETURN NEW;
 END

@@ -18,6 +18,7 @@ DECLARE
     v_ords bigint[];
     v_deleted integer;
     v_written integer;
+    v_bad bigint;
 BEGIN
     PERFORM cogdb.require_tenant('writing store items');
     IF jsonb_typeof(items) IS DISTINCT FROM 'array'
@@ -41,6 +42,13 @@ BEGIN
                         coalesce(cardinality(embeddings), 0)
             USING ERRCODE = 'CGV01', COLUMN = 'vector_keys',
                   HINT = 'e.g. ''[{"item": 1, "field": "$"}]'' with one vector.';
+    END IF;
+    -- Each vector is one cosine search could rank (NULL, zero, under- or overflowing ones are
+    -- refused by cogdb.check_vector, naming its position).
+    SELECT e.ord INTO v_bad FROM unnest(embeddings) WITH ORDINALITY AS e(v, ord)
+     WHERE cogdb.vector_usable(e.v) IS NOT TRUE ORDER BY e.ord LIMIT 1;
+    IF v_bad IS NOT NULL THEN
+        PERFORM cogdb.check_vector(embeddings[v_bad], format('embeddings[%s]', v_bad));
     END IF;
 
     -- The puts, deduplicated (the last of a namespace and key wins), as parallel arrays.
