@@ -163,6 +163,9 @@ CREATE TRIGGER memories_stats_deletes AFTER DELETE ON cogdb.memories
 CREATE TRIGGER memories_stats_updates AFTER UPDATE ON cogdb.memories
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.count_tenant_stats();
+-- No statistics on tenant_id: EXPLAIN (any login with SELECT) would estimate another
+-- tenant's row count from them (docs/trust-model.md, known limits).
+ALTER TABLE cogdb.memories ALTER COLUMN tenant_id SET STATISTICS 0;
 ALTER TABLE cogdb.memories ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.memories FORCE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT, UPDATE, DELETE ON cogdb.memories TO cogdb_app;
