@@ -9,6 +9,7 @@
     knowledge  entity upserts, traversal, hybrid vs vector-only search (bench/knowledge_bench.py)
     scale    planning, search and inserts with 80, 800 and 3,000 promoted tenants
     stats    what tenant_id's planner statistics show through EXPLAIN, and what dropping them costs
+    fuzz     hostile arguments for every function the app and admin may call; counts per function
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ BENCHMARKS = {"search": "bench.search_bench", "corpus": "bench.corpus_check",
               "storage": "bench.storage_bench",
               "import": "bench.import_bench", "events": "bench.events_bench",
               "langgraph": "bench.langgraph_bench", "knowledge": "bench.knowledge_bench",
-              "scale": "bench.scale_bench", "stats": "bench.stats_bench"}
+              "scale": "bench.scale_bench", "stats": "bench.stats_bench",
+              "fuzz": "bench.fuzz_bench"}
 
 
 def main() -> None:

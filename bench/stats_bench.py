@@ -11,7 +11,8 @@ then measures both configurations in the same run, on the same data:
 - the leak: the estimate for the largest, a middle and the smallest tenant, and a random uuid;
 - the plan cost: p50 latency through the Python client (one scope per call) of search (exact
   path), list_memories (first page) and get, for the largest, a middle and the smallest
-  tenant, and whether the plan of search's exact statement changes.
+  tenant (the two setups alternate in rounds), and whether the plan of search's exact
+  statement changes.
 
 Writes bench/out/stats.json.
 """
@@ -62,11 +63,10 @@ def estimates(app_url: str, probes: dict[str, str]) -> dict[str, int]:
 
 
 def latencies(client, probes: dict[str, str], q: np.ndarray, ids: dict[str, str],
-              runs: int) -> dict[str, float]:
-    out = {}
+              runs: int, samples: dict | None) -> None:
+    """Times ``runs`` calls of each operation per tenant into ``samples`` (ms lists)."""
     for name, tenant in probes.items():
         for op in ("search", "list", "get"):
-            times = []
             for _ in range(runs):
                 t0 = time.perf_counter()
                 with client.scope(tenant) as s:
@@ -76,9 +76,9 @@ def latencies(client, probes: dict[str, str], q: np.ndarray, ids: dict[str, str]
                         s.list_memories(20)
                     else:
                         s.get(ids[name])
-                times.append((time.perf_counter() - t0) * 1000)
-            out[f"{op}_{name}_p50_ms"] = round(statistics.median(times), 3)
-    return out
+                if samples is not None:
+                    samples.setdefault(f"{op}_{name}_p50_ms", []).append(
+                        (time.perf_counter() - t0) * 1000)
 
 
 def exact_plans(app_url: str, probes: dict[str, str], q: np.ndarray) -> dict[str, str]:
@@ -100,7 +100,8 @@ def main(argv: list[str] | None = None) -> None:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tenants", type=int, default=300)
     ap.add_argument("--largest", type=int, default=2400, help="rows of the largest tenant")
-    ap.add_argument("--runs", type=int, default=60, help="calls per operation and tenant")
+    ap.add_argument("--runs", type=int, default=200, help="calls per operation and tenant")
+    ap.add_argument("--rounds", type=int, default=10, help="alternations of the two setups")
     ap.add_argument("--home", help="bench server folder (default bench/out/home-stats)")
     args = ap.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -142,16 +143,26 @@ def main(argv: list[str] | None = None) -> None:
     ids = {name: first_ids[t] for name, t in probes.items()}
     q = vecs[0]
     report: dict = {"tenants": len(tenants), "memories": sum(sizes), "true_rows": truth,
-                    "runs": args.runs, "started": time.ctime()}
-    for label, target in (("with_statistics", -1), ("statistics_0", 0)):
-        set_tenant_statistics(url, target)
-        latencies(client, probes, q, ids, 5)  # warm
-        r = {"estimates": estimates(app, {**probes, "random_uuid": str(uuid.uuid4())}),
-             "plans": exact_plans(app, probes, q),
-             "latency": latencies(client, probes, q, ids, args.runs)}
-        echo(f"{label}: estimates {r['estimates']}")
-        echo(f"  latency {r['latency']}")
-        report[label] = r
+                    "runs": args.runs, "rounds": args.rounds, "started": time.ctime()}
+    # The two configurations alternate in rounds (re-ANALYZEd each time), so that drift in the
+    # machine's load falls on both alike; medians over all rounds.
+    configs = (("with_statistics", -1), ("statistics_0", 0))
+    samples: dict = {label: {} for label, _ in configs}
+    for rnd in range(args.rounds):
+        for label, target in configs if rnd % 2 == 0 else configs[::-1]:
+            set_tenant_statistics(url, target)
+            latencies(client, probes, q, ids, 3, samples=None)  # warm
+            latencies(client, probes, q, ids, max(1, args.runs // args.rounds),
+                      samples=samples[label])
+            if rnd == 0:
+                report[label] = {
+                    "estimates": estimates(app, {**probes, "random_uuid": str(uuid.uuid4())}),
+                    "plans": exact_plans(app, probes, q)}
+    for label, _ in configs:
+        report[label]["latency"] = {k: round(statistics.median(v), 3)
+                                    for k, v in samples[label].items()}
+        echo(f"{label}: estimates {report[label]['estimates']}")
+        echo(f"  latency p50 {report[label]['latency']}")
     before, after = report["with_statistics"]["latency"], report["statistics_0"]["latency"]
     report["ratio_statistics_0_vs_with"] = {k: round(after[k] / before[k], 2) for k in before}
     report["plans_changed"] = {k: (report["with_statistics"]["plans"][k],

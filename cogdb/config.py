@@ -29,6 +29,9 @@ CONNECT_TIMEOUT = 5
 POOL_OPEN_TIMEOUT = 15
 #: Connections a client's pool holds at most (``connect(pool_size=…)``).
 DEFAULT_POOL_SIZE = 4
+#: Seconds a scope waits for a pooled connection when all are busy, before PoolExhausted
+#: (``connect(pool_timeout=…)``).
+POOL_WAIT_TIMEOUT = 30.0
 #: Records per transaction of a node-store import (why this size: ``io.nodes.import_nodes``).
 IMPORT_BATCH_SIZE = 1000
 #: Connections writing node-store import batches at once.

@@ -702,6 +702,28 @@ BEGIN
             USING ERRCODE = 'CGV01', COLUMN = 'id',
                   HINT = 'Leave id to cogdb.upsert_entity, which derives it from the key.';
     END IF;
+    -- The CHECKs on cogdb.entities, explained with the field (a bare 23514 names no field).
+    IF NEW.entity_type IS NULL OR length(NEW.entity_type) NOT BETWEEN 1 AND 100 THEN
+        RAISE EXCEPTION 'entity_type must be 1-100 characters'
+            USING ERRCODE = 'CGV01', COLUMN = 'entity_type',
+                  HINT = 'e.g. customer, person, project; leave it out for thing.';
+    END IF;
+    IF NEW.name IS NULL OR length(NEW.name) NOT BETWEEN 1 AND 500 THEN
+        RAISE EXCEPTION 'name must be 1-500 characters'
+            USING ERRCODE = 'CGV01', COLUMN = 'name',
+                  HINT = 'Leave it out to use the external id as the name.';
+    END IF;
+    IF NEW.visibility IS NULL OR NEW.visibility NOT IN ('private', 'tenant') THEN
+        RAISE EXCEPTION 'visibility must be private or tenant, got %',
+                        coalesce(quote_literal(NEW.visibility), 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'visibility',
+                  HINT = 'tenant: every user of the tenant sees it; private: only its owner.';
+    END IF;
+    IF jsonb_typeof(NEW.data) IS DISTINCT FROM 'object' OR pg_column_size(NEW.data) > 1048576 THEN
+        RAISE EXCEPTION 'data must be a JSON object of at most 1 MiB'
+            USING ERRCODE = 'CGV01', COLUMN = 'data',
+                  HINT = 'Upserts merge objects key by key; keep large documents elsewhere.';
+    END IF;
     IF NEW.visibility = 'private' AND NEW.owner_user_id IS NULL THEN
         RAISE EXCEPTION 'a private entity needs a user in the context'
             USING ERRCODE = 'CGV01', COLUMN = 'visibility',
@@ -725,6 +747,75 @@ REVOKE ALL ON FUNCTION cogdb.check_entity_row() FROM PUBLIC;
 COMMENT ON FUNCTION cogdb.check_entity_row() IS
     'Row trigger on entities: the context, tenant, owner, key and embedding rules a CHECK cannot state.';
 -- <<< sql/functions/knowledge/check_entity_row.sql
+
+-- >>> sql/functions/provisioning/create_tenant.sql
+-- Creates a tenant and returns its id. With an external_id it is idempotent: the same
+-- external_id, name and mode return the existing tenant; a different name or mode conflicts.
+-- Definer (owned by cogdb_owner), executable by cogdb_admin only; the tenants registry is
+-- readable to the owner through the tenants__registry_owner policy.
+CREATE OR REPLACE FUNCTION cogdb.create_tenant(name text, mode text DEFAULT 'personal',
+                                               external_id text DEFAULT NULL,
+                                               isolation_level text DEFAULT 'strict',
+                                               default_model text DEFAULT NULL)
+    RETURNS uuid
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_id uuid;
+    v_existing cogdb.tenants;
+BEGIN
+    IF coalesce(length(btrim(name)), 0) NOT BETWEEN 1 AND 200 THEN
+        RAISE EXCEPTION 'name must be 1-200 characters' USING ERRCODE = 'CGV01', COLUMN = 'name',
+              HINT = 'Give the tenant a display name.';
+    END IF;
+    IF length(external_id) NOT BETWEEN 1 AND 255 THEN
+        RAISE EXCEPTION 'external_id must be 1-255 characters (or NULL)'
+            USING ERRCODE = 'CGV01', COLUMN = 'external_id',
+                  HINT = 'Your system''s id for the tenant; leave it out if there is none.';
+    END IF;
+    IF mode IS NULL OR mode NOT IN ('personal', 'enterprise') THEN
+        RAISE EXCEPTION 'mode must be personal or enterprise, got %', coalesce(quote_literal(mode), 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'mode',
+                  HINT = 'personal: one person''s memory; enterprise: a team''s.';
+    END IF;
+    IF isolation_level IS NULL OR isolation_level NOT IN ('strict', 'shared', 'federated') THEN
+        RAISE EXCEPTION 'isolation_level must be strict, shared or federated, got %',
+                        coalesce(quote_literal(isolation_level), 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'isolation_level',
+                  HINT = 'Use strict unless the tenant shares memories with others.';
+    END IF;
+    IF default_model IS NOT NULL
+       AND NOT EXISTS (SELECT FROM cogdb.embedding_models m WHERE m.name = default_model) THEN
+        RAISE EXCEPTION 'unknown embedding model %', quote_literal(default_model)
+            USING ERRCODE = 'CGV02', COLUMN = 'default_model',
+                  HINT = 'Register it first with cogdb.register_model(name, dimensions).';
+    END IF;
+
+    INSERT INTO cogdb.tenants AS t (name, mode, external_id, isolation_level, default_model)
+    VALUES (btrim(name), mode, external_id, isolation_level, default_model)
+    ON CONFLICT ON CONSTRAINT tenants_external_id_key DO NOTHING
+    RETURNING t.id INTO v_id;
+    IF v_id IS NULL THEN
+        SELECT * INTO v_existing FROM cogdb.tenants t WHERE t.external_id = create_tenant.external_id;
+        IF v_existing.name IS DISTINCT FROM btrim(name) OR v_existing.mode IS DISTINCT FROM mode THEN
+            RAISE EXCEPTION 'a tenant with external_id % already exists with another name or mode',
+                            quote_literal(external_id)
+                USING ERRCODE = 'CGC01', COLUMN = 'external_id',
+                      HINT = 'Use another external_id, or the same name and mode to get its id.';
+        END IF;
+        v_id := v_existing.id;
+    END IF;
+    RETURN v_id;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.create_tenant(text, text, text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.create_tenant(text, text, text, text, text) TO cogdb_admin;
+COMMENT ON FUNCTION cogdb.create_tenant(text, text, text, text, text) IS
+    'Creates a tenant and returns its id.';
+-- <<< sql/functions/provisioning/create_tenant.sql
 
 -- >>> sql/functions/knowledge/hybrid_search.sql
 -- Hybrid search: full-text and vector ranking fused by reciprocal rank fusion (RRF), over the
@@ -1025,9 +1116,11 @@ BEGIN
         RETURN 0;
     END IF;
 
-    DELETE FROM cogdb.store_vectors v
-     USING unnest(v_namespaces, v_keys) AS i(namespace, key)
-     WHERE v.namespace = i.namespace AND v.key = i.key;
+    -- Items first: the upsert locks each written item (waiting for a concurrent put of the
+    -- same key to commit), so the vectors' DELETE below, a later statement with a newer
+    -- snapshot, sees and removes that put's vectors before this one inserts its own (deleting
+    -- them first raced: two puts of one key both inserted vectors, 23505). Deleted items take
+    -- their vectors with them (ON DELETE CASCADE).
     DELETE FROM cogdb.store_items s
      USING unnest(v_namespaces, v_keys, v_values) AS i(namespace, key, value)
      WHERE i.value IS NULL AND s.namespace = i.namespace AND s.key = i.key;
@@ -1043,6 +1136,9 @@ BEGIN
        SET value = EXCLUDED.value, updated_at = now(), expires_at = EXCLUDED.expires_at,
            ttl_minutes = EXCLUDED.ttl_minutes;
     GET DIAGNOSTICS v_written = ROW_COUNT;
+    DELETE FROM cogdb.store_vectors v
+     USING unnest(v_namespaces, v_keys, v_values) AS i(namespace, key, value)
+     WHERE i.value IS NOT NULL AND v.namespace = i.namespace AND v.key = i.key;
     INSERT INTO cogdb.store_vectors (namespace, key, field, embedding)
     SELECT DISTINCT ON (i.namespace, i.key, k.obj ->> 'field')
            i.namespace, i.key, k.obj ->> 'field', embeddings[k.ord]

@@ -68,9 +68,11 @@ BEGIN
         RETURN 0;
     END IF;
 
-    DELETE FROM cogdb.store_vectors v
-     USING unnest(v_namespaces, v_keys) AS i(namespace, key)
-     WHERE v.namespace = i.namespace AND v.key = i.key;
+    -- Items first: the upsert locks each written item (waiting for a concurrent put of the
+    -- same key to commit), so the vectors' DELETE below, a later statement with a newer
+    -- snapshot, sees and removes that put's vectors before this one inserts its own (deleting
+    -- them first raced: two puts of one key both inserted vectors, 23505). Deleted items take
+    -- their vectors with them (ON DELETE CASCADE).
     DELETE FROM cogdb.store_items s
      USING unnest(v_namespaces, v_keys, v_values) AS i(namespace, key, value)
      WHERE i.value IS NULL AND s.namespace = i.namespace AND s.key = i.key;
@@ -86,6 +88,9 @@ BEGIN
        SET value = EXCLUDED.value, updated_at = now(), expires_at = EXCLUDED.expires_at,
            ttl_minutes = EXCLUDED.ttl_minutes;
     GET DIAGNOSTICS v_written = ROW_COUNT;
+    DELETE FROM cogdb.store_vectors v
+     USING unnest(v_namespaces, v_keys, v_values) AS i(namespace, key, value)
+     WHERE i.value IS NOT NULL AND v.namespace = i.namespace AND v.key = i.key;
     INSERT INTO cogdb.store_vectors (namespace, key, field, embedding)
     SELECT DISTINCT ON (i.namespace, i.key, k.obj ->> 'field')
            i.namespace, i.key, k.obj ->> 'field', embeddings[k.ord]
