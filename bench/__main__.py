@@ -10,6 +10,8 @@
     scale    planning, search and inserts with 80, 800 and 3,000 promoted tenants
     stats    what tenant_id's planner statistics show through EXPLAIN, and what dropping them costs
     fuzz     hostile arguments for every function the app and admin may call; counts per function
+    crash    kill -9 the server mid-write, restart, check every acknowledged write
+    soak     pool clients and a raw-SQL client over Zipf tenants, every response checked
 """
 from __future__ import annotations
 
@@ -21,7 +23,8 @@ BENCHMARKS = {"search": "bench.search_bench", "corpus": "bench.corpus_check",
               "import": "bench.import_bench", "events": "bench.events_bench",
               "langgraph": "bench.langgraph_bench", "knowledge": "bench.knowledge_bench",
               "scale": "bench.scale_bench", "stats": "bench.stats_bench",
-              "fuzz": "bench.fuzz_bench"}
+              "fuzz": "bench.fuzz_bench", "crash": "bench.crash_bench",
+              "soak": "bench.soak_bench"}
 
 
 def main() -> None:
