@@ -205,7 +205,11 @@ def value_for(type_name: str, pools: dict[str, list[str]], huge: int) -> st.Sear
 
 @st.composite
 def arguments(draw, fn: Function, pools: dict[str, list[str]], huge: int) -> list[tuple]:
-    """(name, type, value) for the arguments passed: the required ones, and some optional."""
+    """(name, type, value) for the arguments passed: the required ones, and some optional.
+    Admin functions draw known ids from tenant B only, so that a successful delete_user never
+    removes the context's user (which every later app call needs)."""
+    if fn.role == "admin":
+        pools = {**pools, "uuid": pools["admin_uuid"]}
     out = []
     for i, (name, type_name) in enumerate(zip(fn.args, fn.types, strict=True)):
         if i >= fn.required and not draw(st.booleans()):
@@ -308,4 +312,5 @@ def _short(args: list[tuple]) -> str:
 
 def known_ids(tenants: Any) -> dict[str, list[str]]:
     return {"uuid": [str(tenants.a), str(tenants.a1), str(tenants.b), str(tenants.b1),
-                     str(uuid.UUID(int=0))]}
+                     str(uuid.UUID(int=0))],
+            "admin_uuid": [str(tenants.b), str(tenants.b1), str(uuid.UUID(int=0))]}
