@@ -73,6 +73,8 @@ _GUARDED_TYPES = (psycopg.Cursor, psycopg.AsyncCursor, psycopg.Copy, psycopg.Asy
 #: (they were the scope's own), never a new round trip to the server.
 _BUFFER_READS = frozenset({"fetchone", "fetchmany", "fetchall", "description", "rowcount",
                            "rownumber", "statusmessage", "close", "closed"})
+#: What any handle still answers after its scope: whether the object is closed or broken.
+_STATUS_READS = frozenset({"closed", "broken"})
 
 
 class ScopedHandle:
@@ -100,7 +102,7 @@ class ScopedHandle:
         return ScopedHandle(value, self._scope) if isinstance(value, _GUARDED_TYPES) else value
 
     def __getattr__(self, name: str) -> Any:
-        if name in _BUFFER_READS and self._buffered():
+        if name in _STATUS_READS or (name in _BUFFER_READS and self._buffered()):
             return getattr(self._target, name)
         value = getattr(self._live(), name)
         if not callable(value):

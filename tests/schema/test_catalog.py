@@ -97,6 +97,8 @@ APP_FUNCTIONS = {
     "merge_entities", "neighbors", "record_access", "register_relationship_type", "relate",
     "resolve_node", "stats", "tenant_language", "text_candidates", "text_query",
     "upsert_entity",
+    # the vector rule (revision 0011), called by the invoker functions and memories' trigger
+    "check_vector", "vector_usable",
 }
 
 

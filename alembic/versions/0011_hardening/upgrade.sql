@@ -19,7 +19,7 @@ AS $$
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.vector_usable(public.vector) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION cogdb.vector_usable(public.vector) TO cogdb_app, cogdb_admin;
+GRANT EXECUTE ON FUNCTION cogdb.vector_usable(public.vector) TO cogdb_app;
 COMMENT ON FUNCTION cogdb.vector_usable(public.vector) IS
     'True when the vector''s norm is between 1e-18 and 1e18, so its cosine distance to any usable vector is finite in pgvector''s single precision.';
 -- <<< sql/functions/internal/vector_usable.sql
@@ -59,7 +59,7 @@ END
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.check_vector(public.vector, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION cogdb.check_vector(public.vector, text) TO cogdb_app, cogdb_admin;
+GRANT EXECUTE ON FUNCTION cogdb.check_vector(public.vector, text) TO cogdb_app;
 COMMENT ON FUNCTION cogdb.check_vector(public.vector, text) IS
     'Raises CGV01 naming the field unless the vector is usable for cosine similarity (cogdb.vector_usable).';
 -- <<< sql/functions/internal/check_vector.sql

@@ -32,6 +32,6 @@ END
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.check_vector(public.vector, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION cogdb.check_vector(public.vector, text) TO cogdb_app, cogdb_admin;
+GRANT EXECUTE ON FUNCTION cogdb.check_vector(public.vector, text) TO cogdb_app;
 COMMENT ON FUNCTION cogdb.check_vector(public.vector, text) IS
     'Raises CGV01 naming the field unless the vector is usable for cosine similarity (cogdb.vector_usable).';

@@ -14,6 +14,6 @@ AS $$
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.vector_usable(public.vector) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION cogdb.vector_usable(public.vector) TO cogdb_app, cogdb_admin;
+GRANT EXECUTE ON FUNCTION cogdb.vector_usable(public.vector) TO cogdb_app;
 COMMENT ON FUNCTION cogdb.vector_usable(public.vector) IS
     'True when the vector''s norm is between 1e-18 and 1e18, so its cosine distance to any usable vector is finite in pgvector''s single precision.';
