@@ -8,6 +8,10 @@
     langgraph  CogdbStore vs LangGraph's PostgresStore: load rate, search latency, recall@10
     knowledge  entity upserts, traversal, hybrid vs vector-only search (bench/knowledge_bench.py)
     scale    planning, search and inserts with 80, 800 and 3,000 promoted tenants
+    stats    what tenant_id's planner statistics show through EXPLAIN, and what dropping them costs
+    fuzz     hostile arguments for every function the app and admin may call; counts per function
+    crash    kill -9 the server mid-write, restart, check every acknowledged write
+    soak     pool clients and a raw-SQL client over Zipf tenants, every response checked
 """
 from __future__ import annotations
 
@@ -18,7 +22,9 @@ BENCHMARKS = {"search": "bench.search_bench", "corpus": "bench.corpus_check",
               "storage": "bench.storage_bench",
               "import": "bench.import_bench", "events": "bench.events_bench",
               "langgraph": "bench.langgraph_bench", "knowledge": "bench.knowledge_bench",
-              "scale": "bench.scale_bench"}
+              "scale": "bench.scale_bench", "stats": "bench.stats_bench",
+              "fuzz": "bench.fuzz_bench", "crash": "bench.crash_bench",
+              "soak": "bench.soak_bench"}
 
 
 def main() -> None:

@@ -29,6 +29,9 @@ CONNECT_TIMEOUT = 5
 POOL_OPEN_TIMEOUT = 15
 #: Connections a client's pool holds at most (``connect(pool_size=…)``).
 DEFAULT_POOL_SIZE = 4
+#: Seconds a scope waits for a pooled connection when all are busy, before PoolExhausted
+#: (``connect(pool_timeout=…)``).
+POOL_WAIT_TIMEOUT = 30.0
 #: Records per transaction of a node-store import (why this size: ``io.nodes.import_nodes``).
 IMPORT_BATCH_SIZE = 1000
 #: Connections writing node-store import batches at once.
@@ -39,6 +42,12 @@ CHAT_BATCH_SIZE = 500
 EXPORT_FETCH_SIZE = 2000
 #: ``maintenance_work_mem`` of each index build that ``cogdb maintain`` runs.
 MAINTENANCE_WORK_MEM = "512MB"
+#: Settings every app login cogdb creates gets (``ALTER ROLE … SET``), unless a DBA set them:
+#: one login holding a lock (``LOCK TABLE cogdb.memories``, a forgotten open transaction)
+#: would otherwise stall every tenant. A statement waits at most ``lock_timeout`` for a lock
+#: (longer than a promotion's gate, which ``cogdb maintain`` holds for seconds), and a
+#: transaction idle that long is ended, releasing its locks.
+APP_LOGIN_SETTINGS = {"lock_timeout": "30s", "idle_in_transaction_session_timeout": "60s"}
 
 
 def cogdb_home() -> Path:

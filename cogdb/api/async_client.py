@@ -15,11 +15,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import psycopg
+from psycopg_pool import PoolTimeout
 
-from ..config import DEFAULT_POOL_SIZE
+from ..config import DEFAULT_POOL_SIZE, POOL_WAIT_TIMEOUT
 from ..db import urls
 from ..db.aio import AsyncScopeBase, fetch_rows_async, open_async_pool
 from ..db.errors import translated
+from ..db.pool import exhausted
 from ..embedders import Embedder
 from .client import SET_CONTEXT, ClientBase
 from .knowledge import KnowledgeMethods
@@ -44,14 +46,15 @@ class AsyncClient(ClientBase):
     ``await cogdb.connect_async()`` inside the event loop that will use it."""
 
     def __init__(self, conninfo: str, *, embedder: Embedder | None = None,
-                 pool_size: int = DEFAULT_POOL_SIZE) -> None:
+                 pool_size: int = DEFAULT_POOL_SIZE,
+                 pool_timeout: float = POOL_WAIT_TIMEOUT) -> None:
         super().__init__(conninfo, embedder)
-        self.pool_size = pool_size
+        self.pool_size, self.pool_timeout = pool_size, pool_timeout
         self.pool = None
 
     async def open(self) -> AsyncClient:
         if self.pool is None:
-            self.pool = await open_async_pool(self.conninfo, self.pool_size)
+            self.pool = await open_async_pool(self.conninfo, self.pool_size, self.pool_timeout)
         return self
 
     @asynccontextmanager
@@ -61,15 +64,19 @@ class AsyncClient(ClientBase):
         tenant_s, user_s, token = self._enter(tenant, user)
         try:
             await self.open()
-            async with self.pool.connection() as conn:  # type: ignore[union-attr]
-                with translated():
-                    async with conn.transaction():
-                        await conn.execute(SET_CONTEXT, (tenant_s, user_s))
-                        scope = AsyncScope(conn, tenant_s, user_s, self)  # type: ignore[arg-type]
-                        try:
-                            yield scope
-                        finally:
-                            scope.end()
+            try:
+                async with self.pool.connection() as conn:  # type: ignore[union-attr]
+                    with translated():
+                        async with conn.transaction():
+                            await conn.execute(SET_CONTEXT, (tenant_s, user_s))
+                            scope = AsyncScope(conn, tenant_s, user_s,
+                                               self)  # type: ignore[arg-type]
+                            try:
+                                yield scope
+                            finally:
+                                scope.end()
+            except PoolTimeout as exc:  # every connection busy for pool_timeout
+                raise exhausted(self.pool_size, self.pool_timeout) from exc
         finally:
             self._active.reset(token)
 
@@ -96,9 +103,10 @@ class AsyncClient(ClientBase):
 
 
 async def connect_async(url: str | None = None, *, embedder: Embedder | None = None,
-                        pool_size: int = DEFAULT_POOL_SIZE) -> AsyncClient:
+                        pool_size: int = DEFAULT_POOL_SIZE,
+                        pool_timeout: float = POOL_WAIT_TIMEOUT) -> AsyncClient:
     """An open async client for scoped work: ``url``, else COGDB_DATABASE_URL, else the
     embedded server's app login. Call it in the event loop that will use the client."""
     client = AsyncClient(url if url is not None else urls.app_url(), embedder=embedder,
-                         pool_size=pool_size)
+                         pool_size=pool_size, pool_timeout=pool_timeout)
     return await client.open()

@@ -16,11 +16,12 @@ from contextlib import contextmanager
 
 import psycopg
 from psycopg import sql
+from psycopg_pool import PoolTimeout
 
-from ..config import DEFAULT_POOL_SIZE
+from ..config import DEFAULT_POOL_SIZE, POOL_WAIT_TIMEOUT
 from ..db import urls
 from ..db.errors import IsolationViolation, translated
-from ..db.pool import RESET_MESSAGE, check_clean, mark_clean, open_pool, reset
+from ..db.pool import RESET_MESSAGE, check_clean, exhausted, mark_clean, open_pool, reset
 from ..db.scope import ScopeBase
 from ..db.values import as_uuid
 from ..embedders import Embedder, from_spec
@@ -115,9 +116,11 @@ class Client(ClientBase):
     """
 
     def __init__(self, conninfo: str, *, embedder: Embedder | None = None,
-                 pool_size: int = DEFAULT_POOL_SIZE) -> None:
+                 pool_size: int = DEFAULT_POOL_SIZE,
+                 pool_timeout: float = POOL_WAIT_TIMEOUT) -> None:
         super().__init__(conninfo, embedder)
-        self.pool = open_pool(conninfo, pool_size)
+        self.pool_size, self.pool_timeout = pool_size, pool_timeout
+        self.pool = open_pool(conninfo, pool_size, pool_timeout)
 
     @contextmanager
     def scope(self, tenant: uuid.UUID | str, user: uuid.UUID | str | None = None
@@ -130,7 +133,7 @@ class Client(ClientBase):
         back and the connection reset; one that cannot be reset is closed, never reused."""
         tenant_s, user_s, token = self._enter(tenant, user)
         try:
-            with self.pool.connection() as conn:
+            with _pooled(self) as conn:
                 done = False
                 try:
                     with translated():
@@ -165,12 +168,25 @@ class Client(ClientBase):
         self.close()
 
 
+@contextmanager
+def _pooled(client: Client) -> Iterator[psycopg.Connection]:
+    """``client.pool.connection()``, whose wait for a free connection ends in PoolExhausted
+    (a scope's body never raises PoolTimeout: scopes do not nest)."""
+    try:
+        with client.pool.connection() as conn:
+            yield conn
+    except PoolTimeout as exc:
+        raise exhausted(client.pool_size, client.pool_timeout) from exc
+
+
 def connect(url: str | None = None, *, embedder: Embedder | None = None,
-            pool_size: int = DEFAULT_POOL_SIZE) -> Client:
+            pool_size: int = DEFAULT_POOL_SIZE,
+            pool_timeout: float = POOL_WAIT_TIMEOUT) -> Client:
     """A client for scoped work: ``url``, else COGDB_DATABASE_URL, else the embedded
-    server's app login."""
+    server's app login. A scope waits up to ``pool_timeout`` seconds for a pooled connection
+    when all ``pool_size`` are busy, then raises PoolExhausted."""
     return Client(url if url is not None else urls.app_url(), embedder=embedder,
-                  pool_size=pool_size)
+                  pool_size=pool_size, pool_timeout=pool_timeout)
 
 
 def connect_admin(url: str | None = None) -> AdminClient:

@@ -13,6 +13,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from .. import config
 from ..db.errors import NotFound, translated
 from ..db.pool import connect_timeout
 from ..db.scope import Query, fetch_rows, fetch_value
@@ -181,7 +182,9 @@ class AdminClient:
                                        external_id))).as_string(None)
 
     def ensure_app_login(self, name: str, password: str | None = None) -> None:
-        """Create (or keep) a LOGIN role that is a member of cogdb_app. Needs CREATEROLE."""
+        """Create (or keep) a LOGIN role that is a member of cogdb_app, with the settings of
+        ``config.APP_LOGIN_SETTINGS`` that it lacks (a DBA's own values stay). Needs
+        CREATEROLE."""
         exists = self._one("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,))
         if not exists:
             stmt = sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS NOINHERIT").format(
@@ -193,6 +196,14 @@ class AdminClient:
         with translated():
             self.connection.execute(
                 sql.SQL("GRANT cogdb_app TO {} WITH INHERIT TRUE").format(sql.Identifier(name)))
+            have = {row[0].split("=", 1)[0] for row in self.connection.execute(
+                "SELECT unnest(s.setconfig) FROM pg_db_role_setting s"
+                " JOIN pg_roles r ON r.oid = s.setrole"
+                " WHERE r.rolname = %s AND s.setdatabase = 0", (name,))}
+            for setting, value in config.APP_LOGIN_SETTINGS.items():
+                if setting not in have:
+                    self.connection.execute(sql.SQL("ALTER ROLE {} SET {} = {}").format(
+                        sql.Identifier(name), sql.Identifier(setting), sql.Literal(value)))
 
     def secure_database(self) -> None:
         """Revoke the PUBLIC defaults on the current database (CONNECT, TEMPORARY) and grant

@@ -12,7 +12,7 @@ from pgvector.psycopg import register_vector_async
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from ..config import POOL_OPEN_TIMEOUT
+from ..config import POOL_OPEN_TIMEOUT, POOL_WAIT_TIMEOUT
 from .errors import CogdbError, translated
 from .pool import RESET_MESSAGE, check_clean, redact
 from .scope import Query, ScopeState, Statement, Steps, T
@@ -36,13 +36,14 @@ async def reset(conn: psycopg.AsyncConnection) -> None:
         check_clean(await cur.fetchone())
 
 
-async def open_async_pool(conninfo: str, max_size: int) -> AsyncConnectionPool:
+async def open_async_pool(conninfo: str, max_size: int,
+                          timeout: float = POOL_WAIT_TIMEOUT) -> AsyncConnectionPool:
     """An open async pool of up to ``max_size`` connections, or a cogdb error within
     POOL_OPEN_TIMEOUT seconds. It belongs to the running event loop."""
     pool = AsyncConnectionPool(conninfo, min_size=1, max_size=max_size,
                                kwargs={"prepare_threshold": None},
                                configure=configure, reset=reset, open=False,
-                               name="cogdb-async")
+                               name="cogdb-async", timeout=timeout)
     try:
         with translated():
             await pool.open(wait=True, timeout=POOL_OPEN_TIMEOUT)
@@ -73,7 +74,7 @@ class AsyncScopeBase(ScopeState):
 
     async def _execute(self, query: Query, params: Sequence[Any] = ()
                        ) -> list[dict[str, Any]]:
-        return await fetch_rows_async(self.connection, query, params)
+        return await fetch_rows_async(self._conn(), query, params)
 
     async def _run(self, steps: Steps[T]) -> T:
         try:

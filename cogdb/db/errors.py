@@ -90,6 +90,11 @@ class StaleVersion(Conflict):
         self.current_version = current_version
 
 
+class PoolExhausted(CogdbError):
+    """Every connection of the client's pool stayed busy for the whole ``pool_timeout``: the
+    scope never started (nothing ran). Raised by the client, no SQLSTATE."""
+
+
 class AppendOnly(CogdbError):
     """An UPDATE, DELETE or TRUNCATE of the event stream, which only ever grows. CGA04."""
 

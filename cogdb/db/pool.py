@@ -23,8 +23,8 @@ from pgvector.psycopg import register_vector
 from psycopg.types.json import JsonbLoader
 from psycopg_pool import ConnectionPool
 
-from ..config import CONNECT_TIMEOUT, POOL_OPEN_TIMEOUT
-from .errors import CogdbError, IsolationViolation, NotMigrated, translated
+from ..config import CONNECT_TIMEOUT, POOL_OPEN_TIMEOUT, POOL_WAIT_TIMEOUT
+from .errors import CogdbError, IsolationViolation, NotMigrated, PoolExhausted, translated
 
 # psycopg_pool logs each failed background attempt ("error connecting in 'cogdb'") as a
 # warning; without a handler of its own, Python prints those on stderr. The cause reaches
@@ -158,9 +158,19 @@ def check_connection(conninfo: str) -> None:
         configure(conn)
 
 
-def open_pool(conninfo: str, max_size: int) -> ConnectionPool:
+def exhausted(max_size: int, timeout: float) -> PoolExhausted:
+    """The error a scope raises when no pooled connection came free within ``timeout``."""
+    return PoolExhausted(
+        f"all {max_size} pooled connection(s) stayed busy for {timeout:g} s; the scope did "
+        "not start", hint="Keep scopes short (no waiting inside them), raise "
+        "connect(pool_size=…), or wait longer with connect(pool_timeout=…).")
+
+
+def open_pool(conninfo: str, max_size: int,
+              timeout: float = POOL_WAIT_TIMEOUT) -> ConnectionPool:
     """An open pool of up to ``max_size`` connections, or a cogdb error: at once when the
-    first connection fails, within POOL_OPEN_TIMEOUT seconds otherwise."""
+    first connection fails, within POOL_OPEN_TIMEOUT seconds otherwise. A scope waits up to
+    ``timeout`` seconds for a busy pool (then :func:`exhausted`)."""
     check_connection(conninfo)
     # No reset when a connection returns: psycopg_pool would run it in a worker thread (a
     # thread handoff per request); scopes reset inline and the check catches the rest.
@@ -169,7 +179,8 @@ def open_pool(conninfo: str, max_size: int) -> ConnectionPool:
     pool = ConnectionPool(conninfo, min_size=1, max_size=max_size,
                           kwargs={"prepare_threshold": PREPARE_THRESHOLD,
                                   **connect_timeout(conninfo)},
-                          configure=configure, check=check, open=False, name="cogdb")
+                          configure=configure, check=check, open=False, name="cogdb",
+                          timeout=timeout)
     try:
         with translated():
             pool.open(wait=True, timeout=POOL_OPEN_TIMEOUT)

@@ -9,8 +9,9 @@ on an AsyncConnection. So the SQL text of each method exists in one place.
 """
 from __future__ import annotations
 
+import inspect
 import uuid
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -18,7 +19,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from .errors import CogdbError, translated
+from .errors import ScopeRequired, translated
 
 Query = str | sql.Composable
 T = TypeVar("T")
@@ -63,6 +64,110 @@ def fetch_value(conn: psycopg.Connection, query: Query, params: Sequence[Any] = 
     return row[0] if row else None
 
 
+#: What a scope's handles hand out wrapped in turn: a cursor, COPY or transaction taken from
+#: the scope's connection would otherwise outlive the scope just as the connection would.
+_GUARDED_TYPES = (psycopg.Cursor, psycopg.AsyncCursor, psycopg.Copy, psycopg.AsyncCopy,
+                  psycopg.Transaction, psycopg.AsyncTransaction, psycopg.Pipeline,
+                  psycopg.AsyncPipeline)
+#: What a client-side cursor still answers after its scope: the rows it already received
+#: (they were the scope's own), never a new round trip to the server.
+_BUFFER_READS = frozenset({"fetchone", "fetchmany", "fetchall", "description", "rowcount",
+                           "rownumber", "statusmessage", "close", "closed"})
+#: What any handle still answers after its scope: whether the object is closed or broken.
+_STATUS_READS = frozenset({"closed", "broken"})
+
+
+class ScopedHandle:
+    """A psycopg connection, cursor, COPY or transaction of one scope, usable while the scope
+    is open and refused (ScopeRequired) from the moment it ends. The pool hands the same
+    connection to the next request, with that request's context: a handle kept past its scope
+    (``h = s.connection``) would run inside another tenant's transaction. Attribute reads,
+    calls, ``with``, ``async with`` and iteration are checked; what they return is wrapped in
+    turn when it is one of the objects above. A client-side cursor still hands out the rows it
+    received inside the scope (``_BUFFER_READS``), which never reach the server."""
+
+    __slots__ = ("_scope", "_target")
+
+    def __init__(self, target: Any, scope: ScopeState) -> None:
+        object.__setattr__(self, "_target", target)
+        object.__setattr__(self, "_scope", scope)
+
+    def _live(self) -> Any:
+        self._scope._check_open()
+        return self._target
+
+    def _wrap(self, value: Any) -> Any:
+        if value is self._target:
+            return self
+        return ScopedHandle(value, self._scope) if isinstance(value, _GUARDED_TYPES) else value
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _STATUS_READS or (name in _BUFFER_READS and self._buffered()):
+            return getattr(self._target, name)
+        value = getattr(self._live(), name)
+        if not callable(value):
+            return self._wrap(value)
+        if inspect.iscoroutinefunction(value):
+            async def checked_async(*args: Any, **kwargs: Any) -> Any:
+                self._live()
+                return self._wrap(await value(*args, **kwargs))
+            return checked_async
+
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            self._live()
+            return self._wrap(value(*args, **kwargs))
+        return checked
+
+    def _buffered(self) -> bool:
+        return (isinstance(self._target, (psycopg.Cursor, psycopg.AsyncCursor))
+                and not isinstance(self._target, (psycopg.ServerCursor,
+                                                  psycopg.AsyncServerCursor)))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._live(), name, value)
+
+    def __enter__(self) -> Any:
+        return self._wrap(self._live().__enter__())
+
+    def __exit__(self, *exc: Any) -> Any:
+        return self._target.__exit__(*exc)
+
+    async def __aenter__(self) -> Any:
+        return self._wrap(await self._live().__aenter__())
+
+    async def __aexit__(self, *exc: Any) -> Any:
+        return await self._target.__aexit__(*exc)
+
+    def __iter__(self) -> Iterator[Any]:
+        if self._buffered():
+            yield from self._target
+            return
+        it = iter(self._live())
+        while True:
+            self._live()
+            try:
+                yield next(it)
+            except StopIteration:
+                return
+
+    async def __aiter__(self) -> AsyncIterator[Any]:
+        if self._buffered():
+            async for row in self._target:
+                yield row
+            return
+        it = self._live().__aiter__()
+        while True:
+            self._live()
+            try:
+                yield await it.__anext__()
+            except StopAsyncIteration:
+                return
+
+    def __repr__(self) -> str:
+        state = "open" if self._scope._open else "ended"
+        return f"<ScopedHandle ({state} scope) of {self._target!r}>"
+
+
 class ScopeState:
     """What every scope holds: tenant, user, and whether its transaction is still open."""
 
@@ -71,14 +176,27 @@ class ScopeState:
         self.tenant_id = uuid.UUID(tenant)
         self.user_id = uuid.UUID(user) if user else None
         self._open = True
+        self._handle = ScopedHandle(conn, self)
+
+    def _check_open(self) -> None:
+        if not self._open:
+            raise ScopeRequired("this scope has ended; its connection may now serve another "
+                                "request", hint="Open a new one with client.scope(...) and use "
+                                "its connection inside the with block.")
+
+    def _conn(self) -> Any:
+        """The raw connection, for the scope's own statements (checked once per call)."""
+        self._check_open()
+        return self._connection
 
     @property
     def connection(self) -> Any:
-        """The scope's connection, inside its transaction, for SQL of your own. Refused once
-        the scope has ended: by then the connection may serve another tenant."""
-        if not self._open:
-            raise CogdbError("this scope has ended; open a new one with client.scope(...)")
-        return self._connection
+        """The scope's connection, inside its transaction, for SQL of your own: a
+        :class:`ScopedHandle` that stops working when the scope ends (by then the pool may
+        have handed the connection to another tenant's request), as do the cursors, COPYs
+        and transactions taken from it."""
+        self._check_open()
+        return self._handle
 
     def end(self) -> None:
         """Called when the scope's transaction ends; the connection is refused from now on."""
@@ -93,7 +211,7 @@ class ScopeBase(ScopeState):
 
     def _execute(self, query: Query, params: Sequence[Any] = (), *,
                  prepare: bool | None = None) -> list[dict[str, Any]]:
-        return fetch_rows(self.connection, query, params, prepare=prepare)
+        return fetch_rows(self._conn(), query, params, prepare=prepare)
 
     def _run(self, steps: Steps[T]) -> T:
         """Drive an operation's steps to its result."""

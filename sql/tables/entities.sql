@@ -76,6 +76,9 @@ CREATE TRIGGER entities_stats_deletes AFTER DELETE ON cogdb.entities
 CREATE TRIGGER entities_stats_updates AFTER UPDATE ON cogdb.entities
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.count_tenant_stats();
+-- No statistics on tenant_id: EXPLAIN (any login with SELECT) would estimate another
+-- tenant's row count from them (docs/trust-model.md, known limits).
+ALTER TABLE cogdb.entities ALTER COLUMN tenant_id SET STATISTICS 0;
 ALTER TABLE cogdb.entities ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.entities FORCE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT, UPDATE, DELETE ON cogdb.entities TO cogdb_app;

@@ -29,6 +29,9 @@ CREATE TRIGGER entity_observations_stats_inserts AFTER INSERT ON cogdb.entity_ob
 CREATE TRIGGER entity_observations_stats_deletes AFTER DELETE ON cogdb.entity_observations
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.count_tenant_stats();
+-- No statistics on tenant_id: EXPLAIN (any login with SELECT) would estimate another
+-- tenant's row count from them (docs/trust-model.md, known limits).
+ALTER TABLE cogdb.entity_observations ALTER COLUMN tenant_id SET STATISTICS 0;
 ALTER TABLE cogdb.entity_observations ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.entity_observations FORCE ROW LEVEL SECURITY;
 -- DELETE runs under the same policies as SELECT (cogdb.forget_observations).

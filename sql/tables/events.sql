@@ -48,6 +48,9 @@ CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON cogdb.events
     FOR EACH ROW EXECUTE FUNCTION cogdb.refuse_event_change();
 CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON cogdb.events
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.refuse_event_change();
+-- No statistics on tenant_id: EXPLAIN (any login with SELECT) would estimate another
+-- tenant's row count from them (docs/trust-model.md, known limits).
+ALTER TABLE cogdb.events ALTER COLUMN tenant_id SET STATISTICS 0;
 ALTER TABLE cogdb.events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.events FORCE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT ON cogdb.events TO cogdb_app;

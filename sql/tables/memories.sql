@@ -110,7 +110,7 @@ CREATE TRIGGER memories_check_row_inserts BEFORE INSERT ON cogdb.memories
         NEW.tenant_id = cogdb.current_tenant_id()
         AND (NEW.owner_user_id IS NULL OR NEW.owner_user_id = cogdb.current_user_id())
         AND NEW.model IS NOT NULL AND NEW.embedding IS NOT NULL
-        AND public.vector_norm(NEW.embedding) > 0
+        AND cogdb.vector_usable(NEW.embedding)
         AND NEW.source <> ALL (cogdb.chat_export_sources())
         AND length(NEW.id) <= 128 AND NEW.id ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]*$'
         AND NEW.visibility IN ('private', 'tenant')
@@ -163,6 +163,9 @@ CREATE TRIGGER memories_stats_deletes AFTER DELETE ON cogdb.memories
 CREATE TRIGGER memories_stats_updates AFTER UPDATE ON cogdb.memories
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.count_tenant_stats();
+-- No statistics on tenant_id: EXPLAIN (any login with SELECT) would estimate another
+-- tenant's row count from them (docs/trust-model.md, known limits).
+ALTER TABLE cogdb.memories ALTER COLUMN tenant_id SET STATISTICS 0;
 ALTER TABLE cogdb.memories ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.memories FORCE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT, UPDATE, DELETE ON cogdb.memories TO cogdb_app;

@@ -25,6 +25,9 @@ WITH (toast_tuple_target = 128);
 ALTER TABLE cogdb.offloaded_contexts ALTER COLUMN content SET STATISTICS 0;
 CREATE TRIGGER offloaded_contexts_check_row BEFORE INSERT ON cogdb.offloaded_contexts
     FOR EACH ROW EXECUTE FUNCTION cogdb.check_offload_row();
+-- No statistics on tenant_id: EXPLAIN (any login with SELECT) would estimate another
+-- tenant's row count from them (docs/trust-model.md, known limits).
+ALTER TABLE cogdb.offloaded_contexts ALTER COLUMN tenant_id SET STATISTICS 0;
 ALTER TABLE cogdb.offloaded_contexts ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.offloaded_contexts FORCE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT ON cogdb.offloaded_contexts TO cogdb_app;

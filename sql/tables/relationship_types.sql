@@ -13,6 +13,9 @@ CREATE TABLE cogdb.relationship_types (
     PRIMARY KEY (tenant_id, name)
 );
 ALTER TABLE cogdb.relationship_types ALTER COLUMN name SET STATISTICS 0;
+-- No statistics on tenant_id: EXPLAIN (any login with SELECT) would estimate another
+-- tenant's row count from them (docs/trust-model.md, known limits).
+ALTER TABLE cogdb.relationship_types ALTER COLUMN tenant_id SET STATISTICS 0;
 ALTER TABLE cogdb.relationship_types ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.relationship_types FORCE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT ON cogdb.relationship_types TO cogdb_app;

@@ -96,6 +96,9 @@ CREATE TRIGGER relationships_stats_deletes AFTER DELETE ON cogdb.relationships
 CREATE TRIGGER relationships_stats_updates AFTER UPDATE ON cogdb.relationships
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.count_tenant_stats();
+-- No statistics on tenant_id: EXPLAIN (any login with SELECT) would estimate another
+-- tenant's row count from them (docs/trust-model.md, known limits).
+ALTER TABLE cogdb.relationships ALTER COLUMN tenant_id SET STATISTICS 0;
 ALTER TABLE cogdb.relationships ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.relationships FORCE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT ON cogdb.relationships TO cogdb_app;

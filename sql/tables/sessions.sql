@@ -34,6 +34,9 @@ CREATE INDEX sessions_tenant_parent_idx ON cogdb.sessions (tenant_id, parent_ses
 -- No value statistics: the planner's estimates are visible through EXPLAIN to every login.
 ALTER TABLE cogdb.sessions ALTER COLUMN agent SET STATISTICS 0;
 ALTER TABLE cogdb.sessions ALTER COLUMN metadata SET STATISTICS 0;
+-- No statistics on tenant_id: EXPLAIN (any login with SELECT) would estimate another
+-- tenant's row count from them (docs/trust-model.md, known limits).
+ALTER TABLE cogdb.sessions ALTER COLUMN tenant_id SET STATISTICS 0;
 ALTER TABLE cogdb.sessions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.sessions FORCE ROW LEVEL SECURITY;
 GRANT SELECT ON cogdb.sessions TO cogdb_app;

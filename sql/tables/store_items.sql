@@ -27,6 +27,9 @@ CREATE INDEX store_items_expiry_idx ON cogdb.store_items (tenant_id, expires_at)
 ALTER TABLE cogdb.store_items ALTER COLUMN namespace SET STATISTICS 0;
 ALTER TABLE cogdb.store_items ALTER COLUMN key SET STATISTICS 0;
 ALTER TABLE cogdb.store_items ALTER COLUMN value SET STATISTICS 0;
+-- No statistics on tenant_id: EXPLAIN (any login with SELECT) would estimate another
+-- tenant's row count from them (docs/trust-model.md, known limits).
+ALTER TABLE cogdb.store_items ALTER COLUMN tenant_id SET STATISTICS 0;
 ALTER TABLE cogdb.store_items ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.store_items FORCE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT, UPDATE, DELETE ON cogdb.store_items TO cogdb_app;

@@ -20,6 +20,9 @@ ALTER TABLE cogdb.store_vectors ALTER COLUMN embedding SET STORAGE PLAIN;
 ALTER TABLE cogdb.store_vectors ALTER COLUMN namespace SET STATISTICS 0;
 ALTER TABLE cogdb.store_vectors ALTER COLUMN key SET STATISTICS 0;
 ALTER TABLE cogdb.store_vectors ALTER COLUMN field SET STATISTICS 0;
+-- No statistics on tenant_id: EXPLAIN (any login with SELECT) would estimate another
+-- tenant's row count from them (docs/trust-model.md, known limits).
+ALTER TABLE cogdb.store_vectors ALTER COLUMN tenant_id SET STATISTICS 0;
 ALTER TABLE cogdb.store_vectors ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.store_vectors FORCE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT, UPDATE, DELETE ON cogdb.store_vectors TO cogdb_app;

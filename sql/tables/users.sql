@@ -17,6 +17,9 @@ CREATE TRIGGER users_purge_private_knowledge BEFORE DELETE ON cogdb.users
     FOR EACH ROW EXECUTE FUNCTION cogdb.purge_private_knowledge();
 CREATE TRIGGER users_purge_private_memories BEFORE DELETE ON cogdb.users
     FOR EACH ROW EXECUTE FUNCTION cogdb.purge_private_memories();
+-- No statistics on tenant_id: EXPLAIN (any login with SELECT) would estimate another
+-- tenant's row count from them (docs/trust-model.md, known limits).
+ALTER TABLE cogdb.users ALTER COLUMN tenant_id SET STATISTICS 0;
 ALTER TABLE cogdb.users ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.users FORCE ROW LEVEL SECURITY;
 GRANT SELECT ON cogdb.users TO cogdb_app;

@@ -38,6 +38,9 @@ CREATE INDEX working_context_tenant_session_idx ON cogdb.working_context (tenant
 ALTER TABLE cogdb.working_context ALTER COLUMN key SET STATISTICS 0;
 ALTER TABLE cogdb.working_context ALTER COLUMN agent SET STATISTICS 0;
 ALTER TABLE cogdb.working_context ALTER COLUMN value SET STATISTICS 0;
+-- No statistics on tenant_id: EXPLAIN (any login with SELECT) would estimate another
+-- tenant's row count from them (docs/trust-model.md, known limits).
+ALTER TABLE cogdb.working_context ALTER COLUMN tenant_id SET STATISTICS 0;
 ALTER TABLE cogdb.working_context ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.working_context FORCE ROW LEVEL SECURITY;
 GRANT SELECT ON cogdb.working_context TO cogdb_app;

@@ -101,6 +101,8 @@ APP_FUNCTIONS = {
     "upsert_entity",
     # the MCP knowledge-graph tools' reads and observation removal
     "entity_relations", "forget_observations", "list_entities",
+    # the vector rule (revision 0011), called by the invoker functions and memories' trigger
+    "check_vector", "vector_usable",
 }
 
 

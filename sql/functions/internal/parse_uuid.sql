@@ -8,7 +8,9 @@ BEGIN
     IF value IS NULL THEN
         RETURN NULL;
     END IF;
-    IF value !~* '^\s*\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?\s*$' THEN
+    -- Exactly what the uuid cast accepts in the usual layout, nothing around it: no spaces,
+    -- and braces only as a pair (either slipped through to the cast's 22P02, without a field).
+    IF value !~* '^(\{[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}|[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12})$' THEN
         RAISE EXCEPTION '% must be a UUID, got %', field, quote_literal(left(value, 60))
             USING ERRCODE = 'CGV01', COLUMN = field,
                   HINT = 'Pass the id printed by create_tenant/create_user, e.g. 6f1c…-…';

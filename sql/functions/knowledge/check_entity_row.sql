@@ -47,6 +47,28 @@ BEGIN
             USING ERRCODE = 'CGV01', COLUMN = 'id',
                   HINT = 'Leave id to cogdb.upsert_entity, which derives it from the key.';
     END IF;
+    -- The CHECKs on cogdb.entities, explained with the field (a bare 23514 names no field).
+    IF NEW.entity_type IS NULL OR length(NEW.entity_type) NOT BETWEEN 1 AND 100 THEN
+        RAISE EXCEPTION 'entity_type must be 1-100 characters'
+            USING ERRCODE = 'CGV01', COLUMN = 'entity_type',
+                  HINT = 'e.g. customer, person, project; leave it out for thing.';
+    END IF;
+    IF NEW.name IS NULL OR length(NEW.name) NOT BETWEEN 1 AND 500 THEN
+        RAISE EXCEPTION 'name must be 1-500 characters'
+            USING ERRCODE = 'CGV01', COLUMN = 'name',
+                  HINT = 'Leave it out to use the external id as the name.';
+    END IF;
+    IF NEW.visibility IS NULL OR NEW.visibility NOT IN ('private', 'tenant') THEN
+        RAISE EXCEPTION 'visibility must be private or tenant, got %',
+                        coalesce(quote_literal(NEW.visibility), 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'visibility',
+                  HINT = 'tenant: every user of the tenant sees it; private: only its owner.';
+    END IF;
+    IF jsonb_typeof(NEW.data) IS DISTINCT FROM 'object' OR pg_column_size(NEW.data) > 1048576 THEN
+        RAISE EXCEPTION 'data must be a JSON object of at most 1 MiB'
+            USING ERRCODE = 'CGV01', COLUMN = 'data',
+                  HINT = 'Upserts merge objects key by key; keep large documents elsewhere.';
+    END IF;
     IF NEW.visibility = 'private' AND NEW.owner_user_id IS NULL THEN
         RAISE EXCEPTION 'a private entity needs a user in the context'
             USING ERRCODE = 'CGV01', COLUMN = 'visibility',
@@ -60,6 +82,7 @@ BEGIN
                 USING ERRCODE = 'CGV01', COLUMN = 'embedding',
                       HINT = 'Embed with the model named, or pass the model the vector came from.';
         END IF;
+        PERFORM cogdb.check_vector(NEW.embedding, 'embedding');
     END IF;
     RETURN NEW;
 END

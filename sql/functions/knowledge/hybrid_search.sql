@@ -123,6 +123,7 @@ BEGIN
                   AND (metadata_filter IS NULL OR metadata_filter = '{}'::jsonb);
     IF v_use_vector THEN
         v_model := (cogdb.resolve_model(hybrid_search.model)).name;
+        PERFORM cogdb.check_vector(query_vector, 'query_vector');
     END IF;
     v_plan := concat_ws('+', CASE WHEN v_use_text THEN 'text' END,
                         CASE WHEN v_use_vector THEN 'vector' END);

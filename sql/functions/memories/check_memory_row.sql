@@ -83,11 +83,7 @@ BEGIN
             USING ERRCODE = 'CGV01', COLUMN = 'embedding',
                   HINT = 'Embed with the model named, or pass the model the vector came from.';
     END IF;
-    IF public.vector_norm(NEW.embedding) = 0 THEN
-        RAISE EXCEPTION 'embedding is a zero vector; cosine similarity is undefined for it'
-            USING ERRCODE = 'CGV01', COLUMN = 'embedding',
-                  HINT = 'Check the embedder: a real embedding has a non-zero norm.';
-    END IF;
+    PERFORM cogdb.check_vector(NEW.embedding, 'embedding');
 
     -- Fast path for bulk writes: one expression (no queries) that is true only when every
     -- check below would pass; anything else (NULLs included) takes the detailed checks,

@@ -19,6 +19,11 @@ BEGIN
         RAISE EXCEPTION 'name must be 1-200 characters' USING ERRCODE = 'CGV01', COLUMN = 'name',
               HINT = 'Give the tenant a display name.';
     END IF;
+    IF length(external_id) NOT BETWEEN 1 AND 255 THEN
+        RAISE EXCEPTION 'external_id must be 1-255 characters (or NULL)'
+            USING ERRCODE = 'CGV01', COLUMN = 'external_id',
+                  HINT = 'Your system''s id for the tenant; leave it out if there is none.';
+    END IF;
     IF mode IS NULL OR mode NOT IN ('personal', 'enterprise') THEN
         RAISE EXCEPTION 'mode must be personal or enterprise, got %', coalesce(quote_literal(mode), 'NULL')
             USING ERRCODE = 'CGV01', COLUMN = 'mode',

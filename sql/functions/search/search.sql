@@ -107,11 +107,7 @@ BEGIN
             USING ERRCODE = 'CGV01', COLUMN = 'query',
                   HINT = 'Embed the query with the model the memories were stored with.';
     END IF;
-    IF public.vector_norm(query) = 0 THEN
-        RAISE EXCEPTION 'query is a zero vector; cosine similarity is undefined for it'
-            USING ERRCODE = 'CGV01', COLUMN = 'query',
-                  HINT = 'Check the embedder: a real embedding has a non-zero norm.';
-    END IF;
+    PERFORM cogdb.check_vector(query, 'query');
 
     v_index := cogdb.ann_index_name(v_tenant, v_model);
     IF to_regclass('cogdb.' || v_index) IS NOT NULL THEN  -- a cache lookup, no query

@@ -20,6 +20,8 @@ BEGIN
         RAISE EXCEPTION 'k must be between 1 and 1000, got %', coalesce(search_sessions.k::text, 'NULL')
             USING ERRCODE = 'CGV01', COLUMN = 'k', HINT = 'k is how many sessions to return.';
     END IF;
+    -- Checked here too: with no session to join, the plan may never call cogdb.search.
+    PERFORM cogdb.check_vector(search_sessions.query, 'query');
     RETURN QUERY
     SELECT s.id, max(h.similarity), count(*),
            (array_agg(h.id ORDER BY h.similarity DESC, h.id))[1],

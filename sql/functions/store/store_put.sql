@@ -18,6 +18,7 @@ DECLARE
     v_ords bigint[];
     v_deleted integer;
     v_written integer;
+    v_bad bigint;
 BEGIN
     PERFORM cogdb.require_tenant('writing store items');
     IF jsonb_typeof(items) IS DISTINCT FROM 'array'
@@ -42,6 +43,13 @@ BEGIN
             USING ERRCODE = 'CGV01', COLUMN = 'vector_keys',
                   HINT = 'e.g. ''[{"item": 1, "field": "$"}]'' with one vector.';
     END IF;
+    -- Each vector is one cosine search could rank (NULL, zero, under- or overflowing ones are
+    -- refused by cogdb.check_vector, naming its position).
+    SELECT e.ord INTO v_bad FROM unnest(embeddings) WITH ORDINALITY AS e(v, ord)
+     WHERE cogdb.vector_usable(e.v) IS NOT TRUE ORDER BY e.ord LIMIT 1;
+    IF v_bad IS NOT NULL THEN
+        PERFORM cogdb.check_vector(embeddings[v_bad], format('embeddings[%s]', v_bad));
+    END IF;
 
     -- The puts, deduplicated (the last of a namespace and key wins), as parallel arrays.
     SELECT array_agg(d.namespace), array_agg(d.key), array_agg(d.value),
@@ -60,9 +68,11 @@ BEGIN
         RETURN 0;
     END IF;
 
-    DELETE FROM cogdb.store_vectors v
-     USING unnest(v_namespaces, v_keys) AS i(namespace, key)
-     WHERE v.namespace = i.namespace AND v.key = i.key;
+    -- Items first: the upsert locks each written item (waiting for a concurrent put of the
+    -- same key to commit), so the vectors' DELETE below, a later statement with a newer
+    -- snapshot, sees and removes that put's vectors before this one inserts its own (deleting
+    -- them first raced: two puts of one key both inserted vectors, 23505). Deleted items take
+    -- their vectors with them (ON DELETE CASCADE).
     DELETE FROM cogdb.store_items s
      USING unnest(v_namespaces, v_keys, v_values) AS i(namespace, key, value)
      WHERE i.value IS NULL AND s.namespace = i.namespace AND s.key = i.key;
@@ -78,6 +88,9 @@ BEGIN
        SET value = EXCLUDED.value, updated_at = now(), expires_at = EXCLUDED.expires_at,
            ttl_minutes = EXCLUDED.ttl_minutes;
     GET DIAGNOSTICS v_written = ROW_COUNT;
+    DELETE FROM cogdb.store_vectors v
+     USING unnest(v_namespaces, v_keys, v_values) AS i(namespace, key, value)
+     WHERE i.value IS NOT NULL AND v.namespace = i.namespace AND v.key = i.key;
     INSERT INTO cogdb.store_vectors (namespace, key, field, embedding)
     SELECT DISTINCT ON (i.namespace, i.key, k.obj ->> 'field')
            i.namespace, i.key, k.obj ->> 'field', embeddings[k.ord]

@@ -75,6 +75,7 @@ BEGIN
                     || v_where
                     || ' ORDER BY i.updated_at DESC, i.namespace, i.key LIMIT $3 OFFSET $4';
     ELSE
+        PERFORM cogdb.check_vector(query, 'query');
         v_index := cogdb.store_ann_index_name(v_tenant, v_dims);
         IF EXISTS (SELECT FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid
                     WHERE c.relname = v_index AND c.relnamespace = 'cogdb'::regnamespace
