@@ -187,6 +187,12 @@ class AdminClient:
             self.connection.execute(
                 sql.SQL("GRANT cogdb_app TO {} WITH INHERIT TRUE").format(sql.Identifier(name)))
 
+    def policy_report(self) -> list[dict[str, Any]]:
+        """The DBA report (cogdb.policy_report): one dict per finding (finding, object,
+        detail, hint); empty when the deployment is as docs/trust-model.md describes it.
+        Members of cogdb_admin and cogdb_auditor may run it."""
+        return self._rows("SELECT * FROM cogdb.policy_report()")
+
     def secure_database(self) -> None:
         """Revoke the PUBLIC defaults on the current database (CONNECT, TEMPORARY) and grant
         CONNECT to the cogdb roles only (TEMPORARY to cogdb_app, for staging tables)."""
