@@ -62,6 +62,10 @@ CREATE TABLE cogdb.memories (
                        CHECK (jsonb_typeof(metadata) = 'object' AND pg_column_size(metadata) <= 65536),
     -- The session it was made in, if any (check_memory_row: one the context can see).
     session_id         uuid,
+    -- When the retention purge anonymised it (policy action 'anonymise'): its text, summary,
+    -- conversation, tags, metadata, cluster label and embedding were blanked. An anonymised
+    -- memory is exempt from its policy's max_age (memories__retained).
+    anonymised_at      timestamptz,
     PRIMARY KEY (tenant_id, id),
     FOREIGN KEY (tenant_id) REFERENCES cogdb.tenants (id) ON DELETE CASCADE,
     -- Deleting a user clears the owner of their shared memories (their private ones are

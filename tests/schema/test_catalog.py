@@ -60,7 +60,10 @@ EXPECTED_TABLE_PRIVILEGES = {
         "SELECT": {"memories", "users", "tenants", "embedding_models", "settings",
                    "vocabularies", "sessions", "events", "working_context",
                    "offloaded_contexts", "store_items", "store_vectors", "entities",
-                   "entity_observations", "relationships", "relationship_types"},
+                   "entity_observations", "relationships", "relationship_types",
+                   # retention (revision 0013): read by memories__retained as the app; set by
+                   # cogdb_admin's definer functions only
+                   "retention_policies", "retention_holds"},
         # events: appending is the only write (no UPDATE/DELETE for anyone); sessions and
         # working_context are written by definer functions only (start_session, end_session,
         # set_working_entry, delete_working_entry), which enforce compare-and-set
@@ -97,6 +100,8 @@ APP_FUNCTIONS = {
     "merge_entities", "neighbors", "record_access", "register_relationship_type", "relate",
     "resolve_node", "stats", "tenant_language", "text_candidates", "text_query",
     "upsert_entity",
+    # retention (revision 0013): the helper memories__retained reads once per query
+    "retention_cutoffs",
 }
 
 

@@ -1,0 +1,1 @@
+ALTER TABLE cogdb.memories DROP COLUMN anonymised_at;
