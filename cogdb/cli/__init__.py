@@ -32,6 +32,7 @@ from .memory import forget, get, list_command, remember, search
 from .migrate import migrate_command
 from .model import model_group
 from .quickstart import quickstart
+from .retention import purge, retention_group
 from .sessions import context_group, event_group, offload_group, session_group
 from .tenant import tenant_group
 from .user import user_group
@@ -56,6 +57,7 @@ for command in (db_group, migrate_command, tenant_group, user_group, model_group
                 vocabulary_group, remember, get, list_command, search, forget, entity_group,
                 relate, relationships, relation_type_group, neighbors, stats, quickstart,
                 import_group, export_group, maintain, bench, session_group, event_group,
-                context_group, offload_group, mcp_command, audit_group):
+                context_group, offload_group, mcp_command, audit_group, retention_group,
+                purge):
     main.add_command(command)
 handle_errors(main)

@@ -79,7 +79,7 @@ BEGIN
                    LIMIT 1) p ON true
              WHERE m.tenant_id = v_tenant
         ), due AS (
-            SELECT g.id, (g.expires_at <= now() OR g.action = 'delete') AS remove
+            SELECT g.id, coalesce(g.expires_at <= now() OR g.action = 'delete', false) AS remove
               FROM governed g
              WHERE g.owner_user_id IS NOT DISTINCT FROM v_owner
                AND (g.expires_at <= now()
