@@ -4,14 +4,17 @@
 -- anonymised it already. Applies from the moment a memory expires, before any purge, to
 -- every read as the app: search, get, list, traversal, plain SELECT (and the rows an UPDATE or
 -- DELETE reads). RESTRICTIVE, FOR SELECT, TO cogdb_app: the owner's purge still sees what it
--- removes. Once per query, never per row: cogdb.retention_cutoffs() (the tenant's cutoffs as
--- {context_type: {source: timestamptz}}, NULL without an age limit) is an InitPlan; a tenant
--- without an age policy pays one NULL test per row.
+-- removes. Once per query, never per row: the helpers are InitPlans, evaluated when first
+-- needed. retention_horizon() is the youngest cutoff ('-infinity' without an age limit): a
+-- memory created after it is kept whatever its type, for one comparison; only older ones
+-- look up their most specific cutoff in retention_cutoffs() ({context_type: {source:
+-- timestamptz}}, NULL without an age limit).
 DROP POLICY IF EXISTS memories__retained ON cogdb.memories;
 CREATE POLICY memories__retained ON cogdb.memories
     AS RESTRICTIVE FOR SELECT TO cogdb_app
     USING ((expires_at IS NULL OR expires_at > now())
-           AND (anonymised_at IS NOT NULL
+           AND (created_at > (SELECT cogdb.retention_horizon())
+                OR anonymised_at IS NOT NULL
                 OR (SELECT cogdb.retention_cutoffs()) IS NULL
                 OR created_at > coalesce((SELECT cogdb.retention_cutoffs()) -> context_type ->> source,
                                          (SELECT cogdb.retention_cutoffs()) -> context_type ->> '*',

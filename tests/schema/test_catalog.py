@@ -101,7 +101,7 @@ APP_FUNCTIONS = {
     "resolve_node", "stats", "tenant_language", "text_candidates", "text_query",
     "upsert_entity",
     # retention (revision 0013): the helper memories__retained reads once per query
-    "retention_cutoffs",
+    "retention_cutoffs", "retention_horizon",
 }
 
 

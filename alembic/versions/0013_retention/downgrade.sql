@@ -168,6 +168,9 @@ DROP FUNCTION cogdb.list_retention(text);
 -- sql/functions/retention/retention_cutoffs.sql: new in this revision
 DROP FUNCTION cogdb.retention_cutoffs();
 
+-- sql/functions/retention/retention_horizon.sql: new in this revision
+DROP FUNCTION cogdb.retention_horizon();
+
 -- sql/policies/retention_holds__inside_fence.sql: new in this revision
 DROP POLICY retention_holds__inside_fence ON cogdb.retention_holds;
 

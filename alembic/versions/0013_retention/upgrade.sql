@@ -106,25 +106,43 @@ CREATE POLICY retention_holds__inside_fence ON cogdb.retention_holds
     WITH CHECK (true);
 -- <<< sql/policies/retention_holds__inside_fence.sql
 
+-- >>> sql/functions/retention/retention_horizon.sql
+-- The youngest age cutoff of the context tenant's policies: now() minus the shortest max_age;
+-- a memory created after it is kept by every policy, so memories__retained looks no further
+-- for it. '-infinity' when no policy of the tenant has a max_age (or there is no context):
+-- every memory passes with one comparison. Read once per query (an InitPlan in the policy).
+CREATE OR REPLACE FUNCTION cogdb.retention_horizon() RETURNS timestamptz
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY INVOKER
+AS $$
+    SELECT coalesce(pg_catalog.now() - min(p.max_age), '-infinity'::timestamptz)
+      FROM cogdb.retention_policies p
+     WHERE p.tenant_id = cogdb.current_tenant_id()
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.retention_horizon() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.retention_horizon() TO cogdb_app;
+COMMENT ON FUNCTION cogdb.retention_horizon() IS
+    'The youngest retention age cutoff of the context tenant (now() minus the shortest max_age), -infinity without an age limit; read once per query by memories__retained.';
+-- <<< sql/functions/retention/retention_horizon.sql
+
 -- >>> sql/functions/retention/retention_cutoffs.sql
 -- The context tenant's age cutoffs, for memories__retained: {context_type: {source: cutoff}}
 -- with '*' for any, cutoff = now() - max_age ('-infinity' for a policy without max_age,
 -- which keeps its memories against a wider policy); NULL when no policy of the tenant has a
--- max_age (or there is no context), so the policy's per-row test stops at one NULL check.
--- Read once per query (an InitPlan in the policy), as the caller: the app may read its own
--- tenant's policies. Names the tenant (docs/conventions.md rule 3).
+-- max_age (or there is no context). Read once per query (an InitPlan in the policy), and
+-- only when a memory is older than retention_horizon(); as the caller: the app may read its
+-- own tenant's policies. Names the tenant (docs/conventions.md rule 3).
 CREATE OR REPLACE FUNCTION cogdb.retention_cutoffs() RETURNS jsonb
     LANGUAGE sql STABLE PARALLEL SAFE SECURITY INVOKER
 AS $$
     SELECT jsonb_object_agg(g.context_type, g.cutoffs)
-      FROM (SELECT p.context_type,
+      FROM (SELECT p.context_type, bool_or(p.max_age IS NOT NULL) AS limited,
                    jsonb_object_agg(p.source, coalesce(pg_catalog.now() - p.max_age,
                                                        '-infinity'::timestamptz)) AS cutoffs
               FROM cogdb.retention_policies p
              WHERE p.tenant_id = cogdb.current_tenant_id()
              GROUP BY p.context_type) g
-     WHERE EXISTS (SELECT FROM cogdb.retention_policies q
-                    WHERE q.tenant_id = cogdb.current_tenant_id() AND q.max_age IS NOT NULL)
+    HAVING bool_or(g.limited)
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.retention_cutoffs() FROM PUBLIC;
@@ -645,14 +663,17 @@ COMMENT ON FUNCTION cogdb.remember_many(jsonb, public.vector[], text) IS
 -- anonymised it already. Applies from the moment a memory expires, before any purge, to
 -- every read as the app: search, get, list, traversal, plain SELECT (and the rows an UPDATE or
 -- DELETE reads). RESTRICTIVE, FOR SELECT, TO cogdb_app: the owner's purge still sees what it
--- removes. Once per query, never per row: cogdb.retention_cutoffs() (the tenant's cutoffs as
--- {context_type: {source: timestamptz}}, NULL without an age limit) is an InitPlan; a tenant
--- without an age policy pays one NULL test per row.
+-- removes. Once per query, never per row: the helpers are InitPlans, evaluated when first
+-- needed. retention_horizon() is the youngest cutoff ('-infinity' without an age limit): a
+-- memory created after it is kept whatever its type, for one comparison; only older ones
+-- look up their most specific cutoff in retention_cutoffs() ({context_type: {source:
+-- timestamptz}}, NULL without an age limit).
 DROP POLICY IF EXISTS memories__retained ON cogdb.memories;
 CREATE POLICY memories__retained ON cogdb.memories
     AS RESTRICTIVE FOR SELECT TO cogdb_app
     USING ((expires_at IS NULL OR expires_at > now())
-           AND (anonymised_at IS NOT NULL
+           AND (created_at > (SELECT cogdb.retention_horizon())
+                OR anonymised_at IS NOT NULL
                 OR (SELECT cogdb.retention_cutoffs()) IS NULL
                 OR created_at > coalesce((SELECT cogdb.retention_cutoffs()) -> context_type ->> source,
                                          (SELECT cogdb.retention_cutoffs()) -> context_type ->> '*',
@@ -713,7 +734,7 @@ COMMENT ON FUNCTION cogdb.policy_report_allowlist() IS
 --                        (PostgreSQL's default on a new database);
 --   policy_per_row_helper a policy of schema cogdb that calls a context helper
 --                        (current_tenant_id, current_user_id, context_stamp,
---                        retention_cutoffs) or reads app.* settings per row, not once per
+--                        retention_horizon, retention_cutoffs) or reads app.* settings per row, not once per
 --                        query inside a sub-select (an InitPlan; docs/conventions.md rule 3).
 -- Invoker: it reads only catalogs that every login may read, so the auditor runs it as itself.
 CREATE OR REPLACE FUNCTION cogdb.policy_report()
@@ -758,12 +779,12 @@ AS $$
           FROM pg_proc p
          WHERE p.pronamespace = 'cogdb'::regnamespace AND p.prosecdef),
     helpers(pattern) AS (
-        VALUES ('(current_tenant_id|current_user_id|context_stamp|retention_cutoffs)\(|current_setting\(''app\.')),
+        VALUES ('(current_tenant_id|current_user_id|context_stamp|retention_cutoffs|retention_horizon)\(|current_setting\(''app\.')),
     policies AS (
         SELECT p.tablename::text || '.' || p.policyname::text AS name,
                -- the helpers read once per query: ( SELECT cogdb.h() AS h), removed
                regexp_replace(coalesce(p.qual, '') || ' ' || coalesce(p.with_check, ''),
-                              '\( SELECT cogdb\.(current_tenant_id|current_user_id|context_stamp|retention_cutoffs)\(\) AS \1\)',
+                              '\( SELECT cogdb\.(current_tenant_id|current_user_id|context_stamp|retention_cutoffs|retention_horizon)\(\) AS \1\)',
                               '', 'g') AS rest
           FROM pg_policies p WHERE p.schemaname = 'cogdb')
     SELECT 'rls_not_forced', 'cogdb.' || t.relname,

@@ -19,7 +19,7 @@
 --                        (PostgreSQL's default on a new database);
 --   policy_per_row_helper a policy of schema cogdb that calls a context helper
 --                        (current_tenant_id, current_user_id, context_stamp,
---                        retention_cutoffs) or reads app.* settings per row, not once per
+--                        retention_horizon, retention_cutoffs) or reads app.* settings per row, not once per
 --                        query inside a sub-select (an InitPlan; docs/conventions.md rule 3).
 -- Invoker: it reads only catalogs that every login may read, so the auditor runs it as itself.
 CREATE OR REPLACE FUNCTION cogdb.policy_report()
@@ -64,12 +64,12 @@ AS $$
           FROM pg_proc p
          WHERE p.pronamespace = 'cogdb'::regnamespace AND p.prosecdef),
     helpers(pattern) AS (
-        VALUES ('(current_tenant_id|current_user_id|context_stamp|retention_cutoffs)\(|current_setting\(''app\.')),
+        VALUES ('(current_tenant_id|current_user_id|context_stamp|retention_cutoffs|retention_horizon)\(|current_setting\(''app\.')),
     policies AS (
         SELECT p.tablename::text || '.' || p.policyname::text AS name,
                -- the helpers read once per query: ( SELECT cogdb.h() AS h), removed
                regexp_replace(coalesce(p.qual, '') || ' ' || coalesce(p.with_check, ''),
-                              '\( SELECT cogdb\.(current_tenant_id|current_user_id|context_stamp|retention_cutoffs)\(\) AS \1\)',
+                              '\( SELECT cogdb\.(current_tenant_id|current_user_id|context_stamp|retention_cutoffs|retention_horizon)\(\) AS \1\)',
                               '', 'g') AS rest
           FROM pg_policies p WHERE p.schemaname = 'cogdb')
     SELECT 'rls_not_forced', 'cogdb.' || t.relname,
