@@ -90,10 +90,12 @@ CREATE INDEX memories_tenant_created_idx ON cogdb.memories (tenant_id, created_a
 -- A session's memories in the order they were made (session_memories, search_sessions).
 CREATE INDEX memories_tenant_session_idx ON cogdb.memories (tenant_id, session_id, created_at, id)
     WHERE session_id IS NOT NULL;
--- Lets search count a caller's visible candidates (tenant, model, visibility, owner, expiry)
--- from the index alone, without visiting the heap.
+-- Lets search count a caller's visible candidates from the index alone, without visiting the
+-- heap: it holds every column the policies read (tenant, visibility, owner; expiry, age,
+-- anonymised_at, context type and source for memories__retained).
 CREATE INDEX memories_tenant_model_visibility_idx
-    ON cogdb.memories (tenant_id, model, visibility, owner_user_id) INCLUDE (expires_at);
+    ON cogdb.memories (tenant_id, model, visibility, owner_user_id)
+    INCLUDE (expires_at, created_at, anonymised_at, context_type, source);
 -- The vectors of a 1024-d model are 4 kB: keep them inline, not TOASTed or compressed.
 ALTER TABLE cogdb.memories ALTER COLUMN embedding SET STORAGE PLAIN;
 -- No value statistics for content columns: the planner's estimates (visible through EXPLAIN

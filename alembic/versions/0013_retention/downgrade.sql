@@ -190,6 +190,9 @@ DROP TABLE cogdb.retention_holds;
 DROP TABLE cogdb.retention_policies;
 
 -- >>> step 10_memories.down.sql
+DROP INDEX cogdb.memories_tenant_model_visibility_idx;
+CREATE INDEX memories_tenant_model_visibility_idx
+    ON cogdb.memories (tenant_id, model, visibility, owner_user_id) INCLUDE (expires_at);
 ALTER TABLE cogdb.memories DROP COLUMN anonymised_at;
 -- <<< step 10_memories.down.sql
 
