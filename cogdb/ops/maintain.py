@@ -183,7 +183,13 @@ def run(url: str, *, echo: Callable[[str], None] = print, dry_run: bool = False,
     steps = plan(url)
     if not dry_run:
         with _owner_connection(url) as conn:
-            purged = retention.purge(conn, echo=lambda line: echo(f"retention: {line}"))
+            # A schema older than the package (migrated later) has no purge yet: skip it.
+            if conn.execute("SELECT to_regprocedure('cogdb.purge_retention(text, integer)')"
+                            " IS NULL").fetchone()[0]:
+                echo("retention: skipped, the schema predates it (run `cogdb migrate`)")
+                purged = []
+            else:
+                purged = retention.purge(conn, echo=lambda line: echo(f"retention: {line}"))
         if purged:
             echo(f"retention: {sum(p.deleted for p in purged)} deleted, "
                  f"{sum(p.anonymised for p in purged)} anonymised")
