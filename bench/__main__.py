@@ -12,6 +12,7 @@
     fuzz     hostile arguments for every function the app and admin may call; counts per function
     crash    kill -9 the server mid-write, restart, check every acknowledged write
     soak     pool clients and a raw-SQL client over Zipf tenants, every response checked
+    retention  what a retention policy costs search, count and get; purge rate
 """
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ BENCHMARKS = {"search": "bench.search_bench", "corpus": "bench.corpus_check",
               "langgraph": "bench.langgraph_bench", "knowledge": "bench.knowledge_bench",
               "scale": "bench.scale_bench", "stats": "bench.stats_bench",
               "fuzz": "bench.fuzz_bench", "crash": "bench.crash_bench",
-              "soak": "bench.soak_bench"}
+              "soak": "bench.soak_bench",
+              "retention": "bench.retention_bench"}
 
 
 def main() -> None:

@@ -97,6 +97,10 @@ def load_cogdb(host: str, port: int, user: str, dbname: str, password: str | Non
         migrate.migrate(url, "head")
     with psycopg.connect(url, autocommit=True) as conn:
         _ensure_login(conn, APP_LOGIN, "cogdb_app")
+        # As the DBA report (cogdb.policy_report) expects of every app login; generous, so
+        # that no test that waits on a lock on purpose runs into them.
+        conn.execute(f"ALTER ROLE {APP_LOGIN} SET lock_timeout = '60s'")
+        conn.execute(f"ALTER ROLE {APP_LOGIN} SET idle_in_transaction_session_timeout = '10min'")
         _ensure_login(conn, ADMIN_LOGIN, "cogdb_admin")
         mutated = os.environ.get(MUTATE_ENV)
         if mutated:

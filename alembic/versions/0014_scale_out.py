@@ -1,7 +1,7 @@
 """scale out: the Citus plan read from the catalog, and policies whose sub-selects name the tenant
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-01
 
 The generic body: upgrade.sql and downgrade.sql in 0014_scale_out/ were written by
@@ -10,7 +10,7 @@ The generic body: upgrade.sql and downgrade.sql in 0014_scale_out/ were written 
 from cogdb.migrations import frozen_revision
 
 revision = "0014"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

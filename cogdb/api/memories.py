@@ -26,7 +26,8 @@ ALIASES = {"human": "human_content", "assistant": "assistant_content"}
 @dataclass(frozen=True)
 class Memory:
     """A stored memory as ``get`` returns it (``embedding`` included): the fields of
-    :data:`cogdb.api.fields.MEMORY_FIELDS` plus tenant, owner, model and embedding."""
+    :data:`cogdb.api.fields.MEMORY_FIELDS` plus tenant, owner, model, embedding and
+    anonymised_at (set by the retention purge only)."""
 
     id: str
     tenant_id: uuid.UUID | None = None
@@ -60,6 +61,8 @@ class Memory:
     session_id: uuid.UUID | None = None
     model: str | None = None
     embedding: np.ndarray | None = None
+    #: When the retention purge anonymised it (a policy's action 'anonymise'), else None.
+    anonymised_at: datetime | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Memory:

@@ -2,9 +2,10 @@
 functions, as a member of cogdb_admin (or the embedded superuser)."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -14,10 +15,12 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from .. import config
-from ..db.errors import NotFound, translated
+from ..db.errors import InvalidInput, NotFound, translated
 from ..db.pool import connect_timeout
 from ..db.scope import Query, fetch_rows, fetch_value
 from ..db.values import as_uuid, check_text
+from ..ops.retention import Purged
+from ..ops.retention import purge as purge_retention
 
 
 @dataclass(frozen=True)
@@ -204,6 +207,72 @@ class AdminClient:
                 if setting not in have:
                     self.connection.execute(sql.SQL("ALTER ROLE {} SET {} = {}").format(
                         sql.Identifier(name), sql.Identifier(setting), sql.Literal(value)))
+
+    # ---------------------------------------------------------------- retention
+
+    def set_retention(self, tenant: uuid.UUID | str, *, context_type: str = "*",
+                      source: str = "*", max_age: dt.timedelta | str | None = None,
+                      max_count: int | None = None, action: str = "delete") -> dict[str, Any]:
+        """Set the tenant's retention policy for ``context_type`` and ``source`` (``*`` for
+        any): ``max_age`` (a timedelta or a PostgreSQL interval such as ``'90 days'``),
+        ``max_count`` (keep the newest N), ``action`` (``delete`` or ``anonymise``). Returns the
+        tenant's policies and holds (:meth:`list_retention`)."""
+        for field, value in (("context_type", context_type), ("source", source),
+                             ("action", action)):
+            check_text(value, field)
+        if isinstance(max_age, str):
+            check_text(max_age, "max_age")
+        try:
+            return self._one(
+                "SELECT cogdb.set_retention_policy(%s::text, %s::text, %s::text,"
+                " %s::interval, %s::integer, %s::text)",
+                (as_uuid(tenant, "tenant"), context_type, source, max_age, max_count, action))
+        except InvalidInput as exc:
+            if exc.sqlstate in ("22007", "22008", "22015"):
+                raise InvalidInput(f"max_age: {max_age!r} is not an interval", field="max_age",
+                                   hint="e.g. '90 days', '12 hours', '1 year'.") from None
+            raise
+
+    def drop_retention(self, tenant: uuid.UUID | str, *, context_type: str = "*",
+                       source: str = "*") -> bool:
+        """Remove the tenant's policy for ``context_type`` and ``source``; True if it had
+        one."""
+        return bool(self._one("SELECT cogdb.drop_retention_policy(%s::text, %s::text, %s::text)",
+                              (as_uuid(tenant, "tenant"), context_type, source)))
+
+    def list_retention(self, tenant: uuid.UUID | str) -> dict[str, Any]:
+        """The tenant's retention policies and legal holds: ``{"policies": [...], "holds":
+        [...]}``."""
+        return self._one("SELECT cogdb.list_retention(%s::text)", (as_uuid(tenant, "tenant"),))
+
+    def place_hold(self, tenant: uuid.UUID | str, *, reason: str,
+                   user: uuid.UUID | str | None = None) -> dict[str, Any]:
+        """Place a legal hold on the tenant (or on one of its users): the purge then keeps
+        everything it holds. Returns the tenant's policies and holds."""
+        check_text(reason, "reason")
+        return self._one("SELECT cogdb.place_legal_hold(%s::text, %s::text, %s::text)",
+                         (as_uuid(tenant, "tenant"),
+                          None if user is None else as_uuid(user, "user"), reason))
+
+    def release_hold(self, tenant: uuid.UUID | str, *,
+                     user: uuid.UUID | str | None = None) -> bool:
+        """Release the legal hold on the tenant (or one of its users); True if there was
+        one."""
+        return bool(self._one("SELECT cogdb.release_legal_hold(%s::text, %s::text)",
+                              (as_uuid(tenant, "tenant"),
+                               None if user is None else as_uuid(user, "user"))))
+
+    def purge(self, tenant: uuid.UUID | str | None = None, *, batch: int = 1000,
+              echo: Callable[[str], None] | None = None) -> list[Purged]:
+        """Run the retention purge of one tenant (or all) in transactions of at most
+        ``batch`` memories (cogdb.purge_retention), calling ``echo`` with progress."""
+        return purge_retention(self.connection, tenant, batch=batch, echo=echo)
+
+    def policy_report(self) -> list[dict[str, Any]]:
+        """The DBA report (cogdb.policy_report): one dict per finding (finding, object,
+        detail, hint); empty when the deployment is as docs/trust-model.md describes it.
+        Members of cogdb_admin and cogdb_auditor may run it."""
+        return self._rows("SELECT * FROM cogdb.policy_report()")
 
     def secure_database(self) -> None:
         """Revoke the PUBLIC defaults on the current database (CONNECT, TEMPORARY) and grant

@@ -25,7 +25,8 @@ _CHECKOUT = Path(__file__).resolve().parents[2]
 def maintain(dry_run: bool, maintenance_work_mem: str, as_json: bool) -> None:
     """Give large tenants a partition and an ANN index of their own; drop what is no longer
     needed; fold the memory access log into access_count/last_accessed and compact the
-    tenant statistics; delete every tenant's expired LangGraph store items.
+    tenant statistics; delete every tenant's expired LangGraph store items; run the retention
+    purge of every tenant in short batches (`cogdb purge`), honouring legal holds.
 
     Plans in SQL (cogdb.plan_maintenance): promotes each large tenant from memories_default
     into its own partition (one short transaction; its own requests wait meanwhile), then runs

@@ -1,6 +1,7 @@
 """``cogdb maintain``: carry out the plans that ``cogdb.plan_maintenance()`` (memories) and
 ``cogdb.plan_store_maintenance()`` (the LangGraph store's vectors) make in SQL, after the
-housekeeping: sweep the expired items of the LangGraph store (``cogdb.store_sweep_all()``),
+housekeeping: the retention purge (:mod:`.retention`, batches of ``cogdb.purge_retention``),
+sweep the expired items of the LangGraph store (``cogdb.store_sweep_all()``),
 fold the knowledge layer's access log into memories, compact the tenant statistics.
 
 Index steps are one statement each (CREATE/DROP INDEX CONCURRENTLY), which cannot run inside
@@ -33,6 +34,7 @@ from psycopg import errors
 
 from ..config import MAINTENANCE_WORK_MEM
 from ..db.errors import CogdbError, translated
+from . import retention
 
 #: How long a promotion waits for each lock before it backs off, and how often it tries.
 PROMOTE_LOCK_TIMEOUT = "2s"
@@ -180,6 +182,17 @@ def run(url: str, *, echo: Callable[[str], None] = print, dry_run: bool = False,
                  "statistics row(s)")
     steps = plan(url)
     if not dry_run:
+        with _owner_connection(url) as conn:
+            # A schema older than the package (migrated later) has no purge yet: skip it.
+            if conn.execute("SELECT to_regprocedure('cogdb.purge_retention(text, integer)')"
+                            " IS NULL").fetchone()[0]:
+                echo("retention: skipped, the schema predates it (run `cogdb migrate`)")
+                purged = []
+            else:
+                purged = retention.purge(conn, echo=lambda line: echo(f"retention: {line}"))
+        if purged:
+            echo(f"retention: {sum(p.deleted for p in purged)} deleted, "
+                 f"{sum(p.anonymised for p in purged)} anonymised")
         swept = sweep_store(url)
         if swept:
             echo(f"swept {swept} expired store items")

@@ -62,6 +62,10 @@ CREATE TABLE cogdb.memories (
                        CHECK (jsonb_typeof(metadata) = 'object' AND pg_column_size(metadata) <= 65536),
     -- The session it was made in, if any (check_memory_row: one the context can see).
     session_id         uuid,
+    -- When the retention purge anonymised it (policy action 'anonymise'): its text, summary,
+    -- conversation, tags, metadata, cluster label and embedding were blanked. An anonymised
+    -- memory is exempt from its policy's max_age (memories__retained).
+    anonymised_at      timestamptz,
     PRIMARY KEY (tenant_id, id),
     FOREIGN KEY (tenant_id) REFERENCES cogdb.tenants (id) ON DELETE CASCADE,
     -- Deleting a user clears the owner of their shared memories (their private ones are
@@ -86,10 +90,12 @@ CREATE INDEX memories_tenant_created_idx ON cogdb.memories (tenant_id, created_a
 -- A session's memories in the order they were made (session_memories, search_sessions).
 CREATE INDEX memories_tenant_session_idx ON cogdb.memories (tenant_id, session_id, created_at, id)
     WHERE session_id IS NOT NULL;
--- Lets search count a caller's visible candidates (tenant, model, visibility, owner, expiry)
--- from the index alone, without visiting the heap.
+-- Lets search count a caller's visible candidates from the index alone, without visiting the
+-- heap: it holds every column the policies read (tenant, visibility, owner; expiry, age,
+-- anonymised_at, context type and source for memories__retained).
 CREATE INDEX memories_tenant_model_visibility_idx
-    ON cogdb.memories (tenant_id, model, visibility, owner_user_id) INCLUDE (expires_at);
+    ON cogdb.memories (tenant_id, model, visibility, owner_user_id)
+    INCLUDE (expires_at, created_at, anonymised_at, context_type, source);
 -- The vectors of a 1024-d model are 4 kB: keep them inline, not TOASTed or compressed.
 ALTER TABLE cogdb.memories ALTER COLUMN embedding SET STORAGE PLAIN;
 -- No value statistics for content columns: the planner's estimates (visible through EXPLAIN

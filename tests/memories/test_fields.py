@@ -7,8 +7,9 @@ from dataclasses import fields
 from cogdb import Memory
 from cogdb.api.fields import FIELD_NAMES, MEMORY_FIELDS
 
-#: Columns the scope and the call fill, never the caller's record.
-SCOPE_COLUMNS = {"tenant_id", "owner_user_id", "model", "embedding"}
+#: Columns the scope and the call fill, never the caller's record (anonymised_at: the
+#: retention purge).
+SCOPE_COLUMNS = {"tenant_id", "owner_user_id", "model", "embedding", "anonymised_at"}
 
 
 def test_fields_are_the_memories_columns_with_their_types(db):

@@ -21,8 +21,9 @@ def _settings(conn, name):
 
 
 def test_created_app_logins_get_the_timeouts_and_keep_a_dbas_values(db):
-    fresh, preset = (f"cogdb_rel_{uuid.uuid4().hex[:8]}" for _ in range(2))
-    db.super.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(preset)))
+    fresh, preset, bare = (f"cogdb_rel_{uuid.uuid4().hex[:8]}" for _ in range(3))
+    for name in (preset, bare):
+        db.super.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name)))
     db.super.execute(sql.SQL("ALTER ROLE {} SET lock_timeout = '2s'").format(
         sql.Identifier(preset)))
     try:
@@ -39,8 +40,8 @@ def test_created_app_logins_get_the_timeouts_and_keep_a_dbas_values(db):
                                " current_setting('idle_in_transaction_session_timeout')"
                                ).fetchone()
         assert got == ("30s", "1min")
-        # control: a role cogdb did not create has neither
-        assert _settings(db.super, "cogdb_test_app").keys().isdisjoint(config.APP_LOGIN_SETTINGS)
+        # control: a login cogdb did not set up has neither
+        assert _settings(db.super, bare).keys().isdisjoint(config.APP_LOGIN_SETTINGS)
     finally:
-        for name in (fresh, preset):
+        for name in (fresh, preset, bare):
             db.super.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))

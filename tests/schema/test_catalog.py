@@ -60,7 +60,10 @@ EXPECTED_TABLE_PRIVILEGES = {
         "SELECT": {"memories", "users", "tenants", "embedding_models", "settings",
                    "vocabularies", "sessions", "events", "working_context",
                    "offloaded_contexts", "store_items", "store_vectors", "entities",
-                   "entity_observations", "relationships", "relationship_types"},
+                   "entity_observations", "relationships", "relationship_types",
+                   # retention (revision 0013): read by memories__retained as the app; set by
+                   # cogdb_admin's definer functions only
+                   "retention_policies", "retention_holds"},
         # events: appending is the only write (no UPDATE/DELETE for anyone); sessions and
         # working_context are written by definer functions only (start_session, end_session,
         # set_working_entry, delete_working_entry), which enforce compare-and-set
@@ -103,6 +106,8 @@ APP_FUNCTIONS = {
     "entity_relations", "forget_observations", "list_entities",
     # the vector rule (revision 0011), called by the invoker functions and memories' trigger
     "check_vector", "vector_usable",
+    # retention (revision 0013): the helper memories__retained reads once per query
+    "retention_cutoffs", "retention_horizon",
 }
 
 

@@ -23,7 +23,10 @@ REFERENCE_TABLES = {
     "identities": "an identity resolves to its tenant, so its key cannot include one",
 }
 #: What a policy of a distributed table may call: the context helpers (docs/trust-model.md).
-POLICY_FUNCTIONS = {"current_tenant_id", "current_user_id", "context_stamp", "fact_holds"}
+POLICY_FUNCTIONS = {"current_tenant_id", "current_user_id", "context_stamp", "fact_holds",
+                    # read the context tenant's retention policies and holds: on a cluster
+                    # those two small tables must be reference tables (docs/scale-out.md)
+                    "retention_cutoffs", "retention_horizon"}
 
 
 def _plan(conn: psycopg.Connection) -> list[tuple]:

@@ -82,7 +82,7 @@ BEGIN
                    urgency, conversation_mode, action_required, has_code, has_error, tags,
                    metadata, cluster_id, cluster_label, cluster_confidence, access_count,
                    last_accessed, session_id, ord)
-    ), inserted AS (
+    ), inserted AS (  -- a data-modifying WITH runs whether or not it is read
         INSERT INTO cogdb.memories AS m (
             id, conversation_id, sequence_index, human_content, assistant_content, summary,
             context_type, source, created_at, expires_at, visibility, intent_type, complexity,
@@ -96,9 +96,11 @@ BEGIN
                i.metadata, i.cluster_id, i.cluster_label, i.cluster_confidence, i.access_count,
                i.last_accessed, i.session_id, v_model, i.embedding
           FROM input i ORDER BY i.ord
-        RETURNING m.id
     )
-    SELECT i.ord, i.id FROM input i JOIN inserted USING (id) ORDER BY i.ord;
+    -- Every row is inserted or the statement fails, so the ids are the input's. No RETURNING:
+    -- it would hold each new row to the SELECT policies, and a memory that arrives already
+    -- over its retention age (memories__retained) is stored, invisible, until the purge.
+    SELECT i.ord, i.id FROM input i ORDER BY i.ord;
     EXCEPTION WHEN data_exception THEN
         -- A JSON value that does not convert to its column's type. Only this error path
         -- pays for finding which memory and field it was.

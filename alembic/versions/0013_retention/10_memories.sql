@@ -1,0 +1,29 @@
+-- When the retention purge anonymised a memory (NULL: never). A new nullable column without
+-- a default: no rewrite of the table or its partitions.
+ALTER TABLE cogdb.memories ADD COLUMN anonymised_at timestamptz;
+-- memories__retained reads created_at, anonymised_at, context_type and source besides
+-- expires_at: the index that lets search count visible candidates without the heap includes
+-- them. Rebuilt on every partition, in the migration's transaction (writes to memories wait
+-- for it: on a large deployment, migrate at a quiet time).
+DROP INDEX cogdb.memories_tenant_model_visibility_idx;
+CREATE INDEX memories_tenant_model_visibility_idx
+    ON ONLY cogdb.memories (tenant_id, model, visibility, owner_user_id)
+    INCLUDE (expires_at, created_at, anonymised_at, context_type, source);
+-- Each partition's index under the name move_to_partition gives it (<partition>_<suffix>),
+-- attached: the names survive a downgrade through revision 0009.
+DO $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT h.inhrelid::regclass AS part, c.relname FROM pg_inherits h
+               JOIN pg_class c ON c.oid = h.inhrelid
+              WHERE h.inhparent = 'cogdb.memories'::regclass
+    LOOP
+        EXECUTE format('CREATE INDEX %I ON %s (tenant_id, model, visibility, owner_user_id)'
+                       ' INCLUDE (expires_at, created_at, anonymised_at, context_type, source)',
+                       r.relname || '_tenant_model_visibility_idx', r.part);
+        EXECUTE format('ALTER INDEX cogdb.memories_tenant_model_visibility_idx ATTACH PARTITION cogdb.%I',
+                       r.relname || '_tenant_model_visibility_idx');
+    END LOOP;
+END
+$$;
