@@ -29,6 +29,16 @@ CREATE TRIGGER entity_observations_stats_inserts AFTER INSERT ON cogdb.entity_ob
 CREATE TRIGGER entity_observations_stats_deletes AFTER DELETE ON cogdb.entity_observations
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.count_tenant_stats();
+-- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.entity_id || '/' || r.digest.
+CREATE TRIGGER entity_observations_audit_inserts AFTER INSERT ON cogdb.entity_observations
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.entity_id || ''/'' || r.digest');
+CREATE TRIGGER entity_observations_audit_updates AFTER UPDATE ON cogdb.entity_observations
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.entity_id || ''/'' || r.digest');
+CREATE TRIGGER entity_observations_audit_deletes AFTER DELETE ON cogdb.entity_observations
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.entity_id || ''/'' || r.digest');
 ALTER TABLE cogdb.entity_observations ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.entity_observations FORCE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT ON cogdb.entity_observations TO cogdb_app;

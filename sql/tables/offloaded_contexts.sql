@@ -25,6 +25,16 @@ WITH (toast_tuple_target = 128);
 ALTER TABLE cogdb.offloaded_contexts ALTER COLUMN content SET STATISTICS 0;
 CREATE TRIGGER offloaded_contexts_check_row BEFORE INSERT ON cogdb.offloaded_contexts
     FOR EACH ROW EXECUTE FUNCTION cogdb.check_offload_row();
+-- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.memory_id.
+CREATE TRIGGER offloaded_contexts_audit_inserts AFTER INSERT ON cogdb.offloaded_contexts
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.memory_id');
+CREATE TRIGGER offloaded_contexts_audit_updates AFTER UPDATE ON cogdb.offloaded_contexts
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.memory_id');
+CREATE TRIGGER offloaded_contexts_audit_deletes AFTER DELETE ON cogdb.offloaded_contexts
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.memory_id');
 ALTER TABLE cogdb.offloaded_contexts ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.offloaded_contexts FORCE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT ON cogdb.offloaded_contexts TO cogdb_app;
