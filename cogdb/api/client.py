@@ -24,6 +24,7 @@ from ..db.pool import RESET_MESSAGE, check_clean, mark_clean, open_pool, reset
 from ..db.scope import ScopeBase
 from ..db.values import as_uuid
 from ..embedders import Embedder, from_spec
+from .audit import AuditClient
 from .knowledge import KnowledgeMethods
 from .memories import EmbeddingSteps, MemoryMethods
 from .provisioning import AdminClient
@@ -171,6 +172,11 @@ def connect(url: str | None = None, *, embedder: Embedder | None = None,
     server's app login."""
     return Client(url if url is not None else urls.app_url(), embedder=embedder,
                   pool_size=pool_size)
+
+
+def connect_auditor(url: str | None = None) -> AuditClient:
+    """A client for the audit trail: ``url``, else COGDB_AUDITOR_URL, else the admin URL."""
+    return AuditClient(url if url is not None else urls.auditor_url())
 
 
 def connect_admin(url: str | None = None) -> AdminClient:

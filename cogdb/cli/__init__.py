@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import click
 
+from .audit import audit_group
 from .common import handle_errors
 from .db import db_group
 from .io import export_group, import_group
@@ -46,7 +47,8 @@ def main() -> None:
     (migrations, provisioning) to use your own server instead of the embedded one.
 
     Exit codes: 0 success, 1 error, 2 usage error, 3 the embedded server is not running
-    (db status), 4 finished with records left out (import).
+    (db status), 4 finished with records left out (import), 5 an audit chain is broken
+    (audit verify).
     """
 
 
@@ -54,6 +56,6 @@ for command in (db_group, migrate_command, tenant_group, user_group, model_group
                 vocabulary_group, remember, get, list_command, search, forget, entity_group,
                 relate, relationships, relation_type_group, neighbors, stats, quickstart,
                 import_group, export_group, maintain, bench, session_group, event_group,
-                context_group, offload_group, mcp_command):
+                context_group, offload_group, mcp_command, audit_group):
     main.add_command(command)
 handle_errors(main)

@@ -45,6 +45,8 @@ EXIT_USAGE = 2
 EXIT_NOT_RUNNING = 3
 #: The command finished but left records out (import: rejected records or conflicts left).
 EXIT_LEFT_OUT = 4
+#: ``cogdb audit verify``: an audit chain is broken (the output names the first broken record).
+EXIT_AUDIT_BROKEN = 5
 
 #: SQL calls that server hints name, and the command that does the same on the command line.
 _SQL_TO_CLI = {

@@ -33,6 +33,10 @@ FENCE_EXEMPT = {
     "tenant_stats": "append-only per-tenant counters written by the count_tenant_stats definer "
                     "trigger, read by stats()/tenant_stats() for one tenant and compacted by "
                     "`cogdb maintain`; RLS is forced and no other role has any privilege on it",
+    "audit_heads": "the head (count, last hash) of each tenant's audit chain, locked FOR UPDATE "
+                   "by the audit_append definer (which names the tenant) to serialise a "
+                   "tenant's audited writers, and read by audit_verify/audit_seal across "
+                   "tenants; RLS is forced and no other role has any privilege on it",
     "memory_accesses": "append-only access log written by the record_access definer (only ids "
                        "the caller can see) and folded into memories by `cogdb maintain`; RLS is "
                        "forced and no other role has any privilege on it",

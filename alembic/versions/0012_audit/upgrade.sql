@@ -332,8 +332,9 @@ COMMENT ON FUNCTION cogdb.audit_rows() IS
 -- (`cogdb.audit_note('erase.user', jsonb_build_object('user', u, 'memories', 12))`), an
 -- entity merge. `action`: a lower-case dotted name (e.g. 'retention.purge'), at most 64
 -- characters; `details`: a JSON object of counts and ids, at most 16 kB — never content, the
--- trail keeps it forever. Needs a tenant context (CGA01). Definer: no role writes the audit
--- tables directly; granted to cogdb_admin, and the owner's definer functions call it.
+-- trail keeps it forever. Needs a tenant context (CGA01): the owner's definer functions call
+-- it inside the tenant they act on (enter_tenant). Definer, and granted to no other role: no
+-- role writes the audit tables directly.
 CREATE OR REPLACE FUNCTION cogdb.audit_note(action text, details jsonb DEFAULT '{}')
     RETURNS bigint
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -359,7 +360,6 @@ END
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.audit_note(text, jsonb) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION cogdb.audit_note(text, jsonb) TO cogdb_admin;
 COMMENT ON FUNCTION cogdb.audit_note(text, jsonb) IS
     'Appends a note (action, details: counts and ids, never content) to the context tenant''s audit chain, e.g. a purge''s or an erasure''s receipt.';
 -- <<< sql/functions/audit/audit_note.sql
