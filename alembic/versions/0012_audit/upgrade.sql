@@ -466,8 +466,11 @@ BEGIN
         head_seq := coalesce(head_seq, 0);
         head_hash := encode(v_head_hash, 'hex');
         -- 1. the chain
-        SELECT x.seq, x.problem INTO broken_seq, problem
+        SELECT x.at, x.problem INTO broken_seq, problem
           FROM (SELECT r.seq,
+                       -- a gap names the first missing record, anything else the record
+                       CASE WHEN r.seq <> row_number() OVER w THEN row_number() OVER w
+                            ELSE r.seq END AS at,
                        CASE WHEN r.seq <> row_number() OVER w THEN
                                 format('record %s is missing: the chain goes from %s to %s',
                                        row_number() OVER w, coalesce(lag(r.seq) OVER w, 0), r.seq)
