@@ -8,6 +8,7 @@
     langgraph  CogdbStore vs LangGraph's PostgresStore: load rate, search latency, recall@10
     knowledge  entity upserts, traversal, hybrid vs vector-only search (bench/knowledge_bench.py)
     scale    planning, search and inserts with 80, 800 and 3,000 promoted tenants
+    audit    remember_many, remember and search with the audit trail on and off
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ BENCHMARKS = {"search": "bench.search_bench", "corpus": "bench.corpus_check",
               "storage": "bench.storage_bench",
               "import": "bench.import_bench", "events": "bench.events_bench",
               "langgraph": "bench.langgraph_bench", "knowledge": "bench.knowledge_bench",
-              "scale": "bench.scale_bench"}
+              "scale": "bench.scale_bench", "audit": "bench.audit_bench"}
 
 
 def main() -> None:

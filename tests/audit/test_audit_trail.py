@@ -191,6 +191,50 @@ def test_eight_concurrent_writers_make_one_unbroken_chain(db, tenants):
     assert verify(db, tenants.a)["ok"] is True
 
 
+def test_writers_queue_on_the_head_instead_of_deadlocking(db, client, tenants):
+    """T1 writes (and so holds the tenant's chain head), T2 appends to a session (it would
+    take the session's row lock first), then T1 appends to the same session. The head is
+    locked before any statement's own row locks, so T2 waits for T1 instead of each
+    waiting for the other (a deadlock, 40P01, that aborts one of them)."""
+    with client.scope(tenant=tenants.a, user=tenants.a1) as s:
+        session = s.start_session(agent="t", visibility="tenant")
+    t1 = psycopg.connect(db.app_url)
+    t2 = psycopg.connect(db.app_url)
+    append = "SELECT cogdb.append_event(%s, 'note', '{}'::jsonb)"
+    result: dict[str, object] = {}
+
+    def second() -> None:
+        try:
+            with t2.transaction():
+                t2.execute("SELECT cogdb.set_context(%s::text, NULL)", (str(tenants.a),))
+                t2.execute(append, (session,))
+            result["t2"] = "committed"
+        except psycopg.Error as exc:
+            result["t2"] = exc.sqlstate
+
+    try:
+        t1.execute("SELECT cogdb.set_context(%s::text, NULL)", (str(tenants.a),))
+        t1.execute("SELECT cogdb.remember_many('[{\"human_content\": \"x\"}]'::jsonb,"
+                   " ARRAY[%s::public.vector])", (str(vec(3).tolist()),))
+        thread = threading.Thread(target=second)
+        thread.start()
+        pid = t2.info.backend_pid
+        for _ in range(500):  # until T2 waits on a lock
+            waiting = db.super.execute("SELECT wait_event_type FROM pg_stat_activity"
+                                       " WHERE pid = %s", (pid,)).fetchone()
+            if waiting and waiting[0] == "Lock":
+                break
+            threading.Event().wait(0.01)
+        t1.execute(append, (session,))
+        t1.commit()
+        thread.join()
+    finally:
+        t1.close()
+        t2.close()
+    assert result == {"t2": "committed"}
+    assert verify(db, tenants.a)["ok"] is True
+
+
 # -- tampering -----------------------------------------------------------------------------
 
 ZERO = "decode(repeat('00', 32), 'hex')"

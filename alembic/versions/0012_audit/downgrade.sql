@@ -45,6 +45,20 @@ DROP TRIGGER IF EXISTS store_items_audit_deletes ON cogdb.store_items;
 DROP TRIGGER IF EXISTS store_vectors_audit_inserts ON cogdb.store_vectors;
 DROP TRIGGER IF EXISTS store_vectors_audit_updates ON cogdb.store_vectors;
 DROP TRIGGER IF EXISTS store_vectors_audit_deletes ON cogdb.store_vectors;
+DROP TRIGGER IF EXISTS tenants_audit_lock_head ON cogdb.tenants;
+DROP TRIGGER IF EXISTS users_audit_lock_head ON cogdb.users;
+DROP TRIGGER IF EXISTS identities_audit_lock_head ON cogdb.identities;
+DROP TRIGGER IF EXISTS memories_audit_lock_head ON cogdb.memories;
+DROP TRIGGER IF EXISTS sessions_audit_lock_head ON cogdb.sessions;
+DROP TRIGGER IF EXISTS events_audit_lock_head ON cogdb.events;
+DROP TRIGGER IF EXISTS working_context_audit_lock_head ON cogdb.working_context;
+DROP TRIGGER IF EXISTS offloaded_contexts_audit_lock_head ON cogdb.offloaded_contexts;
+DROP TRIGGER IF EXISTS entities_audit_lock_head ON cogdb.entities;
+DROP TRIGGER IF EXISTS entity_observations_audit_lock_head ON cogdb.entity_observations;
+DROP TRIGGER IF EXISTS relationships_audit_lock_head ON cogdb.relationships;
+DROP TRIGGER IF EXISTS relationship_types_audit_lock_head ON cogdb.relationship_types;
+DROP TRIGGER IF EXISTS store_items_audit_lock_head ON cogdb.store_items;
+DROP TRIGGER IF EXISTS store_vectors_audit_lock_head ON cogdb.store_vectors;
 -- <<< step 20_triggers.down.sql
 
 REVOKE ALL ON FUNCTION cogdb.merge_entities(text, text) FROM PUBLIC, cogdb_app, cogdb_admin, cogdb_auditor;
@@ -212,6 +226,9 @@ DROP FUNCTION cogdb.audit_seal(uuid);
 
 -- sql/functions/audit/audit_note.sql: new in this revision
 DROP FUNCTION cogdb.audit_note(text, jsonb);
+
+-- sql/functions/audit/audit_lock_head.sql: new in this revision
+DROP FUNCTION cogdb.audit_lock_head();
 
 -- sql/functions/audit/audit_rows.sql: new in this revision
 DROP FUNCTION cogdb.audit_rows();

@@ -326,6 +326,34 @@ COMMENT ON FUNCTION cogdb.audit_rows() IS
     'Statement trigger on every tenant table: appends one audit record per tenant and statement (keys, count, changed columns, content hash; never content).';
 -- <<< sql/functions/audit/audit_rows.sql
 
+-- >>> sql/functions/audit/audit_lock_head.sql
+-- Statement trigger (BEFORE INSERT, UPDATE or DELETE) on every audited table: locks the
+-- context tenant's chain head before the statement takes any row lock of its own, the lock
+-- cogdb.audit_append would otherwise take only at the statement's end. Without it, a
+-- transaction holding the head (after an earlier write) and one holding a row lock it took
+-- in this statement (a session's, for an event) could each wait for the other: a deadlock.
+-- Taken here, the head comes first in every audited statement of the app, so they queue.
+-- A statement without a context (the owner's housekeeping) or of a tenant without a chain
+-- yet locks nothing here. Definer: the app has no privilege on audit_heads.
+CREATE OR REPLACE FUNCTION cogdb.audit_lock_head() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_tenant uuid := cogdb.current_tenant_id();
+BEGIN
+    IF v_tenant IS NOT NULL THEN
+        PERFORM FROM cogdb.audit_heads h WHERE h.tenant_id = v_tenant FOR UPDATE;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.audit_lock_head() FROM PUBLIC;
+COMMENT ON FUNCTION cogdb.audit_lock_head() IS
+    'Statement trigger (BEFORE) on every audited table: locks the context tenant''s audit chain head before the statement''s own row locks, so audited writers queue instead of deadlocking.';
+-- <<< sql/functions/audit/audit_lock_head.sql
+
 -- >>> sql/functions/audit/audit_note.sql
 -- Appends a note to the context tenant's audit chain and returns its number: what other
 -- layers record beside the row records, e.g. a purge's or an erasure's receipt
@@ -748,9 +776,12 @@ COMMENT ON FUNCTION cogdb.merge_entities(text, text) IS
 
 -- >>> step 20_triggers.sql
 -- The audit triggers on every tenant table and on cogdb.tenants (provisioning): see
--- sql/functions/audit/audit_rows.sql. Three per table: a trigger with transition tables has
--- one event.
+-- sql/functions/audit/audit_rows.sql. Per table: the head's lock before the
+-- statement (audit_lock_head), then one record trigger per operation (a trigger with
+-- transition tables has one event).
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id::text.
+CREATE TRIGGER tenants_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.tenants
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER tenants_audit_inserts AFTER INSERT ON cogdb.tenants
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text', 'r.id');
@@ -762,6 +793,8 @@ CREATE TRIGGER tenants_audit_deletes AFTER DELETE ON cogdb.tenants
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text', 'r.id');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id::text.
+CREATE TRIGGER users_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.users
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER users_audit_inserts AFTER INSERT ON cogdb.users
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
@@ -773,6 +806,8 @@ CREATE TRIGGER users_audit_deletes AFTER DELETE ON cogdb.users
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.user_id::text || '/' || r.auth_provider.
+CREATE TRIGGER identities_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.identities
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER identities_audit_inserts AFTER INSERT ON cogdb.identities
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.user_id::text || ''/'' || r.auth_provider');
@@ -784,6 +819,8 @@ CREATE TRIGGER identities_audit_deletes AFTER DELETE ON cogdb.identities
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.user_id::text || ''/'' || r.auth_provider');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id.
+CREATE TRIGGER memories_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.memories
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER memories_audit_inserts AFTER INSERT ON cogdb.memories
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
@@ -795,6 +832,8 @@ CREATE TRIGGER memories_audit_deletes AFTER DELETE ON cogdb.memories
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id::text.
+CREATE TRIGGER sessions_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.sessions
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER sessions_audit_inserts AFTER INSERT ON cogdb.sessions
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
@@ -806,6 +845,8 @@ CREATE TRIGGER sessions_audit_deletes AFTER DELETE ON cogdb.sessions
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id::text.
+CREATE TRIGGER events_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.events
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER events_audit_inserts AFTER INSERT ON cogdb.events
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
@@ -817,6 +858,8 @@ CREATE TRIGGER events_audit_deletes AFTER DELETE ON cogdb.events
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id::text.
+CREATE TRIGGER working_context_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.working_context
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER working_context_audit_inserts AFTER INSERT ON cogdb.working_context
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
@@ -828,6 +871,8 @@ CREATE TRIGGER working_context_audit_deletes AFTER DELETE ON cogdb.working_conte
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.memory_id.
+CREATE TRIGGER offloaded_contexts_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.offloaded_contexts
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER offloaded_contexts_audit_inserts AFTER INSERT ON cogdb.offloaded_contexts
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.memory_id');
@@ -839,6 +884,8 @@ CREATE TRIGGER offloaded_contexts_audit_deletes AFTER DELETE ON cogdb.offloaded_
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.memory_id');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id.
+CREATE TRIGGER entities_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.entities
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER entities_audit_inserts AFTER INSERT ON cogdb.entities
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
@@ -850,6 +897,8 @@ CREATE TRIGGER entities_audit_deletes AFTER DELETE ON cogdb.entities
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.entity_id || '/' || r.digest.
+CREATE TRIGGER entity_observations_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.entity_observations
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER entity_observations_audit_inserts AFTER INSERT ON cogdb.entity_observations
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.entity_id || ''/'' || r.digest');
@@ -861,6 +910,8 @@ CREATE TRIGGER entity_observations_audit_deletes AFTER DELETE ON cogdb.entity_ob
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.entity_id || ''/'' || r.digest');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id.
+CREATE TRIGGER relationships_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.relationships
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER relationships_audit_inserts AFTER INSERT ON cogdb.relationships
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
@@ -872,6 +923,8 @@ CREATE TRIGGER relationships_audit_deletes AFTER DELETE ON cogdb.relationships
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.name.
+CREATE TRIGGER relationship_types_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.relationship_types
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER relationship_types_audit_inserts AFTER INSERT ON cogdb.relationship_types
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.name');
@@ -883,6 +936,8 @@ CREATE TRIGGER relationship_types_audit_deletes AFTER DELETE ON cogdb.relationsh
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.name');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.namespace || '/' || r.key.
+CREATE TRIGGER store_items_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.store_items
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER store_items_audit_inserts AFTER INSERT ON cogdb.store_items
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.namespace || ''/'' || r.key');
@@ -894,6 +949,8 @@ CREATE TRIGGER store_items_audit_deletes AFTER DELETE ON cogdb.store_items
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.namespace || ''/'' || r.key');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.namespace || '/' || r.key || '/' || r.field.
+CREATE TRIGGER store_vectors_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.store_vectors
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER store_vectors_audit_inserts AFTER INSERT ON cogdb.store_vectors
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.namespace || ''/'' || r.key || ''/'' || r.field');
