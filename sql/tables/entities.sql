@@ -77,8 +77,6 @@ CREATE TRIGGER entities_stats_updates AFTER UPDATE ON cogdb.entities
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.count_tenant_stats();
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id.
-CREATE TRIGGER entities_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.entities
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER entities_audit_inserts AFTER INSERT ON cogdb.entities
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');

@@ -30,8 +30,6 @@ CREATE TRIGGER entity_observations_stats_deletes AFTER DELETE ON cogdb.entity_ob
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.count_tenant_stats();
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.entity_id || '/' || r.digest.
-CREATE TRIGGER entity_observations_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.entity_observations
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER entity_observations_audit_inserts AFTER INSERT ON cogdb.entity_observations
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.entity_id || ''/'' || r.digest');

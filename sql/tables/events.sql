@@ -49,8 +49,6 @@ CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON cogdb.events
 CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON cogdb.events
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.refuse_event_change();
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id::text.
-CREATE TRIGGER events_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.events
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER events_audit_inserts AFTER INSERT ON cogdb.events
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');

@@ -13,8 +13,6 @@ CREATE TABLE cogdb.identities (
 );
 CREATE INDEX identities_tenant_user_idx ON cogdb.identities (tenant_id, user_id);
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.user_id::text || '/' || r.auth_provider.
-CREATE TRIGGER identities_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.identities
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER identities_audit_inserts AFTER INSERT ON cogdb.identities
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.user_id::text || ''/'' || r.auth_provider');

@@ -164,8 +164,6 @@ CREATE TRIGGER memories_stats_updates AFTER UPDATE ON cogdb.memories
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.count_tenant_stats();
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id.
-CREATE TRIGGER memories_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.memories
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER memories_audit_inserts AFTER INSERT ON cogdb.memories
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');

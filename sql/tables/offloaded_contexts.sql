@@ -26,8 +26,6 @@ ALTER TABLE cogdb.offloaded_contexts ALTER COLUMN content SET STATISTICS 0;
 CREATE TRIGGER offloaded_contexts_check_row BEFORE INSERT ON cogdb.offloaded_contexts
     FOR EACH ROW EXECUTE FUNCTION cogdb.check_offload_row();
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.memory_id.
-CREATE TRIGGER offloaded_contexts_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.offloaded_contexts
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER offloaded_contexts_audit_inserts AFTER INSERT ON cogdb.offloaded_contexts
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.memory_id');

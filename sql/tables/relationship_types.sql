@@ -14,8 +14,6 @@ CREATE TABLE cogdb.relationship_types (
 );
 ALTER TABLE cogdb.relationship_types ALTER COLUMN name SET STATISTICS 0;
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.name.
-CREATE TRIGGER relationship_types_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.relationship_types
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER relationship_types_audit_inserts AFTER INSERT ON cogdb.relationship_types
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.name');

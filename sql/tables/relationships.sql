@@ -97,8 +97,6 @@ CREATE TRIGGER relationships_stats_updates AFTER UPDATE ON cogdb.relationships
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.count_tenant_stats();
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id.
-CREATE TRIGGER relationships_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.relationships
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER relationships_audit_inserts AFTER INSERT ON cogdb.relationships
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');

@@ -35,8 +35,6 @@ CREATE INDEX sessions_tenant_parent_idx ON cogdb.sessions (tenant_id, parent_ses
 ALTER TABLE cogdb.sessions ALTER COLUMN agent SET STATISTICS 0;
 ALTER TABLE cogdb.sessions ALTER COLUMN metadata SET STATISTICS 0;
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id::text.
-CREATE TRIGGER sessions_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.sessions
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER sessions_audit_inserts AFTER INSERT ON cogdb.sessions
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');

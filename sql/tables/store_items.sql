@@ -28,8 +28,6 @@ ALTER TABLE cogdb.store_items ALTER COLUMN namespace SET STATISTICS 0;
 ALTER TABLE cogdb.store_items ALTER COLUMN key SET STATISTICS 0;
 ALTER TABLE cogdb.store_items ALTER COLUMN value SET STATISTICS 0;
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.namespace || '/' || r.key.
-CREATE TRIGGER store_items_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.store_items
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER store_items_audit_inserts AFTER INSERT ON cogdb.store_items
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.namespace || ''/'' || r.key');

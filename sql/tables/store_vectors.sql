@@ -21,8 +21,6 @@ ALTER TABLE cogdb.store_vectors ALTER COLUMN namespace SET STATISTICS 0;
 ALTER TABLE cogdb.store_vectors ALTER COLUMN key SET STATISTICS 0;
 ALTER TABLE cogdb.store_vectors ALTER COLUMN field SET STATISTICS 0;
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.namespace || '/' || r.key || '/' || r.field.
-CREATE TRIGGER store_vectors_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.store_vectors
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER store_vectors_audit_inserts AFTER INSERT ON cogdb.store_vectors
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.namespace || ''/'' || r.key || ''/'' || r.field');

@@ -14,8 +14,6 @@ CREATE TABLE cogdb.tenants (
     created_at      timestamptz NOT NULL DEFAULT now()
 );
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id::text.
-CREATE TRIGGER tenants_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.tenants
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER tenants_audit_inserts AFTER INSERT ON cogdb.tenants
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text', 'r.id');

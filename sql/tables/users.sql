@@ -18,8 +18,6 @@ CREATE TRIGGER users_purge_private_knowledge BEFORE DELETE ON cogdb.users
 CREATE TRIGGER users_purge_private_memories BEFORE DELETE ON cogdb.users
     FOR EACH ROW EXECUTE FUNCTION cogdb.purge_private_memories();
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id::text.
-CREATE TRIGGER users_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.users
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER users_audit_inserts AFTER INSERT ON cogdb.users
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');

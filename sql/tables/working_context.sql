@@ -39,8 +39,6 @@ ALTER TABLE cogdb.working_context ALTER COLUMN key SET STATISTICS 0;
 ALTER TABLE cogdb.working_context ALTER COLUMN agent SET STATISTICS 0;
 ALTER TABLE cogdb.working_context ALTER COLUMN value SET STATISTICS 0;
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id::text.
-CREATE TRIGGER working_context_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.working_context
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER working_context_audit_inserts AFTER INSERT ON cogdb.working_context
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');

@@ -151,9 +151,10 @@ def test_audit_note_checks_its_input_and_needs_a_tenant(db, scopes):
     with conn.transaction():
         conn.execute("SET LOCAL ROLE cogdb_owner")
         conn.execute("SELECT cogdb.enter_tenant(%s)", (scopes.a,))
-        seq = conn.execute("SELECT cogdb.audit_note('retention.purge', '{\"memories\": 3}')"
-                           ).fetchone()[0]
-    assert seq == before + 1 and records(db, scopes.a)[-1]["details"] == {"memories": 3}
+        conn.execute("SELECT cogdb.audit_note('retention.purge', '{\"memories\": 3}')")
+    last = records(db, scopes.a)[-1]
+    assert last["seq"] == before + 1 and last["details"] == {"memories": 3}
+    assert (last["operation"], last["action"]) == ("NOTE", "retention.purge")
     assert verify(db, scopes.a)["ok"] is True
 
 
@@ -191,11 +192,11 @@ def test_eight_concurrent_writers_make_one_unbroken_chain(db, tenants):
     assert verify(db, tenants.a)["ok"] is True
 
 
-def test_writers_queue_on_the_head_instead_of_deadlocking(db, client, tenants):
-    """T1 writes (and so holds the tenant's chain head), T2 appends to a session (it would
-    take the session's row lock first), then T1 appends to the same session. The head is
-    locked before any statement's own row locks, so T2 waits for T1 instead of each
-    waiting for the other (a deadlock, 40P01, that aborts one of them)."""
+def test_writers_queue_on_the_session_not_on_the_head(db, client, tenants):
+    """T1 writes a memory, T2 appends to a session (and takes its row lock), then T1
+    appends to the same session. Records join the chain at commit, so T1 holds no chain
+    head while it writes: T1 waits for T2's session lock, never T2 for T1's head as well
+    (a deadlock, 40P01, that would abort one of them)."""
     with client.scope(tenant=tenants.a, user=tenants.a1) as s:
         session = s.start_session(agent="t", visibility="tenant")
     t1 = psycopg.connect(db.app_url)
@@ -222,7 +223,7 @@ def test_writers_queue_on_the_head_instead_of_deadlocking(db, client, tenants):
         for _ in range(500):  # until T2 waits on a lock
             waiting = db.super.execute("SELECT wait_event_type FROM pg_stat_activity"
                                        " WHERE pid = %s", (pid,)).fetchone()
-            if waiting and waiting[0] == "Lock":
+            if (waiting and waiting[0] == "Lock") or "t2" in result:
                 break
             threading.Event().wait(0.01)
         t1.execute(append, (session,))
@@ -232,7 +233,20 @@ def test_writers_queue_on_the_head_instead_of_deadlocking(db, client, tenants):
         t1.close()
         t2.close()
     assert result == {"t2": "committed"}
+    last = records(db, tenants.a)[-3:]  # T2's append, then T1's transaction
+    assert [(r["operation"], r["table_name"]) for r in last] == [
+        ("INSERT", "events"), ("INSERT", "memories"), ("INSERT", "events")]
     assert verify(db, tenants.a)["ok"] is True
+
+
+def test_a_rolled_back_write_leaves_no_record(db, app_conn, scopes):
+    before = records(db, scopes.a)
+    with app_conn.transaction(force_rollback=True):
+        app_conn.execute("SELECT cogdb.set_context(%s::text, %s::text)",
+                         (str(scopes.a), str(scopes.a1)))
+        app_conn.execute("DELETE FROM cogdb.memories WHERE tenant_id = %s", (scopes.a,))
+    assert records(db, scopes.a) == before
+    assert db.super.execute("SELECT count(*) FROM cogdb.audit_pending").fetchone()[0] == 0
 
 
 # -- tampering -----------------------------------------------------------------------------

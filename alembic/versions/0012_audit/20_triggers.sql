@@ -1,10 +1,7 @@
 -- The audit triggers on every tenant table and on cogdb.tenants (provisioning): see
--- sql/functions/audit/audit_rows.sql. Per table: the head's lock before the
--- statement (audit_lock_head), then one record trigger per operation (a trigger with
--- transition tables has one event).
+-- sql/functions/audit/audit_rows.sql. Three per table: a trigger with transition tables has
+-- one event.
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id::text.
-CREATE TRIGGER tenants_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.tenants
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER tenants_audit_inserts AFTER INSERT ON cogdb.tenants
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text', 'r.id');
@@ -16,8 +13,6 @@ CREATE TRIGGER tenants_audit_deletes AFTER DELETE ON cogdb.tenants
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text', 'r.id');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id::text.
-CREATE TRIGGER users_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.users
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER users_audit_inserts AFTER INSERT ON cogdb.users
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
@@ -29,8 +24,6 @@ CREATE TRIGGER users_audit_deletes AFTER DELETE ON cogdb.users
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.user_id::text || '/' || r.auth_provider.
-CREATE TRIGGER identities_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.identities
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER identities_audit_inserts AFTER INSERT ON cogdb.identities
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.user_id::text || ''/'' || r.auth_provider');
@@ -42,8 +35,6 @@ CREATE TRIGGER identities_audit_deletes AFTER DELETE ON cogdb.identities
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.user_id::text || ''/'' || r.auth_provider');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id.
-CREATE TRIGGER memories_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.memories
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER memories_audit_inserts AFTER INSERT ON cogdb.memories
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
@@ -55,8 +46,6 @@ CREATE TRIGGER memories_audit_deletes AFTER DELETE ON cogdb.memories
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id::text.
-CREATE TRIGGER sessions_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.sessions
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER sessions_audit_inserts AFTER INSERT ON cogdb.sessions
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
@@ -68,8 +57,6 @@ CREATE TRIGGER sessions_audit_deletes AFTER DELETE ON cogdb.sessions
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id::text.
-CREATE TRIGGER events_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.events
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER events_audit_inserts AFTER INSERT ON cogdb.events
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
@@ -81,8 +68,6 @@ CREATE TRIGGER events_audit_deletes AFTER DELETE ON cogdb.events
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id::text.
-CREATE TRIGGER working_context_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.working_context
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER working_context_audit_inserts AFTER INSERT ON cogdb.working_context
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
@@ -94,8 +79,6 @@ CREATE TRIGGER working_context_audit_deletes AFTER DELETE ON cogdb.working_conte
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.memory_id.
-CREATE TRIGGER offloaded_contexts_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.offloaded_contexts
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER offloaded_contexts_audit_inserts AFTER INSERT ON cogdb.offloaded_contexts
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.memory_id');
@@ -107,8 +90,6 @@ CREATE TRIGGER offloaded_contexts_audit_deletes AFTER DELETE ON cogdb.offloaded_
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.memory_id');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id.
-CREATE TRIGGER entities_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.entities
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER entities_audit_inserts AFTER INSERT ON cogdb.entities
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
@@ -120,8 +101,6 @@ CREATE TRIGGER entities_audit_deletes AFTER DELETE ON cogdb.entities
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.entity_id || '/' || r.digest.
-CREATE TRIGGER entity_observations_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.entity_observations
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER entity_observations_audit_inserts AFTER INSERT ON cogdb.entity_observations
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.entity_id || ''/'' || r.digest');
@@ -133,8 +112,6 @@ CREATE TRIGGER entity_observations_audit_deletes AFTER DELETE ON cogdb.entity_ob
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.entity_id || ''/'' || r.digest');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id.
-CREATE TRIGGER relationships_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.relationships
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER relationships_audit_inserts AFTER INSERT ON cogdb.relationships
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
@@ -146,8 +123,6 @@ CREATE TRIGGER relationships_audit_deletes AFTER DELETE ON cogdb.relationships
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.name.
-CREATE TRIGGER relationship_types_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.relationship_types
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER relationship_types_audit_inserts AFTER INSERT ON cogdb.relationship_types
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.name');
@@ -159,8 +134,6 @@ CREATE TRIGGER relationship_types_audit_deletes AFTER DELETE ON cogdb.relationsh
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.name');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.namespace || '/' || r.key.
-CREATE TRIGGER store_items_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.store_items
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER store_items_audit_inserts AFTER INSERT ON cogdb.store_items
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.namespace || ''/'' || r.key');
@@ -172,8 +145,6 @@ CREATE TRIGGER store_items_audit_deletes AFTER DELETE ON cogdb.store_items
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.namespace || ''/'' || r.key');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.namespace || '/' || r.key || '/' || r.field.
-CREATE TRIGGER store_vectors_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.store_vectors
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER store_vectors_audit_inserts AFTER INSERT ON cogdb.store_vectors
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.namespace || ''/'' || r.key || ''/'' || r.field');

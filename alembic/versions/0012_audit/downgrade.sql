@@ -45,20 +45,6 @@ DROP TRIGGER IF EXISTS store_items_audit_deletes ON cogdb.store_items;
 DROP TRIGGER IF EXISTS store_vectors_audit_inserts ON cogdb.store_vectors;
 DROP TRIGGER IF EXISTS store_vectors_audit_updates ON cogdb.store_vectors;
 DROP TRIGGER IF EXISTS store_vectors_audit_deletes ON cogdb.store_vectors;
-DROP TRIGGER IF EXISTS tenants_audit_lock_head ON cogdb.tenants;
-DROP TRIGGER IF EXISTS users_audit_lock_head ON cogdb.users;
-DROP TRIGGER IF EXISTS identities_audit_lock_head ON cogdb.identities;
-DROP TRIGGER IF EXISTS memories_audit_lock_head ON cogdb.memories;
-DROP TRIGGER IF EXISTS sessions_audit_lock_head ON cogdb.sessions;
-DROP TRIGGER IF EXISTS events_audit_lock_head ON cogdb.events;
-DROP TRIGGER IF EXISTS working_context_audit_lock_head ON cogdb.working_context;
-DROP TRIGGER IF EXISTS offloaded_contexts_audit_lock_head ON cogdb.offloaded_contexts;
-DROP TRIGGER IF EXISTS entities_audit_lock_head ON cogdb.entities;
-DROP TRIGGER IF EXISTS entity_observations_audit_lock_head ON cogdb.entity_observations;
-DROP TRIGGER IF EXISTS relationships_audit_lock_head ON cogdb.relationships;
-DROP TRIGGER IF EXISTS relationship_types_audit_lock_head ON cogdb.relationship_types;
-DROP TRIGGER IF EXISTS store_items_audit_lock_head ON cogdb.store_items;
-DROP TRIGGER IF EXISTS store_vectors_audit_lock_head ON cogdb.store_vectors;
 -- <<< step 20_triggers.down.sql
 
 REVOKE ALL ON FUNCTION cogdb.merge_entities(text, text) FROM PUBLIC, cogdb_app, cogdb_admin, cogdb_auditor;
@@ -227,17 +213,20 @@ DROP FUNCTION cogdb.audit_seal(uuid);
 -- sql/functions/audit/audit_note.sql: new in this revision
 DROP FUNCTION cogdb.audit_note(text, jsonb);
 
--- sql/functions/audit/audit_lock_head.sql: new in this revision
-DROP FUNCTION cogdb.audit_lock_head();
-
 -- sql/functions/audit/audit_rows.sql: new in this revision
 DROP FUNCTION cogdb.audit_rows();
 
+-- sql/functions/audit/audit_pend.sql: new in this revision
+DROP FUNCTION cogdb.audit_pend(uuid, text, text, text, integer, text[], text[], bytea, jsonb);
+
 -- sql/functions/audit/audit_append.sql: new in this revision
-DROP FUNCTION cogdb.audit_append(uuid, text, text, text, integer, text[], text[], bytea, jsonb);
+DROP FUNCTION cogdb.audit_append(uuid, timestamptz, text, uuid, text, text, text, integer, text[], text[], bytea, jsonb);
 
 -- sql/functions/audit/audit_record_hash.sql: new in this revision
 DROP FUNCTION cogdb.audit_record_hash(cogdb.audit_records);
+
+-- sql/policies/audit_pending__registry_owner.sql: new in this revision
+DROP POLICY audit_pending__registry_owner ON cogdb.audit_pending;
 
 -- sql/policies/audit_heads__registry_owner.sql: new in this revision
 DROP POLICY audit_heads__registry_owner ON cogdb.audit_heads;
@@ -253,6 +242,12 @@ DROP POLICY audit_records__owner_access ON cogdb.audit_records;
 
 -- sql/policies/audit_records__tenant_fence.sql: new in this revision
 DROP POLICY audit_records__tenant_fence ON cogdb.audit_records;
+
+-- sql/tables/audit_pending.sql: new in this revision
+DROP TABLE cogdb.audit_pending;
+
+-- sql/functions/audit/audit_flush.sql: new in this revision
+DROP FUNCTION cogdb.audit_flush();
 
 -- sql/tables/audit_seals.sql: new in this revision
 DROP TABLE cogdb.audit_seals;

@@ -129,6 +129,78 @@ COMMENT ON TABLE cogdb.audit_seals IS
     'Seals of each tenant''s audit chain (record count and head hash at sealing time), which audit_verify checks; append-only; fenced by tenant (RLS).';
 -- <<< sql/tables/audit_seals.sql
 
+-- >>> sql/functions/audit/audit_flush.sql
+-- Deferred constraint trigger (AFTER INSERT on audit_pending, row, INITIALLY DEFERRED): at
+-- commit, moves the committing transaction's pending audit records into their tenants'
+-- chains (cogdb.audit_append), tenant by tenant in id order (so two transactions that wrote
+-- to the same tenants lock their heads in the same order), each tenant's in statement order.
+-- The first firing moves them all; the others find nothing. A transaction that runs
+-- `SET CONSTRAINTS ALL IMMEDIATE` chains at that statement instead, and holds its tenants'
+-- heads from then on. Definer: the app has no privilege on the audit tables.
+CREATE OR REPLACE FUNCTION cogdb.audit_flush() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    p record;
+BEGIN
+    FOR p IN WITH moved AS (
+                 DELETE FROM cogdb.audit_pending ap WHERE ap.xact = pg_current_xact_id()
+                 RETURNING ap.*)
+             SELECT * FROM moved ORDER BY moved.tenant_id, moved.ord
+    LOOP
+        PERFORM cogdb.audit_append(p.tenant_id, p.recorded_at, p.login, p.context_user,
+                                   p.operation, p.table_name, p.action, p.row_count,
+                                   p.row_keys, p.changed_columns, p.content_hash, p.details);
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.audit_flush() FROM PUBLIC;
+COMMENT ON FUNCTION cogdb.audit_flush() IS
+    'Deferred trigger on audit_pending: at commit, appends the transaction''s pending audit records to their tenants'' hash chains.';
+-- <<< sql/functions/audit/audit_flush.sql
+
+-- >>> sql/tables/audit_pending.sql
+-- Audit records of the transactions in flight, before they join their tenant's chain. The
+-- statement trigger cogdb.audit_rows (and cogdb.audit_note) write here, with everything but
+-- the chain fields (seq, prev_hash, hash): when, who, what, the keys, the content hash. At
+-- commit, the deferred constraint trigger audit_pending_flush (cogdb.audit_flush) moves the
+-- transaction's rows into cogdb.audit_records, in statement order, under the lock of each
+-- tenant's chain head: a tenant's writers queue only for the moment of their commit, not
+-- from their first write, and a rolled-back transaction leaves nothing. Rows never outlive
+-- their transaction: the table is empty for every other reader. Owner-only, like
+-- memory_counts: no other role has any privilege on it.
+CREATE TABLE cogdb.audit_pending (
+    tenant_id       uuid NOT NULL,
+    -- the writing transaction and the order of its records
+    xact            xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    ord             integer NOT NULL,
+    recorded_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
+    login           text NOT NULL DEFAULT session_user,
+    context_user    uuid,
+    operation       text NOT NULL,
+    table_name      text,
+    action          text,
+    row_count       integer NOT NULL DEFAULT 0,
+    row_keys        text[],
+    changed_columns text[],
+    content_hash    bytea,
+    details         jsonb,
+    PRIMARY KEY (tenant_id, xact, ord)
+);
+CREATE INDEX audit_pending_xact_idx ON cogdb.audit_pending (xact, ord);
+CREATE CONSTRAINT TRIGGER audit_pending_flush AFTER INSERT ON cogdb.audit_pending
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION cogdb.audit_flush();
+ALTER TABLE cogdb.audit_pending ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cogdb.audit_pending FORCE ROW LEVEL SECURITY;
+REVOKE ALL ON cogdb.audit_pending FROM PUBLIC;
+COMMENT ON TABLE cogdb.audit_pending IS
+    'Audit records of transactions in flight, moved into their tenants'' chains at commit (cogdb.audit_flush); owner-only.';
+-- <<< sql/tables/audit_pending.sql
+
 -- >>> sql/policies/audit_records__tenant_fence.sql
 -- The tenant fence on audit_records: the audit definer functions act inside one tenant's context
 -- (enter_tenant) and see and write only its rows; their reads rely on this fence.
@@ -181,6 +253,16 @@ CREATE POLICY audit_heads__registry_owner ON cogdb.audit_heads
     WITH CHECK (true);
 -- <<< sql/policies/audit_heads__registry_owner.sql
 
+-- >>> sql/policies/audit_pending__registry_owner.sql
+-- Records in flight are written and moved by the owner only (cogdb.audit_rows,
+-- cogdb.audit_note, cogdb.audit_flush); no other role has any privilege on the table.
+DROP POLICY IF EXISTS audit_pending__registry_owner ON cogdb.audit_pending;
+CREATE POLICY audit_pending__registry_owner ON cogdb.audit_pending
+    AS PERMISSIVE FOR ALL TO cogdb_owner
+    USING (true)
+    WITH CHECK (true);
+-- <<< sql/policies/audit_pending__registry_owner.sql
+
 -- >>> sql/functions/audit/audit_record_hash.sql
 -- The hash of an audit record: SHA-256 over every field but the hash itself, prev_hash
 -- included, so each record vouches for the whole chain before it. Each field is rendered by
@@ -209,23 +291,23 @@ COMMENT ON FUNCTION cogdb.audit_record_hash(cogdb.audit_records) IS
 -- >>> sql/functions/audit/audit_append.sql
 -- Appends one record to a tenant's audit chain and returns its number. Locks the tenant's
 -- chain head (cogdb.audit_heads, created at the first record) FOR UPDATE until the caller's
--- transaction ends: a tenant's audited writers run one after the other from their first
--- audited statement to their commit, so each reads the head the previous one committed and
--- the chain never forks (other tenants never wait). Enters the tenant's context for its own
--- statements when the caller's is another tenant's or none (the fence on audit_records) and
--- records the caller's context user and session_user. Internal: called by the trigger
--- cogdb.audit_rows and by cogdb.audit_note, which run as the owner; no other grants.
-CREATE OR REPLACE FUNCTION cogdb.audit_append(tenant_id uuid, operation text, table_name text,
-                                              action text, row_count integer, row_keys text[],
-                                              changed_columns text[], content_hash bytea,
-                                              details jsonb)
+-- transaction ends; called at commit (cogdb.audit_flush), so a tenant's audited writers
+-- queue only for their commits: each reads the head the previous one committed and the
+-- chain never forks (other tenants never wait). Enters the tenant's context for its own
+-- statements when the caller's is another tenant's or none (the fence on audit_records).
+-- recorded_at, login and context_user are what cogdb.audit_pend captured at the write.
+-- Internal: called by cogdb.audit_flush, which runs as the owner; no other grants.
+CREATE OR REPLACE FUNCTION cogdb.audit_append(tenant_id uuid, recorded_at timestamptz,
+                                              login text, context_user uuid, operation text,
+                                              table_name text, action text, row_count integer,
+                                              row_keys text[], changed_columns text[],
+                                              content_hash bytea, details jsonb)
     RETURNS bigint
     LANGUAGE plpgsql VOLATILE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_variable
 DECLARE
-    v_user uuid := cogdb.current_user_id();
     v_enter boolean := cogdb.current_tenant_id() IS DISTINCT FROM tenant_id;
     v_caller text[];
     v_seq bigint;
@@ -244,7 +326,7 @@ BEGIN
         SELECT h.seq, h.hash INTO v_seq, v_prev
           FROM cogdb.audit_heads h WHERE h.tenant_id = tenant_id FOR UPDATE;
     END IF;
-    v_rec := ROW(tenant_id, v_seq + 1, clock_timestamp(), session_user, v_user, operation,
+    v_rec := ROW(tenant_id, v_seq + 1, recorded_at, login, context_user, operation,
                  table_name, action, row_count, row_keys, changed_columns, content_hash,
                  details, v_prev, NULL)::cogdb.audit_records;
     v_rec.hash := cogdb.audit_record_hash(v_rec);
@@ -258,10 +340,40 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION cogdb.audit_append(uuid, text, text, text, integer, text[], text[], bytea, jsonb) FROM PUBLIC;
-COMMENT ON FUNCTION cogdb.audit_append(uuid, text, text, text, integer, text[], text[], bytea, jsonb) IS
+REVOKE ALL ON FUNCTION cogdb.audit_append(uuid, timestamptz, text, uuid, text, text, text, integer, text[], text[], bytea, jsonb) FROM PUBLIC;
+COMMENT ON FUNCTION cogdb.audit_append(uuid, timestamptz, text, uuid, text, text, text, integer, text[], text[], bytea, jsonb) IS
     'Appends one record to a tenant''s hash-chained audit trail under the lock of its chain head; internal (audit_rows, audit_note).';
 -- <<< sql/functions/audit/audit_append.sql
+
+-- >>> sql/functions/audit/audit_pend.sql
+-- Queues one audit record of the current transaction for its tenant (cogdb.audit_pending),
+-- numbered after the transaction's earlier ones; cogdb.audit_flush appends it to the chain
+-- at commit. Captures now what the record says about the write: when (clock_timestamp),
+-- session_user and the context's user. Internal: called by cogdb.audit_rows and
+-- cogdb.audit_note, which run as the owner; no other grants.
+CREATE OR REPLACE FUNCTION cogdb.audit_pend(tenant_id uuid, operation text, table_name text,
+                                            action text, row_count integer, row_keys text[],
+                                            changed_columns text[], content_hash bytea,
+                                            details jsonb)
+    RETURNS void
+    LANGUAGE sql VOLATILE SECURITY INVOKER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    INSERT INTO cogdb.audit_pending (tenant_id, ord, context_user, operation, table_name,
+                                     action, row_count, row_keys, changed_columns,
+                                     content_hash, details)
+    SELECT audit_pend.tenant_id,
+           (SELECT count(*) + 1 FROM cogdb.audit_pending ap
+             WHERE ap.xact = pg_current_xact_id()),
+           cogdb.current_user_id(), audit_pend.operation, audit_pend.table_name,
+           audit_pend.action, audit_pend.row_count, audit_pend.row_keys,
+           audit_pend.changed_columns, audit_pend.content_hash, audit_pend.details
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.audit_pend(uuid, text, text, text, integer, text[], text[], bytea, jsonb) FROM PUBLIC;
+COMMENT ON FUNCTION cogdb.audit_pend(uuid, text, text, text, integer, text[], text[], bytea, jsonb) IS
+    'Queues one audit record of the current transaction (audit_pending); audit_flush chains it at commit. Internal.';
+-- <<< sql/functions/audit/audit_pend.sql
 
 -- >>> sql/functions/audit/audit_rows.sql
 -- Statement trigger (AFTER INSERT, UPDATE or DELETE, with its transition table) on every
@@ -270,6 +382,8 @@ COMMENT ON FUNCTION cogdb.audit_append(uuid, text, text, text, integer, text[], 
 -- the row count, for an UPDATE the names of the columns that changed in any row (compared as
 -- JSON, old against new, joined on the key), and for INSERT and UPDATE content_hash: SHA-256
 -- over the SHA-256 of each new row's binary form (record_send), in key order. Never content.
+-- The record is queued (cogdb.audit_pend) and joins the tenant's chain at commit
+-- (cogdb.audit_flush): a rolled-back write leaves no record.
 -- Arguments: TG_ARGV[0] the key as an SQL expression over the row `r` (e.g. 'r.id::text');
 -- TG_ARGV[1] the tenant (default 'r.tenant_id'). Rows of a tenant that no longer exists are
 -- a tenant's deletion cascading: its record is the one on cogdb.tenants, nothing else is
@@ -314,8 +428,8 @@ BEGIN
         CASE WHEN TG_TABLE_NAME = 'tenants' THEN 'true'
              ELSE 'EXISTS (SELECT FROM cogdb.tenants tn WHERE tn.id = x.t)' END)
     LOOP
-        PERFORM cogdb.audit_append(g.tenant_id, TG_OP, TG_TABLE_NAME, NULL, g.n, g.keys,
-                                   g.changed, g.content_hash, NULL);
+        PERFORM cogdb.audit_pend(g.tenant_id, TG_OP, TG_TABLE_NAME, NULL, g.n, g.keys,
+                                 g.changed, g.content_hash, NULL);
     END LOOP;
     RETURN NULL;
 END
@@ -326,36 +440,9 @@ COMMENT ON FUNCTION cogdb.audit_rows() IS
     'Statement trigger on every tenant table: appends one audit record per tenant and statement (keys, count, changed columns, content hash; never content).';
 -- <<< sql/functions/audit/audit_rows.sql
 
--- >>> sql/functions/audit/audit_lock_head.sql
--- Statement trigger (BEFORE INSERT, UPDATE or DELETE) on every audited table: locks the
--- context tenant's chain head before the statement takes any row lock of its own, the lock
--- cogdb.audit_append would otherwise take only at the statement's end. Without it, a
--- transaction holding the head (after an earlier write) and one holding a row lock it took
--- in this statement (a session's, for an event) could each wait for the other: a deadlock.
--- Taken here, the head comes first in every audited statement of the app, so they queue.
--- A statement without a context (the owner's housekeeping) or of a tenant without a chain
--- yet locks nothing here. Definer: the app has no privilege on audit_heads.
-CREATE OR REPLACE FUNCTION cogdb.audit_lock_head() RETURNS trigger
-    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-    SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    v_tenant uuid := cogdb.current_tenant_id();
-BEGIN
-    IF v_tenant IS NOT NULL THEN
-        PERFORM FROM cogdb.audit_heads h WHERE h.tenant_id = v_tenant FOR UPDATE;
-    END IF;
-    RETURN NULL;
-END
-$$;
-
-REVOKE ALL ON FUNCTION cogdb.audit_lock_head() FROM PUBLIC;
-COMMENT ON FUNCTION cogdb.audit_lock_head() IS
-    'Statement trigger (BEFORE) on every audited table: locks the context tenant''s audit chain head before the statement''s own row locks, so audited writers queue instead of deadlocking.';
--- <<< sql/functions/audit/audit_lock_head.sql
-
 -- >>> sql/functions/audit/audit_note.sql
--- Appends a note to the context tenant's audit chain and returns its number: what other
+-- Appends a note to the context tenant's audit chain (at commit, in order with the
+-- transaction's other records, like them: cogdb.audit_pend, cogdb.audit_flush): what other
 -- layers record beside the row records, e.g. a purge's or an erasure's receipt
 -- (`cogdb.audit_note('erase.user', jsonb_build_object('user', u, 'memories', 12))`), an
 -- entity merge. `action`: a lower-case dotted name (e.g. 'retention.purge'), at most 64
@@ -364,7 +451,7 @@ COMMENT ON FUNCTION cogdb.audit_lock_head() IS
 -- it inside the tenant they act on (enter_tenant). Definer, and granted to no other role: no
 -- role writes the audit tables directly.
 CREATE OR REPLACE FUNCTION cogdb.audit_note(action text, details jsonb DEFAULT '{}')
-    RETURNS bigint
+    RETURNS void
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
@@ -383,7 +470,7 @@ BEGIN
             USING ERRCODE = 'CGV01', COLUMN = 'details',
                   HINT = 'Counts and ids only, e.g. ''{"memories": 12}''; never content.';
     END IF;
-    RETURN cogdb.audit_append(v_tenant, 'NOTE', NULL, action, 0, NULL, NULL, NULL, details);
+    PERFORM cogdb.audit_pend(v_tenant, 'NOTE', NULL, action, 0, NULL, NULL, NULL, details);
 END
 $$;
 
@@ -776,12 +863,9 @@ COMMENT ON FUNCTION cogdb.merge_entities(text, text) IS
 
 -- >>> step 20_triggers.sql
 -- The audit triggers on every tenant table and on cogdb.tenants (provisioning): see
--- sql/functions/audit/audit_rows.sql. Per table: the head's lock before the
--- statement (audit_lock_head), then one record trigger per operation (a trigger with
--- transition tables has one event).
+-- sql/functions/audit/audit_rows.sql. Three per table: a trigger with transition tables has
+-- one event.
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id::text.
-CREATE TRIGGER tenants_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.tenants
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER tenants_audit_inserts AFTER INSERT ON cogdb.tenants
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text', 'r.id');
@@ -793,8 +877,6 @@ CREATE TRIGGER tenants_audit_deletes AFTER DELETE ON cogdb.tenants
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text', 'r.id');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id::text.
-CREATE TRIGGER users_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.users
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER users_audit_inserts AFTER INSERT ON cogdb.users
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
@@ -806,8 +888,6 @@ CREATE TRIGGER users_audit_deletes AFTER DELETE ON cogdb.users
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.user_id::text || '/' || r.auth_provider.
-CREATE TRIGGER identities_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.identities
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER identities_audit_inserts AFTER INSERT ON cogdb.identities
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.user_id::text || ''/'' || r.auth_provider');
@@ -819,8 +899,6 @@ CREATE TRIGGER identities_audit_deletes AFTER DELETE ON cogdb.identities
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.user_id::text || ''/'' || r.auth_provider');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id.
-CREATE TRIGGER memories_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.memories
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER memories_audit_inserts AFTER INSERT ON cogdb.memories
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
@@ -832,8 +910,6 @@ CREATE TRIGGER memories_audit_deletes AFTER DELETE ON cogdb.memories
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id::text.
-CREATE TRIGGER sessions_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.sessions
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER sessions_audit_inserts AFTER INSERT ON cogdb.sessions
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
@@ -845,8 +921,6 @@ CREATE TRIGGER sessions_audit_deletes AFTER DELETE ON cogdb.sessions
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id::text.
-CREATE TRIGGER events_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.events
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER events_audit_inserts AFTER INSERT ON cogdb.events
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
@@ -858,8 +932,6 @@ CREATE TRIGGER events_audit_deletes AFTER DELETE ON cogdb.events
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id::text.
-CREATE TRIGGER working_context_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.working_context
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER working_context_audit_inserts AFTER INSERT ON cogdb.working_context
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
@@ -871,8 +943,6 @@ CREATE TRIGGER working_context_audit_deletes AFTER DELETE ON cogdb.working_conte
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.memory_id.
-CREATE TRIGGER offloaded_contexts_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.offloaded_contexts
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER offloaded_contexts_audit_inserts AFTER INSERT ON cogdb.offloaded_contexts
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.memory_id');
@@ -884,8 +954,6 @@ CREATE TRIGGER offloaded_contexts_audit_deletes AFTER DELETE ON cogdb.offloaded_
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.memory_id');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id.
-CREATE TRIGGER entities_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.entities
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER entities_audit_inserts AFTER INSERT ON cogdb.entities
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
@@ -897,8 +965,6 @@ CREATE TRIGGER entities_audit_deletes AFTER DELETE ON cogdb.entities
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.entity_id || '/' || r.digest.
-CREATE TRIGGER entity_observations_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.entity_observations
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER entity_observations_audit_inserts AFTER INSERT ON cogdb.entity_observations
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.entity_id || ''/'' || r.digest');
@@ -910,8 +976,6 @@ CREATE TRIGGER entity_observations_audit_deletes AFTER DELETE ON cogdb.entity_ob
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.entity_id || ''/'' || r.digest');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id.
-CREATE TRIGGER relationships_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.relationships
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER relationships_audit_inserts AFTER INSERT ON cogdb.relationships
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
@@ -923,8 +987,6 @@ CREATE TRIGGER relationships_audit_deletes AFTER DELETE ON cogdb.relationships
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.name.
-CREATE TRIGGER relationship_types_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.relationship_types
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER relationship_types_audit_inserts AFTER INSERT ON cogdb.relationship_types
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.name');
@@ -936,8 +998,6 @@ CREATE TRIGGER relationship_types_audit_deletes AFTER DELETE ON cogdb.relationsh
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.name');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.namespace || '/' || r.key.
-CREATE TRIGGER store_items_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.store_items
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER store_items_audit_inserts AFTER INSERT ON cogdb.store_items
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.namespace || ''/'' || r.key');
@@ -949,8 +1009,6 @@ CREATE TRIGGER store_items_audit_deletes AFTER DELETE ON cogdb.store_items
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.namespace || ''/'' || r.key');
 
 -- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.namespace || '/' || r.key || '/' || r.field.
-CREATE TRIGGER store_vectors_audit_lock_head BEFORE INSERT OR UPDATE OR DELETE ON cogdb.store_vectors
-    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_lock_head();
 CREATE TRIGGER store_vectors_audit_inserts AFTER INSERT ON cogdb.store_vectors
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.namespace || ''/'' || r.key || ''/'' || r.field');

@@ -1,4 +1,5 @@
--- Appends a note to the context tenant's audit chain and returns its number: what other
+-- Appends a note to the context tenant's audit chain (at commit, in order with the
+-- transaction's other records, like them: cogdb.audit_pend, cogdb.audit_flush): what other
 -- layers record beside the row records, e.g. a purge's or an erasure's receipt
 -- (`cogdb.audit_note('erase.user', jsonb_build_object('user', u, 'memories', 12))`), an
 -- entity merge. `action`: a lower-case dotted name (e.g. 'retention.purge'), at most 64
@@ -7,7 +8,7 @@
 -- it inside the tenant they act on (enter_tenant). Definer, and granted to no other role: no
 -- role writes the audit tables directly.
 CREATE OR REPLACE FUNCTION cogdb.audit_note(action text, details jsonb DEFAULT '{}')
-    RETURNS bigint
+    RETURNS void
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
@@ -26,7 +27,7 @@ BEGIN
             USING ERRCODE = 'CGV01', COLUMN = 'details',
                   HINT = 'Counts and ids only, e.g. ''{"memories": 12}''; never content.';
     END IF;
-    RETURN cogdb.audit_append(v_tenant, 'NOTE', NULL, action, 0, NULL, NULL, NULL, details);
+    PERFORM cogdb.audit_pend(v_tenant, 'NOTE', NULL, action, 0, NULL, NULL, NULL, details);
 END
 $$;
 

@@ -4,6 +4,8 @@
 -- the row count, for an UPDATE the names of the columns that changed in any row (compared as
 -- JSON, old against new, joined on the key), and for INSERT and UPDATE content_hash: SHA-256
 -- over the SHA-256 of each new row's binary form (record_send), in key order. Never content.
+-- The record is queued (cogdb.audit_pend) and joins the tenant's chain at commit
+-- (cogdb.audit_flush): a rolled-back write leaves no record.
 -- Arguments: TG_ARGV[0] the key as an SQL expression over the row `r` (e.g. 'r.id::text');
 -- TG_ARGV[1] the tenant (default 'r.tenant_id'). Rows of a tenant that no longer exists are
 -- a tenant's deletion cascading: its record is the one on cogdb.tenants, nothing else is
@@ -48,8 +50,8 @@ BEGIN
         CASE WHEN TG_TABLE_NAME = 'tenants' THEN 'true'
              ELSE 'EXISTS (SELECT FROM cogdb.tenants tn WHERE tn.id = x.t)' END)
     LOOP
-        PERFORM cogdb.audit_append(g.tenant_id, TG_OP, TG_TABLE_NAME, NULL, g.n, g.keys,
-                                   g.changed, g.content_hash, NULL);
+        PERFORM cogdb.audit_pend(g.tenant_id, TG_OP, TG_TABLE_NAME, NULL, g.n, g.keys,
+                                 g.changed, g.content_hash, NULL);
     END LOOP;
     RETURN NULL;
 END
