@@ -1,7 +1,7 @@
 -- The head of each tenant's audit chain: how many records it has and the last one's hash.
--- cogdb.audit_append locks the tenant's row (FOR UPDATE) before it appends, which serialises
--- a tenant's audited writers until they commit (other tenants never wait): the next writer
--- reads the head its predecessor committed, so the chain never forks. Under REPEATABLE READ
+-- cogdb.audit_append locks the tenant's row (FOR UPDATE) before it appends, at commit
+-- (cogdb.audit_flush), which serialises a tenant's audited commits (other tenants never
+-- wait): the next writer reads the head its predecessor committed, so the chain never forks. Under REPEATABLE READ
 -- or SERIALIZABLE a concurrent append is a serialization failure (retry), never a fork.
 -- Owner-only, like memory_counts: written and read by the audit definer functions only,
 -- which name the tenant; no other role has any privilege on it. verify compares it with the

@@ -1,9 +1,10 @@
 -- The audit trail: one record per audited statement (and per note), per tenant, numbered
 -- 1, 2, 3, … and hash-chained: each record carries the hash of the one before it
 -- (prev_hash; 32 zero bytes for the first) and its own hash over all of its fields
--- (cogdb.audit_record_hash). Written only by cogdb.audit_append (definer), which the statement
--- triggers cogdb.audit_rows and cogdb.audit_note call; serialised per tenant by the row lock
--- on the tenant's cogdb.audit_heads row, so the chain never forks.
+-- (cogdb.audit_record_hash). The statement trigger cogdb.audit_rows and cogdb.audit_note
+-- queue records in cogdb.audit_pending; at commit cogdb.audit_flush appends them here
+-- (cogdb.audit_append), serialised per tenant by the row lock on the tenant's
+-- cogdb.audit_heads row, so the chain is in commit order and never forks.
 --
 -- Never content: the row keys, the names of the changed columns (updates), how many rows, and
 -- content_hash, a SHA-256 over the new rows (sha256 of each row's binary form, in key order;

@@ -30,9 +30,10 @@ COMMENT ON FUNCTION cogdb.audit_refuse_change() IS
 -- The audit trail: one record per audited statement (and per note), per tenant, numbered
 -- 1, 2, 3, … and hash-chained: each record carries the hash of the one before it
 -- (prev_hash; 32 zero bytes for the first) and its own hash over all of its fields
--- (cogdb.audit_record_hash). Written only by cogdb.audit_append (definer), which the statement
--- triggers cogdb.audit_rows and cogdb.audit_note call; serialised per tenant by the row lock
--- on the tenant's cogdb.audit_heads row, so the chain never forks.
+-- (cogdb.audit_record_hash). The statement trigger cogdb.audit_rows and cogdb.audit_note
+-- queue records in cogdb.audit_pending; at commit cogdb.audit_flush appends them here
+-- (cogdb.audit_append), serialised per tenant by the row lock on the tenant's
+-- cogdb.audit_heads row, so the chain is in commit order and never forks.
 --
 -- Never content: the row keys, the names of the changed columns (updates), how many rows, and
 -- content_hash, a SHA-256 over the new rows (sha256 of each row's binary form, in key order;
@@ -82,9 +83,9 @@ COMMENT ON TABLE cogdb.audit_records IS
 
 -- >>> sql/tables/audit_heads.sql
 -- The head of each tenant's audit chain: how many records it has and the last one's hash.
--- cogdb.audit_append locks the tenant's row (FOR UPDATE) before it appends, which serialises
--- a tenant's audited writers until they commit (other tenants never wait): the next writer
--- reads the head its predecessor committed, so the chain never forks. Under REPEATABLE READ
+-- cogdb.audit_append locks the tenant's row (FOR UPDATE) before it appends, at commit
+-- (cogdb.audit_flush), which serialises a tenant's audited commits (other tenants never
+-- wait): the next writer reads the head its predecessor committed, so the chain never forks. Under REPEATABLE READ
 -- or SERIALIZABLE a concurrent append is a serialization failure (retry), never a fork.
 -- Owner-only, like memory_counts: written and read by the audit definer functions only,
 -- which name the tenant; no other role has any privilege on it. verify compares it with the
