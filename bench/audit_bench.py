@@ -15,7 +15,12 @@ times; medians are the figures:
   COMMIT): the fixed cost of one audit record per statement.
 - **remember, ``--writers`` writers, one tenant**: the same, concurrently. An audited write
   holds its tenant's chain head until it commits, so one tenant's writers queue there.
-- **search**: ``--searches`` k=10 searches over the tenant's rows; reads run no audit code.
+- **search**: ``--searches`` k=10 searches in a second tenant of ``--search-rows`` memories,
+  loaded once before the rounds (so the rows searched do not grow with the rounds); reads
+  run no audit code.
+
+``--warmup`` rounds of each state run first and are not counted (a fresh server's first
+rounds are several times slower: caches, relation extension).
 
 Results: bench/results/audit.json.
 """
@@ -131,6 +136,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--searches", type=int, default=300)
     ap.add_argument("--writers", type=int, default=4)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--warmup", type=int, default=1, help="uncounted rounds of each state")
+    ap.add_argument("--search-rows", type=int, default=5000)
     ap.add_argument("--home", help="bench server folder (default bench/out/home-audit)")
     args = ap.parse_args(argv)
 
@@ -139,15 +146,20 @@ def main(argv: list[str] | None = None) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     admin_url = start_server(Path(args.home) if args.home else OUT / "home-audit", print)
     app_url, tenant, user = prepare(admin_url)
+    _, search_tenant, search_user = prepare(admin_url)
     rng = random.Random(7)
     client = cogdb.connect(app_url, pool_size=2)
+    for _ in range(0, args.search_rows, 1000):
+        docs, vectors = memories(1000, rng)
+        with client.scope(tenant=search_tenant, user=search_user) as s:
+            s.remember_many(docs, vectors, model=MODEL)
     shapes = {"remember_many (memories/s)": [], "remember, 1 writer (memories/s)": [],
               f"remember, {args.writers} writers, one tenant (memories/s)": [],
               "search k=10 (searches/s)": []}
     results = {name: {"on": [], "off": []} for name in shapes}
     queries = np.asarray([[rng.gauss(0, 1) for _ in range(DIMS)] for _ in range(args.searches)],
                          dtype=np.float32)
-    for r in range(args.rounds):
+    for r in range(-args.warmup, args.rounds):
         for state in (("on", "off") if r % 2 == 0 else ("off", "on")):
             set_audit(admin_url, state == "on")
             batches = [memories(args.batch, rng) for _ in range(args.batches)]
@@ -162,10 +174,13 @@ def main(argv: list[str] | None = None) -> None:
             results[f"remember, {args.writers} writers, one tenant (memories/s)"][state].append(
                 bench_singles(app_url, tenant, user, singles, args.writers))
             results["search k=10 (searches/s)"][state].append(
-                bench_search(client, tenant, user, queries))
-            print(f"round {r + 1} audit {state}: " + ", ".join(
+                bench_search(client, search_tenant, search_user, queries))
+            print(f"round {r + 1}{' (warm-up)' if r < 0 else ''} audit {state}: " + ", ".join(
                 f"{k.split(' (')[0]} {v[state][-1]:,.0f}" for k, v in results.items()),
                 flush=True)
+            if r < 0:
+                for v in results.values():
+                    v[state].pop()
     set_audit(admin_url, True)
     client.close()
     with psycopg.connect(admin_url, autocommit=True) as conn:
