@@ -13,6 +13,7 @@
     crash    kill -9 the server mid-write, restart, check every acknowledged write
     soak     pool clients and a raw-SQL client over Zipf tenants, every response checked
     retention  what a retention policy costs search, count and get; purge rate
+    audit    remember_many, remember and search with the audit trail on and off
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ BENCHMARKS = {"search": "bench.search_bench", "corpus": "bench.corpus_check",
               "scale": "bench.scale_bench", "stats": "bench.stats_bench",
               "fuzz": "bench.fuzz_bench", "crash": "bench.crash_bench",
               "soak": "bench.soak_bench",
-              "retention": "bench.retention_bench"}
+              "retention": "bench.retention_bench", "audit": "bench.audit_bench"}
 
 
 def main() -> None:

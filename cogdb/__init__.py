@@ -14,7 +14,8 @@
         hits = await s.search("…", k=10)
 """
 from .api.async_client import AsyncClient, AsyncScope, connect_async
-from .api.client import Client, Scope, connect, connect_admin
+from .api.audit import AuditClient, AuditRecord, ChainStatus, Seal
+from .api.client import Client, Scope, connect, connect_admin, connect_auditor
 from .api.knowledge import (
     Entity,
     EntityRelation,
@@ -52,13 +53,12 @@ from .embedders import Embedder, HashEmbedder
 __version__ = "0.1.0"
 
 __all__ = [
-    "AdminClient", "AppendOnly", "AsyncClient", "AsyncScope", "Client", "CogdbError",
-    "Conflict", "Embedder", "Entity", "EntityRelation",
-    "EntitySummary", "EntityUpsert", "Event", "FeatureDisabled",
-    "HashEmbedder", "HybridHit", "InvalidInput", "IsolationViolation", "Memory", "MergeResult",
-    "Neighbor", "NotFound", "NotMigrated", "Offloaded", "PoolExhausted", "Recorded",
-    "Relationship", "RelationshipType", "Scope", "ScopeRequired", "SearchHit",
-    "ServerUnavailable", "Session",
-    "StaleVersion", "Tenant", "UnknownModel", "UnsafeRole", "User", "WorkingEntry", "connect",
-    "connect_admin", "connect_async",
+    "AdminClient", "AppendOnly", "AsyncClient", "AsyncScope", "AuditClient", "AuditRecord",
+    "ChainStatus", "Client", "CogdbError", "Conflict", "Embedder", "Entity", "EntityRelation",
+    "EntitySummary", "EntityUpsert", "Event", "FeatureDisabled", "HashEmbedder", "HybridHit",
+    "InvalidInput", "IsolationViolation", "Memory", "MergeResult", "Neighbor", "NotFound",
+    "NotMigrated", "Offloaded", "PoolExhausted", "Recorded", "Relationship",
+    "RelationshipType", "Scope", "ScopeRequired", "Seal", "SearchHit", "ServerUnavailable",
+    "Session", "StaleVersion", "Tenant", "UnknownModel", "UnsafeRole", "User", "WorkingEntry",
+    "connect", "connect_admin", "connect_async", "connect_auditor",
 ]

@@ -16,6 +16,8 @@ import platformdirs
 
 DATABASE_URL_ENV = "COGDB_DATABASE_URL"
 ADMIN_URL_ENV = "COGDB_ADMIN_URL"
+#: The auditor's login (a member of cogdb_auditor) for `cogdb audit`; else COGDB_ADMIN_URL.
+AUDITOR_URL_ENV = "COGDB_AUDITOR_URL"
 HOME_ENV = "COGDB_HOME"
 
 #: The database the embedded server holds cogdb in, and the app login quickstart creates.
@@ -61,6 +63,10 @@ def database_url_from_env() -> str | None:
 
 def admin_url_from_env() -> str | None:
     return os.environ.get(ADMIN_URL_ENV) or None
+
+
+def auditor_url_from_env() -> str | None:
+    return os.environ.get(AUDITOR_URL_ENV) or None
 
 
 def uses_external_server() -> bool:

@@ -5,7 +5,8 @@ in COGDB_TEST_DATABASE_URL). pytest-postgresql's noproc factory migrates a templ
 once (``load=[load_cogdb]``) and its ``postgresql`` factory hands every test a fresh clone.
 
 Isolation is always exercised through real non-superuser logins: ``cogdb_test_app`` (member of
-cogdb_app) and ``cogdb_test_admin`` (member of cogdb_admin). ``assert_rls_applies`` checks, on
+cogdb_app), ``cogdb_test_admin`` (member of cogdb_admin) and ``cogdb_test_auditor`` (member of
+cogdb_auditor). ``assert_rls_applies`` checks, on
 the very connection a test uses, that the role is neither superuser nor BYPASSRLS. Helpers
 shared by the tests are in helpers.py.
 
@@ -25,7 +26,7 @@ from urllib.parse import quote
 
 import psycopg
 import pytest
-from helpers import ADMIN_LOGIN, APP_LOGIN, CLONE_ENV, MUTATE_ENV, assert_rls_applies
+from helpers import ADMIN_LOGIN, APP_LOGIN, AUDITOR_LOGIN, CLONE_ENV, MUTATE_ENV, assert_rls_applies
 from pytest_postgresql import factories
 
 import cogdb
@@ -102,6 +103,7 @@ def load_cogdb(host: str, port: int, user: str, dbname: str, password: str | Non
         conn.execute(f"ALTER ROLE {APP_LOGIN} SET lock_timeout = '60s'")
         conn.execute(f"ALTER ROLE {APP_LOGIN} SET idle_in_transaction_session_timeout = '10min'")
         _ensure_login(conn, ADMIN_LOGIN, "cogdb_admin")
+        _ensure_login(conn, AUDITOR_LOGIN, "cogdb_auditor")
         mutated = os.environ.get(MUTATE_ENV)
         if mutated:
             row = conn.execute("SELECT tablename, cmd FROM pg_policies WHERE schemaname = 'cogdb'"
@@ -132,6 +134,7 @@ def db(postgresql: psycopg.Connection, pg_server: ServerEndpoint) -> SimpleNames
         url=lambda user=None: pg_server.url(dbname, user),
         app_url=pg_server.url(dbname, APP_LOGIN),
         admin_url=pg_server.url(dbname, ADMIN_LOGIN),
+        auditor_url=pg_server.url(dbname, AUDITOR_LOGIN),
     )
 
 

@@ -19,9 +19,10 @@ from psycopg import sql
 from cogdb.cli import main
 
 DIMS = 384
-#: The logins conftest creates: the app role's and the admin role's.
+#: The logins conftest creates: the app role's, the admin role's and the auditor role's.
 APP_LOGIN = "cogdb_test_app"
 ADMIN_LOGIN = "cogdb_test_admin"
+AUDITOR_LOGIN = "cogdb_test_auditor"
 #: COGDB_TEST_MUTATE_POLICY=<policy> makes conftest loosen that policy in its template.
 MUTATE_ENV = "COGDB_TEST_MUTATE_POLICY"
 #: COGDB_TEST_CLONE_FROM=<database> makes conftest copy that migrated template instead of
@@ -98,12 +99,13 @@ def refused(conn: psycopg.Connection, query: str | sql.Composable, params: Any =
 
 
 def cli(db, *args: str, app_url: str | None = None, admin_url: str | None = None,
-        input: str | None = None) -> Result:
+        auditor_url: str | None = None, input: str | None = None) -> Result:
     """Run the ``cogdb`` CLI in-process as the test logins (or the URLs given), with
     ``input`` on its stdin. An exception other than the CLI's own exit propagates, so a crash
     never passes for an exit code."""
     env = {"COGDB_DATABASE_URL": app_url or db.app_url,
-           "COGDB_ADMIN_URL": admin_url or db.admin_url}
+           "COGDB_ADMIN_URL": admin_url or db.admin_url,
+           "COGDB_AUDITOR_URL": auditor_url or db.auditor_url}
     return CliRunner().invoke(main, list(args), env=env, input=input, catch_exceptions=False)
 
 

@@ -1,7 +1,7 @@
 """retention: per-tenant retention policies, legal holds, bounded purges; the DBA report
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-01
 
 The generic body: upgrade.sql and downgrade.sql in 0013_retention/ were written by
@@ -10,7 +10,7 @@ The generic body: upgrade.sql and downgrade.sql in 0013_retention/ were written 
 from cogdb.migrations import frozen_revision
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

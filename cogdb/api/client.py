@@ -25,6 +25,7 @@ from ..db.pool import RESET_MESSAGE, check_clean, exhausted, mark_clean, open_po
 from ..db.scope import ScopeBase
 from ..db.values import as_uuid
 from ..embedders import Embedder, from_spec
+from .audit import AuditClient
 from .knowledge import KnowledgeMethods
 from .memories import EmbeddingSteps, MemoryMethods
 from .provisioning import AdminClient
@@ -187,6 +188,11 @@ def connect(url: str | None = None, *, embedder: Embedder | None = None,
     when all ``pool_size`` are busy, then raises PoolExhausted."""
     return Client(url if url is not None else urls.app_url(), embedder=embedder,
                   pool_size=pool_size, pool_timeout=pool_timeout)
+
+
+def connect_auditor(url: str | None = None) -> AuditClient:
+    """A client for the audit trail: ``url``, else COGDB_AUDITOR_URL, else the admin URL."""
+    return AuditClient(url if url is not None else urls.auditor_url())
 
 
 def connect_admin(url: str | None = None) -> AdminClient:

@@ -49,8 +49,8 @@ def main() -> None:
     (migrations, provisioning) to use your own server instead of the embedded one.
 
     Exit codes: 0 success, 1 error, 2 usage error, 3 the embedded server is not running
-    (db status), 4 finished with records left out (import), 5 the DBA report has findings
-    (audit policies).
+    (db status), 4 finished with records left out (import), 5 a check found a problem
+    (audit policies: findings; audit verify: a broken chain).
     """
 
 

@@ -47,6 +47,8 @@ EXIT_NOT_RUNNING = 3
 EXIT_LEFT_OUT = 4
 #: ``cogdb audit policies``: the DBA report listed findings.
 EXIT_FINDINGS = 5
+#: ``cogdb audit verify``: an audit chain is broken (the output names the first broken record).
+EXIT_AUDIT_BROKEN = 5
 
 #: SQL calls that server hints name, and the command that does the same on the command line.
 _SQL_TO_CLI = {

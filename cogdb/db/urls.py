@@ -32,3 +32,8 @@ def admin_url() -> str:
     from . import embedded
 
     return embedded.admin_url()
+
+
+def auditor_url() -> str:
+    """COGDB_AUDITOR_URL (a member of cogdb_auditor), else :func:`admin_url`."""
+    return config.auditor_url_from_env() or admin_url()

@@ -75,6 +75,17 @@ def housekeep(url: str) -> tuple[int, int]:
     return int(folded), int(compacted)
 
 
+def seal_audit(url: str) -> int:
+    """Seal every tenant's audit chain head (cogdb.audit_seal), after the housekeeping wrote
+    its own records; returns how many new seals (none before the audit's revision)."""
+    with _owner_connection(url) as conn, translated():
+        if not conn.execute("SELECT to_regprocedure('cogdb.audit_seal(uuid)') IS NOT NULL"
+                            ).fetchone()[0]:
+            return 0
+        return int(conn.execute("SELECT count(*) FILTER (WHERE sealed)"
+                                " FROM cogdb.audit_seal()").fetchone()[0])
+
+
 def plan(url: str) -> list[Step]:
     """Compact the tenant sizes and return the plan, without running it."""
     with _owner_connection(url) as conn, translated():
@@ -196,6 +207,9 @@ def run(url: str, *, echo: Callable[[str], None] = print, dry_run: bool = False,
         swept = sweep_store(url)
         if swept:
             echo(f"swept {swept} expired store items")
+        sealed = seal_audit(url)
+        if sealed:
+            echo(f"sealed the audit chains of {sealed} tenant(s)")
     if not steps:
         echo("nothing to do: every tenant is on the right search path")
         return steps

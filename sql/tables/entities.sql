@@ -79,6 +79,16 @@ CREATE TRIGGER entities_stats_updates AFTER UPDATE ON cogdb.entities
 -- No statistics on tenant_id: EXPLAIN (any login with SELECT) would estimate another
 -- tenant's row count from them (docs/trust-model.md, known limits).
 ALTER TABLE cogdb.entities ALTER COLUMN tenant_id SET STATISTICS 0;
+-- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id.
+CREATE TRIGGER entities_audit_inserts AFTER INSERT ON cogdb.entities
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
+CREATE TRIGGER entities_audit_updates AFTER UPDATE ON cogdb.entities
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
+CREATE TRIGGER entities_audit_deletes AFTER DELETE ON cogdb.entities
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
 ALTER TABLE cogdb.entities ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.entities FORCE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT, UPDATE, DELETE ON cogdb.entities TO cogdb_app;

@@ -32,6 +32,16 @@ CREATE TRIGGER entity_observations_stats_deletes AFTER DELETE ON cogdb.entity_ob
 -- No statistics on tenant_id: EXPLAIN (any login with SELECT) would estimate another
 -- tenant's row count from them (docs/trust-model.md, known limits).
 ALTER TABLE cogdb.entity_observations ALTER COLUMN tenant_id SET STATISTICS 0;
+-- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.entity_id || '/' || r.digest.
+CREATE TRIGGER entity_observations_audit_inserts AFTER INSERT ON cogdb.entity_observations
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.entity_id || ''/'' || r.digest');
+CREATE TRIGGER entity_observations_audit_updates AFTER UPDATE ON cogdb.entity_observations
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.entity_id || ''/'' || r.digest');
+CREATE TRIGGER entity_observations_audit_deletes AFTER DELETE ON cogdb.entity_observations
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.entity_id || ''/'' || r.digest');
 ALTER TABLE cogdb.entity_observations ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.entity_observations FORCE ROW LEVEL SECURITY;
 -- DELETE runs under the same policies as SELECT (cogdb.forget_observations).

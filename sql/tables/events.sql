@@ -51,6 +51,16 @@ CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON cogdb.events
 -- No statistics on tenant_id: EXPLAIN (any login with SELECT) would estimate another
 -- tenant's row count from them (docs/trust-model.md, known limits).
 ALTER TABLE cogdb.events ALTER COLUMN tenant_id SET STATISTICS 0;
+-- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id::text.
+CREATE TRIGGER events_audit_inserts AFTER INSERT ON cogdb.events
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
+CREATE TRIGGER events_audit_updates AFTER UPDATE ON cogdb.events
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
+CREATE TRIGGER events_audit_deletes AFTER DELETE ON cogdb.events
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
 ALTER TABLE cogdb.events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.events FORCE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT ON cogdb.events TO cogdb_app;

@@ -12,6 +12,16 @@ CREATE TABLE cogdb.identities (
     FOREIGN KEY (tenant_id, user_id) REFERENCES cogdb.users (tenant_id, id) ON DELETE CASCADE
 );
 CREATE INDEX identities_tenant_user_idx ON cogdb.identities (tenant_id, user_id);
+-- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.user_id::text || '/' || r.auth_provider.
+CREATE TRIGGER identities_audit_inserts AFTER INSERT ON cogdb.identities
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.user_id::text || ''/'' || r.auth_provider');
+CREATE TRIGGER identities_audit_updates AFTER UPDATE ON cogdb.identities
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.user_id::text || ''/'' || r.auth_provider');
+CREATE TRIGGER identities_audit_deletes AFTER DELETE ON cogdb.identities
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.user_id::text || ''/'' || r.auth_provider');
 ALTER TABLE cogdb.identities ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.identities FORCE ROW LEVEL SECURITY;
 COMMENT ON TABLE cogdb.identities IS

@@ -172,6 +172,16 @@ CREATE TRIGGER memories_stats_updates AFTER UPDATE ON cogdb.memories
 -- No statistics on tenant_id: EXPLAIN (any login with SELECT) would estimate another
 -- tenant's row count from them (docs/trust-model.md, known limits).
 ALTER TABLE cogdb.memories ALTER COLUMN tenant_id SET STATISTICS 0;
+-- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id.
+CREATE TRIGGER memories_audit_inserts AFTER INSERT ON cogdb.memories
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
+CREATE TRIGGER memories_audit_updates AFTER UPDATE ON cogdb.memories
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
+CREATE TRIGGER memories_audit_deletes AFTER DELETE ON cogdb.memories
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
 ALTER TABLE cogdb.memories ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.memories FORCE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT, UPDATE, DELETE ON cogdb.memories TO cogdb_app;

@@ -28,6 +28,16 @@ CREATE TRIGGER offloaded_contexts_check_row BEFORE INSERT ON cogdb.offloaded_con
 -- No statistics on tenant_id: EXPLAIN (any login with SELECT) would estimate another
 -- tenant's row count from them (docs/trust-model.md, known limits).
 ALTER TABLE cogdb.offloaded_contexts ALTER COLUMN tenant_id SET STATISTICS 0;
+-- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.memory_id.
+CREATE TRIGGER offloaded_contexts_audit_inserts AFTER INSERT ON cogdb.offloaded_contexts
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.memory_id');
+CREATE TRIGGER offloaded_contexts_audit_updates AFTER UPDATE ON cogdb.offloaded_contexts
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.memory_id');
+CREATE TRIGGER offloaded_contexts_audit_deletes AFTER DELETE ON cogdb.offloaded_contexts
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.memory_id');
 ALTER TABLE cogdb.offloaded_contexts ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.offloaded_contexts FORCE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT ON cogdb.offloaded_contexts TO cogdb_app;

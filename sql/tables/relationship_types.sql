@@ -16,6 +16,16 @@ ALTER TABLE cogdb.relationship_types ALTER COLUMN name SET STATISTICS 0;
 -- No statistics on tenant_id: EXPLAIN (any login with SELECT) would estimate another
 -- tenant's row count from them (docs/trust-model.md, known limits).
 ALTER TABLE cogdb.relationship_types ALTER COLUMN tenant_id SET STATISTICS 0;
+-- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.name.
+CREATE TRIGGER relationship_types_audit_inserts AFTER INSERT ON cogdb.relationship_types
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.name');
+CREATE TRIGGER relationship_types_audit_updates AFTER UPDATE ON cogdb.relationship_types
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.name');
+CREATE TRIGGER relationship_types_audit_deletes AFTER DELETE ON cogdb.relationship_types
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.name');
 ALTER TABLE cogdb.relationship_types ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.relationship_types FORCE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT ON cogdb.relationship_types TO cogdb_app;

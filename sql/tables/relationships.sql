@@ -99,6 +99,16 @@ CREATE TRIGGER relationships_stats_updates AFTER UPDATE ON cogdb.relationships
 -- No statistics on tenant_id: EXPLAIN (any login with SELECT) would estimate another
 -- tenant's row count from them (docs/trust-model.md, known limits).
 ALTER TABLE cogdb.relationships ALTER COLUMN tenant_id SET STATISTICS 0;
+-- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id.
+CREATE TRIGGER relationships_audit_inserts AFTER INSERT ON cogdb.relationships
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
+CREATE TRIGGER relationships_audit_updates AFTER UPDATE ON cogdb.relationships
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
+CREATE TRIGGER relationships_audit_deletes AFTER DELETE ON cogdb.relationships
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id');
 ALTER TABLE cogdb.relationships ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.relationships FORCE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT ON cogdb.relationships TO cogdb_app;

@@ -19,3 +19,13 @@ ALTER TABLE cogdb.retention_holds FORCE ROW LEVEL SECURITY;
 GRANT SELECT ON cogdb.retention_holds TO cogdb_app;
 COMMENT ON TABLE cogdb.retention_holds IS
     'Legal holds on a tenant (user_id NULL) or a user: the retention purge skips what they hold. Fenced by tenant (RLS).';
+-- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is coalesce(r.user_id::text, '*').
+CREATE TRIGGER retention_holds_audit_inserts AFTER INSERT ON cogdb.retention_holds
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('coalesce(r.user_id::text, ''*'')');
+CREATE TRIGGER retention_holds_audit_updates AFTER UPDATE ON cogdb.retention_holds
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('coalesce(r.user_id::text, ''*'')');
+CREATE TRIGGER retention_holds_audit_deletes AFTER DELETE ON cogdb.retention_holds
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('coalesce(r.user_id::text, ''*'')');

@@ -25,3 +25,13 @@ ALTER TABLE cogdb.retention_policies FORCE ROW LEVEL SECURITY;
 GRANT SELECT ON cogdb.retention_policies TO cogdb_app;
 COMMENT ON TABLE cogdb.retention_policies IS
     'Per-tenant retention policies by context type and source: maximum age, maximum count, and the purge''s action (delete or anonymise). Fenced by tenant (RLS).';
+-- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.context_type || '/' || r.source.
+CREATE TRIGGER retention_policies_audit_inserts AFTER INSERT ON cogdb.retention_policies
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.context_type || ''/'' || r.source');
+CREATE TRIGGER retention_policies_audit_updates AFTER UPDATE ON cogdb.retention_policies
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.context_type || ''/'' || r.source');
+CREATE TRIGGER retention_policies_audit_deletes AFTER DELETE ON cogdb.retention_policies
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.context_type || ''/'' || r.source');

@@ -37,6 +37,16 @@ ALTER TABLE cogdb.sessions ALTER COLUMN metadata SET STATISTICS 0;
 -- No statistics on tenant_id: EXPLAIN (any login with SELECT) would estimate another
 -- tenant's row count from them (docs/trust-model.md, known limits).
 ALTER TABLE cogdb.sessions ALTER COLUMN tenant_id SET STATISTICS 0;
+-- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id::text.
+CREATE TRIGGER sessions_audit_inserts AFTER INSERT ON cogdb.sessions
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
+CREATE TRIGGER sessions_audit_updates AFTER UPDATE ON cogdb.sessions
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
+CREATE TRIGGER sessions_audit_deletes AFTER DELETE ON cogdb.sessions
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
 ALTER TABLE cogdb.sessions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.sessions FORCE ROW LEVEL SECURITY;
 GRANT SELECT ON cogdb.sessions TO cogdb_app;

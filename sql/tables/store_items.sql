@@ -30,6 +30,16 @@ ALTER TABLE cogdb.store_items ALTER COLUMN value SET STATISTICS 0;
 -- No statistics on tenant_id: EXPLAIN (any login with SELECT) would estimate another
 -- tenant's row count from them (docs/trust-model.md, known limits).
 ALTER TABLE cogdb.store_items ALTER COLUMN tenant_id SET STATISTICS 0;
+-- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.namespace || '/' || r.key.
+CREATE TRIGGER store_items_audit_inserts AFTER INSERT ON cogdb.store_items
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.namespace || ''/'' || r.key');
+CREATE TRIGGER store_items_audit_updates AFTER UPDATE ON cogdb.store_items
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.namespace || ''/'' || r.key');
+CREATE TRIGGER store_items_audit_deletes AFTER DELETE ON cogdb.store_items
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.namespace || ''/'' || r.key');
 ALTER TABLE cogdb.store_items ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.store_items FORCE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT, UPDATE, DELETE ON cogdb.store_items TO cogdb_app;

@@ -23,6 +23,16 @@ ALTER TABLE cogdb.store_vectors ALTER COLUMN field SET STATISTICS 0;
 -- No statistics on tenant_id: EXPLAIN (any login with SELECT) would estimate another
 -- tenant's row count from them (docs/trust-model.md, known limits).
 ALTER TABLE cogdb.store_vectors ALTER COLUMN tenant_id SET STATISTICS 0;
+-- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.namespace || '/' || r.key || '/' || r.field.
+CREATE TRIGGER store_vectors_audit_inserts AFTER INSERT ON cogdb.store_vectors
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.namespace || ''/'' || r.key || ''/'' || r.field');
+CREATE TRIGGER store_vectors_audit_updates AFTER UPDATE ON cogdb.store_vectors
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.namespace || ''/'' || r.key || ''/'' || r.field');
+CREATE TRIGGER store_vectors_audit_deletes AFTER DELETE ON cogdb.store_vectors
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.namespace || ''/'' || r.key || ''/'' || r.field');
 ALTER TABLE cogdb.store_vectors ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.store_vectors FORCE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT, UPDATE, DELETE ON cogdb.store_vectors TO cogdb_app;

@@ -13,6 +13,16 @@ CREATE TABLE cogdb.tenants (
     default_model   text REFERENCES cogdb.embedding_models (name),
     created_at      timestamptz NOT NULL DEFAULT now()
 );
+-- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id::text.
+CREATE TRIGGER tenants_audit_inserts AFTER INSERT ON cogdb.tenants
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text', 'r.id');
+CREATE TRIGGER tenants_audit_updates AFTER UPDATE ON cogdb.tenants
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text', 'r.id');
+CREATE TRIGGER tenants_audit_deletes AFTER DELETE ON cogdb.tenants
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text', 'r.id');
 ALTER TABLE cogdb.tenants ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.tenants FORCE ROW LEVEL SECURITY;
 GRANT SELECT ON cogdb.tenants TO cogdb_app;

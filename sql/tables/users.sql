@@ -20,6 +20,16 @@ CREATE TRIGGER users_purge_private_memories BEFORE DELETE ON cogdb.users
 -- No statistics on tenant_id: EXPLAIN (any login with SELECT) would estimate another
 -- tenant's row count from them (docs/trust-model.md, known limits).
 ALTER TABLE cogdb.users ALTER COLUMN tenant_id SET STATISTICS 0;
+-- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id::text.
+CREATE TRIGGER users_audit_inserts AFTER INSERT ON cogdb.users
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
+CREATE TRIGGER users_audit_updates AFTER UPDATE ON cogdb.users
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
+CREATE TRIGGER users_audit_deletes AFTER DELETE ON cogdb.users
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
 ALTER TABLE cogdb.users ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.users FORCE ROW LEVEL SECURITY;
 GRANT SELECT ON cogdb.users TO cogdb_app;

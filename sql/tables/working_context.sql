@@ -41,6 +41,16 @@ ALTER TABLE cogdb.working_context ALTER COLUMN value SET STATISTICS 0;
 -- No statistics on tenant_id: EXPLAIN (any login with SELECT) would estimate another
 -- tenant's row count from them (docs/trust-model.md, known limits).
 ALTER TABLE cogdb.working_context ALTER COLUMN tenant_id SET STATISTICS 0;
+-- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.id::text.
+CREATE TRIGGER working_context_audit_inserts AFTER INSERT ON cogdb.working_context
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
+CREATE TRIGGER working_context_audit_updates AFTER UPDATE ON cogdb.working_context
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
+CREATE TRIGGER working_context_audit_deletes AFTER DELETE ON cogdb.working_context
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text');
 ALTER TABLE cogdb.working_context ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.working_context FORCE ROW LEVEL SECURITY;
 GRANT SELECT ON cogdb.working_context TO cogdb_app;

@@ -95,7 +95,8 @@ def test_db_url_in_json(db):
 def test_exit_codes_are_named_and_documented():
     codes = {name: getattr(common, name) for name in dir(common) if name.startswith("EXIT_")}
     assert codes == {"EXIT_OK": 0, "EXIT_ERROR": 1, "EXIT_USAGE": 2, "EXIT_NOT_RUNNING": 3,
-                     "EXIT_LEFT_OUT": 4, "EXIT_FINDINGS": 5}
+                     "EXIT_LEFT_OUT": 4, "EXIT_FINDINGS": 5,
+                     "EXIT_AUDIT_BROKEN": 5}
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("### Exit codes"):]
     for code in codes.values():

@@ -33,6 +33,14 @@ FENCE_EXEMPT = {
     "tenant_stats": "append-only per-tenant counters written by the count_tenant_stats definer "
                     "trigger, read by stats()/tenant_stats() for one tenant and compacted by "
                     "`cogdb maintain`; RLS is forced and no other role has any privilege on it",
+    "audit_heads": "the head (count, last hash) of each tenant's audit chain, locked FOR UPDATE "
+                   "by the audit_append definer (which names the tenant) to serialise a "
+                   "tenant's audited commits, and read by audit_verify/audit_seal across "
+                   "tenants; RLS is forced and no other role has any privilege on it",
+    "audit_pending": "audit records of transactions in flight, written by the "
+                     "audit_rows/audit_note definers and moved into the fenced audit_records "
+                     "at commit by the audit_flush definer; rows never outlive their "
+                     "transaction; RLS is forced and no other role has any privilege on it",
     "memory_accesses": "append-only access log written by the record_access definer (only ids "
                        "the caller can see) and folded into memories by `cogdb maintain`; RLS is "
                        "forced and no other role has any privilege on it",

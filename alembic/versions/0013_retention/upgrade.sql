@@ -62,6 +62,16 @@ ALTER TABLE cogdb.retention_policies FORCE ROW LEVEL SECURITY;
 GRANT SELECT ON cogdb.retention_policies TO cogdb_app;
 COMMENT ON TABLE cogdb.retention_policies IS
     'Per-tenant retention policies by context type and source: maximum age, maximum count, and the purge''s action (delete or anonymise). Fenced by tenant (RLS).';
+-- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is r.context_type || '/' || r.source.
+CREATE TRIGGER retention_policies_audit_inserts AFTER INSERT ON cogdb.retention_policies
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.context_type || ''/'' || r.source');
+CREATE TRIGGER retention_policies_audit_updates AFTER UPDATE ON cogdb.retention_policies
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.context_type || ''/'' || r.source');
+CREATE TRIGGER retention_policies_audit_deletes AFTER DELETE ON cogdb.retention_policies
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.context_type || ''/'' || r.source');
 -- <<< sql/tables/retention_policies.sql
 
 -- >>> sql/tables/retention_holds.sql
@@ -86,6 +96,16 @@ ALTER TABLE cogdb.retention_holds FORCE ROW LEVEL SECURITY;
 GRANT SELECT ON cogdb.retention_holds TO cogdb_app;
 COMMENT ON TABLE cogdb.retention_holds IS
     'Legal holds on a tenant (user_id NULL) or a user: the retention purge skips what they hold. Fenced by tenant (RLS).';
+-- The audit trail (cogdb.audit_rows): one record per tenant and statement; the key is coalesce(r.user_id::text, '*').
+CREATE TRIGGER retention_holds_audit_inserts AFTER INSERT ON cogdb.retention_holds
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('coalesce(r.user_id::text, ''*'')');
+CREATE TRIGGER retention_holds_audit_updates AFTER UPDATE ON cogdb.retention_holds
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('coalesce(r.user_id::text, ''*'')');
+CREATE TRIGGER retention_holds_audit_deletes AFTER DELETE ON cogdb.retention_holds
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('coalesce(r.user_id::text, ''*'')');
 -- <<< sql/tables/retention_holds.sql
 
 -- >>> sql/policies/retention_policies__tenant_fence.sql
@@ -729,7 +749,9 @@ AS $$
       ('memory_counts', 'fence', 'owner-only: append-only tenant sizes that cogdb maintain reads across tenants'),
       ('text_index', 'fence', 'owner-only: the full-text index (a GIN index is unusable under an RLS condition); text_candidates filters the tenant itself'),
       ('tenant_stats', 'fence', 'owner-only: append-only per-tenant counters, read for one tenant by stats()/tenant_stats()'),
-      ('memory_accesses', 'fence', 'owner-only: append-only access log folded into memories by cogdb maintain')
+      ('memory_accesses', 'fence', 'owner-only: append-only access log folded into memories by cogdb maintain'),
+      ('audit_heads', 'fence', 'owner-only: each tenant''s audit chain head, locked and advanced by audit_append, which names the tenant'),
+      ('audit_pending', 'fence', 'owner-only: audit records of transactions in flight, chained at their commit by audit_flush')
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.policy_report_allowlist() FROM PUBLIC;

@@ -18,7 +18,9 @@ AS $$
       ('memory_counts', 'fence', 'owner-only: append-only tenant sizes that cogdb maintain reads across tenants'),
       ('text_index', 'fence', 'owner-only: the full-text index (a GIN index is unusable under an RLS condition); text_candidates filters the tenant itself'),
       ('tenant_stats', 'fence', 'owner-only: append-only per-tenant counters, read for one tenant by stats()/tenant_stats()'),
-      ('memory_accesses', 'fence', 'owner-only: append-only access log folded into memories by cogdb maintain')
+      ('memory_accesses', 'fence', 'owner-only: append-only access log folded into memories by cogdb maintain'),
+      ('audit_heads', 'fence', 'owner-only: each tenant''s audit chain head, locked and advanced by audit_append, which names the tenant'),
+      ('audit_pending', 'fence', 'owner-only: audit records of transactions in flight, chained at their commit by audit_flush')
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.policy_report_allowlist() FROM PUBLIC;

@@ -16,6 +16,7 @@
 -- user, or to a node only another user sees) must move too: it takes, in turn, the context of
 -- the tenant without a user and of each of its users (enter_tenant), moves what each one
 -- sees, and restores the caller's context. The counts returned are what the caller can see.
+-- Besides the audit records of the rows it changes, it appends an audit note 'entity.merge'.
 CREATE OR REPLACE FUNCTION cogdb.merge_entities(survivor text, other text)
     RETURNS TABLE (id text, merged text, observations_moved integer,
                    relationships_moved integer, relationships_superseded integer)
@@ -140,6 +141,10 @@ BEGIN
     PERFORM cogdb.restore_context(v_caller);
 
     UPDATE cogdb.entities e SET merged_into = v_sid WHERE e.id = v_oid;
+    -- The merge as one audit note beside the records of the rows it changed.
+    PERFORM cogdb.audit_note('entity.merge', jsonb_build_object(
+        'survivor', v_sid, 'merged', v_oid, 'observations_moved', v_obs,
+        'relationships_moved', v_moved, 'relationships_superseded', v_superseded));
     RETURN QUERY SELECT v_sid, v_oid, v_obs, v_moved, v_superseded;
 END
 $$;
