@@ -140,5 +140,12 @@ def test_quickstart_then_stop_stays_stopped_until_start(tmp_path):
         assert json.loads(start.stdout)["state"] == "started"
         listed = run(home, "tenant", "list", "--json")
         assert listed.exit_code == 0 and len(json.loads(listed.stdout)) == 2
+        # A memory of the tenant's own beside the samples: quickstart runs again, unchanged.
+        acme = summary["tenants"][0]["tenant_id"]
+        assert run(home, "remember", "--tenant", acme,
+                   "How do we deploy to production?").exit_code == 0
+        again = run(home, "quickstart", "--json")
+        assert again.exit_code == 0, again.output
+        assert json.loads(again.stdout)["isolation_checks"] == "passed"
     finally:
         embedded.stop(home)
