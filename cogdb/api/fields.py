@@ -43,7 +43,8 @@ TEXT_MAX = 100_000  # human_content and assistant_content, characters
 #: In the order of the importer's staging table and COPY stream.
 MEMORY_FIELDS: tuple[Field, ...] = (
     Field("id", "text", "id", required=True, max_length=128),
-    Field("conversation_id", "text", "text", required=True, max_length=255),
+    # Not required: a memory written by remember() has none, and an export writes it as null.
+    Field("conversation_id", "text", "text", max_length=255),
     Field("sequence_index", "integer", "integer", required=True, minimum=0),
     Field("human_content", "text", "text", required=True, max_length=TEXT_MAX),
     Field("assistant_content", "text", "text", required=True, max_length=TEXT_MAX),

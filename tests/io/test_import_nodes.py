@@ -260,6 +260,7 @@ def test_export_then_import_into_a_new_tenant_round_trips_exactly(client, admin,
     recs[5] = node(5, summary="sum", context_type="note", expires_at="2031-05-05T05:05:05.5+02:00",
                    cluster_confidence=0.3333333, last_accessed=None, tags=[])
     recs[6] = node(6, created_at="2024-12-01T09:30:00.000001-07:00", cluster_confidence=1e-7)
+    recs[7] = node(7, conversation_id=None)  # as remember() stores one: no conversation
     import_nodes(client, tenants.b, write_store(tmp_path / "in", recs, vectors(30, seed=3)))
     out = tmp_path / "out"
     r = cli(db, "export", "nodes", "--tenant", str(tenants.b), "--data-dir", str(out))
