@@ -3,6 +3,7 @@
 policies``: the DBA report (cogdb.policy_report), for an admin or auditor login."""
 from __future__ import annotations
 
+import json
 import sys
 from datetime import datetime
 
@@ -59,7 +60,8 @@ def audit_log(tenant_id: str, since: datetime | None, after_seq: int, limit: int
     if not rows:
         click.echo("no audit records")
     for r in rows:
-        what = (f"NOTE {r.action} {r.details}" if r.operation == "NOTE" else
+        what = (f"NOTE {r.action} {json.dumps(r.details, default=str)}"
+                if r.operation == "NOTE" else
                 f"{r.operation} {r.table_name} {r.row_count} row(s)"
                 + (f" [{', '.join(r.changed_columns)}]" if r.changed_columns else ""))
         user = f" user {r.context_user}" if r.context_user else ""
