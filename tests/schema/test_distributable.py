@@ -4,8 +4,8 @@ the global registries listed here; every key of a distributed table includes ten
 foreign key between distributed tables pairs tenant_id with tenant_id (co-located); a
 reference table references a distributed one only where the plan drops the key; every policy
 of a distributed table calls only the context helpers and reads another distributed table
-only for the row's own tenant. A rogue table breaking each rule is reported (positive
-control), so a new table that breaks one fails here."""
+only for one tenant (the row's, or the context's). A rogue table breaking each rule is
+reported (positive control), so a new table that breaks one fails here."""
 from __future__ import annotations
 
 import json
@@ -96,7 +96,9 @@ def distribution_problems(conn: psycopg.Connection) -> list[str]:
             problems.append(f"policy {policy} on cogdb.{table} calls cogdb.{f}, not a context "
                             "helper: on a cluster it may read another shard")
         if set(reads) & distributed:
-            correlated = len(re.findall(rf"\b\w+\.tenant_id = {table}\.tenant_id\b", expr))
+            correlated = len(re.findall(
+                rf"\b\w+\.tenant_id = ({table}\.tenant_id\b"
+                r"|\( SELECT cogdb\.current_tenant_id\(\))", expr))
             if correlated < expr.count("EXISTS"):
                 problems.append(f"policy {policy} on cogdb.{table} reads "
                                 f"{', '.join(sorted(set(reads) & distributed))} without naming "
