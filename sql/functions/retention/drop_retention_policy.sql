@@ -9,15 +9,10 @@ CREATE OR REPLACE FUNCTION cogdb.drop_retention_policy(tenant_id text, context_t
 AS $$
 #variable_conflict use_variable
 DECLARE
-    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
+    v_tenant uuid := cogdb.known_tenant(tenant_id);
     v_saved text[];
     v_found boolean;
 BEGIN
-    IF v_tenant IS NULL OR NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
-        RAISE EXCEPTION 'no tenant with id %', coalesce(v_tenant::text, 'NULL')
-            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
-                  HINT = 'List tenants with cogdb.list_tenants().';
-    END IF;
     v_saved := cogdb.enter_tenant(v_tenant);
     DELETE FROM cogdb.retention_policies p
      WHERE p.tenant_id = v_tenant AND p.context_type = context_type AND p.source = source;

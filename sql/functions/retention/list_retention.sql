@@ -8,15 +8,10 @@ CREATE OR REPLACE FUNCTION cogdb.list_retention(tenant_id text)
 AS $$
 #variable_conflict use_variable
 DECLARE
-    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
+    v_tenant uuid := cogdb.known_tenant(tenant_id);
     v_saved text[];
     v_result jsonb;
 BEGIN
-    IF v_tenant IS NULL OR NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
-        RAISE EXCEPTION 'no tenant with id %', coalesce(v_tenant::text, 'NULL')
-            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
-                  HINT = 'List tenants with cogdb.list_tenants().';
-    END IF;
     v_saved := cogdb.enter_tenant(v_tenant);
     SELECT jsonb_build_object(
                'policies', coalesce((

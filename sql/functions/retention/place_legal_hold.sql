@@ -10,15 +10,10 @@ CREATE OR REPLACE FUNCTION cogdb.place_legal_hold(tenant_id text, user_id text D
 AS $$
 #variable_conflict use_variable
 DECLARE
-    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
+    v_tenant uuid := cogdb.known_tenant(tenant_id);
     v_user uuid := cogdb.parse_uuid(user_id, 'user_id');
     v_saved text[];
 BEGIN
-    IF v_tenant IS NULL OR NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
-        RAISE EXCEPTION 'no tenant with id %', coalesce(v_tenant::text, 'NULL')
-            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
-                  HINT = 'List tenants with cogdb.list_tenants().';
-    END IF;
     IF reason IS NULL OR btrim(reason) = '' OR length(reason) > 1000 THEN
         RAISE EXCEPTION 'reason must be 1 to 1000 characters'
             USING ERRCODE = 'CGV01', COLUMN = 'reason',

@@ -23,7 +23,7 @@ CREATE OR REPLACE FUNCTION cogdb.purge_retention(tenant_id text, batch integer D
 AS $$
 #variable_conflict use_variable
 DECLARE
-    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
+    v_tenant uuid := cogdb.known_tenant(tenant_id);
     v_saved text[];
     v_held uuid[];
     v_owner uuid;
@@ -32,11 +32,6 @@ DECLARE
     v_anonymise text[];
     v_n integer;
 BEGIN
-    IF v_tenant IS NULL OR NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
-        RAISE EXCEPTION 'no tenant with id %', coalesce(v_tenant::text, 'NULL')
-            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
-                  HINT = 'List tenants with cogdb.list_tenants().';
-    END IF;
     IF batch IS NULL OR batch NOT BETWEEN 1 AND 100000 THEN
         RAISE EXCEPTION 'batch must be between 1 and 100000, got %', coalesce(batch::text, 'NULL')
             USING ERRCODE = 'CGV01', COLUMN = 'batch',

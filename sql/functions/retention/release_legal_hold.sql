@@ -7,16 +7,11 @@ CREATE OR REPLACE FUNCTION cogdb.release_legal_hold(tenant_id text, user_id text
 AS $$
 #variable_conflict use_variable
 DECLARE
-    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
+    v_tenant uuid := cogdb.known_tenant(tenant_id);
     v_user uuid := cogdb.parse_uuid(user_id, 'user_id');
     v_saved text[];
     v_found boolean;
 BEGIN
-    IF v_tenant IS NULL OR NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
-        RAISE EXCEPTION 'no tenant with id %', coalesce(v_tenant::text, 'NULL')
-            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
-                  HINT = 'List tenants with cogdb.list_tenants().';
-    END IF;
     v_saved := cogdb.enter_tenant(v_tenant);
     DELETE FROM cogdb.retention_holds h
      WHERE h.tenant_id = v_tenant AND h.user_id IS NOT DISTINCT FROM v_user;

@@ -15,14 +15,9 @@ CREATE OR REPLACE FUNCTION cogdb.set_retention_policy(tenant_id text, context_ty
 AS $$
 #variable_conflict use_variable
 DECLARE
-    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
+    v_tenant uuid := cogdb.known_tenant(tenant_id);
     v_saved text[];
 BEGIN
-    IF v_tenant IS NULL OR NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
-        RAISE EXCEPTION 'no tenant with id %', coalesce(v_tenant::text, 'NULL')
-            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
-                  HINT = 'List tenants with cogdb.list_tenants().';
-    END IF;
     IF context_type IS NULL OR (context_type <> '*'
                                 AND NOT context_type = ANY (cogdb.allowed_values('context_type'))) THEN
         RAISE EXCEPTION 'context_type must be * or one of %, got %',
