@@ -276,7 +276,9 @@ class AdminClient:
 
     def secure_database(self) -> None:
         """Revoke the PUBLIC defaults on the current database (CONNECT, TEMPORARY) and grant
-        CONNECT to the cogdb roles only (TEMPORARY to cogdb_app, for staging tables)."""
+        CONNECT to the cogdb roles only; TEMPORARY to cogdb_app (the import's staging tables)
+        and to cogdb_owner, which runs every revision's SQL (revision 0005's downgrade makes a
+        temporary helper)."""
         dbname = self._one("SELECT current_database()")
         ident = sql.Identifier(dbname)
         with translated():
@@ -286,7 +288,7 @@ class AdminClient:
                 "GRANT CONNECT ON DATABASE {} TO cogdb_app, cogdb_admin, cogdb_auditor"
             ).format(ident))
             self.connection.execute(
-                sql.SQL("GRANT TEMPORARY ON DATABASE {} TO cogdb_app").format(ident))
+                sql.SQL("GRANT TEMPORARY ON DATABASE {} TO cogdb_app, cogdb_owner").format(ident))
 
     def close(self) -> None:
         self.connection.close()

@@ -340,8 +340,8 @@ def test_upgrade_downgrade_upgrade_on_empty_database(fresh_db):
 
 def test_downgrade_and_upgrade_work_on_a_secured_database(fresh_db):
     """A deployment revokes TEMPORARY and CONNECT from PUBLIC (AdminClient.secure_database,
-    as quickstart does): every revision's SQL runs as cogdb_owner, which then may not create
-    temporary objects, so no downgrade or upgrade may need them."""
+    as quickstart does): every revision's SQL runs as cogdb_owner, which keeps TEMPORARY
+    (revision 0005's released downgrade creates a temporary helper), and PUBLIC has none."""
     url = fresh_db()
     head = migrations.head_revision()
     migrations.migrate(url, "head")
@@ -349,7 +349,10 @@ def test_downgrade_and_upgrade_work_on_a_secured_database(fresh_db):
         admin.secure_database()
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT has_database_privilege('cogdb_owner', current_database(),"
-                            " 'TEMPORARY')").fetchone() == (False,)
+                            " 'TEMPORARY')").fetchone() == (True,)
+        assert conn.execute("SELECT count(*) FROM pg_database d, aclexplode(d.datacl) a"
+                            " WHERE d.datname = current_database() AND a.grantee = 0"
+                            " AND a.privilege_type = 'TEMPORARY'").fetchone() == (0,)
     assert migrations.migrate(url, "base") == (head, None)
     assert migrations.migrate(url, "head") == (None, head)
 

@@ -18,7 +18,7 @@ def _secure(conn: psycopg.Connection, dbname: str) -> None:
     """What AdminClient.secure_database() does (database grants are not copied to clones)."""
     conn.execute(f'REVOKE CONNECT, TEMPORARY ON DATABASE "{dbname}" FROM PUBLIC')
     conn.execute(f'GRANT CONNECT ON DATABASE "{dbname}" TO cogdb_app, cogdb_admin, cogdb_auditor')
-    conn.execute(f'GRANT TEMPORARY ON DATABASE "{dbname}" TO cogdb_app')
+    conn.execute(f'GRANT TEMPORARY ON DATABASE "{dbname}" TO cogdb_app, cogdb_owner')
 
 
 def _report(conn: psycopg.Connection) -> set[tuple[str, str]]:
