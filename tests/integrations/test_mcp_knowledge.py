@@ -6,12 +6,9 @@ included)."""
 from __future__ import annotations
 
 import json
-import sys
-from contextlib import asynccontextmanager
 
 import pytest
-from mcp import ClientSession, StdioServerParameters
-from mcp.client.stdio import stdio_client
+from mcp_client import server
 
 from cogdb.integrations.mcp.knowledge_tools import DEFINITIONS
 
@@ -23,15 +20,6 @@ GRAPH_TOOLS = sorted(DEFINITIONS)
 def anyio_backend():
     return "asyncio"
 
-
-@asynccontextmanager
-async def server(db, *args: str):
-    params = StdioServerParameters(command=sys.executable, args=["-m", "cogdb", "mcp", *args],
-                                   env={"COGDB_DATABASE_URL": db.app_url,
-                                        "COGDB_ADMIN_URL": db.admin_url})
-    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
-        await session.initialize()
-        yield session
 
 
 async def call(s, tool: str, args: dict) -> dict:

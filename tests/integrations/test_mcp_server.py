@@ -2,13 +2,9 @@
 subprocess, as an MCP host would) and calls its tools as the app login."""
 from __future__ import annotations
 
-import sys
-from contextlib import asynccontextmanager
-
 import pytest
 from helpers import cli
-from mcp import ClientSession, StdioServerParameters
-from mcp.client.stdio import stdio_client
+from mcp_client import server
 
 from cogdb.integrations.mcp.knowledge_tools import DEFINITIONS
 
@@ -19,15 +15,6 @@ pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 def anyio_backend():
     return "asyncio"
 
-
-@asynccontextmanager
-async def server(db, *args: str):
-    params = StdioServerParameters(command=sys.executable, args=["-m", "cogdb", "mcp", *args],
-                                   env={"COGDB_DATABASE_URL": db.app_url,
-                                        "COGDB_ADMIN_URL": db.admin_url})
-    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
-        await session.initialize()
-        yield session
 
 
 def text(result) -> str:
