@@ -410,8 +410,8 @@ def context_get(tenant_id: str, user_id: str | None, as_json: bool, key: str,
               help="The version you read (0: create a new entry).")
 @_namespace
 @_tier_option
-@click.option("--ttl", type=click.FloatRange(min=0, min_open=True),
-              help="Expire after this many seconds.")
+@click.option("--ttl", type=click.FloatRange(min=0, min_open=True, max=100 * 365 * 86400),
+              help="Expire after this many seconds (at most 100 years).")
 def context_set(tenant_id: str, user_id: str | None, as_json: bool, key: str, value: str,
                 expected_version: int, session: str | None, agent: str | None, private: bool,
                 ttl: float | None) -> None:
@@ -511,8 +511,9 @@ def offload_put(tenant_id: str, user_id: str | None, as_json: bool, file: str,
     with cli_errors():
         try:
             content = sys.stdin.read() if file == "-" else Path(file).read_text("utf-8")
-        except OSError as exc:
-            raise InvalidInput(f"cannot read {file}: {exc.strerror}", field="file",
+        except (OSError, UnicodeDecodeError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise InvalidInput(f"cannot read {file}: {why}", field="file",
                                hint="Pass a readable UTF-8 text file, or - for standard "
                                     "input.") from None
     with _scope(tenant_id, user_id) as s:

@@ -202,8 +202,10 @@ def load_vectors(data_dir: Path) -> np.ndarray:
                             "corpus/nodes.json and vectors/nodes.npy as --data-dir.")
     try:
         vectors = np.load(path, mmap_mode="r", allow_pickle=False)
-    except (ValueError, OSError) as exc:
-        raise ImportAborted(f"{path}: not a NumPy .npy array ({exc})") from None
+    except (ValueError, OSError, EOFError) as exc:  # EOFError: an empty or cut-off file
+        raise ImportAborted(f"{path}: not a NumPy .npy array ({exc or type(exc).__name__})",
+                            hint="Write it with np.save(path, vectors.astype(np.float32)): "
+                            "one row per record of corpus/nodes.json.") from None
     if vectors.ndim != 2 or vectors.dtype != np.float32:
         raise ImportAborted(f"{path}: expected a 2-D float32 array (one row per node), got "
                             f"shape {vectors.shape} of {vectors.dtype}",

@@ -10,7 +10,9 @@ CREATE TABLE cogdb.store_vectors (
     namespace  text COLLATE "C" NOT NULL,
     key        text NOT NULL,
     field      text NOT NULL CHECK (length(field) <= 1024),
-    embedding  public.vector NOT NULL,
+    -- A vector pgvector's cosine can rank (cogdb.vector_usable): checked here too, because
+    -- the app login may write this table with plain SQL (store_put refuses first, CGV01).
+    embedding  public.vector NOT NULL CHECK (cogdb.vector_usable(embedding)),
     dims       integer NOT NULL GENERATED ALWAYS AS (public.vector_dims(embedding)) STORED,
     PRIMARY KEY (tenant_id, namespace, key, field),
     FOREIGN KEY (tenant_id, namespace, key)

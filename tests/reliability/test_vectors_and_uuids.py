@@ -139,3 +139,21 @@ def test_stored_vectors_refused_in_a_batch_name_their_position(app_conn, db, ten
                     (items, keys, vec(1), HUGE, vec(2)), tenant=tenants.a)
     assert (err.sqlstate, err.diag.column_name) == ("CGV01", "embeddings[2]")
     assert count(db, table="store_items") == 0
+
+
+def test_plain_sql_into_store_vectors_refuses_vectors_cosine_cannot_rank(app_conn, db, tenants):
+    """The app login may write the LangGraph store's tables directly: the column's CHECK
+    (store_vectors_embedding_check) refuses what store_put refuses, with the control beside."""
+    insert = ("INSERT INTO cogdb.store_vectors (namespace, key, field, embedding)"
+              " VALUES ('n', 'k', %s, %s)")
+    with in_context(app_conn, tenants.a, tenants.a1) as c:
+        c.execute("INSERT INTO cogdb.store_items (namespace, key, value) VALUES ('n', 'k', '{}')")
+    for name, bad in BAD.items():
+        before = count(db, table="store_vectors")
+        err = sql_error(app_conn, insert, (name, bad), tenant=tenants.a, user=tenants.a1)
+        assert (err.sqlstate, err.diag.constraint_name) == (
+            "23514", "store_vectors_embedding_check"), (name, err.sqlstate)
+        assert count(db, table="store_vectors") == before
+    with in_context(app_conn, tenants.a, tenants.a1) as c:  # control: a usable vector is taken
+        c.execute(insert, ("ok", SMALL_OK))
+    assert count(db, table="store_vectors") == 1
