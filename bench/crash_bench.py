@@ -278,14 +278,15 @@ def maintain_round(server: Server, url: str, writers: int, rnd: int, rng: random
     # pg_stat_activity); the others at a random moment, most often during the index build.
     t_start = time.perf_counter()
     doing = None
-    if rnd % 2 == 0:
+    if rnd % 2 == 0:  # the fence's moment, or (every fourth round) the move's
+        moving = "move_to_partition" if rnd % 4 == 2 else "fence_default_partition"
         with psycopg.connect(url, autocommit=True) as watch:
             deadline = time.monotonic() + 20
             while doing is None and time.monotonic() < deadline:
                 row = watch.execute(
                     "SELECT left(query, 60) FROM pg_stat_activity WHERE query ~"
-                    " 'move_to_partition|fence_default_partition' AND state = 'active'"
-                    " AND pid <> pg_backend_pid()").fetchone()
+                    " %s AND state = 'active' AND pid <> pg_backend_pid()",
+                    (moving,)).fetchone()
                 if row:
                     doing = f"promotion: {row[0]}"
                 else:
