@@ -39,6 +39,16 @@ from . import retention
 #: How long a promotion waits for each lock before it backs off, and how often it tries.
 PROMOTE_LOCK_TIMEOUT = "2s"
 PROMOTE_ATTEMPTS = 6
+#: DEADLOCKS. A promotion's ATTACH holds memories_default exclusively and then needs SHARE ROW
+#: EXCLUSIVE on the tables whose foreign keys reference memories (text_index), to give the new
+#: partition their triggers. A writer of a tenant in a partition of its own holds text_index
+#: (its insert) and then, checking that foreign key through the parent with a generic plan,
+#: locks every partition, memories_default included: a cycle, broken by whichever waiter first
+#: runs the deadlock check (after deadlock_timeout, 1 s by default). The move checks after
+#: this instead, so it is the one rolled back, and retried here; the writer only waits. A
+#: superuser setting: as cogdb_owner the move keeps the server's, and either side may be the
+#: victim (a writer then gets 40P01 and should retry, as after any deadlock).
+MOVE_DEADLOCK_TIMEOUT = "50ms"
 
 
 @dataclass
@@ -155,11 +165,14 @@ def promote(conn: psycopg.Connection, tenant: object, *,
                         if superuser:  # replica: other tables' foreign keys do not act
                             conn.execute("SET LOCAL ROLE NONE")
                             conn.execute("SET LOCAL session_replication_role = replica")
+                            # The move, not a writer, is the deadlock victim: see DEADLOCKS.
+                            conn.execute("SELECT set_config('deadlock_timeout', %s, true)",
+                                         (MOVE_DEADLOCK_TIMEOUT,))
                             conn.execute("SET LOCAL ROLE cogdb_owner")
                         moved = conn.execute("SELECT cogdb.move_to_partition(%s::uuid)",
                                              (tenant,)).fetchone()[0]
                     break
-                except errors.LockNotAvailable:
+                except (errors.LockNotAvailable, errors.DeadlockDetected):
                     if attempt == attempts - 1:
                         raise
                     time.sleep(0.2 * 2 ** attempt)
