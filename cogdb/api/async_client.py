@@ -132,10 +132,16 @@ class AsyncClient(ClientBase):
     async def _replica_pool(self, url: str) -> AsyncConnectionPool:
         pool = self._replica_pools.get(url)
         if pool is None:
-            check_connection(url)  # refused or absent: at once, not after the pool's timeout
+            # One direct (blocking) connection first: a replica that refuses or is absent
+            # fails at once with libpq's reason, not after the pool's open timeout.
+            check_connection(url)
             pool = await open_async_pool(url, self.pool_size,
                                          min(self.pool_timeout, REPLICA_POOL_TIMEOUT))
-            self._replica_pools[url] = pool
+            if url in self._replica_pools:  # another task opened it meanwhile
+                await pool.close()
+            else:
+                self._replica_pools[url] = pool
+            pool = self._replica_pools[url]
         return pool
 
     async def _replica_connection(self, read_your_writes: bool | None

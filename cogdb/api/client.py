@@ -28,7 +28,15 @@ from ..config import (
 )
 from ..db import urls
 from ..db.errors import CogdbError, InvalidInput, IsolationViolation, translated
-from ..db.pool import RESET_MESSAGE, check_clean, exhausted, mark_clean, open_pool, reset
+from ..db.pool import (
+    RESET_MESSAGE,
+    check_clean,
+    exhausted,
+    mark_clean,
+    open_pool,
+    redact,
+    reset,
+)
 from ..db.replicas import POLL_EVERY, REPLAYED, ReplicaRouter
 from ..db.scope import ScopeBase
 from ..db.values import as_uuid
@@ -160,9 +168,9 @@ class Client(ClientBase):
         client's) makes such a scope wait for the replica to replay this client's last
         committed primary scope, up to ``replica_wait`` seconds, else run on the primary."""
         tenant_s, user_s, token = self._enter(tenant, user)
-        begin = _BEGIN_READ_ONLY if read_only else _BEGIN
-        begin_sql = begin.format(sql.Literal(tenant_s), sql.Literal(user_s))
         try:
+            begin = _BEGIN_READ_ONLY if read_only else _BEGIN
+            begin_sql = begin.format(sql.Literal(tenant_s), sql.Literal(user_s))
             replica = (self._replica_begin(begin_sql, read_your_writes)
                        if read_only and self.replicas else None)
             if replica is not None:
@@ -190,6 +198,8 @@ class Client(ClientBase):
         with self._replica_lock:
             pool = self._replica_pools.get(url)
             if pool is None:
+                if self.replicas.is_down(url):  # a scope that waited here saw it fail
+                    raise CogdbError(f"replica {redact(url)} is left out for now")
                 pool = open_pool(url, self.pool_size, min(self.pool_timeout,
                                                           REPLICA_POOL_TIMEOUT))
                 self._replica_pools[url] = pool

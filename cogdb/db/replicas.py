@@ -67,6 +67,11 @@ class ReplicaRouter:
             order = self.urls[start:] + self.urls[:start]
             return [u for u in order if self._down_until.get(u, 0.0) <= now]
 
+    def is_down(self, url: str) -> bool:
+        """Whether ``url`` is left out now (another scope found it down meanwhile)."""
+        with self._lock:
+            return self._down_until.get(url, 0.0) > time.monotonic()
+
     def failed(self, url: str, reason: BaseException | str) -> None:
         """Leave ``url`` out for REPLICA_RETRY seconds, with a warning."""
         with self._lock:
