@@ -154,6 +154,7 @@ def test_a_lost_replica_connection_falls_back(db, rclient, tenants, standby):
                    "WHERE usename = %s AND datname = %s", (APP_LOGIN, db.name))
     with rclient.scope(tenants.a, tenants.a1, read_only=True) as s:  # no error
         assert s.list_memories(5) == []
+        assert not _on_replica(s)  # the pooled connection was dead: the primary
 
 
 def test_the_async_client_routes_the_same_way(db, replica_url, tenants, standby):
@@ -236,3 +237,52 @@ def test_cli_db_replicas_shows_the_lag(db, replica_url, standby, replay):
         assert paused["state"] == "replay_paused" and paused["lag_bytes"] > 0
     none = cli(db, "db", "replicas")
     one_error(none, "no replicas given")
+
+
+def test_replicas_take_reads_in_turn(db, replica_url, tenants):
+    first, second = (f"{replica_url}&application_name=replica-{n}" for n in (1, 2))
+    with cogdb.connect(db.app_url, pool_size=1, replicas=[first, second]) as c:
+        seen = []
+        for _ in range(4):
+            with c.scope(tenants.a, tenants.a1, read_only=True) as s:
+                assert _on_replica(s)
+                seen.append(s.connection.execute(
+                    "SELECT current_setting('application_name')").fetchone()[0])
+    assert seen == ["replica-1", "replica-2", "replica-1", "replica-2"]
+
+
+def test_replica_settings_are_checked(db, replica_url, monkeypatch):
+    with pytest.raises(cogdb.InvalidInput) as err:
+        cogdb.connect(db.app_url, replicas=replica_url)
+    assert err.value.field == "replicas"
+    with pytest.raises(cogdb.InvalidInput) as err:
+        cogdb.connect(db.app_url, replicas=[replica_url], replica_wait=-1)
+    assert err.value.field == "replica_wait"
+    monkeypatch.setenv("COGDB_REPLICA_URLS", f"{replica_url}, {_dead_url(db)}")
+    with cogdb.connect(db.app_url, pool_size=1) as c:
+        assert c.replicas.urls == [replica_url, _dead_url(db)]
+    with cogdb.connect(db.app_url, pool_size=1, replicas=[]) as c:  # given beats the variable
+        assert not c.replicas
+
+
+def test_the_async_client_falls_back_with_a_warning(db, replica_url, tenants, standby,
+                                                    caplog):
+    async def main() -> None:
+        c = await cogdb.connect_async(db.app_url, pool_size=1,
+                                      replicas=[_dead_url(db), replica_url])
+        try:
+            async with c.scope(tenants.a, tenants.a1, read_only=True) as s:
+                assert await _on_replica_async(s)  # the healthy one
+            await asyncio.sleep(0.5)  # the pool's reset of the returned connection is done
+            with psycopg.connect(standby.url("postgres"), autocommit=True) as su:
+                su.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE usename = %s AND datname = %s", (APP_LOGIN, db.name))
+            async with c.scope(tenants.a, tenants.a1, read_only=True) as s:  # no error
+                assert await s.list_memories(5) == []
+                assert not await _on_replica_async(s)  # both left out: the primary
+        finally:
+            await c.close()
+
+    with caplog.at_level(logging.WARNING, logger="cogdb.replicas"):
+        asyncio.run(main())
+    assert "nonexistent-cogdb-replica" in caplog.text
