@@ -19,6 +19,9 @@ ADMIN_URL_ENV = "COGDB_ADMIN_URL"
 #: The auditor's login (a member of cogdb_auditor) for `cogdb audit`; else COGDB_ADMIN_URL.
 AUDITOR_URL_ENV = "COGDB_AUDITOR_URL"
 HOME_ENV = "COGDB_HOME"
+#: Read replicas (hot standbys of the server COGDB_DATABASE_URL names) for read-only scopes,
+#: as URLs of the same app login separated by commas or whitespace (``connect(replicas=…)``).
+REPLICA_URLS_ENV = "COGDB_REPLICA_URLS"
 
 #: The database the embedded server holds cogdb in, and the app login quickstart creates.
 EMBEDDED_DATABASE = "cogdb"
@@ -34,6 +37,15 @@ DEFAULT_POOL_SIZE = 4
 #: Seconds a scope waits for a pooled connection when all are busy, before PoolExhausted
 #: (``connect(pool_timeout=…)``).
 POOL_WAIT_TIMEOUT = 30.0
+#: Seconds a read-your-writes scope waits for a replica to replay the client's last write
+#: before it reads on the primary instead (``connect(replica_wait=…)``).
+REPLICA_WAIT = 0.5
+#: Seconds a replica that failed (refused, lost, or its pool busy) is left out before it is
+#: tried again; read-only scopes go to the next replica or the primary meanwhile.
+REPLICA_RETRY = 5.0
+#: Seconds a read-only scope waits for a pooled replica connection (a replica's pool that
+#: cannot connect does not hold the scope for the primary's pool_timeout).
+REPLICA_POOL_TIMEOUT = 2.0
 #: Records per transaction of a node-store import (why this size: ``io.nodes.import_nodes``).
 IMPORT_BATCH_SIZE = 1000
 #: Connections writing node-store import batches at once.
@@ -67,6 +79,11 @@ def admin_url_from_env() -> str | None:
 
 def auditor_url_from_env() -> str | None:
     return os.environ.get(AUDITOR_URL_ENV) or None
+
+
+def replica_urls_from_env() -> list[str]:
+    """The URLs in COGDB_REPLICA_URLS (commas or whitespace between them), or none."""
+    return os.environ.get(REPLICA_URLS_ENV, "").replace(",", " ").split()
 
 
 def uses_external_server() -> bool:

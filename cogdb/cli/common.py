@@ -260,3 +260,11 @@ class Progress:
             self.bar.__exit__(None, None, None)
             self.bar = None
 
+
+def replica_option(fn: F) -> F:
+    """``--replica URL`` (repeatable) for the commands that only read."""
+    return click.option(
+        "--replica", "replicas", multiple=True, metavar="URL",
+        help="Read on this hot standby (repeat for several; default: COGDB_REPLICA_URLS). "
+             "A replica that is down or lagging is skipped for the primary, with a warning; "
+             "what it shows may lag the primary (README, \"Read replicas\").")(fn)

@@ -1,4 +1,5 @@
-"""``cogdb db start|stop|status|url``: the embedded server."""
+"""``cogdb db start|stop|status|url``: the embedded server; ``cogdb db replicas``: the read
+replicas' lag (any server)."""
 from __future__ import annotations
 
 import sys
@@ -8,8 +9,8 @@ import click
 
 from .. import config
 from ..db import embedded
-from ..db.errors import CogdbError
-from .common import EXIT_NOT_RUNNING, cli_errors, emit_json, json_option
+from ..db.errors import CogdbError, InvalidInput
+from .common import EXIT_NOT_RUNNING, cli_errors, emit_json, json_option, replica_option
 
 
 @click.group("db")
@@ -114,3 +115,38 @@ def db_url(admin: bool, as_json: bool) -> None:
         emit_json({"url": url, "login": "admin" if admin else "app"})
     else:
         click.echo(url)
+
+
+@db_group.command("replicas")
+@replica_option
+@json_option()
+def db_replicas(replicas: tuple[str, ...], as_json: bool) -> None:
+    """Show each read replica's state and lag behind the primary (COGDB_DATABASE_URL, else
+    the embedded server): streaming, replay_paused, not_a_standby or unreachable; the WAL it
+    has replayed, the bytes it is behind, and when it last replayed a transaction.
+
+    Works on any server, as the app login. Replicas: --replica URL (repeatable), else
+    COGDB_REPLICA_URLS.
+    """
+    from ..db import urls
+    from ..db.replicas import replica_status
+
+    with cli_errors():
+        given = list(replicas) or config.replica_urls_from_env()
+        if not given:
+            raise InvalidInput("no replicas given", field="replica",
+                               hint="Pass --replica URL (repeatable) or set COGDB_REPLICA_URLS.")
+        report = replica_status(urls.app_url(), given)
+    if as_json:
+        emit_json(report)
+        return
+    click.echo(f"primary WAL position: {report['primary_lsn']}")
+    for r in report["replicas"]:  # type: ignore[attr-defined]
+        if r["state"] == "unreachable":
+            click.echo(f"{r['replica']}: unreachable ({r['error']})")
+            continue
+        lag = r.get("lag_bytes")
+        click.echo(f"{r['replica']}: {r['state']}, replayed {r.get('replay_lsn')}"
+                   + (f", {lag:,} bytes behind" if lag is not None else "")
+                   + (f", last transaction replayed at {r['last_replayed_at']}"
+                      if r.get("last_replayed_at") else ""))

@@ -20,6 +20,7 @@ from .common import (
     cli_errors,
     emit_json,
     json_option,
+    replica_option,
     tenant_option,
 )
 
@@ -176,12 +177,13 @@ def import_nodes_cmd(tenant_id: str, user_id: str | None, data_dir: Path, model:
 @click.option("--data-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write corpus/nodes.json and vectors/nodes.npy into.")
 @click.option("--model", help="Export the memories of this model (default: the tenant's).")
+@replica_option
 @json_option("Machine-readable summary.")
 def export_nodes_cmd(tenant_id: str, user_id: str | None, data_dir: Path,
-                     model: str | None, as_json: bool) -> None:
+                     model: str | None, replicas: tuple[str, ...], as_json: bool) -> None:
     """Write the tenant's memories in the file-based store's format (UTC timestamps)."""
     progress = Progress("export")
-    with cli_errors(), connect(pool_size=POOL_SIZE) as client:
+    with cli_errors(), connect(pool_size=POOL_SIZE, replicas=list(replicas) or None) as client:
         n, name = export_nodes(client, tenant_id, data_dir, user=user_id, model=model,
                                progress=None if as_json else progress)
         progress.close()

@@ -28,12 +28,15 @@ from ..api.knowledge import (
     Relationship,
 )
 from ..db.errors import InvalidInput
-from .common import cli_errors, emit_json, scoped, short
+from .common import cli_errors, emit_json, replica_option, scoped, short
 
 
 @contextmanager
-def _scope(tenant_id: str, user_id: str | None) -> Iterator[Scope]:
-    with cli_errors(), connect(pool_size=1) as client, client.scope(tenant_id, user_id) as s:
+def _scope(tenant_id: str, user_id: str | None, *, replicas: tuple[str, ...] = (),
+           read: bool = False) -> Iterator[Scope]:
+    """One scope; ``read``: read-only, on a replica when there is one (cogdb/cli/memory.py)."""
+    with cli_errors(), connect(pool_size=1, replicas=list(replicas) or None) as client, \
+            client.scope(tenant_id, user_id, read_only=read and bool(client.replicas)) as s:
         yield s
 
 
@@ -119,9 +122,11 @@ def entity_upsert(tenant_id: str, user_id: str | None, as_json: bool, key: str, 
 @entity_group.command("get")
 @scoped
 @click.argument("ref")
-def entity_get(tenant_id: str, user_id: str | None, as_json: bool, ref: str) -> None:
+@replica_option
+def entity_get(tenant_id: str, user_id: str | None, as_json: bool, ref: str,
+               replicas: tuple[str, ...]) -> None:
     """Show an entity (REF: a name, entity:<id> or key:<system>:<id>)."""
-    with _scope(tenant_id, user_id) as s:
+    with _scope(tenant_id, user_id, replicas=replicas, read=True) as s:
         entity = s.get_entity(ref)
     if as_json:
         emit_json(entity)
@@ -173,10 +178,11 @@ def entity_forget(tenant_id: str, user_id: str | None, as_json: bool, ref: str) 
               default=DEFAULT_ENTITY_PAGE, show_default=True, help="Page size.")
 @click.option("--containing", help="Only entities whose name, type or an observation "
                                    "contains this text (any case).")
+@replica_option
 def entity_list(tenant_id: str, user_id: str | None, as_json: bool, after: str | None,
-                limit: int, containing: str | None) -> None:
+                limit: int, containing: str | None, replicas: tuple[str, ...]) -> None:
     """List the name-keyed entities in name order, with type and observations (a page)."""
-    with _scope(tenant_id, user_id) as s:
+    with _scope(tenant_id, user_id, replicas=replicas, read=True) as s:
         rows = s.list_entities(after, limit, containing=containing)
     if as_json:
         emit_json(rows)
@@ -272,11 +278,12 @@ def relate(tenant_id: str, user_id: str | None, as_json: bool, from_node: str, r
 @click.option("--as-of", type=click.DateTime(), help="The facts valid at this time (UTC).")
 @click.option("--known-at", type=click.DateTime(), help="What cogdb knew at this time (UTC).")
 @click.option("--history", is_flag=True, help="Every record, superseded ones included.")
+@replica_option
 def relationships(tenant_id: str, user_id: str | None, as_json: bool, node: str,
                   direction: str, types: tuple[str, ...], as_of: datetime | None,
-                  known_at: datetime | None, history: bool) -> None:
+                  known_at: datetime | None, history: bool, replicas: tuple[str, ...]) -> None:
     """List a node's relationships: the current facts, as of a time, or the history."""
-    with _scope(tenant_id, user_id) as s:
+    with _scope(tenant_id, user_id, replicas=replicas, read=True) as s:
         rows = s.relationships(node, direction=direction, types=list(types) or None,
                                as_of=_utc(as_of), known_at=_utc(known_at), history=history)
     if as_json:
@@ -335,11 +342,12 @@ def relation_type_list(tenant_id: str, user_id: str | None, as_json: bool) -> No
 @click.option("--known-at", type=click.DateTime(), help="As cogdb knew it at this time (UTC).")
 @click.option("-n", "--limit", type=click.IntRange(1, MAX_NEIGHBORS), default=DEFAULT_NEIGHBORS,
               show_default=True, help="At most this many nodes, nearest first.")
+@replica_option
 def neighbors(tenant_id: str, user_id: str | None, as_json: bool, start: str, max_depth: int,
               types: tuple[str, ...], direction: str, as_of: datetime | None,
-              known_at: datetime | None, limit: int) -> None:
+              known_at: datetime | None, limit: int, replicas: tuple[str, ...]) -> None:
     """The nodes reachable from START, breadth first, each once with its depth and path."""
-    with _scope(tenant_id, user_id) as s:
+    with _scope(tenant_id, user_id, replicas=replicas, read=True) as s:
         rows = s.neighbors(start, max_depth, types=list(types) or None, direction=direction,
                            as_of=_utc(as_of), known_at=_utc(known_at), limit=limit)
     if as_json:

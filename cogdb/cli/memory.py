@@ -17,7 +17,7 @@ from ..api.knowledge import DEFAULT_RRF_K, HybridHit
 from ..api.memories import Memory
 from ..api.search import DEFAULT_K, MAX_K, SearchHit
 from ..db.errors import InvalidInput
-from .common import cli_errors, emit_json, scoped, short
+from .common import cli_errors, emit_json, replica_option, scoped, short
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: Memories `cogdb list` shows unless told.
@@ -25,10 +25,14 @@ DEFAULT_PAGE = 20
 
 
 @contextmanager
-def _scope(tenant_id: str, user_id: str | None) -> Iterator[Scope]:
-    """One scope as the app login (one connection), errors reported the CLI's way."""
-    with cli_errors(), connect(pool_size=1) as client, client.scope(tenant_id, user_id) as s:
+def _scope(tenant_id: str, user_id: str | None, *, replicas: tuple[str, ...] = (),
+           read: bool = False) -> Iterator[Scope]:
+    """One scope as the app login (one connection), errors reported the CLI's way. ``read``:
+    a read-only scope, on a replica (--replica, else COGDB_REPLICA_URLS) when there is one."""
+    with cli_errors(), connect(pool_size=1, replicas=list(replicas) or None) as client, \
+            client.scope(tenant_id, user_id, read_only=read and bool(client.replicas)) as s:
         yield s
+
 
 
 def _json_object(value: str | None, option: str) -> dict[str, Any] | None:
@@ -157,10 +161,12 @@ def remember(tenant_id: str, user_id: str | None, as_json: bool, text: tuple[str
 
 @click.command("get")
 @scoped
+@replica_option
 @click.argument("memory_id")
-def get(tenant_id: str, user_id: str | None, as_json: bool, memory_id: str) -> None:
+def get(tenant_id: str, user_id: str | None, as_json: bool, replicas: tuple[str, ...],
+        memory_id: str) -> None:
     """Show one memory the tenant (and user) may see."""
-    with _scope(tenant_id, user_id) as s:
+    with _scope(tenant_id, user_id, replicas=replicas, read=True) as s:
         m = s.get(memory_id)
     if as_json:
         emit_json(_memory_json(m) if m else None)
@@ -191,8 +197,10 @@ def _print_memories(rows: list[Memory]) -> None:
 @click.option("-n", "--limit", "page_size", default=DEFAULT_PAGE, show_default=True,
               type=click.IntRange(1, MAX_K), help="How many (newest first).")
 @click.option("--cursor", help="Continue after this CREATED_AT,ID (printed after a full page).")
+@replica_option
 def list_command(tenant_id: str, user_id: str | None, as_json: bool, page_size: int,
-                 cursor: str | None, model: str | None, tags_any: tuple[str, ...],
+                 cursor: str | None, replicas: tuple[str, ...], model: str | None,
+                 tags_any: tuple[str, ...],
                  metadata_filter: str | None, **given: Any) -> None:
     """List the memories the tenant (and user) may see, newest first, a page at a time."""
     with cli_errors():
@@ -208,7 +216,7 @@ def list_command(tenant_id: str, user_id: str | None, as_json: bool, page_size: 
                                    field="cursor", hint="Copy it from the previous page's "
                                    "last line.")
         filters = _filters(tags_any, metadata_filter, **given)
-    with _scope(tenant_id, user_id) as s:
+    with _scope(tenant_id, user_id, replicas=replicas, read=True) as s:
         rows = s.list_memories(page_size, before=before, model=model, **filters)
     next_cursor = (f"{rows[-1].created_at.isoformat()},{rows[-1].id}"
                    if len(rows) == page_size else None)
@@ -242,12 +250,14 @@ def list_command(tenant_id: str, user_id: str | None, as_json: bool, page_size: 
               help="With --hybrid: the weight of the vector ranking.")
 @click.option("--no-entities", is_flag=True, help="With --hybrid: memories only.")
 @click.option("--record-access", is_flag=True,
-              help="Record the memories returned (counted into access_count by cogdb maintain).")
+              help="Record the memories returned (counted into access_count by cogdb maintain; "
+                   "a write: the search runs on the primary).")
+@replica_option
 def search(tenant_id: str, user_id: str | None, as_json: bool, words: tuple[str, ...], k: int,
            model: str | None, tags_any: tuple[str, ...], metadata_filter: str | None,
            hybrid: bool, text_only: bool, rrf_k: int, text_weight: float,
            vector_weight: float, no_entities: bool, record_access: bool,
-           **given: Any) -> None:
+           replicas: tuple[str, ...], **given: Any) -> None:
     """Search the memories the tenant (and user) may see for WORDS (no quotes needed).
 
     The text is embedded by the embedder the model registry names for --model (default: the
@@ -259,8 +269,9 @@ def search(tenant_id: str, user_id: str | None, as_json: bool, words: tuple[str,
         if text_only and not hybrid:
             raise InvalidInput("--text-only goes with --hybrid", field="text-only",
                                hint="cogdb search --hybrid --text-only WORDS")
+    read = not record_access
     if hybrid:
-        with _scope(tenant_id, user_id) as s:
+        with _scope(tenant_id, user_id, replicas=replicas, read=read) as s:
             results = s.hybrid_search(" ".join(words), k, embed=not text_only, model=model,
                                       rrf_k=rrf_k, text_weight=text_weight,
                                       vector_weight=vector_weight,
@@ -273,7 +284,7 @@ def search(tenant_id: str, user_id: str | None, as_json: bool, words: tuple[str,
         else:
             _print_hybrid(results)
         return
-    with _scope(tenant_id, user_id) as s:
+    with _scope(tenant_id, user_id, replicas=replicas, read=read) as s:
         hits = s.search(" ".join(words), k=k, model=model, record_access=record_access,
                         **filters)
     if as_json:

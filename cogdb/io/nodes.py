@@ -477,7 +477,9 @@ def export_nodes(client: Any, tenant: Any, data_dir: Path | str, *, user: Any = 
     name, dims, _ = preflight(client, tenant, user, model)
     (data_dir / NODES_FILE).parent.mkdir(parents=True, exist_ok=True)
     (data_dir / VECTORS_FILE).parent.mkdir(parents=True, exist_ok=True)
-    with client.scope(tenant, user) as s:
+    # Read only: on a replica when the client has some (docs/scale-out.md, "Read replicas in
+    # the client"); one transaction, so the count and the rows are one snapshot.
+    with client.scope(tenant, user, read_only=True) as s:
         conn = s.connection
         total = conn.execute("SELECT count(*) FROM cogdb.memories WHERE model = %s",
                              (name,)).fetchone()[0]
