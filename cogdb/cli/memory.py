@@ -157,10 +157,13 @@ def remember(tenant_id: str, user_id: str | None, as_json: bool, text: tuple[str
 @click.command("get")
 @scoped
 @click.argument("memory_id")
-def get(tenant_id: str, user_id: str | None, as_json: bool, memory_id: str) -> None:
+@click.option("--include-shared", is_flag=True,
+              help="Also look in what other tenants' live grants share with this tenant.")
+def get(tenant_id: str, user_id: str | None, as_json: bool, memory_id: str,
+        include_shared: bool) -> None:
     """Show one memory the tenant (and user) may see."""
     with _scope(tenant_id, user_id) as s:
-        m = s.get(memory_id)
+        m = s.get(memory_id, include_shared=include_shared)
     if as_json:
         emit_json(_memory_json(m) if m else None)
     elif m is None:
@@ -242,11 +245,14 @@ def list_command(tenant_id: str, user_id: str | None, as_json: bool, page_size: 
 @click.option("--no-entities", is_flag=True, help="With --hybrid: memories only.")
 @click.option("--record-access", is_flag=True,
               help="Record the memories returned (counted into access_count by cogdb maintain).")
+@click.option("--include-shared", is_flag=True,
+              help="Also search what other tenants' live grants share with this tenant "
+                   "(each result names its tenant).")
 def search(tenant_id: str, user_id: str | None, as_json: bool, words: tuple[str, ...], k: int,
            model: str | None, tags_any: tuple[str, ...], metadata_filter: str | None,
            hybrid: bool, text_only: bool, rrf_k: int, text_weight: float,
            vector_weight: float, no_entities: bool, record_access: bool,
-           **given: Any) -> None:
+           include_shared: bool, **given: Any) -> None:
     """Search the memories the tenant (and user) may see for WORDS (no quotes needed).
 
     The text is embedded by the embedder the model registry names for --model (default: the
@@ -258,6 +264,10 @@ def search(tenant_id: str, user_id: str | None, as_json: bool, words: tuple[str,
         if text_only and not hybrid:
             raise InvalidInput("--text-only goes with --hybrid", field="text-only",
                                hint="cogdb search --hybrid --text-only WORDS")
+        if include_shared and hybrid:
+            raise InvalidInput("--include-shared does not go with --hybrid yet",
+                               field="include-shared",
+                               hint="cogdb search --include-shared WORDS (vector search)")
     if hybrid:
         with _scope(tenant_id, user_id) as s:
             results = s.hybrid_search(" ".join(words), k, embed=not text_only, model=model,
@@ -274,7 +284,7 @@ def search(tenant_id: str, user_id: str | None, as_json: bool, words: tuple[str,
         return
     with _scope(tenant_id, user_id) as s:
         hits = s.search(" ".join(words), k=k, model=model, record_access=record_access,
-                        **filters)
+                        include_shared=include_shared, **filters)
     if as_json:
         emit_json([_memory_json(h) for h in hits])
         return
