@@ -304,3 +304,20 @@ def test_no_context_sees_no_grant_and_no_shared_row(app_conn, share):
     assert _rows(app_conn, "SELECT id FROM cogdb.memories", ask=False) == []
     assert _rows(app_conn, "SELECT cogdb.live_grants()", ask=True) == [(None,)]
     assert _rows(app_conn, "SELECT cogdb.live_grants()", tenant=share.dst, ask=True) != [(None,)]
+
+
+def test_the_sources_retention_hides_what_it_shares(app_conn, db, share):
+    _grant(share, tags=["project-x", "hr"])
+    with db.super.transaction():  # setup as superuser: both memories three days old
+        db.super.execute("SET LOCAL session_replication_role = replica")
+        db.super.execute("UPDATE cogdb.memories SET created_at = now() - interval '3 days'"
+                         " WHERE tenant_id = %s AND id IN ('s-kept', 's-hr')", (share.src,))
+    assert _ids(app_conn, SEARCH, (vec(1), True), tenant=share.dst) == {"d-own", "s-kept", "s-hr"}
+    # A one-day limit on ctx[1] only: s-hr goes, for the source and the grantee alike.
+    share.admin.set_retention(share.src, context_type=share.ctx[1], max_age="1 day")
+    assert _ids(app_conn, SEARCH, (vec(1), True), tenant=share.dst) == {"d-own", "s-kept"}
+    share.admin.set_retention(share.src, max_age="1 day")
+    assert _ids(app_conn, SEARCH, (vec(1), True), tenant=share.dst) == {"d-own"}
+    assert _ids(app_conn, "SELECT id FROM cogdb.memories", tenant=share.dst, ask=True) == {
+        "d-own"}
+    assert _rows(app_conn, GET, ("s-kept", True), tenant=share.dst) == []

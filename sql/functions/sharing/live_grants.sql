@@ -1,29 +1,50 @@
--- The grants the context tenant holds and may read through now, for the memories fence:
--- {"<source tenant uuid>": [{"c": [context types], "g": [tags], "i": [memory ids]}, …]}
--- (a key is left out where the grant does not narrow by it); NULL unless the transaction
--- asked for shared rows (app.include_shared holds this transaction's stamp: set by search,
--- get and neighbors for their own statements only, see share_request), or when no live
--- grant exists. Live: not revoked, not expired (read at each statement, so a revocation or
--- an expiry applies to the next one). Reads the grantee's copies (share_receipts) under its
--- own fence, as the caller. Called once per query (an InitPlan in memories__tenant_fence),
--- and only for a row of another tenant; LANGUAGE sql without a SET clause, like the other
--- policy helpers (docs/conventions.md rule 2).
+-- The grants the context tenant holds and may read through now, for the memories fence, by
+-- source tenant: {"<source uuid>": {"g": [{"c": [context types], "g": [tags], "i": [memory
+-- ids]}, …], "h": <source's retention_horizon()>, "r": <source's retention_cutoffs()>}}
+-- (a grant leaves out a criterion it does not narrow by). NULL unless the transaction asked
+-- for shared rows (app.include_shared holds this transaction's stamp: set by search and get
+-- for their own statements, see share_request) or when no live grant exists. Live: not
+-- revoked, not expired (read at each statement, so a revocation or an expiry applies to the
+-- next one). The source's retention cutoffs go with its grants, so grant_covers hides what
+-- the source's own retention hides (memories__retained computes the context tenant's only).
+-- Definer: FORCE RLS fences the owner too, so it reads the grantee's copies in the caller's
+-- context and each source's policies inside the source (enter_tenant), then puts the
+-- context back. Called once per query (an InitPlan in memories__tenant_fence), and only
+-- for a row of another tenant.
 CREATE OR REPLACE FUNCTION cogdb.live_grants() RETURNS jsonb
-    LANGUAGE sql STABLE PARALLEL SAFE SECURITY INVOKER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT pg_catalog.jsonb_object_agg(g.source, g.grants)
-      FROM (SELECT r.source_tenant_id::text AS source,
-                   pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-                       'c', pg_catalog.to_jsonb(r.context_types), 'g', pg_catalog.to_jsonb(r.tags),
-                       'i', pg_catalog.to_jsonb(r.memory_ids)))) AS grants
-              FROM cogdb.share_receipts r
-             WHERE pg_catalog.current_setting('app.include_shared', true) = cogdb.context_stamp()
-               AND r.tenant_id = cogdb.current_tenant_id() AND r.revoked_at IS NULL
-               AND (r.expires_at IS NULL OR r.expires_at > pg_catalog.now())
-             GROUP BY r.source_tenant_id) g
+DECLARE
+    v_tenant uuid := cogdb.current_tenant_id();
+    v_out jsonb := '{}';
+    v_saved text[];
+    r record;
+BEGIN
+    IF v_tenant IS NULL
+       OR current_setting('app.include_shared', true) IS DISTINCT FROM cogdb.context_stamp() THEN
+        RETURN NULL;
+    END IF;
+    FOR r IN
+        SELECT s.source_tenant_id AS source,
+               jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                   'c', to_jsonb(s.context_types), 'g', to_jsonb(s.tags),
+                   'i', to_jsonb(s.memory_ids)))) AS grants
+          FROM cogdb.share_receipts s
+         WHERE s.tenant_id = v_tenant AND s.revoked_at IS NULL
+           AND (s.expires_at IS NULL OR s.expires_at > now())
+         GROUP BY s.source_tenant_id
+    LOOP
+        v_saved := cogdb.enter_tenant(r.source);
+        v_out := v_out || jsonb_build_object(r.source::text, jsonb_build_object(
+            'g', r.grants, 'h', cogdb.retention_horizon(), 'r', cogdb.retention_cutoffs()));
+        PERFORM cogdb.restore_context(v_saved);
+    END LOOP;
+    RETURN nullif(v_out, '{}');
+END
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.live_grants() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.live_grants() TO cogdb_app;
 COMMENT ON FUNCTION cogdb.live_grants() IS
-    'The context tenant''s live read grants by source tenant, when the transaction asked for shared rows (else NULL); read once per query by memories__tenant_fence.';
+    'The context tenant''s live read grants by source tenant, with each source''s retention cutoffs, when the transaction asked for shared rows (else NULL); read once per query by memories__tenant_fence.';
