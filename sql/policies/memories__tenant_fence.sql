@@ -13,5 +13,5 @@ CREATE POLICY memories__tenant_fence ON cogdb.memories
     AS RESTRICTIVE FOR ALL TO PUBLIC
     USING (tenant_id = (SELECT cogdb.current_tenant_id())
            OR cogdb.grant_covers((SELECT cogdb.live_grants()) -> tenant_id::text, visibility,
-                                 id, context_type, source, tags, created_at, anonymised_at))
+                                 id, context_type, tags, created_at, anonymised_at))
     WITH CHECK (tenant_id = (SELECT cogdb.current_tenant_id()));

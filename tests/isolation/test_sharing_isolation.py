@@ -312,11 +312,16 @@ def test_the_sources_retention_hides_what_it_shares(app_conn, db, share):
         db.super.execute("SET LOCAL session_replication_role = replica")
         db.super.execute("UPDATE cogdb.memories SET created_at = now() - interval '3 days'"
                          " WHERE tenant_id = %s AND id IN ('s-kept', 's-hr')", (share.src,))
-    assert _ids(app_conn, SEARCH, (vec(1), True), tenant=share.dst) == {"d-own", "s-kept", "s-hr"}
-    # A one-day limit on ctx[1] only: s-hr goes, for the source and the grantee alike.
+    both = {"d-own", "s-kept", "s-hr"}
+    assert _ids(app_conn, SEARCH, (vec(1), True), tenant=share.dst) == both
+    # Positive control: a week's limit keeps both, for the grantee too.
+    share.admin.set_retention(share.src, max_age="7 days")
+    assert _ids(app_conn, SEARCH, (vec(1), True), tenant=share.dst) == both
+    # A one-day limit on ctx[1]: the source no longer sees s-hr; the grantee sees neither
+    # (conservatively, nothing older than the source's shortest max_age is shared).
     share.admin.set_retention(share.src, context_type=share.ctx[1], max_age="1 day")
-    assert _ids(app_conn, SEARCH, (vec(1), True), tenant=share.dst) == {"d-own", "s-kept"}
-    share.admin.set_retention(share.src, max_age="1 day")
+    assert _ids(app_conn, "SELECT id FROM cogdb.memories WHERE id IN ('s-kept', 's-hr')",
+                tenant=share.src) == {"s-kept"}
     assert _ids(app_conn, SEARCH, (vec(1), True), tenant=share.dst) == {"d-own"}
     assert _ids(app_conn, "SELECT id FROM cogdb.memories", tenant=share.dst, ask=True) == {
         "d-own"}

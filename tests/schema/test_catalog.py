@@ -20,7 +20,7 @@ COGDB_ROLES = ("cogdb_owner", "cogdb_app", "cogdb_admin", "cogdb_auditor")
 WIDENED_FENCES = {
     "memories": "((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR "
                 "cogdb.grant_covers((( SELECT cogdb.live_grants() AS live_grants) -> "
-                "(tenant_id)::text), visibility, id, context_type, source, tags, created_at, "
+                "(tenant_id)::text), visibility, id, context_type, tags, created_at, "
                 "anonymised_at))",
 }
 

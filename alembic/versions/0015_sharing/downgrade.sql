@@ -462,7 +462,7 @@ DROP FUNCTION cogdb.note_shared_read(uuid, text, integer);
 DROP FUNCTION cogdb.share_request(boolean);
 
 -- sql/functions/sharing/grant_covers.sql: new in this revision
-DROP FUNCTION cogdb.grant_covers(jsonb, text, text, text, text, jsonb, timestamptz, timestamptz);
+DROP FUNCTION cogdb.grant_covers(jsonb, text, text, text, jsonb, timestamptz, timestamptz);
 
 -- sql/functions/sharing/live_grants.sql: new in this revision
 DROP FUNCTION cogdb.live_grants();

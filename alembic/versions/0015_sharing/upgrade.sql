@@ -144,17 +144,19 @@ CREATE POLICY share_receipts__tenant_fence ON cogdb.share_receipts
 -- >>> sql/functions/sharing/live_grants.sql
 -- The grants the context tenant holds and may read through now, for the memories fence, by
 -- source tenant: {"<source uuid>": {"g": [{"c": [context types], "g": [tags], "i": [memory
--- ids]}, …], "h": <source's retention_horizon()>, "r": <source's retention_cutoffs()>}}
--- (a grant leaves out a criterion it does not narrow by). NULL unless the transaction asked
--- for shared rows (app.include_shared holds this transaction's stamp: set by search and get
--- for their own statements, see share_request) or when no live grant exists. Live: not
--- revoked, not expired (read at each statement, so a revocation or an expiry applies to the
--- next one). The source's retention cutoffs go with its grants, so grant_covers hides what
--- the source's own retention hides (memories__retained computes the context tenant's only).
--- Definer: FORCE RLS fences the owner too, so it reads the grantee's copies in the caller's
--- context and each source's policies inside the source (enter_tenant), then puts the
--- context back. Called once per query (an InitPlan in memories__tenant_fence), and only
--- for a row of another tenant.
+-- ids]}, …], "h": <epoch seconds>}} (a grant leaves out a criterion it does not narrow by;
+-- "h" is the source's retention_horizon(), the youngest of its age cutoffs, -1e15 without
+-- one). NULL unless the transaction asked for shared rows (app.include_shared holds this
+-- transaction's stamp: set by search and get for their own statements, see share_request)
+-- or when no live grant exists. Live: not revoked, not expired (read at each statement, so a
+-- revocation or an expiry applies to the next one). "h" goes with the grants so that
+-- grant_covers hides what the source's retention hides (memories__retained computes the
+-- context tenant's cutoffs only): conservatively, every shared memory older than the
+-- source's shortest max_age (unless anonymised), even where a more specific policy of the
+-- source keeps it longer. Definer: FORCE RLS fences the owner too, so it reads the
+-- grantee's copies in the caller's context and each source's policies inside the source
+-- (enter_tenant), then puts the context back. Called once per query (an InitPlan in
+-- memories__tenant_fence), and only for a row of another tenant.
 CREATE OR REPLACE FUNCTION cogdb.live_grants() RETURNS jsonb
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -181,7 +183,8 @@ BEGIN
     LOOP
         v_saved := cogdb.enter_tenant(r.source);
         v_out := v_out || jsonb_build_object(r.source::text, jsonb_build_object(
-            'g', r.grants, 'h', cogdb.retention_horizon(), 'r', cogdb.retention_cutoffs()));
+            'g', r.grants,
+            'h', greatest(extract(epoch FROM cogdb.retention_horizon()), -1e15)));
         PERFORM cogdb.restore_context(v_saved);
     END LOOP;
     RETURN nullif(v_out, '{}');
@@ -191,42 +194,41 @@ $$;
 REVOKE ALL ON FUNCTION cogdb.live_grants() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.live_grants() TO cogdb_app;
 COMMENT ON FUNCTION cogdb.live_grants() IS
-    'The context tenant''s live read grants by source tenant, with each source''s retention cutoffs, when the transaction asked for shared rows (else NULL); read once per query by memories__tenant_fence.';
+    'The context tenant''s live read grants by source tenant, with each source''s retention horizon, when the transaction asked for shared rows (else NULL); read once per query by memories__tenant_fence.';
 -- <<< sql/functions/sharing/live_grants.sql
 
 -- >>> sql/functions/sharing/grant_covers.sql
 -- Whether a source tenant's entry of live_grants() (NULL: no grant from it) covers a memory:
--- tenant-visible (a private memory is never shared); inside every criterion one of its
--- grants names (context type; any of its tags, a list's strings or an object's keys; its
--- id); and kept by the source's own retention (the test memories__retained makes for the
--- context's tenant, with the source's horizon "h" and cutoffs "r"). The per-row half of
--- memories__tenant_fence's sharing branch: no table is read, only the value the InitPlan
--- computed once; rows of the context's own tenant never reach it.
+-- tenant-visible (a private memory is never shared); kept by the source's retention
+-- (created after the source's horizon "h", or anonymised); and inside every criterion one of
+-- its grants names (context type; any of its tags, a list's strings or an object's keys; its
+-- id). The per-row half of memories__tenant_fence's sharing branch: no table is read, only
+-- the value the InitPlan computed once, and rows of the context's own tenant never reach
+-- it. One expression, each argument that may hold a sub-select used once, so the planner
+-- inlines it (LANGUAGE sql, no SET clause; docs/conventions.md rule 2): one jsonpath test
+-- per row, no function call of its own, no sub-plan.
 CREATE OR REPLACE FUNCTION cogdb.grant_covers(entry jsonb, visibility text, id text,
-                                              context_type text, source text, tags jsonb,
+                                              context_type text, tags jsonb,
                                               created_at timestamptz, anonymised_at timestamptz)
     RETURNS boolean
     LANGUAGE sql STABLE PARALLEL SAFE SECURITY INVOKER
 AS $$
-    SELECT entry IS NOT NULL AND visibility = 'tenant'
-       AND (created_at > (entry ->> 'h')::timestamptz
-            OR anonymised_at IS NOT NULL
-            OR created_at > coalesce(entry -> 'r' -> context_type ->> source,
-                                     entry -> 'r' -> context_type ->> '*',
-                                     entry -> 'r' -> '*' ->> source,
-                                     entry -> 'r' -> '*' ->> '*',
-                                     '-infinity')::timestamptz)
-       AND EXISTS (SELECT FROM pg_catalog.jsonb_array_elements(entry -> 'g') AS g(v)
-                    WHERE (NOT g.v ? 'c' OR g.v -> 'c' ? context_type)
-                      AND (NOT g.v ? 'i' OR g.v -> 'i' ? id)
-                      AND (NOT g.v ? 'g'
-                           OR tags ?| ARRAY(SELECT pg_catalog.jsonb_array_elements_text(g.v -> 'g'))))
+    SELECT visibility = 'tenant'
+       AND pg_catalog.jsonb_path_exists(
+               entry,
+               '$ ? (@.h < $at || $anonymised == true) .g[*] ? ((!(exists(@.c)) || @.c[*] == $ct) && (!(exists(@.i)) || @.i[*] == $id) && (!(exists(@.g)) || @.g[*] == $tags[*]))',
+               pg_catalog.jsonb_build_object(
+                   'at', EXTRACT(epoch FROM created_at), 'anonymised', anonymised_at IS NOT NULL,
+                   'ct', context_type, 'id', id,
+                   'tags', CASE WHEN pg_catalog.jsonb_typeof(tags) = 'object'
+                                THEN pg_catalog.jsonb_path_query_array(tags, '$.keyvalue().key')
+                                ELSE tags END))
 $$;
 
-REVOKE ALL ON FUNCTION cogdb.grant_covers(jsonb, text, text, text, text, jsonb, timestamptz, timestamptz) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION cogdb.grant_covers(jsonb, text, text, text, text, jsonb, timestamptz, timestamptz) TO cogdb_app;
-COMMENT ON FUNCTION cogdb.grant_covers(jsonb, text, text, text, text, jsonb, timestamptz, timestamptz) IS
-    'Whether a source tenant''s live grants cover a memory (tenant-visible, inside each criterion a grant names, kept by the source''s retention); the per-row test of memories__tenant_fence.';
+REVOKE ALL ON FUNCTION cogdb.grant_covers(jsonb, text, text, text, jsonb, timestamptz, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.grant_covers(jsonb, text, text, text, jsonb, timestamptz, timestamptz) TO cogdb_app;
+COMMENT ON FUNCTION cogdb.grant_covers(jsonb, text, text, text, jsonb, timestamptz, timestamptz) IS
+    'Whether a source tenant''s live grants cover a memory (tenant-visible, kept by the source''s retention horizon, inside each criterion a grant names); the per-row test of memories__tenant_fence.';
 -- <<< sql/functions/sharing/grant_covers.sql
 
 -- >>> sql/functions/sharing/share_request.sql
@@ -571,7 +573,7 @@ CREATE POLICY memories__tenant_fence ON cogdb.memories
     AS RESTRICTIVE FOR ALL TO PUBLIC
     USING (tenant_id = (SELECT cogdb.current_tenant_id())
            OR cogdb.grant_covers((SELECT cogdb.live_grants()) -> tenant_id::text, visibility,
-                                 id, context_type, source, tags, created_at, anonymised_at))
+                                 id, context_type, tags, created_at, anonymised_at))
     WITH CHECK (tenant_id = (SELECT cogdb.current_tenant_id()));
 -- <<< sql/policies/memories__tenant_fence.sql
 
@@ -1060,7 +1062,7 @@ AS $$
                    -- memories: the fence widened by live read grants (sharing), never for
                    -- writes; every live grant is listed by cogdb.share_report()
                    OR t.relname = 'memories'
-                   AND p.qual = '((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR cogdb.grant_covers((( SELECT cogdb.live_grants() AS live_grants) -> (tenant_id)::text), visibility, id, context_type, source, tags, created_at, anonymised_at))'
+                   AND p.qual = '((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR cogdb.grant_covers((( SELECT cogdb.live_grants() AS live_grants) -> (tenant_id)::text), visibility, id, context_type, tags, created_at, anonymised_at))'
                    AND p.with_check = '(tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id))'))
     UNION ALL
     SELECT 'definer_search_path', d.signature,

@@ -99,7 +99,7 @@ AS $$
                    -- memories: the fence widened by live read grants (sharing), never for
                    -- writes; every live grant is listed by cogdb.share_report()
                    OR t.relname = 'memories'
-                   AND p.qual = '((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR cogdb.grant_covers((( SELECT cogdb.live_grants() AS live_grants) -> (tenant_id)::text), visibility, id, context_type, source, tags, created_at, anonymised_at))'
+                   AND p.qual = '((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR cogdb.grant_covers((( SELECT cogdb.live_grants() AS live_grants) -> (tenant_id)::text), visibility, id, context_type, tags, created_at, anonymised_at))'
                    AND p.with_check = '(tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id))'))
     UNION ALL
     SELECT 'definer_search_path', d.signature,
