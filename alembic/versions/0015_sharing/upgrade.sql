@@ -218,7 +218,9 @@ AS $$
                entry,
                '$ ? (@.h < $at || $anonymised == true) .g[*] ? ((!(exists(@.c)) || @.c[*] == $ct) && (!(exists(@.i)) || @.i[*] == $id) && (!(exists(@.g)) || @.g[*] == $tags[*]))',
                pg_catalog.jsonb_build_object(
-                   'at', EXTRACT(epoch FROM created_at), 'anonymised', anonymised_at IS NOT NULL,
+                   -- clamped: JSON has no infinity
+                   'at', least(greatest(EXTRACT(epoch FROM created_at), -1e15), 1e15),
+                   'anonymised', anonymised_at IS NOT NULL,
                    'ct', context_type, 'id', id,
                    'tags', CASE WHEN pg_catalog.jsonb_typeof(tags) = 'object'
                                 THEN pg_catalog.jsonb_path_query_array(tags, '$.keyvalue().key')
