@@ -15,6 +15,7 @@
     retention  what a retention policy costs search, count and get; purge rate
     audit    remember_many, remember and search with the audit trail on and off
     replicas  write and read scopes with and without a read replica; read-your-writes
+    sharing  search for tenants with and without read grants vs the plain query under RLS
 """
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ BENCHMARKS = {"search": "bench.search_bench", "corpus": "bench.corpus_check",
               "fuzz": "bench.fuzz_bench", "crash": "bench.crash_bench",
               "soak": "bench.soak_bench",
               "retention": "bench.retention_bench", "audit": "bench.audit_bench",
-              "replicas": "bench.replicas_bench"}
+              "replicas": "bench.replicas_bench",
+              "sharing": "bench.sharing_bench"}
 
 
 def main() -> None:

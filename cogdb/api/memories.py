@@ -184,10 +184,14 @@ class MemoryMethods:
         return [r["id"] for r in rows]
 
     @operation
-    def get(self, memory_id: str) -> Steps[Memory | None]:
-        """The memory, or None when it is missing, expired or not visible to this scope."""
+    def get(self, memory_id: str, *, include_shared: bool = False) -> Steps[Memory | None]:
+        """The memory, or None when it is missing, expired or not visible to this scope.
+        ``include_shared=True``: when this scope's tenant has no such memory, one that
+        another tenant's live grant shares with it (``tenant_id`` says whose; if several
+        tenants share that id, the first by tenant id)."""
         check_json(memory_id, "id")
-        rows = yield Statement("SELECT * FROM cogdb.get(%s::text)", (memory_id,), prepare=True)
+        rows = yield Statement("SELECT * FROM cogdb.get(%s::text, %s::boolean)",
+                               (memory_id, bool(include_shared)), prepare=True)
         return Memory.from_row(rows[0]) if rows else None
 
     @operation

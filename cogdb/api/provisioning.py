@@ -268,6 +268,47 @@ class AdminClient:
         ``batch`` memories (cogdb.purge_retention), calling ``echo`` with progress."""
         return purge_retention(self.connection, tenant, batch=batch, echo=echo)
 
+    # ---------------------------------------------------------------- sharing
+
+    def grant_share(self, tenant: uuid.UUID | str, grantee: uuid.UUID | str, *,
+                    context_types: Sequence[str] | None = None,
+                    tags: Sequence[str] | None = None,
+                    memory_ids: Sequence[str] | None = None,
+                    expires_at: dt.datetime | None = None) -> uuid.UUID:
+        """Let ``grantee`` read ``tenant``'s tenant-visible memories that every given
+        criterion covers (``context_types``; ``tags``: any of them; ``memory_ids``), until
+        ``expires_at`` (None: until revoked). Both tenants must be at isolation level shared
+        or federated (:class:`cogdb.FeatureDisabled` otherwise). Re-asserting a live grant of
+        the same scope returns its id and never removes or extends its expiry. Returns the
+        grant's id (cogdb.grant_share)."""
+        lists = {"context_types": context_types, "tags": tags, "memory_ids": memory_ids}
+        for field, values in lists.items():
+            if isinstance(values, str):
+                raise InvalidInput(f"{field} must be a list of strings, not one string",
+                                   field=field, hint=f"e.g. {field}=[{values!r}]")
+            for value in values or ():
+                check_text(value, field)
+        return self._one(
+            "SELECT cogdb.grant_share(%s::text, %s::text, %s::text[], %s::text[], %s::text[],"
+            " %s::timestamptz)",
+            (as_uuid(tenant, "tenant"), as_uuid(grantee, "grantee"),
+             *(None if v is None else list(v) for v in lists.values()), expires_at))
+
+    def revoke_share(self, tenant: uuid.UUID | str, grant: uuid.UUID | str) -> bool:
+        """Revoke ``tenant``'s grant ``grant``: the grantee's next statement no longer sees
+        what it covered. True if it was unrevoked (cogdb.revoke_share)."""
+        return bool(self._one("SELECT cogdb.revoke_share(%s::text, %s::text)",
+                              (as_uuid(tenant, "tenant"), as_uuid(grant, "grant"))))
+
+    def list_shares(self, tenant: uuid.UUID | str | None = None) -> list[dict[str, Any]]:
+        """The tenant's grants, given and received (``direction``), newest first, with
+        ``live``; without a tenant, every live grant of the deployment (cogdb.list_shares,
+        cogdb.share_report)."""
+        if tenant is None:
+            return self._rows("SELECT * FROM cogdb.share_report()")
+        return self._rows("SELECT * FROM cogdb.list_shares(%s::text)",
+                          (as_uuid(tenant, "tenant"),))
+
     def policy_report(self) -> list[dict[str, Any]]:
         """The DBA report (cogdb.policy_report): one dict per finding (finding, object,
         detail, hint); empty when the deployment is as docs/trust-model.md describes it.

@@ -24,7 +24,9 @@ MAX_K = 1000
 class SearchHit(Memory):
     """A search result: the memory's fields and its cosine similarity to the query
     (1 - cosine distance; 1.0 means the same direction). ``plan`` is the path the search
-    took: ``exact``, or ``ann:<index>`` for the tenant's own ANN index."""
+    took: ``exact``, or ``ann:<index>`` for the tenant's own ANN index. ``tenant_id`` is
+    the memory's tenant: the scope's own, or with ``include_shared`` the tenant that
+    shared it."""
 
     similarity: float = 0.0
     plan: str | None = None
@@ -34,6 +36,7 @@ class SearchMethods:
     """search; mixed into :class:`cogdb.Scope` and :class:`cogdb.AsyncScope`."""
 
     #: from cogdb.api.memories.EmbeddingSteps
+    tenant_id: uuid.UUID
     _embed: Callable[[str | None, Sequence[str]], Steps[tuple[str, np.ndarray]]]
 
     @operation
@@ -43,8 +46,8 @@ class SearchMethods:
                tags_any: Sequence[str] | None = None, created_after: datetime | None = None,
                created_before: datetime | None = None, owner: uuid.UUID | str | None = None,
                visibility: str | None = None, metadata_filter: Mapping[str, Any] | None = None,
-               ef_search: int | None = None, record_access: bool = False
-               ) -> Steps[list[SearchHit]]:
+               ef_search: int | None = None, record_access: bool = False,
+               include_shared: bool = False) -> Steps[list[SearchHit]]:
         """The k nearest memories this scope may see, nearest first (ties by id).
 
         A text query is embedded by the embedder of ``model`` (default: the tenant's
@@ -55,7 +58,10 @@ class SearchMethods:
         (``{"customer": "acme", "priority": {"$gte": 2}}``; operators $eq $ne $gt $gte $lt
         $lte $in $nin). ``ef_search`` tunes the ANN path. ``record_access=True`` records the
         memories returned, in a call of its own after the search (``record_access``), which
-        ``cogdb maintain`` folds into access_count and last_accessed."""
+        ``cogdb maintain`` folds into access_count and last_accessed (own memories only).
+        ``include_shared=True`` adds the memories other tenants' live grants share with
+        this scope's tenant, each labelled with its ``tenant_id`` (read-only; each source
+        tenant's audit chain notes how many it returned)."""
         if isinstance(query, str):
             check_json(query, "query")
             model, matrix = yield from self._embed(model, [query])
@@ -69,9 +75,14 @@ class SearchMethods:
             "metadata_filter": metadata_filter})
         rows = yield Statement(
             "SELECT * FROM cogdb.search(query => %b::vector, k => %s::integer,"
-            f" model => %s::text, {FILTER_ARGS}, ef_search => %s::integer)",
-            (vector, k, model, *params, ef_search), prepare=True)
+            f" model => %s::text, {FILTER_ARGS}, ef_search => %s::integer,"
+            " include_shared => %s::boolean)",
+            (vector, k, model, *params, ef_search, bool(include_shared)), prepare=True)
         hits = [SearchHit.from_row(r) for r in rows]
         if record_access and hits:
-            yield Statement("SELECT cogdb.record_access(%s::text[])", ([h.id for h in hits],))
+            # Own memories only: record_access reads memories without asking for shared
+            # rows, so a shared id would not count anyway.
+            own = [h.id for h in hits if h.tenant_id in (None, self.tenant_id)]
+            if own:
+                yield Statement("SELECT cogdb.record_access(%s::text[])", (own,))
         return hits

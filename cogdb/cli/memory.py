@@ -163,11 +163,14 @@ def remember(tenant_id: str, user_id: str | None, as_json: bool, text: tuple[str
 @scoped
 @replica_option
 @click.argument("memory_id")
+@click.option("--include-shared", is_flag=True,
+              help="Also look in what other tenants' live grants share with this tenant "
+                   "(a shared read is audited, a write: it runs on the primary).")
 def get(tenant_id: str, user_id: str | None, as_json: bool, replicas: tuple[str, ...],
-        memory_id: str) -> None:
+        memory_id: str, include_shared: bool) -> None:
     """Show one memory the tenant (and user) may see."""
-    with _scope(tenant_id, user_id, replicas=replicas, read=True) as s:
-        m = s.get(memory_id)
+    with _scope(tenant_id, user_id, replicas=replicas, read=not include_shared) as s:
+        m = s.get(memory_id, include_shared=include_shared)
     if as_json:
         emit_json(_memory_json(m) if m else None)
     elif m is None:
@@ -252,12 +255,16 @@ def list_command(tenant_id: str, user_id: str | None, as_json: bool, page_size: 
 @click.option("--record-access", is_flag=True,
               help="Record the memories returned (counted into access_count by cogdb maintain; "
                    "a write: the search runs on the primary).")
+@click.option("--include-shared", is_flag=True,
+              help="Also search what other tenants' live grants share with this tenant "
+                   "(each result names its tenant; a shared read is audited, a write: the "
+                   "search runs on the primary).")
 @replica_option
 def search(tenant_id: str, user_id: str | None, as_json: bool, words: tuple[str, ...], k: int,
            model: str | None, tags_any: tuple[str, ...], metadata_filter: str | None,
            hybrid: bool, text_only: bool, rrf_k: int, text_weight: float,
            vector_weight: float, no_entities: bool, record_access: bool,
-           replicas: tuple[str, ...], **given: Any) -> None:
+           include_shared: bool, replicas: tuple[str, ...], **given: Any) -> None:
     """Search the memories the tenant (and user) may see for WORDS (no quotes needed).
 
     The text is embedded by the embedder the model registry names for --model (default: the
@@ -269,7 +276,11 @@ def search(tenant_id: str, user_id: str | None, as_json: bool, words: tuple[str,
         if text_only and not hybrid:
             raise InvalidInput("--text-only goes with --hybrid", field="text-only",
                                hint="cogdb search --hybrid --text-only WORDS")
-    read = not record_access
+        if include_shared and hybrid:
+            raise InvalidInput("--include-shared does not go with --hybrid yet",
+                               field="include-shared",
+                               hint="cogdb search --include-shared WORDS (vector search)")
+    read = not record_access and not include_shared
     if hybrid:
         with _scope(tenant_id, user_id, replicas=replicas, read=read) as s:
             results = s.hybrid_search(" ".join(words), k, embed=not text_only, model=model,
@@ -286,7 +297,7 @@ def search(tenant_id: str, user_id: str | None, as_json: bool, words: tuple[str,
         return
     with _scope(tenant_id, user_id, replicas=replicas, read=read) as s:
         hits = s.search(" ".join(words), k=k, model=model, record_access=record_access,
-                        **filters)
+                        include_shared=include_shared, **filters)
     if as_json:
         emit_json([_memory_json(h) for h in hits])
         return

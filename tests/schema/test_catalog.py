@@ -14,6 +14,16 @@ import pytest
 FENCE_EXPR = "(tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id))"
 COGDB_ROLES = ("cogdb_owner", "cogdb_app", "cogdb_admin", "cogdb_auditor")
 
+# Tables whose tenant fence is the tenant comparison widened on purpose: name -> its USING
+# (WITH CHECK stays FENCE_EXPR). memories (revision 0015): own tenant, or a live read grant
+# covering the row (docs/trust-model.md, "Sharing between tenants").
+WIDENED_FENCES = {
+    "memories": "((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR "
+                "cogdb.grant_covers((( SELECT cogdb.live_grants() AS live_grants) -> "
+                "(tenant_id)::text), visibility, id, context_type, tags, created_at, "
+                "anonymised_at))",
+}
+
 # Tables that have a tenant_id column but are not fenced by the tenant policy.
 FENCE_EXEMPT = {
     "identities": "global directory keyed by (auth_provider, external_id), resolved before any "
@@ -55,6 +65,10 @@ GLOBAL_TABLES = {
 }
 # Keys of tenant tables that may not lead with tenant_id: constraint name -> reason.
 KEY_EXEMPT = {
+    "share_grants_grantee_id_fkey": "a grant names the other tenant, the one it shares with; "
+                                    "the row stays in the granting tenant's fence",
+    "share_receipts_source_tenant_id_fkey": "a grantee's copy names the tenant that granted "
+                                            "it; the row stays in the grantee's fence",
     "identities_pkey": "(auth_provider, external_id) is unique across the whole deployment: "
                        "an identity resolves to its tenant, so it cannot be scoped by one",
 }
@@ -71,7 +85,10 @@ EXPECTED_TABLE_PRIVILEGES = {
                    "entity_observations", "relationships", "relationship_types",
                    # retention (revision 0013): read by memories__retained as the app; set by
                    # cogdb_admin's definer functions only
-                   "retention_policies", "retention_holds"},
+                   "retention_policies", "retention_holds",
+                   # sharing (revision 0015): each side reads its own grants (share_receipts
+                   # through live_grants, for the memories fence); cogdb_admin's definers write
+                   "share_grants", "share_receipts"},
         # events: appending is the only write (no UPDATE/DELETE for anyone); sessions and
         # working_context are written by definer functions only (start_session, end_session,
         # set_working_entry, delete_working_entry), which enforce compare-and-set
@@ -116,6 +133,10 @@ APP_FUNCTIONS = {
     "check_vector", "vector_usable",
     # retention (revision 0013): the helper memories__retained reads once per query
     "retention_cutoffs", "retention_horizon",
+    # sharing (revision 0015): the fence's helpers (live_grants once per query, grant_covers
+    # per shared row), the per-tenant search that search() merges, the request flag search
+    # and get set, and the shared-read note they leave in the source's audit chain
+    "live_grants", "grant_covers", "search_tenant", "share_request", "note_shared_read",
 }
 
 
@@ -191,7 +212,8 @@ def rls_problems(conn: psycopg.Connection) -> list[str]:
             SELECT policyname FROM pg_policies
              WHERE schemaname = 'cogdb' AND tablename = %s AND permissive = 'RESTRICTIVE'
                AND cmd = 'ALL' AND roles = '{public}' AND qual = %s AND with_check = %s""",
-                              (name, FENCE_EXPR, FENCE_EXPR)).fetchall()
+                              (name, WIDENED_FENCES.get(name, FENCE_EXPR),
+                               FENCE_EXPR)).fetchall()
         if not fences:
             problems.append(
                 f"cogdb.{name} has tenant_id but no tenant fence: add sql/policies/"

@@ -26,7 +26,12 @@ REFERENCE_TABLES = {
 POLICY_FUNCTIONS = {"current_tenant_id", "current_user_id", "context_stamp", "fact_holds",
                     # read the context tenant's retention policies and holds: on a cluster
                     # those two small tables must be reference tables (docs/scale-out.md)
-                    "retention_cutoffs", "retention_horizon"}
+                    "retention_cutoffs", "retention_horizon",
+                    # sharing (revision 0015): grant_covers reads only its arguments;
+                    # live_grants reads the grantee's share_receipts and each source tenant's
+                    # retention horizon, once per query: on a cluster it must run on the
+                    # coordinator or read reference copies (docs/scale-out.md, work left)
+                    "grant_covers", "live_grants"}
 
 
 def _plan(conn: psycopg.Connection) -> list[tuple]:

@@ -127,14 +127,15 @@ def test_a_new_revision_gets_previous_definitions_drops_and_manifest_lines(repo_
 def test_a_changed_signature_drops_the_old_one_both_ways(repo_copy):
     root = repo_copy
     get = root / "sql" / "functions" / "memories" / "get.sql"
-    text = get.read_text().replace("cogdb.get(id text)", "cogdb.get(id text, x integer DEFAULT 0)")
-    get.write_text(text.replace("cogdb.get(text)", "cogdb.get(text, integer)"))
+    text = get.read_text().replace("include_shared boolean DEFAULT false)",
+                                   "include_shared boolean DEFAULT false, x integer DEFAULT 0)")
+    get.write_text(text.replace("cogdb.get(text, boolean)", "cogdb.get(text, boolean, integer)"))
     folder = _new_revision(root, "0004", "sql/functions/memories/get.sql\n")
     assert _freeze("0004", "--draft", root=root).returncode == 0
     upgrade = (folder / "upgrade.sql").read_text()
     assert upgrade.index("DROP FUNCTION cogdb.get(text);") < upgrade.index("CREATE OR REPLACE")
     downgrade = (folder / "downgrade.sql").read_text()
-    assert downgrade.index("DROP FUNCTION cogdb.get(text, integer);") < downgrade.index(
+    assert downgrade.index("DROP FUNCTION cogdb.get(text, boolean, integer);") < downgrade.index(
         "CREATE OR REPLACE FUNCTION cogdb.get(id text)")
     manifest = (root / "alembic" / "versions" / "FROZEN.sha256").read_text()
     assert "0004_" not in manifest, "--draft must not list the revision"

@@ -4,7 +4,10 @@
 --                        (partitions of cogdb.memories are fenced by their parent's policies;
 --                        global registries are on policy_report_allowlist());
 --   no_tenant_fence      a table without the RESTRICTIVE policy for all commands and roles
---                        `tenant_id = (SELECT cogdb.current_tenant_id())` (allowlist: exempt);
+--                        `tenant_id = (SELECT cogdb.current_tenant_id())` (allowlist: exempt;
+--                        memories: that comparison OR its live read grants, cogdb.grant_covers,
+--                        for reads only — WITH CHECK stays the comparison; the grants
+--                        themselves are listed by cogdb.share_report(), not findings);
 --   definer_search_path  a SECURITY DEFINER function of schema cogdb without a pinned
 --                        search_path ending in pg_temp (docs/conventions.md rule 2);
 --   definer_public_execute  a SECURITY DEFINER function that PUBLIC may execute;
@@ -91,8 +94,13 @@ AS $$
            SELECT FROM pg_policies p
             WHERE p.schemaname = 'cogdb' AND p.tablename = t.relname
               AND p.permissive = 'RESTRICTIVE' AND p.cmd = 'ALL' AND p.roles = '{public}'
-              AND p.qual = '(tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id))'
-              AND (p.with_check IS NULL OR p.with_check = p.qual))
+              AND (p.qual = '(tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id))'
+                   AND (p.with_check IS NULL OR p.with_check = p.qual)
+                   -- memories: the fence widened by live read grants (sharing), never for
+                   -- writes; every live grant is listed by cogdb.share_report()
+                   OR t.relname = 'memories'
+                   AND p.qual = '((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR cogdb.grant_covers((( SELECT cogdb.live_grants() AS live_grants) -> (tenant_id)::text), visibility, id, context_type, tags, created_at, anonymised_at))'
+                   AND p.with_check = '(tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id))'))
     UNION ALL
     SELECT 'definer_search_path', d.signature,
            coalesce('search_path is ' || d.search_path, 'search_path is not set'),

@@ -1,0 +1,189 @@
+"""What sharing costs search: tenants with and without grants, against a same-run baseline.
+
+    python -m bench sharing [--rows 4000] [--queries 100] [--rounds 3]
+
+On its own embedded server (bench/out/home-sharing), three tenants at isolation level shared
+of ``--rows`` memories each (384-d): ``lone`` holds no grant, ``grantee`` holds one from
+``source`` covering half of source's memories (a tag). Read as an app login, in ``--rounds``
+rounds that alternate the shapes so each sees the same machine, ``--queries`` queries each:
+
+- **baseline**: the plain query under RLS, as lone: ``SELECT … FROM cogdb.memories WHERE
+  tenant_id = <lone> ORDER BY embedding <=> q LIMIT 10`` (exact; on the ann path the same
+  query with the cast the tenant's HNSW index is built on);
+- **lone**: ``cogdb.search(q, 10)``, and with ``include_shared => true`` (no grant: the
+  request costs a live_grants() lookup that finds nothing);
+- **grantee**: ``cogdb.search(q, 10)`` and with ``include_shared => true`` (its own tenant
+  and source, each searched on its own partition and index, merged; one audit note);
+- **note**: a transaction that appends one ``share.read`` note to source's audit chain
+  (``cogdb.note_shared_read``) and commits, against the same transaction without it.
+
+Both plan paths: first with every tenant in memories_default (exact), then after
+``cogdb maintain`` (thresholds lowered in this database: ann_min_rows = rows / 2,
+exact_max_rows = rows / 8) has promoted each tenant into its own partition with its own
+HNSW index. Medians are the figures to quote: the machine is shared and noisy. Results:
+bench/results/sharing.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+import psycopg
+from pgvector.psycopg import register_vector
+
+from .import_bench import OUT, start_server
+
+APP_LOGIN = "cogdb_bench_sharing_app"
+MODEL, DIMS = "bench-sharing-384", 384
+RESULTS = Path(__file__).resolve().parent / "results" / "sharing.json"
+SET_CONTEXT = "SELECT cogdb.set_context(%s::text, NULL)"
+
+
+def prepare(url: str, rows: int) -> str:
+    from cogdb import AdminClient
+    from cogdb.ops.migrate import migrate
+
+    migrate(url, "head")
+    with AdminClient(url) as admin:
+        admin.register_model(MODEL, DIMS, description="sharing benchmark")
+        admin.ensure_app_login(APP_LOGIN)
+        admin.secure_database()
+    with psycopg.connect(url, autocommit=True) as conn:
+        for key, value in (("search.ann_min_rows", rows // 2),
+                           ("search.exact_max_rows", rows // 8)):
+            conn.execute("UPDATE cogdb.settings SET value = to_jsonb(%s::integer)"
+                         " WHERE key = %s", (value, key))
+    return url.replace("postgresql://postgres@", f"postgresql://{APP_LOGIN}@", 1)
+
+
+def load(app_url: str, admin_url: str, rows: int, rng: np.random.Generator) -> dict[str, str]:
+    from cogdb import AdminClient
+
+    tag = uuid.uuid4().hex[:8]
+    with AdminClient(admin_url) as admin:
+        tenants = {name: str(admin.create_tenant(f"sharing bench {name} {tag}",
+                                                 isolation_level="shared",
+                                                 default_model=MODEL).id)
+                   for name in ("lone", "grantee", "source")}
+    with psycopg.connect(app_url) as conn:
+        register_vector(conn)
+        for name, tenant in tenants.items():
+            for start in range(0, rows, 1000):
+                n = min(1000, rows - start)
+                vecs = rng.standard_normal((n, DIMS)).astype(np.float32)
+                vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+                objs = [{"id": f"{name}{start + i}", "human_content": f"memory {start + i}",
+                         "tags": ["shared" if (start + i) % 2 == 0 else "kept"]}
+                        for i in range(n)]
+                with conn.transaction():
+                    conn.execute(SET_CONTEXT, (tenant,))
+                    conn.execute("SELECT count(*) FROM cogdb.remember_many(%s::jsonb,"
+                                 " %s::vector[])", (json.dumps(objs), list(vecs)))
+    with AdminClient(admin_url) as admin:
+        admin.grant_share(tenants["source"], tenants["grantee"], tags=["shared"])
+    return tenants
+
+
+def timed(conn: psycopg.Connection, tenant: str, query: str, params_of, n: int) -> list[float]:
+    out = []
+    for i in range(n):
+        with conn.transaction():
+            conn.execute(SET_CONTEXT, (tenant,))
+            t0 = time.perf_counter()
+            conn.execute(query, params_of(i)).fetchall()
+            out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def timed_commit(conn: psycopg.Connection, tenant: str, query: str, params, n: int) -> list[float]:
+    """The statement and the commit (the note joins the chain at commit)."""
+    out = []
+    for _ in range(n):
+        conn.execute(SET_CONTEXT, (tenant,))
+        t0 = time.perf_counter()
+        conn.execute(query, params).fetchall()
+        conn.commit()
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def one_round(app_url: str, tenants: dict[str, str], queries: int, ann: bool,
+              rng: np.random.Generator) -> dict[str, list[float]]:
+    qv = rng.standard_normal((queries, DIMS)).astype(np.float32)
+    qv /= np.linalg.norm(qv, axis=1, keepdims=True)
+    lone, grantee, source = tenants["lone"], tenants["grantee"], tenants["source"]
+    distance = (f"(m.embedding::public.vector({DIMS})) OPERATOR(public.<=>) %s::vector"
+                if ann else "m.embedding OPERATOR(public.<=>) %s::vector")
+    baseline = (f"SELECT m.id FROM cogdb.memories m WHERE m.tenant_id = '{lone}'"
+                f" AND m.model = '{MODEL}' ORDER BY {distance} LIMIT 10")
+    search = "SELECT id, plan FROM cogdb.search(%s::vector, 10, include_shared => %s)"
+    shapes = {
+        "baseline": (lone, baseline, lambda i: (qv[i],)),
+        "lone": (lone, search, lambda i: (qv[i], False)),
+        "lone_include_shared": (lone, search, lambda i: (qv[i], True)),
+        "grantee": (grantee, search, lambda i: (qv[i], False)),
+        "grantee_include_shared": (grantee, search, lambda i: (qv[i], True)),
+    }
+    out: dict[str, list[float]] = {}
+    with psycopg.connect(app_url) as conn:
+        register_vector(conn)
+        for name, (tenant, query, params) in shapes.items():
+            out[name] = timed(conn, tenant, query, params, queries)
+        out["commit"] = timed_commit(conn, grantee, "SELECT 1", (), queries)
+        out["note"] = timed_commit(conn, grantee,
+                                   "SELECT cogdb.note_shared_read(%s::uuid, 'search', 3)",
+                                   (source,), queries)
+        with conn.transaction():
+            conn.execute(SET_CONTEXT, (grantee,))
+            rows = conn.execute(search, (qv[0], True)).fetchall()
+        out["_plans"] = sorted({r[1] for r in rows})  # type: ignore[assignment]
+    return out
+
+
+def compare(app_url: str, tenants: dict[str, str], args, ann: bool, rng) -> dict:
+    runs = [one_round(app_url, tenants, args.queries, ann, rng) for _ in range(args.rounds)]
+    med = {k: statistics.median(x for r in runs for x in r[k])
+           for k in runs[0] if not k.startswith("_")}
+    out: dict = {"plans_grantee_include_shared": runs[0]["_plans"]}
+    out.update({f"{k}_ms": round(v, 3) for k, v in med.items()})
+    for k in ("lone", "lone_include_shared", "grantee", "grantee_include_shared"):
+        out[f"{k}_vs_baseline"] = round(med[k] / med["baseline"], 3)
+    out["grantee_vs_lone"] = round(med["grantee"] / med["lone"], 3)
+    out["lone_include_shared_vs_lone"] = round(med["lone_include_shared"] / med["lone"], 3)
+    out["grantee_include_shared_vs_grantee"] = round(
+        med["grantee_include_shared"] / med["grantee"], 3)
+    out["note_cost_ms"] = round(med["note"] - med["commit"], 3)
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench sharing", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=4000, help="memories per tenant")
+    ap.add_argument("--queries", type=int, default=100, help="per shape and round")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--home", help="bench server folder (default bench/out/home-sharing)")
+    args = ap.parse_args(argv)
+    rng = np.random.default_rng(11)
+    OUT.mkdir(parents=True, exist_ok=True)
+    admin_url = start_server(Path(args.home) if args.home else OUT / "home-sharing", print)
+    app_url = prepare(admin_url, args.rows)
+    tenants = load(app_url, admin_url, args.rows, rng)
+    result: dict = {"rows": args.rows, "queries": args.queries, "rounds": args.rounds,
+                    "machine": platform.platform()}
+    result["exact"] = compare(app_url, tenants, args, False, rng)
+    print("exact (before maintain):", json.dumps(result["exact"]), flush=True)
+    from cogdb.ops import maintain
+
+    maintain.run(admin_url, echo=lambda line: None)
+    result["ann"] = compare(app_url, tenants, args, True, rng)
+    print("ann (after maintain):   ", json.dumps(result["ann"]), flush=True)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"results: {RESULTS}")

@@ -1,0 +1,36 @@
+-- Leaves a note in the source tenant's audit chain that the context tenant read `memories` of
+-- its shared memories through `via` (search, get): counts, never ids or content
+-- (audit_note). Only for a source whose live grant the context holds, else nothing (so
+-- the app, which search and get run as, can add notes only to the chains of tenants that
+-- share with it). Definer:
+-- it enters the source tenant to write its note (enter_tenant) and puts the caller's
+-- context back.
+CREATE OR REPLACE FUNCTION cogdb.note_shared_read(source_tenant uuid, via text, memories integer)
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_grantee uuid := cogdb.require_tenant('a shared read');
+    v_user uuid := cogdb.current_user_id();
+    v_saved text[];
+BEGIN
+    IF memories IS NULL OR memories < 1 OR via IS NULL OR via NOT IN ('search', 'get')
+       OR NOT EXISTS (SELECT FROM cogdb.share_receipts r
+                       WHERE r.tenant_id = v_grantee AND r.source_tenant_id = source_tenant
+                         AND r.revoked_at IS NULL
+                         AND (r.expires_at IS NULL OR r.expires_at > now())) THEN
+        RETURN;
+    END IF;
+    v_saved := cogdb.enter_tenant(source_tenant);
+    PERFORM cogdb.audit_note('share.read', jsonb_build_object(
+        'grantee', v_grantee, 'user', v_user, 'via', via, 'memories', memories));
+    PERFORM cogdb.restore_context(v_saved);
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.note_shared_read(uuid, text, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.note_shared_read(uuid, text, integer) TO cogdb_app;
+COMMENT ON FUNCTION cogdb.note_shared_read(uuid, text, integer) IS
+    'Notes a shared read (grantee, user, path, count; never content) in the source tenant''s audit chain.';

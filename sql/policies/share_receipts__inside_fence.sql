@@ -1,0 +1,8 @@
+-- Lets rows through the fence: RLS shows nothing without at least one permissive policy.
+-- All filtering is the fence's (share_receipts__tenant_fence); only cogdb_admin's definer
+-- functions write the table (the app has SELECT only).
+DROP POLICY IF EXISTS share_receipts__inside_fence ON cogdb.share_receipts;
+CREATE POLICY share_receipts__inside_fence ON cogdb.share_receipts
+    AS PERMISSIVE FOR ALL TO PUBLIC
+    USING (true)
+    WITH CHECK (true);
