@@ -24,6 +24,7 @@ from ..db.errors import translated
 from ..db.pool import exhausted
 from ..embedders import Embedder
 from .client import SET_CONTEXT, ClientBase
+from .federated import FederatedMethods
 from .knowledge import KnowledgeMethods
 from .memories import EmbeddingSteps, MemoryMethods
 from .search import SearchMethods
@@ -31,7 +32,7 @@ from .sessions import SessionMethods
 
 
 class AsyncScope(AsyncScopeBase, EmbeddingSteps, MemoryMethods, SearchMethods,
-                 KnowledgeMethods, SessionMethods):
+                 KnowledgeMethods, SessionMethods, FederatedMethods):
     """:class:`cogdb.Scope`'s operations, awaitable (``await s.remember(…)``), inside one
     transaction in one tenant (and optionally one user) context."""
 

@@ -44,6 +44,10 @@ FENCE_EXEMPT = {
     "memory_accesses": "append-only access log written by the record_access definer (only ids "
                        "the caller can see) and folded into memories by `cogdb maintain`; RLS is "
                        "forced and no other role has any privilege on it",
+    "federated_participants": "which tenants take part in which federated session: the "
+                              "aggregate definer functions enumerate a session's participants "
+                              "across tenants, which a fence would hide from them; RLS is "
+                              "forced and no other role has any privilege on it",
 }
 # Tables without tenant_id that may do without row-level security: global, not tenant data.
 GLOBAL_TABLES = {
@@ -55,6 +59,9 @@ GLOBAL_TABLES = {
 }
 # Keys of tenant tables that may not lead with tenant_id: constraint name -> reason.
 KEY_EXEMPT = {
+    "federated_participants_session_id_fkey": "a federated session spans tenants (it is "
+                                              "owner-only and has no tenant_id), so its "
+                                              "participants reference it by id alone",
     "identities_pkey": "(auth_provider, external_id) is unique across the whole deployment: "
                        "an identity resolves to its tenant, so it cannot be scoped by one",
 }
@@ -71,7 +78,10 @@ EXPECTED_TABLE_PRIVILEGES = {
                    "entity_observations", "relationships", "relationship_types",
                    # retention (revision 0013): read by memories__retained as the app; set by
                    # cogdb_admin's definer functions only
-                   "retention_policies", "retention_holds"},
+                   "retention_policies", "retention_holds",
+                   # federated insights (revision 0016): the app reads its own budget;
+                   # only the federated definer functions change it
+                   "privacy_budgets"},
         # events: appending is the only write (no UPDATE/DELETE for anyone); sessions and
         # working_context are written by definer functions only (start_session, end_session,
         # set_working_entry, delete_working_entry), which enforce compare-and-set
@@ -116,6 +126,11 @@ APP_FUNCTIONS = {
     "check_vector", "vector_usable",
     # retention (revision 0013): the helper memories__retained reads once per query
     "retention_cutoffs", "retention_horizon",
+    # federated insights (revision 0016): definer functions for the app, and the invoker
+    # federated_top_topics and privacy_budget
+    "open_federated_session", "join_federated_session", "withdraw_federated_session",
+    "list_federated_sessions", "federated_counts", "federated_top_topics", "federated_average",
+    "privacy_budget",
 }
 
 
