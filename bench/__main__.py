@@ -14,6 +14,7 @@
     soak     pool clients and a raw-SQL client over Zipf tenants, every response checked
     retention  what a retention policy costs search, count and get; purge rate
     audit    remember_many, remember and search with the audit trail on and off
+    federated  federated_counts / federated_average over N tenants vs one tenant's own count
 """
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ BENCHMARKS = {"search": "bench.search_bench", "corpus": "bench.corpus_check",
               "scale": "bench.scale_bench", "stats": "bench.stats_bench",
               "fuzz": "bench.fuzz_bench", "crash": "bench.crash_bench",
               "soak": "bench.soak_bench",
-              "retention": "bench.retention_bench", "audit": "bench.audit_bench"}
+              "retention": "bench.retention_bench", "audit": "bench.audit_bench",
+              "federated": "bench.federated_bench"}
 
 
 def main() -> None:

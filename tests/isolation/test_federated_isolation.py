@@ -43,7 +43,8 @@ def _put(conn, tenant, user, rows) -> None:
 def fed(db, admin, app_conn, tenants):
     """Six federated tenants f[0..5] (f5 has not joined) and the strict tenant A. Tag 'five'
     is in f0..f4, 'four' in f0..f3; every one of them also has a private memory tagged
-    'private', an expired one tagged 'expired', and content 'secret-<i>'. f0 opened the
+    'private', an expired one tagged 'expired', a three-day-old one tagged 'old', and content
+    'secret-<i>'. f0 opened the
     session (k = 5) and f1..f4 joined."""
     tag = uuid.uuid4().hex[:8]
     now = datetime.now(UTC)
@@ -59,7 +60,9 @@ def fed(db, admin, app_conn, tenants):
                  "visibility": "private"},
                 {"human_content": f"secret-{i} expired", "tags": ["expired"],
                  "created_at": now - timedelta(days=1),
-                 "expires_at": now - timedelta(seconds=1)}]
+                 "expires_at": now - timedelta(seconds=1)},
+                {"human_content": f"secret-{i} old", "tags": ["old"],
+                 "created_at": now - timedelta(days=3)}]
         if i < 4:
             rows.append({"human_content": f"secret-{i} four", "tags": ["four"]})
         _put(app_conn, t, users[-1], rows)
@@ -83,11 +86,15 @@ def test_a_bucket_needs_k_distinct_tenants(app_conn, fed):
     assert ("four", 5, 5, False) in rows and ("five", 5, 5, False) in rows
 
 
-def test_private_and_expired_memories_never_count(app_conn, fed):
+def test_private_expired_and_over_age_memories_never_count(db, app_conn, fed):
     rows = _rows(app_conn, COUNTS, (fed.session, "tag", None), tenant=fed.f[0])
-    assert {r[0] for r in rows} == {"five"}  # 'private' and 'expired' are in all five too
+    assert {r[0] for r in rows} == {"five", "old"}  # 'private', 'expired': in all five too
     by_type = _rows(app_conn, COUNTS, (fed.session, "context_type", None), tenant=fed.f[0])
-    assert by_type == [("conversation", 5, 9, False)]  # 5 'five' + 4 'four', nothing else
+    assert by_type == [("conversation", 5, 14, False)]  # 5 'five' + 4 'four' + 5 'old'
+    with cogdb.connect_admin(db.admin_url) as admin:  # f4 keeps memories one day
+        admin.set_retention(fed.f[4], max_age="1 day")
+    rows = _rows(app_conn, COUNTS, (fed.session, "tag", None), tenant=fed.f[0])
+    assert {r[0] for r in rows} == {"five"}  # 'old' is over age in f4: four tenants left
 
 
 def test_a_withdrawn_tenant_no_longer_counts(app_conn, fed):
@@ -132,7 +139,8 @@ def test_a_tenant_made_strict_after_joining_no_longer_counts(db, app_conn, fed):
     with db.super.transaction():  # control
         db.super.execute("UPDATE cogdb.tenants SET isolation_level = 'federated' WHERE id = %s",
                          (fed.f[3],))
-    assert len(_rows(app_conn, COUNTS, (fed.session, "tag", None), tenant=fed.f[0])) == 1
+    assert [r[0] for r in _rows(app_conn, COUNTS, (fed.session, "tag", None),
+                                tenant=fed.f[0])] == ["five", "old"]
 
 
 def test_k_below_five_is_refused(app_conn, fed):

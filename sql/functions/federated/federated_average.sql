@@ -31,6 +31,8 @@ DECLARE
     v_mean double precision;
     v_n integer;
     v_avg double precision;
+    v_horizon timestamptz;
+    v_cutoffs jsonb;
 BEGIN
     IF v_high IS NULL THEN
         RAISE EXCEPTION 'signal must be technical_depth, access_count or cluster_confidence, got %',
@@ -48,6 +50,8 @@ BEGIN
         ELSE
             PERFORM cogdb.enter_tenant(v_tenant);
         END IF;
+        v_horizon := cogdb.retention_horizon();
+        v_cutoffs := cogdb.retention_cutoffs();
         SELECT avg(least(greatest(x.v, 0), v_high)) INTO v_mean
           FROM cogdb.memories m
          CROSS JOIN LATERAL (SELECT CASE v_signal
@@ -57,7 +61,7 @@ BEGIN
                              END AS v) x
          WHERE m.tenant_id = v_tenant AND m.visibility = 'tenant' AND x.v IS NOT NULL
            AND cogdb.is_retained(m.created_at, m.expires_at, m.anonymised_at, m.context_type,
-                                 m.source, cogdb.retention_horizon(), cogdb.retention_cutoffs());
+                                 m.source, v_horizon, v_cutoffs);
         IF v_mean IS NOT NULL THEN
             v_means := v_means || v_mean;
         END IF;
