@@ -120,6 +120,7 @@ def test_concurrent_noisy_queries_cannot_overspend(db, admin, fed):
                     results.append(outcome)
 
     blocker = psycopg.connect(db.url(), autocommit=True)
+    watcher = psycopg.connect(db.url(), autocommit=True)  # each look its own transaction
     try:
         with blocker.transaction():
             blocker.execute("SELECT FROM cogdb.privacy_budgets WHERE tenant_id = %s FOR UPDATE",
@@ -128,9 +129,9 @@ def test_concurrent_noisy_queries_cannot_overspend(db, admin, fed):
             for t in threads:
                 t.start()
             deadline = time.monotonic() + 60
-            while blocker.execute(  # a fresh look each time: activity is cached per transaction
-                    "SELECT count(*) FROM pg_stat_activity, pg_stat_clear_snapshot()"
-                    " WHERE usename = 'cogdb_test_app' AND wait_event_type = 'Lock'"
+            while watcher.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND usename = 'cogdb_test_app' AND wait_event_type = 'Lock'"
                     ).fetchone()[0] < 4:
                 assert time.monotonic() < deadline, "the four queries never queued up"
                 time.sleep(0.05)
@@ -138,6 +139,7 @@ def test_concurrent_noisy_queries_cannot_overspend(db, admin, fed):
             t.join(60)
     finally:
         blocker.close()
+        watcher.close()
     assert sorted(results) == ["CGP01", "paid", "paid", "paid"]
     spent = []
     for t in fed.f:
