@@ -16,6 +16,7 @@
     audit    remember_many, remember and search with the audit trail on and off
     replicas  write and read scopes with and without a read replica; read-your-writes
     sharing  search for tenants with and without read grants vs the plain query under RLS
+    federated  federated_counts / federated_average over N tenants vs one tenant's own count
 """
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ BENCHMARKS = {"search": "bench.search_bench", "corpus": "bench.corpus_check",
               "soak": "bench.soak_bench",
               "retention": "bench.retention_bench", "audit": "bench.audit_bench",
               "replicas": "bench.replicas_bench",
-              "sharing": "bench.sharing_bench"}
+              "sharing": "bench.sharing_bench",
+              "federated": "bench.federated_bench"}
 
 
 def main() -> None:

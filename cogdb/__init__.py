@@ -16,6 +16,7 @@
 from .api.async_client import AsyncClient, AsyncScope, connect_async
 from .api.audit import AuditClient, AuditRecord, ChainStatus, Seal
 from .api.client import Client, Scope, connect, connect_admin, connect_auditor
+from .api.federated import Average, Bucket, FederatedSession, PrivacyBudget
 from .api.knowledge import (
     Entity,
     EntityRelation,
@@ -42,6 +43,7 @@ from .db.errors import (
     NotFound,
     NotMigrated,
     PoolExhausted,
+    PrivacyBudgetExhausted,
     ScopeRequired,
     ServerUnavailable,
     StaleVersion,
@@ -54,10 +56,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AdminClient", "AppendOnly", "AsyncClient", "AsyncScope", "AuditClient", "AuditRecord",
-    "ChainStatus", "Client", "CogdbError", "Conflict", "Embedder", "Entity", "EntityRelation",
-    "EntitySummary", "EntityUpsert", "Event", "FeatureDisabled", "HashEmbedder", "HybridHit",
-    "InvalidInput", "IsolationViolation", "Memory", "MergeResult", "Neighbor", "NotFound",
-    "NotMigrated", "Offloaded", "PoolExhausted", "Recorded", "Relationship",
+    "Average", "Bucket", "ChainStatus", "Client", "CogdbError", "Conflict", "Embedder",
+    "Entity", "EntityRelation", "EntitySummary", "EntityUpsert", "Event", "FeatureDisabled",
+    "FederatedSession", "HashEmbedder", "HybridHit", "InvalidInput", "IsolationViolation",
+    "Memory", "MergeResult", "Neighbor", "NotFound", "NotMigrated", "Offloaded",
+    "PoolExhausted", "PrivacyBudget", "PrivacyBudgetExhausted", "Recorded", "Relationship",
     "RelationshipType", "Scope", "ScopeRequired", "Seal", "SearchHit", "ServerUnavailable",
     "Session", "StaleVersion", "Tenant", "UnknownModel", "UnsafeRole", "User", "WorkingEntry",
     "connect", "connect_admin", "connect_async", "connect_auditor",

@@ -1,7 +1,7 @@
 """vector_checks: store_vectors refuses, by itself, a vector pgvector's cosine cannot rank
 
 Revision ID: 0019
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-01
 
 The generic body: upgrade.sql and downgrade.sql in 0019_vector_checks/ were written by
@@ -10,7 +10,7 @@ The generic body: upgrade.sql and downgrade.sql in 0019_vector_checks/ were writ
 from cogdb.migrations import frozen_revision
 
 revision = "0019"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

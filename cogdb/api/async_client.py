@@ -33,6 +33,7 @@ from .client import (
     _replica_list,
     _replica_wait,
 )
+from .federated import FederatedMethods
 from .knowledge import KnowledgeMethods
 from .memories import EmbeddingSteps, MemoryMethods
 from .search import SearchMethods
@@ -45,7 +46,7 @@ _READ_ONLY_CONTEXT = sql.SQL("SET TRANSACTION READ ONLY; SELECT cogdb.set_contex
 
 
 class AsyncScope(AsyncScopeBase, EmbeddingSteps, MemoryMethods, SearchMethods,
-                 KnowledgeMethods, SessionMethods):
+                 KnowledgeMethods, SessionMethods, FederatedMethods):
     """:class:`cogdb.Scope`'s operations, awaitable (``await s.remember(…)``), inside one
     transaction in one tenant (and optionally one user) context."""
 

@@ -42,6 +42,7 @@ from ..db.scope import ScopeBase
 from ..db.values import as_uuid
 from ..embedders import Embedder, from_spec
 from .audit import AuditClient
+from .federated import FederatedMethods
 from .knowledge import KnowledgeMethods
 from .memories import EmbeddingSteps, MemoryMethods
 from .provisioning import AdminClient
@@ -79,8 +80,8 @@ def _release(conn: psycopg.Connection, reset_done: bool) -> None:
 
 
 class Scope(ScopeBase, EmbeddingSteps, MemoryMethods, SearchMethods, KnowledgeMethods,
-            SessionMethods):
-    """Memory, knowledge, session, event and working-context operations inside one tenant
+            SessionMethods, FederatedMethods):
+    """Memory, knowledge, session, event, working-context and federated operations inside one tenant
     (and optionally one user) context.
 
     Created by :meth:`Client.scope`; valid only inside its ``with`` block, which is one

@@ -240,6 +240,14 @@ class AdminClient:
         return bool(self._one("SELECT cogdb.drop_retention_policy(%s::text, %s::text, %s::text)",
                               (as_uuid(tenant, "tenant"), context_type, source)))
 
+    def set_privacy_budget(self, tenant: uuid.UUID | str, epsilon_total: float | str
+                           ) -> dict[str, Any]:
+        """Set the tenant's federated privacy budget total (epsilon; never below what it has
+        spent: spent privacy cannot be given back). Returns ``{"tenant_id", "epsilon_total",
+        "epsilon_spent"}``."""
+        return self._one("SELECT cogdb.set_privacy_budget(%s::text, %s::numeric)",
+                         (as_uuid(tenant, "tenant"), str(epsilon_total)))
+
     def list_retention(self, tenant: uuid.UUID | str) -> dict[str, Any]:
         """The tenant's retention policies and legal holds: ``{"policies": [...], "holds":
         [...]}``."""

@@ -17,6 +17,7 @@ import click
 from .audit import audit_group
 from .common import handle_errors
 from .db import db_group
+from .federated import federated_group
 from .io import export_group, import_group
 from .knowledge import (
     entity_group,
@@ -60,6 +61,6 @@ for command in (db_group, migrate_command, tenant_group, user_group, model_group
                 relate, relationships, relation_type_group, neighbors, stats, quickstart,
                 import_group, export_group, maintain, bench, session_group, event_group,
                 context_group, offload_group, mcp_command, audit_group, retention_group,
-                purge, scale_out_group, share_group):
+                purge, scale_out_group, share_group, federated_group):
     main.add_command(command)
 handle_errors(main)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -64,6 +65,8 @@ def _default(value: Any) -> Any:
         return str(value)
     if isinstance(value, np.ndarray):
         return value.tolist()
+    if isinstance(value, Decimal):  # epsilon: exact in the database, a number in JSON
+        return float(value)
     if is_dataclass(value):
         return asdict(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")

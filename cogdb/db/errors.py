@@ -107,6 +107,14 @@ class FeatureDisabled(CogdbError):
     sqlstate = "CGF01"
 
 
+class PrivacyBudgetExhausted(CogdbError):
+    """A noisy federated aggregate that some contributor's privacy budget cannot pay (the
+    asker's own, or another's: the message says which, never who); nothing was charged.
+    SQLSTATE CGP01."""
+
+    sqlstate = "CGP01"
+
+
 class NotMigrated(CogdbError):
     """Schema cogdb or one of its functions is missing: the database needs ``cogdb migrate``."""
 
@@ -122,7 +130,8 @@ class ImportAborted(CogdbError):
 _BY_SQLSTATE: dict[str, type[CogdbError]] = {
     cls.sqlstate: cls
     for cls in (ScopeRequired, IsolationViolation, UnsafeRole, AppendOnly, InvalidInput,
-                UnknownModel, NotFound, Conflict, StaleVersion, FeatureDisabled)
+                UnknownModel, NotFound, Conflict, StaleVersion, FeatureDisabled,
+                PrivacyBudgetExhausted)
     if cls.sqlstate
 }
 _BY_SQLSTATE.update({

@@ -54,6 +54,10 @@ FENCE_EXEMPT = {
     "memory_accesses": "append-only access log written by the record_access definer (only ids "
                        "the caller can see) and folded into memories by `cogdb maintain`; RLS is "
                        "forced and no other role has any privilege on it",
+    "federated_participants": "which tenants take part in which federated session: the "
+                              "aggregate definer functions enumerate a session's participants "
+                              "across tenants, which a fence would hide from them; RLS is "
+                              "forced and no other role has any privilege on it",
 }
 # Tables without tenant_id that may do without row-level security: global, not tenant data.
 GLOBAL_TABLES = {
@@ -69,6 +73,9 @@ KEY_EXEMPT = {
                                     "the row stays in the granting tenant's fence",
     "share_receipts_source_tenant_id_fkey": "a grantee's copy names the tenant that granted "
                                             "it; the row stays in the grantee's fence",
+    "federated_participants_session_id_fkey": "a federated session spans tenants (it is "
+                                              "owner-only and has no tenant_id), so its "
+                                              "participants reference it by id alone",
     "identities_pkey": "(auth_provider, external_id) is unique across the whole deployment: "
                        "an identity resolves to its tenant, so it cannot be scoped by one",
 }
@@ -88,7 +95,10 @@ EXPECTED_TABLE_PRIVILEGES = {
                    "retention_policies", "retention_holds",
                    # sharing (revision 0015): each side reads its own grants (share_receipts
                    # through live_grants, for the memories fence); cogdb_admin's definers write
-                   "share_grants", "share_receipts"},
+                   "share_grants", "share_receipts",
+                   # federated insights (revision 0016): the app reads its own budget;
+                   # only the federated definer functions change it
+                   "privacy_budgets"},
         # events: appending is the only write (no UPDATE/DELETE for anyone); sessions and
         # working_context are written by definer functions only (start_session, end_session,
         # set_working_entry, delete_working_entry), which enforce compare-and-set
@@ -137,6 +147,11 @@ APP_FUNCTIONS = {
     # per shared row), the per-tenant search that search() merges, the request flag search
     # and get set, and the shared-read note they leave in the source's audit chain
     "live_grants", "grant_covers", "search_tenant", "share_request", "note_shared_read",
+    # federated insights (revision 0016): definer functions for the app, and the invoker
+    # federated_top_topics and privacy_budget
+    "open_federated_session", "join_federated_session", "withdraw_federated_session",
+    "list_federated_sessions", "federated_counts", "federated_top_topics", "federated_average",
+    "privacy_budget",
 }
 
 

@@ -21,6 +21,8 @@ REFERENCE_TABLES = {
     "vocabularies": "the allowed values of enumerated fields, for every tenant",
     "tenants": "the registry of tenants itself (its key is the tenant id)",
     "identities": "an identity resolves to its tenant, so its key cannot include one",
+    "federated_sessions": "a federated session spans tenants (docs/federated.md); its "
+                          "participants, distributed by tenant, reference it",
 }
 #: What a policy of a distributed table may call: the context helpers (docs/trust-model.md).
 POLICY_FUNCTIONS = {"current_tenant_id", "current_user_id", "context_stamp", "fact_holds",

@@ -20,7 +20,9 @@ AS $$
       ('tenant_stats', 'fence', 'owner-only: append-only per-tenant counters, read for one tenant by stats()/tenant_stats()'),
       ('memory_accesses', 'fence', 'owner-only: append-only access log folded into memories by cogdb maintain'),
       ('audit_heads', 'fence', 'owner-only: each tenant''s audit chain head, locked and advanced by audit_append, which names the tenant'),
-      ('audit_pending', 'fence', 'owner-only: audit records of transactions in flight, chained at their commit by audit_flush')
+      ('audit_pending', 'fence', 'owner-only: audit records of transactions in flight, chained at their commit by audit_flush'),
+      ('federated_sessions', 'fence', 'owner-only: a federated session spans tenants; read and written by the federated definer functions, which never return the opening tenant''s id to another'),
+      ('federated_participants', 'fence', 'owner-only: which tenants take part in which federated session, enumerated across tenants by the aggregate definer functions; a tenant reads its own participation through list_federated_sessions')
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.policy_report_allowlist() FROM PUBLIC;

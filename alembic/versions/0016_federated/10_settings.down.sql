@@ -1,0 +1,1 @@
+DELETE FROM cogdb.settings WHERE key IN ('federated.min_k', 'federated.epsilon_budget');
