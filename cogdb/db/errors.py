@@ -107,6 +107,12 @@ class FeatureDisabled(CogdbError):
     sqlstate = "CGF01"
 
 
+class LegalHold(CogdbError):
+    """A legal hold on the tenant or the user forbids erasing or anonymising. CGF02."""
+
+    sqlstate = "CGF02"
+
+
 class NotMigrated(CogdbError):
     """Schema cogdb or one of its functions is missing: the database needs ``cogdb migrate``."""
 
@@ -122,7 +128,7 @@ class ImportAborted(CogdbError):
 _BY_SQLSTATE: dict[str, type[CogdbError]] = {
     cls.sqlstate: cls
     for cls in (ScopeRequired, IsolationViolation, UnsafeRole, AppendOnly, InvalidInput,
-                UnknownModel, NotFound, Conflict, StaleVersion, FeatureDisabled)
+                UnknownModel, NotFound, Conflict, StaleVersion, FeatureDisabled, LegalHold)
     if cls.sqlstate
 }
 _BY_SQLSTATE.update({
