@@ -275,17 +275,3 @@ def test_every_user_column_is_covered(db):
     found = {(t, c) for t, c, _ in db.super.execute("SELECT * FROM cogdb.user_columns()")}
     assert ("zz_new", "reviewer_user_id") in found
     db.super.execute("DROP TABLE cogdb.zz_new")
-
-
-def test_the_app_cannot_call_the_gdpr_functions(db, app_conn, world):
-    from helpers import refused
-    calls = ["SELECT cogdb.export_user(%s::text, %s::text)",
-             "SELECT cogdb.anonymise_user(%s::text, %s::text)",
-             "SELECT * FROM cogdb.user_references(%s::text, %s::text)",
-             "SELECT cogdb.erase_user(%s::text, %s::text)"]
-    for call in calls:
-        assert refused(app_conn, call, (str(world.a), str(world.a1)),
-                       tenant=world.a, user=world.a1) == "42501", call
-    with cogdb.connect_admin(db.admin_url) as admin:  # control: the admin may
-        for call in calls:
-            admin.connection.execute(call, (str(world.a), str(world.a2)))
