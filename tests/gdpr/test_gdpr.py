@@ -234,6 +234,10 @@ def test_legal_holds_refuse_erase_and_anonymise(db, admin, world):
 
 
 def test_erase_cli(db, world):
+    r = cli(db, "tenant", "set", str(world.a), "gdpr.erase_shared=delete")
+    assert r.exit_code == 0 and '"erase_shared": "delete"' in r.output, r.output
+    r = cli(db, "user", "erase", "--tenant", str(world.a), "--user", str(world.a2))
+    assert r.exit_code == 0 and "erased user" in r.output and "(shared content: delete)" in r.output
     r = cli(db, "user", "erase", "--tenant", str(world.a), "--user", str(world.a1), "--json")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["counts"]["users.deleted"] == 1
