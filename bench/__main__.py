@@ -14,6 +14,7 @@
     soak     pool clients and a raw-SQL client over Zipf tenants, every response checked
     retention  what a retention policy costs search, count and get; purge rate
     audit    remember_many, remember and search with the audit trail on and off
+    gdpr     erase_user and export_user against delete_user of the same user
 """
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ BENCHMARKS = {"search": "bench.search_bench", "corpus": "bench.corpus_check",
               "scale": "bench.scale_bench", "stats": "bench.stats_bench",
               "fuzz": "bench.fuzz_bench", "crash": "bench.crash_bench",
               "soak": "bench.soak_bench",
-              "retention": "bench.retention_bench", "audit": "bench.audit_bench"}
+              "retention": "bench.retention_bench", "audit": "bench.audit_bench",
+              "gdpr": "bench.gdpr_bench"}
 
 
 def main() -> None:

@@ -631,6 +631,7 @@ DECLARE
     v_shared text;
     v_found boolean;
     v_sessions uuid[];
+    v_shared_sessions boolean;
     v_other uuid;
     v_ids text[];
     v_n integer;
@@ -646,40 +647,47 @@ BEGIN
     PERFORM FROM cogdb.users u WHERE u.tenant_id = v_tenant AND u.id = v_user FOR UPDATE;
     v_found := FOUND;
 
-    -- Sessions: whole, with their events; first clear what points into them from outside,
-    -- in each user's context (and the ownerless one), since private rows are their owner's.
-    SELECT coalesce(array_agg(s.id), '{}') INTO v_sessions
+    -- Sessions: whole, with their events; first clear what points into them from outside.
+    -- A private session is seen by the user alone, so only the user's own rows can point
+    -- into it; into a tenant-visible one, any user's (private ones included, which only
+    -- their owner's context sees): then every user's context is visited, and the ownerless.
+    SELECT coalesce(array_agg(s.id), '{}'), coalesce(bool_or(s.visibility = 'tenant'), false)
+      INTO v_sessions, v_shared_sessions
       FROM cogdb.sessions s WHERE s.tenant_id = v_tenant AND s.owner_user_id = v_user;
     PERFORM set_config('cogdb.erase_user', v_tenant::text || '/' || v_user::text, true);
     FOR v_other IN
-        SELECT NULL::uuid
+        SELECT v_user
         UNION ALL
-        (SELECT u.id FROM cogdb.users u WHERE u.tenant_id = v_tenant ORDER BY u.id)
+        SELECT NULL::uuid WHERE v_shared_sessions
+        UNION ALL
+        (SELECT u.id FROM cogdb.users u
+          WHERE v_shared_sessions AND u.tenant_id = v_tenant AND u.id <> v_user ORDER BY u.id)
     LOOP
+        EXIT WHEN cardinality(v_sessions) = 0;
         PERFORM set_config('app.user_id', coalesce(v_other::text, ''), true);
-        IF cardinality(v_sessions) > 0 THEN
-            UPDATE cogdb.memories m SET session_id = NULL
-             WHERE m.tenant_id = v_tenant AND m.session_id = ANY (v_sessions)
-               AND m.owner_user_id IS NOT DISTINCT FROM v_other;
-            UPDATE cogdb.sessions s SET parent_session_id = NULL
-             WHERE s.tenant_id = v_tenant AND s.parent_session_id = ANY (v_sessions)
-               AND s.id <> ALL (v_sessions);
-            UPDATE cogdb.events e SET parent_event_id = NULL
-             WHERE e.tenant_id = v_tenant AND e.session_id <> ALL (v_sessions)
-               AND e.parent_event_id IN (SELECT p.id FROM cogdb.events p
-                                          WHERE p.tenant_id = v_tenant
-                                            AND p.session_id = ANY (v_sessions));
-        END IF;
-        UPDATE cogdb.events e SET appended_by = NULL
-         WHERE e.tenant_id = v_tenant AND e.appended_by = v_user
-           AND e.session_id <> ALL (v_sessions);
-        GET DIAGNOSTICS v_n = ROW_COUNT;
-        v_counts := v_counts || jsonb_build_object('events.disowned',
-                        coalesce((v_counts ->> 'events.disowned')::integer, 0) + v_n);
-        UPDATE cogdb.working_context w SET updated_by = NULL
-         WHERE w.tenant_id = v_tenant AND w.updated_by = v_user AND w.owner_user_id IS DISTINCT FROM v_user;
+        UPDATE cogdb.memories m SET session_id = NULL
+         WHERE m.tenant_id = v_tenant AND m.session_id = ANY (v_sessions)
+           AND m.owner_user_id IS NOT DISTINCT FROM v_other;
+        UPDATE cogdb.sessions s SET parent_session_id = NULL
+         WHERE s.tenant_id = v_tenant AND s.parent_session_id = ANY (v_sessions)
+           AND s.id <> ALL (v_sessions);
+        UPDATE cogdb.events e SET parent_event_id = NULL
+         WHERE e.tenant_id = v_tenant AND e.session_id <> ALL (v_sessions)
+           AND e.parent_event_id IN (SELECT p.id FROM cogdb.events p
+                                      WHERE p.tenant_id = v_tenant
+                                        AND p.session_id = ANY (v_sessions));
     END LOOP;
+    -- The user's name on rows that stay: every such row is one the user sees (they wrote
+    -- it), so the user's own context reaches them all.
     PERFORM set_config('app.user_id', v_user::text, true);
+    UPDATE cogdb.events e SET appended_by = NULL
+     WHERE e.tenant_id = v_tenant AND e.appended_by = v_user
+       AND e.session_id <> ALL (v_sessions);
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    v_counts := v_counts || jsonb_build_object('events.disowned', v_n);
+    UPDATE cogdb.working_context w SET updated_by = NULL
+     WHERE w.tenant_id = v_tenant AND w.updated_by = v_user
+       AND w.owner_user_id IS DISTINCT FROM v_user;
     DELETE FROM cogdb.events e WHERE e.tenant_id = v_tenant AND e.session_id = ANY (v_sessions);
     GET DIAGNOSTICS v_n = ROW_COUNT;
     v_counts := v_counts || jsonb_build_object('events.deleted', v_n);
