@@ -17,6 +17,7 @@
     replicas  write and read scopes with and without a read replica; read-your-writes
     sharing  search for tenants with and without read grants vs the plain query under RLS
     federated  federated_counts / federated_average over N tenants vs one tenant's own count
+    gdpr     erase_user and export_user against delete_user of the same user
 """
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ BENCHMARKS = {"search": "bench.search_bench", "corpus": "bench.corpus_check",
               "retention": "bench.retention_bench", "audit": "bench.audit_bench",
               "replicas": "bench.replicas_bench",
               "sharing": "bench.sharing_bench",
-              "federated": "bench.federated_bench"}
+              "federated": "bench.federated_bench",
+              "gdpr": "bench.gdpr_bench"}
 
 
 def main() -> None:

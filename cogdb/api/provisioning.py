@@ -317,6 +317,39 @@ class AdminClient:
         return self._rows("SELECT * FROM cogdb.list_shares(%s::text)",
                           (as_uuid(tenant, "tenant"),))
 
+    # ---------------------------------------------------------------- GDPR
+
+    def export_user(self, tenant: uuid.UUID | str, user: uuid.UUID | str) -> dict[str, Any]:
+        """Everything cogdb holds about ``user`` of ``tenant`` (cogdb.export_user): the users
+        row, identities, memories they own, their entities (with observations) and
+        relationships, their sessions with events, working context, offloaded texts, memory
+        accesses, legal holds, and the audit records about them, with ``manifest`` counting
+        each section's rows. The export leaves a note in the audit trail."""
+        return self._one("SELECT cogdb.export_user(%s::text, %s::text)",
+                         (as_uuid(tenant, "tenant"), as_uuid(user, "user")))
+
+    def erase_user(self, tenant: uuid.UUID | str, user: uuid.UUID | str) -> dict[str, Any]:
+        """Erase ``user`` of ``tenant`` in one transaction (cogdb.erase_user) and return the
+        receipt it leaves in the audit trail: counts per table, the tenant's
+        ``gdpr.erase_shared`` policy applied, ``found`` (False when there was nothing left to
+        erase). Raises :class:`cogdb.LegalHold` under a legal hold."""
+        return self._one("SELECT cogdb.erase_user(%s::text, %s::text)",
+                         (as_uuid(tenant, "tenant"), as_uuid(user, "user")))
+
+    def anonymise_user(self, tenant: uuid.UUID | str, user: uuid.UUID | str) -> dict[str, Any]:
+        """Anonymise ``user`` of ``tenant`` (cogdb.anonymise_user): rows are kept, what
+        identifies the person is removed; returns the receipt (counts)."""
+        return self._one("SELECT cogdb.anonymise_user(%s::text, %s::text)",
+                         (as_uuid(tenant, "tenant"), as_uuid(user, "user")))
+
+    def user_references(self, tenant: uuid.UUID | str,
+                        user: uuid.UUID | str) -> list[dict[str, Any]]:
+        """Rows of ``tenant`` that still name ``user``, per table and column
+        (cogdb.user_references); after :meth:`erase_user` every row but the audit trail's
+        (``kept``) counts zero."""
+        return self._rows("SELECT * FROM cogdb.user_references(%s::text, %s::text)",
+                          (as_uuid(tenant, "tenant"), as_uuid(user, "user")))
+
     def policy_report(self) -> list[dict[str, Any]]:
         """The DBA report (cogdb.policy_report): one dict per finding (finding, object,
         detail, hint); empty when the deployment is as docs/trust-model.md describes it.

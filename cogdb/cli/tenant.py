@@ -26,8 +26,9 @@ def _setting(assignment: str) -> tuple[str, Any]:
     raw, key = raw.strip(), key.strip()
     if raw.lower() == "default":
         return key, None
-    if key in ("default_model", "search.language") and not raw.startswith('"'):
-        return key, raw  # a model or text search configuration name, as typed
+    if key in ("default_model", "search.language", "gdpr.erase_shared") \
+            and not raw.startswith('"'):
+        return key, raw  # a model, text search configuration or policy name, as typed
     try:
         return key, json.loads(raw.lower() if raw.lower() in ("true", "false") else raw)
     except json.JSONDecodeError:

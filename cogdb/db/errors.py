@@ -115,6 +115,12 @@ class PrivacyBudgetExhausted(CogdbError):
     sqlstate = "CGP01"
 
 
+class LegalHold(CogdbError):
+    """A legal hold on the tenant or the user forbids erasing or anonymising. CGF02."""
+
+    sqlstate = "CGF02"
+
+
 class NotMigrated(CogdbError):
     """Schema cogdb or one of its functions is missing: the database needs ``cogdb migrate``."""
 
@@ -131,7 +137,7 @@ _BY_SQLSTATE: dict[str, type[CogdbError]] = {
     cls.sqlstate: cls
     for cls in (ScopeRequired, IsolationViolation, UnsafeRole, AppendOnly, InvalidInput,
                 UnknownModel, NotFound, Conflict, StaleVersion, FeatureDisabled,
-                PrivacyBudgetExhausted)
+                PrivacyBudgetExhausted, LegalHold)
     if cls.sqlstate
 }
 _BY_SQLSTATE.update({

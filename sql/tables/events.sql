@@ -3,8 +3,9 @@
 -- agents, a JSON payload and the event it follows from (parent_event_id; event_chain walks
 -- the chain back). Appending is the only write: the app may INSERT and SELECT, nobody has
 -- UPDATE or DELETE, and the trigger refuse_event_change refuses both (and TRUNCATE) for
--- every role, the owner included. Deleting the whole tenant is the only thing that removes
--- events today; retention, when it exists, will remove them in bulk and audited.
+-- every role, the owner included. Deleting the whole tenant removes events, and so does a
+-- GDPR erasure (cogdb.erase_user): the erased user's sessions go whole, audited
+-- (docs/governance.md).
 -- check_event_row fills seq (gapless per session: the next number under the session's row
 -- lock), created_at (the clock after that lock, so time order is seq order within a
 -- session), who appended it, and the session's owner and visibility, which the policies

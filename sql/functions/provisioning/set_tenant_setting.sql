@@ -4,6 +4,8 @@
 -- deployment's default) sets the tenant's default embedding model. search.language (a text
 -- search configuration such as english, german or simple) is the language of the tenant's
 -- full-text index and queries; changing it indexes the tenant's text again (reindex_text).
+-- gdpr.erase_shared (anonymise, the default, or delete) is what cogdb.erase_user does to the
+-- tenant-visible content an erased user authored.
 -- Definer for cogdb_admin: the app role has no UPDATE on cogdb.tenants and so can never
 -- change its own tenant's settings.
 CREATE OR REPLACE FUNCTION cogdb.set_tenant_setting(tenant_id text, key text, value jsonb)
@@ -16,12 +18,13 @@ DECLARE
     v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
     v_type text := CASE key WHEN 'features.chat_import' THEN 'boolean'
                             WHEN 'default_model' THEN 'string'
-                            WHEN 'search.language' THEN 'string' END;
+                            WHEN 'search.language' THEN 'string'
+                            WHEN 'gdpr.erase_shared' THEN 'string' END;
     v_path text[] := string_to_array(key, '.');
     v_row cogdb.tenants;
 BEGIN
     IF v_type IS NULL THEN
-        RAISE EXCEPTION 'unknown tenant setting %; settable: features.chat_import, default_model, search.language',
+        RAISE EXCEPTION 'unknown tenant setting %; settable: features.chat_import, default_model, search.language, gdpr.erase_shared',
                         coalesce(quote_literal(left(key, 60)), 'NULL')
             USING ERRCODE = 'CGV01', COLUMN = 'key',
                   HINT = 'e.g. cogdb tenant set <tenant> features.chat_import=false';
@@ -36,6 +39,12 @@ BEGIN
         RAISE EXCEPTION 'unknown embedding model %', quote_literal(value #>> '{}')
             USING ERRCODE = 'CGV02', COLUMN = 'value',
                   HINT = 'List models with `cogdb model list`; register one with `cogdb model register`.';
+    END IF;
+    IF key = 'gdpr.erase_shared' AND value IS NOT NULL
+       AND value #>> '{}' NOT IN ('anonymise', 'delete') THEN
+        RAISE EXCEPTION 'gdpr.erase_shared must be anonymise or delete, got %', left(value::text, 60)
+            USING ERRCODE = 'CGV01', COLUMN = 'value',
+                  HINT = 'anonymise (the default) keeps an erased user''s tenant-visible content anonymised; delete removes it.';
     END IF;
     IF key = 'search.language' AND value IS NOT NULL
        AND NOT EXISTS (SELECT FROM pg_ts_config c WHERE c.cfgname = value #>> '{}') THEN

@@ -1,4 +1,4 @@
--- cogdb revision 0019 (vector_checks): downgrade, written by `python -m tools.freeze 0019` from carries.txt.
+-- cogdb revision 0018 (vector_checks): downgrade, written by `python -m tools.freeze 0018` from carries.txt.
 -- FROZEN: never edit; a later revision carries its own copy of what it changes.
 SET LOCAL ROLE cogdb_owner;
 
