@@ -16,7 +16,7 @@ DECLARE
 BEGIN
     RETURN QUERY
     SELECT s.id, s.topic, s.k, s.max_buckets, s.max_per_bucket, s.opened_at,
-           s.opened_by = v_me,
+           s.opener_tenant_id = v_me,
            cardinality(cogdb.federated_contributors(s.id)),
            mine.joined_at, mine.withdrawn_at
       FROM cogdb.federated_sessions s

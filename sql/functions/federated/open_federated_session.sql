@@ -40,7 +40,7 @@ BEGIN
             USING ERRCODE = 'CGV01', COLUMN = 'max_per_bucket',
                   HINT = 'How much one tenant may add to one bucket of a noisy histogram; 100 is usual.';
     END IF;
-    INSERT INTO cogdb.federated_sessions (topic, opened_by, k, max_buckets, max_per_bucket)
+    INSERT INTO cogdb.federated_sessions (topic, opener_tenant_id, k, max_buckets, max_per_bucket)
     VALUES (btrim(topic), v_me, v_k, max_buckets, max_per_bucket)
     RETURNING id INTO v_id;
     PERFORM cogdb.join_federated_session(v_id::text);
