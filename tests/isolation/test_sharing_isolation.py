@@ -326,3 +326,62 @@ def test_the_sources_retention_hides_what_it_shares(app_conn, db, share):
     assert _ids(app_conn, "SELECT id FROM cogdb.memories", tenant=share.dst, ask=True) == {
         "d-own"}
     assert _rows(app_conn, GET, ("s-kept", True), tenant=share.dst) == []
+
+
+# --------------------------------------------------------------------------- side channels
+
+def _removed(conn, query, params, tenant) -> tuple[int, float]:
+    """EXPLAIN ANALYZE of ``query`` in the tenant's context: the rows its filters removed
+    (summed over the plan) and the rows it returned."""
+    plan = _rows(conn, "EXPLAIN (ANALYZE, FORMAT JSON) " + query, params, tenant=tenant)[0][0]
+    removed = 0
+
+    def walk(node: dict) -> None:
+        nonlocal removed
+        removed += node.get("Rows Removed by Filter", 0) + node.get(
+            "Rows Removed by Index Recheck", 0)
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan[0]["Plan"])
+    return removed, plan[0]["Plan"]["Actual Rows"]
+
+
+def test_explain_analyze_counts_no_row_of_another_tenant(app_conn, share):
+    """The fence's first conjunct (tenant_id among readable_tenants()) is an index condition:
+    a query naming another tenant reads none of its rows, so EXPLAIN ANALYZE cannot count
+    them, private ones included, per tenant or per user. Control: the same measurement in
+    the tenant's own context does count the rows a filter removes."""
+    by_tenant = "SELECT id FROM cogdb.memories WHERE tenant_id = %s"
+    by_user = by_tenant + " AND owner_user_id = %s"
+    for tenant in (share.dst, share.strict):
+        assert _removed(app_conn, by_tenant, (share.src,), tenant) == (0, 0)
+        assert _removed(app_conn, by_user, (share.src, share.src_user), tenant) == (0, 0)
+    _grant(share, context_types=[share.ctx[0]])  # a grant, not asked for: still nothing
+    assert _removed(app_conn, by_tenant, (share.src,), share.dst) == (0, 0)
+    # control: in src's own context a filter the index cannot apply removes src's rows
+    removed, returned = _removed(app_conn, by_tenant + " AND human_content = 'none'",
+                                 (share.src,), share.src)
+    assert (removed, returned) == (4, 0)  # its four rows (the private one by the policy)
+
+
+def test_a_grantee_records_no_access_in_its_source(app_conn, db, share):
+    """record_access (a definer) names the context's own tenant: a grantee that asks for
+    shared rows records its own memories' accesses, never its source's (which cogdb
+    maintain would fold into the source's access_count). Control: its own id is recorded."""
+    _grant(share, context_types=[share.ctx[0]])
+    src_before = db.super.execute("SELECT count(*) FROM cogdb.memory_accesses"
+                                  " WHERE tenant_id = %s", (share.src,)).fetchone()[0]
+    app_conn.autocommit = True
+    with app_conn.transaction():
+        app_conn.execute(SET_CONTEXT, (str(share.dst), None))
+        app_conn.execute(ASK)
+        assert {"s-kept", "d-own"} <= {r[0] for r in app_conn.execute(
+            "SELECT id FROM cogdb.memories")}  # the shared row is readable here
+        recorded = app_conn.execute("SELECT cogdb.record_access(%s)",
+                                    (["s-kept", "d-own"],)).fetchone()[0]
+    assert recorded == 1
+    assert db.super.execute("SELECT count(*) FROM cogdb.memory_accesses WHERE tenant_id = %s",
+                            (share.src,)).fetchone()[0] == src_before
+    assert db.super.execute("SELECT count(*) FROM cogdb.memory_accesses WHERE tenant_id = %s"
+                            " AND memory_id = 'd-own'", (share.dst,)).fetchone()[0] == 1

@@ -16,12 +16,14 @@ COGDB_ROLES = ("cogdb_owner", "cogdb_app", "cogdb_admin", "cogdb_auditor")
 
 # Tables whose tenant fence is the tenant comparison widened on purpose: name -> its USING
 # (WITH CHECK stays FENCE_EXPR). memories (revision 0015): own tenant, or a live read grant
-# covering the row (docs/trust-model.md, "Sharing between tenants").
+# covering the row (docs/trust-model.md, "Sharing between tenants"), with the tenants it may
+# read first, as an index condition (readable_tenants).
 WIDENED_FENCES = {
-    "memories": "((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR "
-                "cogdb.grant_covers((( SELECT cogdb.live_grants() AS live_grants) -> "
-                "(tenant_id)::text), visibility, id, context_type, tags, created_at, "
-                "anonymised_at))",
+    "memories": "((tenant_id = ANY (( SELECT cogdb.readable_tenants() AS readable_tenants)"
+                "::uuid[])) AND ((tenant_id = ( SELECT cogdb.current_tenant_id() AS "
+                "current_tenant_id)) OR cogdb.grant_covers((( SELECT cogdb.live_grants() AS "
+                "live_grants) -> (tenant_id)::text), visibility, id, context_type, tags, "
+                "created_at, anonymised_at)))",
 }
 
 # Tables that have a tenant_id column but are not fenced by the tenant policy.
@@ -146,7 +148,8 @@ APP_FUNCTIONS = {
     # sharing (revision 0015): the fence's helpers (live_grants once per query, grant_covers
     # per shared row), the per-tenant search that search() merges, the request flag search
     # and get set, and the shared-read note they leave in the source's audit chain
-    "live_grants", "grant_covers", "search_tenant", "share_request", "note_shared_read",
+    "live_grants", "grant_covers", "readable_tenants", "search_tenant", "share_request",
+    "note_shared_read",
     # federated insights (revision 0016): definer functions for the app, and the invoker
     # federated_top_topics and privacy_budget
     "open_federated_session", "join_federated_session", "withdraw_federated_session",

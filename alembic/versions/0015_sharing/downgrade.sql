@@ -169,6 +169,51 @@ GRANT EXECUTE ON FUNCTION cogdb.policy_report() TO cogdb_admin, cogdb_auditor;
 COMMENT ON FUNCTION cogdb.policy_report() IS
     'The DBA report: one row per finding (tables without forced RLS or a tenant fence, definer functions without a pinned search_path or executable by PUBLIC, privileged or timeout-less app logins, PUBLIC access to the database, policies that read the context per row); none when all is well.';
 
+REVOKE ALL ON FUNCTION cogdb.record_access(text[]) FROM PUBLIC, cogdb_app, cogdb_admin, cogdb_auditor;
+COMMENT ON FUNCTION cogdb.record_access(text[]) IS NULL;
+-- sql/functions/knowledge/record_access.sql as frozen in revision 0008
+-- Records that the memories `ids` were accessed (e.g. returned by a search the user saw) and
+-- returns how many were recorded: those the caller can see, once per call. Append-only into
+-- the owner-only cogdb.memory_accesses; `cogdb maintain` folds the log into
+-- memories.access_count and last_accessed (fold_memory_accesses). A separate call, so search
+-- stays read-only and pays nothing for tracking; the Python client makes it after a search
+-- when asked (record_access=True). Definer: the app has no privilege on the log.
+-- In a transaction that has written nothing before, the commit does not wait for the WAL
+-- flush (synchronous_commit off for that transaction).
+CREATE OR REPLACE FUNCTION cogdb.record_access(ids text[]) RETURNS integer
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_n integer;
+BEGIN
+    PERFORM cogdb.require_tenant('recording accesses');
+    -- A read-only transaction (a search) that records its accesses would otherwise wait at
+    -- COMMIT for the WAL flush, the largest cost of the call. If this transaction has written
+    -- nothing yet, its commit need not wait: the log may lose the last moments before a
+    -- crash, which counts of accesses can afford. (Writes after this call in the same
+    -- transaction commit the same way: record accesses last.)
+    IF pg_current_xact_id_if_assigned() IS NULL THEN
+        PERFORM set_config('synchronous_commit', 'off', true);
+    END IF;
+    IF cardinality(ids) > 10000 THEN
+        RAISE EXCEPTION 'at most 10000 ids per call, got %', cardinality(ids)
+            USING ERRCODE = 'CGV01', COLUMN = 'ids', HINT = 'Record a search''s results, not a table.';
+    END IF;
+    -- memories is read under its policies in the caller's context: only visible ids count.
+    INSERT INTO cogdb.memory_accesses (tenant_id, memory_id, owner_user_id)
+    SELECT m.tenant_id, m.id, m.owner_user_id FROM cogdb.memories m
+     WHERE m.id = ANY (ids);
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    RETURN v_n;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.record_access(text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.record_access(text[]) TO cogdb_app;
+COMMENT ON FUNCTION cogdb.record_access(text[]) IS
+    'Records accesses of the visible memories among ids in an append-only log that cogdb maintain folds into access_count and last_accessed.';
+
 DROP FUNCTION cogdb.get(text, boolean);
 -- sql/functions/memories/get.sql as frozen in revision 0009
 -- The memory with this id, if the caller may see it and it has not expired; else no row.
@@ -460,6 +505,9 @@ DROP FUNCTION cogdb.note_shared_read(uuid, text, integer);
 
 -- sql/functions/sharing/share_request.sql: new in this revision
 DROP FUNCTION cogdb.share_request(boolean);
+
+-- sql/functions/sharing/readable_tenants.sql: new in this revision
+DROP FUNCTION cogdb.readable_tenants();
 
 -- sql/functions/sharing/grant_covers.sql: new in this revision
 DROP FUNCTION cogdb.grant_covers(jsonb, text, text, text, jsonb, timestamptz, timestamptz);

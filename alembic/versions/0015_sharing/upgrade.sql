@@ -233,6 +233,28 @@ COMMENT ON FUNCTION cogdb.grant_covers(jsonb, text, text, text, jsonb, timestamp
     'Whether a source tenant''s live grants cover a memory (tenant-visible, kept by the source''s retention horizon, inside each criterion a grant names); the per-row test of memories__tenant_fence.';
 -- <<< sql/functions/sharing/grant_covers.sql
 
+-- >>> sql/functions/sharing/readable_tenants.sql
+-- The tenants whose rows the context may read in this statement: its own, then the source
+-- tenants of its live grants when the transaction asked for shared rows (live_grants' keys;
+-- none otherwise). memories__tenant_fence compares tenant_id with it first, as an InitPlan:
+-- `tenant_id = ANY (…)` is an index condition and a partition-pruning key, so a query that
+-- names another tenant reads none of its rows, and EXPLAIN ANALYZE has nothing to count
+-- ("Rows Removed by Filter"); the per-row grant test (grant_covers) only ever sees rows of
+-- this list. Inlinable (LANGUAGE sql, no SET clause, every name qualified).
+CREATE OR REPLACE FUNCTION cogdb.readable_tenants() RETURNS uuid[]
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY INVOKER
+AS $$
+    SELECT pg_catalog.array_prepend(
+               cogdb.current_tenant_id(),
+               ARRAY(SELECT k::uuid FROM pg_catalog.jsonb_object_keys(cogdb.live_grants()) AS k))
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.readable_tenants() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.readable_tenants() TO cogdb_app;
+COMMENT ON FUNCTION cogdb.readable_tenants() IS
+    'The context tenant and, when the transaction asked for shared rows, the sources of its live grants: the tenants memories__tenant_fence lets a statement read.';
+-- <<< sql/functions/sharing/readable_tenants.sql
+
 -- >>> sql/functions/sharing/share_request.sql
 -- Asks for shared rows (`on` true) or stops asking (false): sets app.include_shared to this
 -- transaction's stamp, or to '' (live_grants() is NULL unless it holds the stamp), and
@@ -566,18 +588,23 @@ COMMENT ON FUNCTION cogdb.share_report() IS
 -- grant of its tenant covers it and the caller asked for shared rows; writable only inside
 -- its own tenant's context (WITH CHECK; memories__owner_updates and memories__owner_deletes
 -- keep UPDATE and DELETE to the own tenant too, so a shared row is read-only).
--- RESTRICTIVE, so no permissive policy added later can widen it. Once per query, never per
--- table lookup: current_tenant_id() and live_grants() are InitPlans (the sub-selects);
--- live_grants() is NULL unless the transaction asked for shared rows (search, get, neighbors
--- with include_shared) and is evaluated only for a row of another tenant, which then gets
--- grant_covers' test against that value (tenant-visible, inside the grant's criteria, kept
--- by the source tenant's retention).
+-- RESTRICTIVE, so no permissive policy added later can widen it. Two conjuncts:
+-- - `tenant_id = ANY ((SELECT cogdb.readable_tenants())::uuid[])`: the context tenant, plus
+--   the sources of its live grants only when it asked. An InitPlan, once per query, and an
+--   index condition: a query that names another tenant (WHERE tenant_id = '<other>') reads
+--   none of its rows, so neither EXPLAIN ANALYZE's "Rows Removed by Filter" nor the time
+--   taken tells that tenant's size. (A fence that was only the OR below became a filter
+--   after the caller's own index condition and counted the other tenant's rows.)
+-- - the own tenant, or cogdb.grant_covers on the value live_grants() computed once
+--   (tenant-visible, inside the grant's criteria, kept by the source's retention): no
+--   per-row table lookup; rows of the own tenant never reach it.
 DROP POLICY IF EXISTS memories__tenant_fence ON cogdb.memories;
 CREATE POLICY memories__tenant_fence ON cogdb.memories
     AS RESTRICTIVE FOR ALL TO PUBLIC
-    USING (tenant_id = (SELECT cogdb.current_tenant_id())
-           OR cogdb.grant_covers((SELECT cogdb.live_grants()) -> tenant_id::text, visibility,
-                                 id, context_type, tags, created_at, anonymised_at))
+    USING (tenant_id = ANY ((SELECT cogdb.readable_tenants())::uuid[])
+           AND (tenant_id = (SELECT cogdb.current_tenant_id())
+                OR cogdb.grant_covers((SELECT cogdb.live_grants()) -> tenant_id::text, visibility,
+                                      id, context_type, tags, created_at, anonymised_at)))
     WITH CHECK (tenant_id = (SELECT cogdb.current_tenant_id()));
 -- <<< sql/policies/memories__tenant_fence.sql
 
@@ -964,6 +991,54 @@ COMMENT ON FUNCTION cogdb.get(text, boolean) IS
     'The memory with this id, if the caller may see it and it has not expired; include_shared adds the memories of that id that live grants share with the caller.';
 -- <<< sql/functions/memories/get.sql
 
+-- >>> sql/functions/knowledge/record_access.sql
+-- Records that the memories `ids` were accessed (e.g. returned by a search the user saw) and
+-- returns how many were recorded: those the caller can see, once per call. Append-only into
+-- the owner-only cogdb.memory_accesses; `cogdb maintain` folds the log into
+-- memories.access_count and last_accessed (fold_memory_accesses). A separate call, so search
+-- stays read-only and pays nothing for tracking; the Python client makes it after a search
+-- when asked (record_access=True). Definer: the app has no privilege on the log.
+-- In a transaction that has written nothing before, the commit does not wait for the WAL
+-- flush (synchronous_commit off for that transaction).
+CREATE OR REPLACE FUNCTION cogdb.record_access(ids text[]) RETURNS integer
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_n integer;
+BEGIN
+    PERFORM cogdb.require_tenant('recording accesses');
+    -- A read-only transaction (a search) that records its accesses would otherwise wait at
+    -- COMMIT for the WAL flush, the largest cost of the call. If this transaction has written
+    -- nothing yet, its commit need not wait: the log may lose the last moments before a
+    -- crash, which counts of accesses can afford. (Writes after this call in the same
+    -- transaction commit the same way: record accesses last.)
+    IF pg_current_xact_id_if_assigned() IS NULL THEN
+        PERFORM set_config('synchronous_commit', 'off', true);
+    END IF;
+    IF cardinality(ids) > 10000 THEN
+        RAISE EXCEPTION 'at most 10000 ids per call, got %', cardinality(ids)
+            USING ERRCODE = 'CGV01', COLUMN = 'ids', HINT = 'Record a search''s results, not a table.';
+    END IF;
+    -- memories is read under its policies in the caller's context: only visible ids count,
+    -- of the context's own tenant (a shared row is another tenant's: a grantee never writes
+    -- into its source's log) and not expired (memories__retained binds the app, not this
+    -- definer).
+    INSERT INTO cogdb.memory_accesses (tenant_id, memory_id, owner_user_id)
+    SELECT m.tenant_id, m.id, m.owner_user_id FROM cogdb.memories m
+     WHERE m.tenant_id = cogdb.current_tenant_id() AND m.id = ANY (ids)
+       AND (m.expires_at IS NULL OR m.expires_at > now());
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    RETURN v_n;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.record_access(text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.record_access(text[]) TO cogdb_app;
+COMMENT ON FUNCTION cogdb.record_access(text[]) IS
+    'Records accesses of the visible memories among ids in an append-only log that cogdb maintain folds into access_count and last_accessed.';
+-- <<< sql/functions/knowledge/record_access.sql
+
 -- >>> sql/functions/governance/policy_report.sql
 -- The DBA report: one row per finding, none when the deployment is as docs/trust-model.md
 -- describes it. `cogdb audit policies` prints it and exits non-zero on any row. Checks:
@@ -972,7 +1047,8 @@ COMMENT ON FUNCTION cogdb.get(text, boolean) IS
 --                        global registries are on policy_report_allowlist());
 --   no_tenant_fence      a table without the RESTRICTIVE policy for all commands and roles
 --                        `tenant_id = (SELECT cogdb.current_tenant_id())` (allowlist: exempt;
---                        memories: that comparison OR its live read grants, cogdb.grant_covers,
+--                        memories: tenant_id among cogdb.readable_tenants() AND (that
+--                        comparison OR its live read grants, cogdb.grant_covers),
 --                        for reads only — WITH CHECK stays the comparison; the grants
 --                        themselves are listed by cogdb.share_report(), not findings);
 --   definer_search_path  a SECURITY DEFINER function of schema cogdb without a pinned
@@ -1066,7 +1142,7 @@ AS $$
                    -- memories: the fence widened by live read grants (sharing), never for
                    -- writes; every live grant is listed by cogdb.share_report()
                    OR t.relname = 'memories'
-                   AND p.qual = '((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR cogdb.grant_covers((( SELECT cogdb.live_grants() AS live_grants) -> (tenant_id)::text), visibility, id, context_type, tags, created_at, anonymised_at))'
+                   AND p.qual = '((tenant_id = ANY (( SELECT cogdb.readable_tenants() AS readable_tenants)::uuid[])) AND ((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR cogdb.grant_covers((( SELECT cogdb.live_grants() AS live_grants) -> (tenant_id)::text), visibility, id, context_type, tags, created_at, anonymised_at)))'
                    AND p.with_check = '(tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id))'))
     UNION ALL
     SELECT 'definer_search_path', d.signature,

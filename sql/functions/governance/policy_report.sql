@@ -5,7 +5,8 @@
 --                        global registries are on policy_report_allowlist());
 --   no_tenant_fence      a table without the RESTRICTIVE policy for all commands and roles
 --                        `tenant_id = (SELECT cogdb.current_tenant_id())` (allowlist: exempt;
---                        memories: that comparison OR its live read grants, cogdb.grant_covers,
+--                        memories: tenant_id among cogdb.readable_tenants() AND (that
+--                        comparison OR its live read grants, cogdb.grant_covers),
 --                        for reads only — WITH CHECK stays the comparison; the grants
 --                        themselves are listed by cogdb.share_report(), not findings);
 --   definer_search_path  a SECURITY DEFINER function of schema cogdb without a pinned
@@ -99,7 +100,7 @@ AS $$
                    -- memories: the fence widened by live read grants (sharing), never for
                    -- writes; every live grant is listed by cogdb.share_report()
                    OR t.relname = 'memories'
-                   AND p.qual = '((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR cogdb.grant_covers((( SELECT cogdb.live_grants() AS live_grants) -> (tenant_id)::text), visibility, id, context_type, tags, created_at, anonymised_at))'
+                   AND p.qual = '((tenant_id = ANY (( SELECT cogdb.readable_tenants() AS readable_tenants)::uuid[])) AND ((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR cogdb.grant_covers((( SELECT cogdb.live_grants() AS live_grants) -> (tenant_id)::text), visibility, id, context_type, tags, created_at, anonymised_at)))'
                    AND p.with_check = '(tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id))'))
     UNION ALL
     SELECT 'definer_search_path', d.signature,

@@ -26,10 +26,14 @@ BEGIN
         RAISE EXCEPTION 'at most 10000 ids per call, got %', cardinality(ids)
             USING ERRCODE = 'CGV01', COLUMN = 'ids', HINT = 'Record a search''s results, not a table.';
     END IF;
-    -- memories is read under its policies in the caller's context: only visible ids count.
+    -- memories is read under its policies in the caller's context: only visible ids count,
+    -- of the context's own tenant (a shared row is another tenant's: a grantee never writes
+    -- into its source's log) and not expired (memories__retained binds the app, not this
+    -- definer).
     INSERT INTO cogdb.memory_accesses (tenant_id, memory_id, owner_user_id)
     SELECT m.tenant_id, m.id, m.owner_user_id FROM cogdb.memories m
-     WHERE m.id = ANY (ids);
+     WHERE m.tenant_id = cogdb.current_tenant_id() AND m.id = ANY (ids)
+       AND (m.expires_at IS NULL OR m.expires_at > now());
     GET DIAGNOSTICS v_n = ROW_COUNT;
     RETURN v_n;
 END

@@ -1,0 +1,19 @@
+-- The tenants whose rows the context may read in this statement: its own, then the source
+-- tenants of its live grants when the transaction asked for shared rows (live_grants' keys;
+-- none otherwise). memories__tenant_fence compares tenant_id with it first, as an InitPlan:
+-- `tenant_id = ANY (…)` is an index condition and a partition-pruning key, so a query that
+-- names another tenant reads none of its rows, and EXPLAIN ANALYZE has nothing to count
+-- ("Rows Removed by Filter"); the per-row grant test (grant_covers) only ever sees rows of
+-- this list. Inlinable (LANGUAGE sql, no SET clause, every name qualified).
+CREATE OR REPLACE FUNCTION cogdb.readable_tenants() RETURNS uuid[]
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY INVOKER
+AS $$
+    SELECT pg_catalog.array_prepend(
+               cogdb.current_tenant_id(),
+               ARRAY(SELECT k::uuid FROM pg_catalog.jsonb_object_keys(cogdb.live_grants()) AS k))
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.readable_tenants() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.readable_tenants() TO cogdb_app;
+COMMENT ON FUNCTION cogdb.readable_tenants() IS
+    'The context tenant and, when the transaction asked for shared rows, the sources of its live grants: the tenants memories__tenant_fence lets a statement read.';
