@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 import click
 
@@ -31,8 +31,29 @@ def _session_option(fn):
                         help="Federated session id (UUID; see `cogdb federated list`).")(fn)
 
 
+class _DecimalType(click.ParamType):
+    """A decimal number (click's own types have none; Decimal() alone raises
+    InvalidOperation, which click does not turn into a usage error)."""
+
+    name = "decimal"
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        if isinstance(value, Decimal):
+            return value
+        try:
+            number = Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            self.fail(f"{value!r} is not a decimal number", param, ctx)
+        if not number.is_finite():
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
+DECIMAL = _DecimalType()
+
+
 def _epsilon_option(fn):
-    return click.option("--epsilon", type=Decimal,
+    return click.option("--epsilon", type=DECIMAL,
                         help="Add Laplace noise with this epsilon (0 < e <= 10), charged to "
                              "every contributor's privacy budget. Omit for exact values.")(fn)
 
@@ -182,7 +203,7 @@ def federated_budget(tenant_id: str, as_json: bool) -> None:
 
 @federated_group.command("set-budget")
 @tenant_option
-@click.option("--epsilon", "epsilon_total", type=Decimal, required=True,
+@click.option("--epsilon", "epsilon_total", type=DECIMAL, required=True,
               help="The tenant's total privacy budget (0-1000; not below what it spent).")
 @json_option()
 def federated_set_budget(tenant_id: str, epsilon_total: Decimal, as_json: bool) -> None:

@@ -32,8 +32,9 @@ POLICY_FUNCTIONS = {"current_tenant_id", "current_user_id", "context_stamp", "fa
                     # sharing (revision 0015): grant_covers reads only its arguments;
                     # live_grants reads the grantee's share_receipts and each source tenant's
                     # retention horizon, once per query: on a cluster it must run on the
-                    # coordinator or read reference copies (docs/scale-out.md, work left)
-                    "grant_covers", "live_grants"}
+                    # coordinator or read reference copies (docs/scale-out.md, work left);
+                    # readable_tenants is the context tenant plus live_grants' keys
+                    "grant_covers", "live_grants", "readable_tenants"}
 
 
 def _plan(conn: psycopg.Connection) -> list[tuple]:
