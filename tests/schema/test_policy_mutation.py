@@ -98,7 +98,9 @@ def runs(pg_server, cogdb_template, policies) -> dict[str | None, Run]:
     """One isolation run per non-trivial policy, plus the unmutated control (key None)."""
     targets: list[str | None] = [None, *sorted(p for p, q in policies.items() if q != "true")]
     url = pg_server.url("postgres")
-    workers = max(2, min(len(targets), os.cpu_count() or 2))
+    # One more run than cores: each run alternates between pytest and its server backend,
+    # so the cores are not busy with one run each.
+    workers = min(len(targets), (os.cpu_count() or 2) + 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(
             lambda p: _run_isolation_tests(url, cogdb_template.template_dbname, p), targets))
