@@ -2,6 +2,431 @@
 -- FROZEN: never edit; a later revision carries its own copy of what it changes.
 SET LOCAL ROLE cogdb_owner;
 
+-- >>> sql/functions/internal/known_tenant.sql
+-- The tenant an admin's definer function acts on: tenant_id parsed (CGV01 naming the field)
+-- and registered, else CGN01 with where to look. One rule for retention's admin functions;
+-- runs with its caller's rights (they are definer functions of the owner, who reads every
+-- tenant's row of cogdb.tenants).
+CREATE OR REPLACE FUNCTION cogdb.known_tenant(tenant_id text) RETURNS uuid
+    LANGUAGE plpgsql STABLE SECURITY INVOKER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
+BEGIN
+    IF v_tenant IS NULL OR NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
+        RAISE EXCEPTION 'no tenant with id %', coalesce(v_tenant::text, 'NULL')
+            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
+                  HINT = 'List tenants with cogdb.list_tenants().';
+    END IF;
+    RETURN v_tenant;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.known_tenant(text) FROM PUBLIC;
+COMMENT ON FUNCTION cogdb.known_tenant(text) IS
+    'The registered tenant an admin function acts on, or CGV01/CGN01 naming tenant_id.';
+-- <<< sql/functions/internal/known_tenant.sql
+
+-- >>> sql/functions/retention/set_retention_policy.sql
+-- Sets (creates or replaces) a tenant's retention policy for a context type and source ('*'
+-- for any) and returns the tenant's policies and holds (list_retention). max_age (> 0) and
+-- max_count (>= 1) may each be NULL (no such limit); a policy with neither keeps its
+-- memories against a wider one. action: delete or anonymise (what the purge does). Takes
+-- effect at once for reads (memories__retained); the purge applies it later. Definer for
+-- cogdb_admin: the app may read its tenant's policies but never set them.
+CREATE OR REPLACE FUNCTION cogdb.set_retention_policy(tenant_id text, context_type text DEFAULT '*',
+                                                      source text DEFAULT '*',
+                                                      max_age interval DEFAULT NULL,
+                                                      max_count integer DEFAULT NULL,
+                                                      action text DEFAULT 'delete')
+    RETURNS jsonb
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_tenant uuid := cogdb.known_tenant(tenant_id);
+    v_saved text[];
+BEGIN
+    IF context_type IS NULL OR (context_type <> '*'
+                                AND NOT context_type = ANY (cogdb.allowed_values('context_type'))) THEN
+        RAISE EXCEPTION 'context_type must be * or one of %, got %',
+                        array_to_string(cogdb.allowed_values('context_type'), ', '),
+                        coalesce(quote_literal(left(context_type, 60)), 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'context_type',
+                  HINT = 'List the values with `cogdb vocabulary list context_type`; * matches any.';
+    END IF;
+    IF source IS NULL OR (source <> '*' AND NOT source = ANY (cogdb.allowed_values('source'))) THEN
+        RAISE EXCEPTION 'source must be * or one of %, got %',
+                        array_to_string(cogdb.allowed_values('source'), ', '),
+                        coalesce(quote_literal(left(source, 60)), 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'source',
+                  HINT = 'List the values with `cogdb vocabulary list source`; * matches any.';
+    END IF;
+    IF max_age <= interval '0' THEN
+        RAISE EXCEPTION 'max_age must be positive, got %', max_age
+            USING ERRCODE = 'CGV01', COLUMN = 'max_age',
+                  HINT = 'e.g. 90 days; leave it out for no age limit.';
+    END IF;
+    IF max_count < 1 THEN
+        RAISE EXCEPTION 'max_count must be at least 1, got %', max_count
+            USING ERRCODE = 'CGV01', COLUMN = 'max_count',
+                  HINT = 'How many of the newest memories to keep; leave it out for no limit.';
+    END IF;
+    IF action IS NULL OR action NOT IN ('delete', 'anonymise') THEN
+        RAISE EXCEPTION 'action must be delete or anonymise, got %',
+                        coalesce(quote_literal(left(action, 60)), 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'action',
+                  HINT = 'anonymise keeps the row and blanks what identifies a person.';
+    END IF;
+    v_saved := cogdb.enter_tenant(v_tenant);
+    INSERT INTO cogdb.retention_policies AS p
+           (tenant_id, context_type, source, max_age, max_count, action, updated_at)
+    VALUES (v_tenant, context_type, source, max_age, max_count, action, now())
+    ON CONFLICT ON CONSTRAINT retention_policies_pkey DO UPDATE
+       SET max_age = EXCLUDED.max_age, max_count = EXCLUDED.max_count,
+           action = EXCLUDED.action, updated_at = EXCLUDED.updated_at;
+    PERFORM cogdb.restore_context(v_saved);
+    RETURN cogdb.list_retention(v_tenant::text);
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.set_retention_policy(text, text, text, interval, integer, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.set_retention_policy(text, text, text, interval, integer, text) TO cogdb_admin;
+COMMENT ON FUNCTION cogdb.set_retention_policy(text, text, text, interval, integer, text) IS
+    'Sets a tenant''s retention policy for a context type and source (* for any): max_age, max_count, action (delete or anonymise); returns the tenant''s policies and holds.';
+-- <<< sql/functions/retention/set_retention_policy.sql
+
+-- >>> sql/functions/retention/drop_retention_policy.sql
+-- Removes a tenant's retention policy for a context type and source; true if there was one.
+-- Memories it hid become visible again (unless the purge removed them). Definer for
+-- cogdb_admin.
+CREATE OR REPLACE FUNCTION cogdb.drop_retention_policy(tenant_id text, context_type text DEFAULT '*',
+                                                       source text DEFAULT '*')
+    RETURNS boolean
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_tenant uuid := cogdb.known_tenant(tenant_id);
+    v_saved text[];
+    v_found boolean;
+BEGIN
+    v_saved := cogdb.enter_tenant(v_tenant);
+    DELETE FROM cogdb.retention_policies p
+     WHERE p.tenant_id = v_tenant AND p.context_type = context_type AND p.source = source;
+    v_found := FOUND;
+    PERFORM cogdb.restore_context(v_saved);
+    RETURN v_found;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.drop_retention_policy(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.drop_retention_policy(text, text, text) TO cogdb_admin;
+COMMENT ON FUNCTION cogdb.drop_retention_policy(text, text, text) IS
+    'Removes a tenant''s retention policy for a context type and source; true if there was one.';
+-- <<< sql/functions/retention/drop_retention_policy.sql
+
+-- >>> sql/functions/retention/list_retention.sql
+-- A tenant's retention policies and legal holds as {"policies": [...], "holds": [...]}, most
+-- specific policy first. Definer for cogdb_admin (the tables are fenced; the owner reads them
+-- inside the tenant's context).
+CREATE OR REPLACE FUNCTION cogdb.list_retention(tenant_id text)
+    RETURNS jsonb
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_tenant uuid := cogdb.known_tenant(tenant_id);
+    v_saved text[];
+    v_result jsonb;
+BEGIN
+    v_saved := cogdb.enter_tenant(v_tenant);
+    SELECT jsonb_build_object(
+               'policies', coalesce((
+                   SELECT jsonb_agg(jsonb_build_object(
+                              'context_type', p.context_type, 'source', p.source,
+                              'max_age', p.max_age::text, 'max_count', p.max_count,
+                              'action', p.action, 'updated_at', p.updated_at)
+                            ORDER BY p.context_type = '*', p.context_type, p.source = '*', p.source)
+                     FROM cogdb.retention_policies p WHERE p.tenant_id = v_tenant), '[]'),
+               'holds', coalesce((
+                   SELECT jsonb_agg(jsonb_build_object(
+                              'user_id', h.user_id, 'reason', h.reason,
+                              'placed_at', h.placed_at, 'placed_by', h.placed_by)
+                            ORDER BY h.user_id NULLS FIRST)
+                     FROM cogdb.retention_holds h WHERE h.tenant_id = v_tenant), '[]'))
+      INTO v_result;
+    PERFORM cogdb.restore_context(v_saved);
+    RETURN v_result;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.list_retention(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.list_retention(text) TO cogdb_admin;
+COMMENT ON FUNCTION cogdb.list_retention(text) IS
+    'A tenant''s retention policies and legal holds as {"policies": [...], "holds": [...]}.';
+-- <<< sql/functions/retention/list_retention.sql
+
+-- >>> sql/functions/retention/place_legal_hold.sql
+-- Places a legal hold on a tenant (user_id NULL) or one of its users, with the reason, and
+-- returns the tenant's policies and holds. While it holds, cogdb.purge_retention removes or
+-- anonymises nothing of the tenant / nothing the user owns. Placing it again updates the
+-- reason. Definer for cogdb_admin.
+CREATE OR REPLACE FUNCTION cogdb.place_legal_hold(tenant_id text, user_id text DEFAULT NULL,
+                                                  reason text DEFAULT NULL)
+    RETURNS jsonb
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_tenant uuid := cogdb.known_tenant(tenant_id);
+    v_user uuid := cogdb.parse_uuid(user_id, 'user_id');
+    v_saved text[];
+BEGIN
+    IF reason IS NULL OR btrim(reason) = '' OR length(reason) > 1000 THEN
+        RAISE EXCEPTION 'reason must be 1 to 1000 characters'
+            USING ERRCODE = 'CGV01', COLUMN = 'reason',
+                  HINT = 'Say why the data is held, e.g. the case or request reference.';
+    END IF;
+    v_saved := cogdb.enter_tenant(v_tenant);
+    IF v_user IS NOT NULL AND NOT EXISTS (SELECT FROM cogdb.users u
+                                           WHERE u.tenant_id = v_tenant AND u.id = v_user) THEN
+        RAISE EXCEPTION 'no user % in tenant %', v_user, v_tenant
+            USING ERRCODE = 'CGN01', COLUMN = 'user_id',
+                  HINT = 'List users with `cogdb user list --tenant <tenant>`.';
+    END IF;
+    INSERT INTO cogdb.retention_holds AS h (tenant_id, user_id, reason)
+    VALUES (v_tenant, v_user, btrim(reason))
+    ON CONFLICT ON CONSTRAINT retention_holds_tenant_user_key DO UPDATE
+       SET reason = EXCLUDED.reason;
+    PERFORM cogdb.restore_context(v_saved);
+    RETURN cogdb.list_retention(v_tenant::text);
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.place_legal_hold(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.place_legal_hold(text, text, text) TO cogdb_admin;
+COMMENT ON FUNCTION cogdb.place_legal_hold(text, text, text) IS
+    'Places a legal hold on a tenant (user_id NULL) or one of its users: the retention purge skips what it holds.';
+-- <<< sql/functions/retention/place_legal_hold.sql
+
+-- >>> sql/functions/retention/release_legal_hold.sql
+-- Releases the legal hold on a tenant (user_id NULL) or one of its users; true if there was
+-- one. The next purge applies the tenant's policies to what it held. Definer for cogdb_admin.
+CREATE OR REPLACE FUNCTION cogdb.release_legal_hold(tenant_id text, user_id text DEFAULT NULL)
+    RETURNS boolean
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_tenant uuid := cogdb.known_tenant(tenant_id);
+    v_user uuid := cogdb.parse_uuid(user_id, 'user_id');
+    v_saved text[];
+    v_found boolean;
+BEGIN
+    v_saved := cogdb.enter_tenant(v_tenant);
+    DELETE FROM cogdb.retention_holds h
+     WHERE h.tenant_id = v_tenant AND h.user_id IS NOT DISTINCT FROM v_user;
+    v_found := FOUND;
+    PERFORM cogdb.restore_context(v_saved);
+    RETURN v_found;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.release_legal_hold(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.release_legal_hold(text, text) TO cogdb_admin;
+COMMENT ON FUNCTION cogdb.release_legal_hold(text, text) IS
+    'Releases the legal hold on a tenant (user_id NULL) or one of its users; true if there was one.';
+-- <<< sql/functions/retention/release_legal_hold.sql
+
+-- >>> sql/functions/retention/purge_retention.sql
+-- One bounded batch of a tenant's retention purge, in the caller's transaction: removes or
+-- anonymises at most `batch` memories that are due, and returns how many it deleted and
+-- anonymised, whether a hold kept anything back (held), and whether it filled the batch
+-- (more: call again, in a new transaction, until it is false). Due: expired (expires_at, always
+-- deleted), older than the max_age of its most specific policy, or beyond that policy's
+-- max_count newest (ranked among the tenant-visible memories, and among each user's private
+-- ones), and not anonymised already; the policy's action says delete or anonymise.
+-- Anonymise keeps the row (cogdb.anonymise_memories says what it removes). Each batch that
+-- changed something leaves a receipt in the audit trail (cogdb.audit_note
+-- 'retention.purge': the counts).
+-- A legal hold on the tenant stops the purge; one on a user keeps every memory they own.
+-- FORCE RLS fences the owner too, and only a memory's owner may change or delete it
+-- (memories__owner_updates/_deletes): the batch visits the ownerless memories, then each
+-- user's, in their context (enter_tenant). Rows are picked by primary key and changed by id,
+-- so a batch holds row locks only, for one short transaction. Names the tenant in every
+-- statement (docs/conventions.md rule 3). Definer for cogdb_admin and `cogdb maintain`.
+CREATE OR REPLACE FUNCTION cogdb.purge_retention(tenant_id text, batch integer DEFAULT 1000)
+    RETURNS TABLE (deleted integer, anonymised integer, held boolean, more boolean)
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    SET plan_cache_mode = force_custom_plan
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_tenant uuid := cogdb.known_tenant(tenant_id);
+    v_saved text[];
+    v_held uuid[];
+    v_owner uuid;
+    v_left integer := batch;
+    v_delete text[];
+    v_anonymise text[];
+    v_n integer;
+BEGIN
+    IF batch IS NULL OR batch NOT BETWEEN 1 AND 100000 THEN
+        RAISE EXCEPTION 'batch must be between 1 and 100000, got %', coalesce(batch::text, 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'batch',
+                  HINT = 'How many memories one transaction may change; 1000 is a good start.';
+    END IF;
+    deleted := 0;
+    anonymised := 0;
+    more := false;
+    v_saved := cogdb.enter_tenant(v_tenant);
+    IF EXISTS (SELECT FROM cogdb.retention_holds h
+                WHERE h.tenant_id = v_tenant AND h.user_id IS NULL) THEN
+        held := true;
+        PERFORM cogdb.restore_context(v_saved);
+        RETURN NEXT;
+        RETURN;
+    END IF;
+    SELECT coalesce(array_agg(h.user_id), '{}') INTO v_held
+      FROM cogdb.retention_holds h WHERE h.tenant_id = v_tenant AND h.user_id IS NOT NULL;
+    held := cardinality(v_held) > 0;
+    FOR v_owner IN
+        SELECT NULL::uuid
+        UNION ALL
+        (SELECT u.id FROM cogdb.users u
+          WHERE u.tenant_id = v_tenant AND u.id <> ALL (v_held) ORDER BY u.id)
+    LOOP
+        EXIT WHEN v_left <= 0;
+        PERFORM set_config('app.user_id', coalesce(v_owner::text, ''), true);
+        WITH governed AS (
+            SELECT m.id, m.owner_user_id, m.created_at, m.expires_at, m.anonymised_at,
+                   p.max_age, p.max_count, p.action,
+                   row_number() OVER (PARTITION BY p.context_type, p.source, m.visibility
+                                      ORDER BY m.created_at DESC, m.id DESC) AS newest
+              FROM cogdb.memories m
+              LEFT JOIN LATERAL (
+                  SELECT q.context_type, q.source, q.max_age, q.max_count, q.action
+                    FROM cogdb.retention_policies q
+                   WHERE q.tenant_id = v_tenant
+                     AND q.context_type IN (m.context_type, '*') AND q.source IN (m.source, '*')
+                   ORDER BY q.context_type = '*', q.source = '*'
+                   LIMIT 1) p ON true
+             WHERE m.tenant_id = v_tenant
+        ), due AS (
+            SELECT g.id, coalesce(g.expires_at <= now() OR g.action = 'delete', false) AS remove
+              FROM governed g
+             WHERE g.owner_user_id IS NOT DISTINCT FROM v_owner
+               AND (g.expires_at <= now()
+                    OR (g.anonymised_at IS NULL
+                        AND (g.created_at <= now() - g.max_age OR g.newest > g.max_count)))
+             ORDER BY g.id
+             LIMIT v_left
+        )
+        SELECT array_agg(d.id) FILTER (WHERE d.remove),
+               array_agg(d.id) FILTER (WHERE NOT d.remove)
+          INTO v_delete, v_anonymise
+          FROM due d;
+        IF v_delete IS NOT NULL THEN
+            DELETE FROM cogdb.memories m WHERE m.tenant_id = v_tenant AND m.id = ANY (v_delete);
+            GET DIAGNOSTICS v_n = ROW_COUNT;
+            deleted := deleted + v_n;
+            v_left := v_left - cardinality(v_delete);
+        END IF;
+        IF v_anonymise IS NOT NULL THEN
+            v_n := cogdb.anonymise_memories(v_tenant, v_anonymise);
+            anonymised := anonymised + v_n;
+            v_left := v_left - cardinality(v_anonymise);
+        END IF;
+    END LOOP;
+    more := v_left <= 0;
+    -- The batch's receipt in the audit trail (counts, no content; the row records name the
+    -- memories): only for a batch that changed something, so a scheduled purge with nothing
+    -- due leaves no trace.
+    IF deleted + anonymised > 0 THEN
+        PERFORM set_config('app.user_id', '', true);
+        PERFORM cogdb.audit_note('retention.purge', jsonb_build_object(
+            'deleted', deleted, 'anonymised', anonymised, 'held', held, 'more', more,
+            'batch', batch));
+    END IF;
+    PERFORM cogdb.restore_context(v_saved);
+    RETURN NEXT;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.purge_retention(text, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.purge_retention(text, integer) TO cogdb_admin;
+COMMENT ON FUNCTION cogdb.purge_retention(text, integer) IS
+    'One bounded batch of a tenant''s retention purge: deletes or anonymises at most batch due memories (expired, over-age, over-count), skipping what legal holds keep; more = call again.';
+-- <<< sql/functions/retention/purge_retention.sql
+
+-- >>> sql/policies/entity_observations__visible_entity.sql
+-- Observations share their entity's visibility: a row is visible (and writable) when the
+-- caller can see its entity, read under the entities policies. The only permissive policy
+-- on entity_observations. The entities fence scopes the id to the context's tenant; this
+-- table's own fence (entity_observations__tenant_fence) keeps the observation there. The
+-- sub-select also names the context's tenant (an InitPlan): one partition, one shard on a
+-- cluster distributed by tenant (docs/scale-out.md); not the row's own tenant_id, which
+-- would make the fence redundant (and its loosening untestable).
+DROP POLICY IF EXISTS entity_observations__visible_entity ON cogdb.entity_observations;
+CREATE POLICY entity_observations__visible_entity ON cogdb.entity_observations
+    AS PERMISSIVE FOR ALL TO PUBLIC
+    USING (EXISTS (SELECT FROM cogdb.entities e
+                    WHERE e.tenant_id = (SELECT cogdb.current_tenant_id())
+                      AND e.id = entity_observations.entity_id))
+    WITH CHECK (EXISTS (SELECT FROM cogdb.entities e
+                         WHERE e.tenant_id = (SELECT cogdb.current_tenant_id())
+                           AND e.id = entity_observations.entity_id));
+-- <<< sql/policies/entity_observations__visible_entity.sql
+
+-- >>> sql/policies/relationships__endpoints_visible.sql
+-- A relationship exists for the caller only when the caller can see both of its nodes: the
+-- sub-selects read memories and entities under their own policies (fence and visibility),
+-- so an edge to another user's private memory or entity is neither read nor written, and a
+-- traversal can never pass through such a node or reveal it. RESTRICTIVE: it narrows the
+-- visibility policy, never widens it. The node tables' fences scope the ids to the context's
+-- tenant; this table's own fence (relationships__tenant_fence) keeps the edge itself there.
+-- Each sub-select also names the context's tenant (an InitPlan, once per query), so it reads
+-- one tenant's partition here and one shard on a cluster distributed by tenant
+-- (docs/scale-out.md). Not the edge's own tenant_id: that would make this table's fence
+-- redundant, and a loosened fence could no longer be caught by a test.
+DROP POLICY IF EXISTS relationships__endpoints_visible ON cogdb.relationships;
+CREATE POLICY relationships__endpoints_visible ON cogdb.relationships
+    AS RESTRICTIVE FOR ALL TO PUBLIC
+    USING ((from_memory_id IS NULL OR EXISTS (SELECT FROM cogdb.memories m
+                                               WHERE m.tenant_id = (SELECT cogdb.current_tenant_id())
+                                                 AND m.id = relationships.from_memory_id))
+           AND (from_entity_id IS NULL OR EXISTS (SELECT FROM cogdb.entities e
+                                                   WHERE e.tenant_id = (SELECT cogdb.current_tenant_id())
+                                                     AND e.id = relationships.from_entity_id))
+           AND (to_memory_id IS NULL OR EXISTS (SELECT FROM cogdb.memories m
+                                                 WHERE m.tenant_id = (SELECT cogdb.current_tenant_id())
+                                                   AND m.id = relationships.to_memory_id))
+           AND (to_entity_id IS NULL OR EXISTS (SELECT FROM cogdb.entities e
+                                                 WHERE e.tenant_id = (SELECT cogdb.current_tenant_id())
+                                                   AND e.id = relationships.to_entity_id)))
+    WITH CHECK ((from_memory_id IS NULL OR EXISTS (SELECT FROM cogdb.memories m
+                                                    WHERE m.tenant_id = (SELECT cogdb.current_tenant_id())
+                                                      AND m.id = relationships.from_memory_id))
+                AND (from_entity_id IS NULL OR EXISTS (SELECT FROM cogdb.entities e
+                                                        WHERE e.tenant_id = (SELECT cogdb.current_tenant_id())
+                                                          AND e.id = relationships.from_entity_id))
+                AND (to_memory_id IS NULL OR EXISTS (SELECT FROM cogdb.memories m
+                                                      WHERE m.tenant_id = (SELECT cogdb.current_tenant_id())
+                                                        AND m.id = relationships.to_memory_id))
+                AND (to_entity_id IS NULL OR EXISTS (SELECT FROM cogdb.entities e
+                                                      WHERE e.tenant_id = (SELECT cogdb.current_tenant_id())
+                                                        AND e.id = relationships.to_entity_id)));
+-- <<< sql/policies/relationships__endpoints_visible.sql
+
 -- >>> sql/tables/share_grants.sql
 -- Sharing, the granting side: tenant_id (a tenant at isolation level shared or federated) lets
 -- grantee_id (another such tenant) read the subset of its tenant-visible memories that every

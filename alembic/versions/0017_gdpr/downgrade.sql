@@ -118,7 +118,7 @@ COMMENT ON FUNCTION cogdb.refuse_event_change() IS
 
 REVOKE ALL ON FUNCTION cogdb.purge_retention(text, integer) FROM PUBLIC, cogdb_app, cogdb_admin, cogdb_auditor;
 COMMENT ON FUNCTION cogdb.purge_retention(text, integer) IS NULL;
--- sql/functions/retention/purge_retention.sql as frozen in revision 0013
+-- sql/functions/retention/purge_retention.sql as frozen in revision 0015
 -- One bounded batch of a tenant's retention purge, in the caller's transaction: removes or
 -- anonymises at most `batch` memories that are due, and returns how many it deleted and
 -- anonymised, whether a hold kept anything back (held), and whether it filled the batch
@@ -126,10 +126,9 @@ COMMENT ON FUNCTION cogdb.purge_retention(text, integer) IS NULL;
 -- deleted), older than the max_age of its most specific policy, or beyond that policy's
 -- max_count newest (ranked among the tenant-visible memories, and among each user's private
 -- ones), and not anonymised already; the policy's action says delete or anonymise.
--- Anonymise keeps the row (id, owner, visibility, type, source, times, session, counts) and
--- sets human_content '', assistant_content '[anonymised]', summary, conversation_id and
--- cluster_label NULL, tags [], metadata {}, the embedding a fixed unit vector (the text could
--- be approximated from it) and anonymised_at now().
+-- Anonymise keeps the row (cogdb.anonymise_memories says what it removes). Each batch that
+-- changed something leaves a receipt in the audit trail (cogdb.audit_note
+-- 'retention.purge': the counts).
 -- A legal hold on the tenant stops the purge; one on a user keeps every memory they own.
 -- FORCE RLS fences the owner too, and only a memory's owner may change or delete it
 -- (memories__owner_updates/_deletes): the batch visits the ownerless memories, then each
@@ -215,19 +214,21 @@ BEGIN
             v_left := v_left - cardinality(v_delete);
         END IF;
         IF v_anonymise IS NOT NULL THEN
-            UPDATE cogdb.memories m
-               SET human_content = '', assistant_content = '[anonymised]', summary = NULL,
-                   conversation_id = NULL, cluster_label = NULL, tags = '[]', metadata = '{}',
-                   embedding = ('[1' || repeat(',0', public.vector_dims(m.embedding) - 1)
-                                || ']')::public.vector,
-                   anonymised_at = now()
-             WHERE m.tenant_id = v_tenant AND m.id = ANY (v_anonymise);
-            GET DIAGNOSTICS v_n = ROW_COUNT;
+            v_n := cogdb.anonymise_memories(v_tenant, v_anonymise);
             anonymised := anonymised + v_n;
             v_left := v_left - cardinality(v_anonymise);
         END IF;
     END LOOP;
     more := v_left <= 0;
+    -- The batch's receipt in the audit trail (counts, no content; the row records name the
+    -- memories): only for a batch that changed something, so a scheduled purge with nothing
+    -- due leaves no trace.
+    IF deleted + anonymised > 0 THEN
+        PERFORM set_config('app.user_id', '', true);
+        PERFORM cogdb.audit_note('retention.purge', jsonb_build_object(
+            'deleted', deleted, 'anonymised', anonymised, 'held', held, 'more', more,
+            'batch', batch));
+    END IF;
     PERFORM cogdb.restore_context(v_saved);
     RETURN NEXT;
 END
