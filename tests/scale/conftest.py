@@ -45,7 +45,10 @@ def standby(pg_server):
     # The same port on another socket directory, no TCP: nothing to collide with.
     server = subprocess.Popen(
         _as_server_user(owner, str(_bindir() / "postgres"), "-D", str(data), "-k", str(root),
-                        "-h", "", "-p", str(pg_server.port), "-c", "hot_standby=on"),
+                        "-h", "", "-p", str(pg_server.port), "-c", "hot_standby=on",
+                        # The primary keeps the rows the standby's queries still read, so
+                        # replay does not cancel them ("conflict with recovery").
+                        "-c", "hot_standby_feedback=on"),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     endpoint = SimpleNamespace(
         url=lambda dbname, user=None: (f"postgresql://{user or pg_server.user}@/{dbname}"
@@ -70,13 +73,18 @@ def standby(pg_server):
 def replayed(db, standby) -> None:
     """Wait until the standby has replayed everything the primary has written so far."""
     target = db.super.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
-    with psycopg.connect(standby.url("postgres")) as conn:  # db.name may not be replayed yet
-        for _ in range(600):
-            if conn.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn",
-                            (target,)).fetchone()[0]:
-                return
-            time.sleep(0.05)
-    pytest.fail("the standby did not replay the primary's writes")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:  # db.name may not be replayed yet: ask in postgres
+            with psycopg.connect(standby.url("postgres"), autocommit=True) as conn:
+                while time.monotonic() < deadline:
+                    if conn.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn",
+                                    (target,)).fetchone()[0]:
+                        return
+                    time.sleep(0.05)
+        except psycopg.OperationalError:  # replay may end a standby session: ask again
+            time.sleep(0.1)
+    pytest.fail("the standby did not replay the primary's writes within 60 s")
 
 
 

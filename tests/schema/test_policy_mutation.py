@@ -5,8 +5,12 @@ subprocess runs ``tests/isolation/ -x`` (every isolation test file) against this
 server with COGDB_TEST_MUTATE_POLICY=<policy>: conftest then replaces that policy with USING
 (true) in its own template database (COGDB_TEST_DBNAME, unique per run, a copy of this
 session's migrated template) and runs first the modules that name the policy's table. The
-run must fail with a test failure, not a setup error. As a control, the same run without a
-mutation must pass, so a failure above is the mutation's doing and not a broken environment.
+run must fail with a test failure, not a setup error. As a control, the tests that failed in
+the mutated runs run again in the same kind of subprocess without a mutation and must pass, so
+each failure above is the mutation's doing and not a broken environment. (The control used to
+rerun the whole isolation suite, the longest run of all; the tests that caught something are
+the only ones whose failures the assertions below rely on. The whole suite runs unmutated in
+the normal session anyway.)
 
 The runs share the running server and go in parallel; each stops at its first failure.
 """
@@ -66,9 +70,12 @@ class Run:
                 f" summary={self.summary!r}\n{tail}")
 
 
-def _run_isolation_tests(server_url: str, template: str, policy: str | None) -> Run:
+def _run_isolation_tests(server_url: str, template: str, policy: str | None,
+                         tests: list[str] | None = None) -> Run:
     env = dict(os.environ)
     env.pop(MUTATE_ENV, None)
+    for name in [n for n in env if n.startswith("PYTEST_XDIST_")]:  # a run of its own
+        env.pop(name)
     env[CLONE_ENV] = template
     if policy is not None:
         env[MUTATE_ENV] = policy
@@ -77,7 +84,7 @@ def _run_isolation_tests(server_url: str, template: str, policy: str | None) -> 
     started = time.monotonic()
     deselect = [arg for bug in KNOWN_BUGS for arg in ("--deselect", bug)]
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", ISOLATION_TESTS, "-x", "-q",
+        [sys.executable, "-m", "pytest", *(tests or [ISOLATION_TESTS]), "-x", "-q",
          "-p", "no:cacheprovider", *deselect],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False)
     return Run(policy, proc.returncode, proc.stdout + proc.stderr, time.monotonic() - started)
@@ -95,16 +102,21 @@ def policies(pg_server, cogdb_template) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def runs(pg_server, cogdb_template, policies) -> dict[str | None, Run]:
-    """One isolation run per non-trivial policy, plus the unmutated control (key None)."""
-    targets: list[str | None] = [None, *sorted(p for p, q in policies.items() if q != "true")]
+    """One isolation run per non-trivial policy, then the unmutated control (key None): the
+    tests that failed in those runs, run again without a mutation."""
+    targets = sorted(p for p, q in policies.items() if q != "true")
     url = pg_server.url("postgres")
+    template = cogdb_template.template_dbname
     # One more run than cores: each run alternates between pytest and its server backend,
     # so the cores are not busy with one run each.
     workers = min(len(targets), (os.cpu_count() or 2) + 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(
-            lambda p: _run_isolation_tests(url, cogdb_template.template_dbname, p), targets))
-    return dict(zip(targets, results, strict=True))
+        results = list(pool.map(lambda p: _run_isolation_tests(url, template, p), targets))
+    runs: dict[str | None, Run] = dict(zip(targets, results, strict=True))
+    caught = sorted({test for run in results for test in run.failed_tests})
+    # Nothing caught: the whole suite is the control (the mutation tests fail anyway).
+    runs[None] = _run_isolation_tests(url, template, None, caught or None)
+    return runs
 
 
 def test_every_policy_has_a_file_and_vice_versa(policies):
@@ -119,6 +131,7 @@ def test_some_policies_are_non_trivial(policies):
 
 
 def test_unmutated_isolation_run_passes(runs):
+    """Every test that caught a mutation passes, in the same kind of run, without it."""
     control = runs[None]
     assert control.returncode == 0, control.describe()
     assert re.search(r"\b\d+ passed\b", control.summary), control.describe()
