@@ -122,6 +122,12 @@ def _filter_params(filters: Mapping[str, Any]) -> list[Any]:
             filters.get("visibility"), Jsonb(metadata) if metadata is not None else None]
 
 
+def embed_texts(payload: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The text a memory's vector is made from: human, a newline, assistant. The model
+    migration's batches read the same (cogdb.model_migration_batch)."""
+    return [f"{p.get('human_content', '')}\n{p.get('assistant_content', '')}" for p in payload]
+
+
 class MemoryMethods:
     """remember, remember_many, get, get_many, list_memories, forget and forget_many; mixed
     into :class:`cogdb.Scope` and :class:`cogdb.AsyncScope` (where they are awaitable)."""
@@ -142,9 +148,7 @@ class MemoryMethods:
                 check_json(value, key, f" (memory #{i})" if len(items) > 1 else "")
             payload.append({k: jsonable(v) for k, v in record.items() if v is not None})
         if embeddings is None:
-            texts = [f"{p.get('human_content', '')}\n{p.get('assistant_content', '')}"
-                     for p in payload]
-            model, matrix = yield from self._embed(model, texts)
+            model, matrix = yield from self._embed(model, embed_texts(payload))
             vectors = list(matrix)
         else:
             if len(embeddings) != len(payload):
@@ -181,7 +185,29 @@ class MemoryMethods:
             "SELECT r.id FROM cogdb.remember_many(%s::jsonb, %b::vector[], %s::text) AS r"
             " ORDER BY r.ordinality",
             (Jsonb(payload), vectors, model), prepare=True)
-        return [r["id"] for r in rows]
+        ids = [r["id"] for r in rows]
+        yield from self._second_vectors(ids, payload, model)
+        return ids
+
+    def _second_vectors(self, ids: list[str], payload: list[dict], model: str | None
+                        ) -> Steps[None]:
+        """While the tenant migrates to another model (cogdb.migration_target), embed the
+        memories just written with that model too and store the vectors in the same
+        transaction (cogdb.remember_embeddings), so they need no re-embedding before the
+        cutover (docs/scale-out.md, "Re-embedding without downtime"). A memory of another
+        model than the migration's source, or a target model this client cannot embed, is
+        left to the migration's final pass."""
+        target = yield Statement("SELECT from_model, to_model FROM cogdb.migration_target()",
+                                 prepare=True)
+        if not target or model not in (None, target[0]["from_model"]):
+            return
+        to_model = target[0]["to_model"]
+        try:
+            _, matrix = yield from self._embed(to_model, embed_texts(payload))
+        except InvalidInput:  # no embedder for it here: the final pass embeds them
+            return
+        yield Statement("SELECT cogdb.remember_embeddings(%s::text[], %s::text, %b::vector[])",
+                        (ids, to_model, list(matrix)), prepare=True)
 
     @operation
     def get(self, memory_id: str, *, include_shared: bool = False) -> Steps[Memory | None]:

@@ -121,6 +121,14 @@ class LegalHold(CogdbError):
     sqlstate = "CGF02"
 
 
+class MigrationIncomplete(CogdbError):
+    """A model migration's cutover (or its move to phase indexed) refused: memories without
+    a vector of the new model, or the new model's ANN index missing or invalid on the
+    tenant's partition; nothing was changed. SQLSTATE CGM01."""
+
+    sqlstate = "CGM01"
+
+
 class NotMigrated(CogdbError):
     """Schema cogdb or one of its functions is missing: the database needs ``cogdb migrate``."""
 
@@ -137,7 +145,7 @@ _BY_SQLSTATE: dict[str, type[CogdbError]] = {
     cls.sqlstate: cls
     for cls in (ScopeRequired, IsolationViolation, UnsafeRole, AppendOnly, InvalidInput,
                 UnknownModel, NotFound, Conflict, StaleVersion, FeatureDisabled,
-                PrivacyBudgetExhausted, LegalHold)
+                PrivacyBudgetExhausted, LegalHold, MigrationIncomplete)
     if cls.sqlstate
 }
 _BY_SQLSTATE.update({
