@@ -234,8 +234,22 @@ def test_a_promoted_tenant_cuts_over_only_onto_a_valid_index(db, client, admin, 
     steps = cogdb.ops.maintain.run(db.url(), echo=lambda *_: None)
     assert [(s.action, s.index_name, s.error) for s in steps] == [("create", new_index, None)]
     assert cogdb.ops.maintain.plan(db.url()) == []
-    done = admin.migrate_model(tenants.a, NEW, owner_url=db.url())
-    assert done.phase == "cut_over"
+    done = admin.migrate_model(tenants.a, NEW, owner_url=db.url(), cut_over=False)
+    assert done.phase == "indexed"
+    # The cutover's transaction, open: searches go on (not blocked: a lock wait would fail
+    # after 2 s), on the old model; writes wait for the commit.
+    reader = cogdb.connect(db.app_url + "&options=-c%20lock_timeout%3D2000", pool_size=1)
+    with admin.connection.transaction():
+        _cut_over(admin, tenants.a)
+        with reader.scope(tenants.a) as s:
+            hits = s.search("alpha bravo", k=5)
+        assert {h.plan for h in hits} == {f"ann:{old_index}"}
+        assert [h.id for h in hits] == _oracle(HashEmbedder(OLD, 384), texts, ids,
+                                               "alpha bravo", 5)
+        with reader.scope(tenants.a) as s, pytest.raises(cogdb.CogdbError) as info:
+            s.remember("written during the cutover")
+        assert info.value.sqlstate == "55P03"
+    reader.close()
     with client.scope(tenants.a) as s:
         hits = s.search("alpha bravo", k=5)
     assert {h.plan for h in hits} == {f"ann:{new_index}"}

@@ -1,7 +1,11 @@
--- The cutover of a model migration, one transaction, all or nothing. It takes the tenant's
--- gate exclusively (tenant_gate: the tenant's transactions finish first, new ones wait for the
--- commit; the caller bounds the wait with lock_timeout), then refuses with CGM01, changing
--- nothing, unless every memory of the tenant's from_model has a vector of to_model
+-- The cutover of a model migration, one transaction, all or nothing. First it stops the
+-- tenant's writes until the commit, so no memory of the old model can arrive behind the
+-- swap: a promoted tenant's own partition is locked in SHARE mode (its writers wait, its
+-- searches go on reading the old vectors through the old index while the new index fills);
+-- a tenant in memories_default, small by definition (below search.ann_min_rows), has its
+-- gate taken exclusively instead (tenant_gate: all its transactions wait, for the short
+-- cutover; the other tenants in memories_default write on). The caller bounds either wait
+-- with lock_timeout. Then it refuses with CGM01, changing nothing, unless every memory of the tenant's from_model has a vector of to_model
 -- (memory_embeddings) and the ANN index the tenant needs for to_model is valid
 -- (migration_index_missing). Then it swaps: the old vectors go into memory_embeddings
 -- (searchable again only after a migration back; `cogdb model cleanup` deletes them), each
@@ -29,9 +33,17 @@ DECLARE
     v_n bigint := 0;
     v_step bigint;
 BEGIN
-    PERFORM pg_advisory_xact_lock(cogdb.tenant_gate(v_tenant));
-    v_row := cogdb.migration_in_progress(v_tenant, to_model);
     v_part := cogdb.memories_partition(v_tenant);
+    IF v_part = 'memories_default' THEN
+        PERFORM pg_advisory_xact_lock(cogdb.tenant_gate(v_tenant));
+    ELSE
+        EXECUTE format('LOCK TABLE cogdb.%I IN SHARE MODE', v_part);
+    END IF;
+    IF cogdb.memories_partition(v_tenant) <> v_part THEN   -- promoted meanwhile
+        RAISE EXCEPTION 'tenant % was moved into a partition of its own meanwhile', v_tenant
+            USING ERRCODE = '55P03', HINT = 'Try again: `cogdb model migrate` does.';
+    END IF;
+    v_row := cogdb.migration_in_progress(v_tenant, to_model);
     v_saved := cogdb.enter_tenant(v_tenant);
     EXECUTE format('SELECT count(*) FROM cogdb.%I m WHERE m.tenant_id = %L::uuid AND m.model = $1'
                    ' AND NOT EXISTS (SELECT FROM cogdb.memory_embeddings e'
