@@ -1,7 +1,7 @@
 """What re-embedding a tenant costs (`cogdb model migrate`), against importing the same
 memories, in the same run.
 
-    python -m bench migrate [--memories 5000] [--batch 500] [--queries 50]
+    python -m bench migrate [--memories 5000] [--batch 500] [--queries 50] [--prebuilt]
 
 On its own embedded server (bench/out/home-migrate, stopped at the end), one tenant large
 enough to be promoted (its own partition and HNSW index, `cogdb maintain`):
@@ -12,9 +12,13 @@ enough to be promoted (its own partition and HNSW index, `cogdb maintain`):
 - **migrate**: ``cogdb model migrate`` to a second hash model (384-d, another hash seed by
   name), batches of ``--batch``: read the page, embed, store the vectors and move the keyset
   position; memories per second, the median over batches, and the ratio to the import;
-- **index**: building the new model's (empty) HNSW index before the cutover;
-- **cutover**: the one transaction that swaps the vectors, which fills the new index
-  (HNSW inserts of every memory) while searches go on with the old one;
+- **cutover**: the one transaction that swaps the vectors and builds the new model's HNSW
+  index (one bulk build), while searches go on with the old one (their p50 during it is
+  measured by a second connection searching in a loop); and the cutover of a
+  second tenant of ``--memories``/4 memories that stays in memories_default (no HNSW index of
+  its own), which shows what the swap costs without an index; with ``--prebuilt``, a third
+  promoted tenant whose new index exists before its cutover, so the swap inserts every memory
+  into it one by one (the design this replaced);
 - **search** p50 (ms, ``--queries`` text queries, k=10) before and after the cutover: the old
   model's index, then the new one's.
 
@@ -23,10 +27,10 @@ Results: bench/results/migrate.json.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import platform
 import statistics
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -66,6 +70,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--memories", type=int, default=5000)
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--queries", type=int, default=50)
+    ap.add_argument("--prebuilt", action="store_true",
+                    help="also cut over a third tenant whose new index was built before the "
+                         "cutover (the design this replaced: an HNSW insert per memory)")
     ap.add_argument("--home", help="bench server folder (default bench/out/home-migrate)")
     args = ap.parse_args(argv)
     import cogdb
@@ -90,6 +97,10 @@ def main(argv: list[str] | None = None) -> None:
                 " WHERE key = 'search.ann_min_rows'", (min(args.memories // 2, 10000),))
             tenant = str(admin.create_tenant(f"migrate bench {uuid.uuid4().hex[:8]}",
                                              default_model=OLD).id)
+            small = str(admin.create_tenant(f"migrate bench small {uuid.uuid4().hex[:8]}",
+                                            default_model=OLD).id)
+            pre = str(admin.create_tenant(f"migrate bench prebuilt {uuid.uuid4().hex[:8]}",
+                                          default_model=OLD).id)
         app_url = admin_url.replace("postgresql://postgres@", f"postgresql://{APP_LOGIN}@", 1)
         texts = _texts(args.memories, rng)
         queries = [" ".join(rng.choice(WORDS, 3)) for _ in range(args.queries)]
@@ -105,6 +116,14 @@ def main(argv: list[str] | None = None) -> None:
                                      for j, t in enumerate(part)])
                 import_rates.append(len(part) / (time.perf_counter() - t0))
             t_import = time.perf_counter() - t_import
+            n_small = max(args.memories // 4, 1)
+            with client.scope(small) as s:
+                s.remember_many([{"human_content": t} for t in texts[:n_small]])
+            if args.prebuilt:
+                for i in range(0, len(texts), args.batch):
+                    with client.scope(pre) as s:
+                        s.remember_many([{"human_content": t}
+                                         for t in texts[i:i + args.batch]])
             steps = cogdb.ops.maintain.run(admin_url, echo=lambda *_: None)
             assert not any(s.error for s in steps), steps
             before_ms, before_plans = _p50(client, tenant, queries)
@@ -120,19 +139,36 @@ def main(argv: list[str] | None = None) -> None:
             with AdminClient(admin_url) as admin:
                 t0 = time.perf_counter()
                 last[0] = t0
-                # without an owner URL it stops before building the index
-                with contextlib.suppress(cogdb.MigrationIncomplete):
-                    admin.migrate_model(tenant, NEW, batch=args.batch, cut_over=False,
-                                        after_batch=tick)
+                done = admin.migrate_model(tenant, NEW, batch=args.batch, cut_over=False,
+                                           after_batch=tick)
                 t_embed = time.perf_counter() - t0
-                n_embedded = admin.model_migrations(tenant)[0]["embedded"]
-                # the index step of the run above; built apart here to time it
-                t0 = time.perf_counter()
-                done_index = admin.migrate_model(tenant, NEW, batch=args.batch,
-                                                 cut_over=False, owner_url=admin_url)
-                t_index = time.perf_counter() - t0
-                done_cut = admin.migrate_model(tenant, NEW, batch=args.batch,
-                                               owner_url=admin_url)
+                # searches of the tenant while its cutover runs (they are not blocked)
+                during: list[float] = []
+                stop = threading.Event()
+
+                def searching() -> None:
+                    with cogdb.connect(app_url, pool_size=1) as reader:
+                        i = 0
+                        while not stop.is_set():
+                            with reader.scope(tenant) as s:
+                                t = time.perf_counter()
+                                s.search(queries[i % len(queries)], k=10)
+                                during.append((time.perf_counter() - t) * 1000)
+                            i += 1
+
+                worker = threading.Thread(target=searching)
+                worker.start()
+                done_cut = admin.migrate_model(tenant, NEW, batch=args.batch)
+                stop.set()
+                worker.join()
+                small_cut = admin.migrate_model(small, NEW, batch=args.batch)
+                pre_cut = None
+                if args.prebuilt:   # the new index built before the cutover: HNSW inserts
+                    admin.migrate_model(pre, NEW, batch=args.batch, cut_over=False)
+                    admin.connection.execute(admin.connection.execute(
+                        "SELECT cogdb.ann_index_statement(%s::uuid, %s, true)",
+                        (pre, NEW)).fetchone()[0])
+                    pre_cut = admin.migrate_model(pre, NEW, batch=args.batch)
             after_ms, after_plans = _p50(client, tenant, queries)
 
         sizes = [min(args.batch, args.memories - i) for i in range(0, args.memories, args.batch)]
@@ -146,11 +182,22 @@ def main(argv: list[str] | None = None) -> None:
             "migrate_total_s": round(t_embed, 2),
             "migrate_vs_import": round(statistics.median(migrate_rates)
                                        / statistics.median(import_rates), 2),
-            "embedded": n_embedded, "index_built": done_index.index_built,
-            "index_s": round(t_index, 2), "cutover_s": done_cut.cutover_seconds,
+            "embedded": done.embedded, "new_index": done_cut.new_index,
+            "cutover_s": done_cut.cutover_seconds,
+            "cutover_ms_per_memory": round(1000 * done_cut.cutover_seconds / args.memories, 3),
+            "small_unpromoted_memories": n_small,
+            "small_cutover_s": small_cut.cutover_seconds,
+            "small_cutover_ms_per_memory": round(1000 * small_cut.cutover_seconds / n_small, 3),
             "search_p50_ms_before": round(before_ms, 2),
             "search_p50_ms_after": round(after_ms, 2),
             "search_after_vs_before": round(after_ms / before_ms, 2),
+            "search_p50_ms_during_cutover": round(statistics.median(during), 2)
+            if during else None,
+            "searches_during_cutover": len(during),
+            "prebuilt_cutover_s": pre_cut.cutover_seconds if pre_cut else None,
+            "prebuilt_cutover_vs_in_txn": round(pre_cut.cutover_seconds
+                                                / done_cut.cutover_seconds, 2)
+            if pre_cut else None,
             "plans_before": sorted(p or "" for p in before_plans),
             "plans_after": sorted(p or "" for p in after_plans),
         }

@@ -103,21 +103,21 @@ class AdminClient:
 
     def migrate_model(self, tenant: uuid.UUID | str, to_model: str, *,
                       batch: int = model_migrate.DEFAULT_BATCH, cut_over: bool = True,
-                      owner_url: str | None = None, embedder: Any = None,
+                      embedder: Any = None,
                       echo: Callable[[str], None] | None = None,
                       after_batch: Callable[[int], None] | None = None
                       ) -> model_migrate.Migrated:
         """Re-embed ``tenant``'s memories with ``to_model`` without stopping it, and (with
         ``cut_over``) switch the tenant to it in one transaction (docs/scale-out.md,
         "Re-embedding without downtime"). Resumes the migration in progress when there is one.
-        Batches of ``batch`` memories, each one transaction; ``echo`` gets progress lines.
-        ``owner_url`` (a member of cogdb_owner, as for `cogdb maintain`) builds the new
-        model's ANN index when the tenant has its own partition and index. Raises
+        Batches of ``batch`` memories, each one transaction; ``echo`` gets progress lines. A
+        tenant with its own partition and ANN index gets the new model's index built inside
+        the cutover's transaction (its searches go on meanwhile, its writes wait). Raises
         :class:`cogdb.MigrationIncomplete` (CGM01) when the cutover cannot be done yet."""
         check_text(to_model, "to_model")
         return model_migrate.migrate(self.connection, tenant, to_model, batch=batch,
-                                     cut_over=cut_over, owner_url=owner_url,
-                                     embedder=embedder, echo=echo, after_batch=after_batch)
+                                     cut_over=cut_over, embedder=embedder, echo=echo,
+                                     after_batch=after_batch)
 
     def cleanup_model(self, tenant: uuid.UUID | str, model: str, *, batch: int = 1000,
                       echo: Callable[[str], None] | None = None) -> model_migrate.Cleaned:

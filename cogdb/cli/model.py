@@ -7,7 +7,6 @@ from dataclasses import asdict
 import click
 
 from ..api.client import connect_admin
-from ..db import urls
 from ..embedders import SPECS
 from ..ops.model_migrate import DEFAULT_BATCH
 from .common import cli_errors, emit_json, json_option
@@ -70,14 +69,13 @@ def model_migrate(tenant_id: str, to_model: str, batch: int, no_cut_over: bool,
     after, never a mix). Resumes where a killed run stopped; progress on stderr.
 
     Writes during the migration get both vectors; a final pass embeds anything left. A
-    tenant with its own ANN index gets the new model's index built before the cutover (on
-    COGDB_ADMIN_URL, as `cogdb maintain`). The old vectors are kept until `cogdb model
-    cleanup --tenant T --model OLD`."""
+    tenant with its own ANN index gets the new model's index built in the cutover's
+    transaction (its writes wait meanwhile, its searches do not). The old vectors are kept
+    until `cogdb model cleanup --tenant T --model OLD`."""
     echo = None if as_json else (lambda line: click.echo(line, err=True))
-    url = urls.admin_url()
-    with cli_errors(), connect_admin(url) as admin:
+    with cli_errors(), connect_admin() as admin:
         done = admin.migrate_model(tenant_id, to_model, batch=batch, cut_over=not no_cut_over,
-                                   owner_url=url if _is_owner(admin) else None, echo=echo)
+                                   echo=echo)
     if as_json:
         emit_json(asdict(done))
         return
@@ -85,11 +83,6 @@ def model_migrate(tenant_id: str, to_model: str, batch: int, no_cut_over: bool,
                f"{done.phase}; {done.embedded} memories embedded in {done.batches} batches"
                + (f", cut over in {done.cutover_seconds} s" if done.cutover_seconds is not None
                   else ""))
-
-
-def _is_owner(admin) -> bool:
-    return bool(admin.connection.execute(
-        "SELECT pg_has_role(current_user, 'cogdb_owner', 'MEMBER')").fetchone()[0])
 
 
 @model_group.command("cleanup")

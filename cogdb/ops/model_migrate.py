@@ -10,12 +10,12 @@ own short transaction on an autocommit connection of a member of cogdb_admin:
    model without a vector of the new one; the texts are embedded here; then
    ``cogdb.store_model_vectors`` stores the vectors and moves the keyset position in one
    transaction (ON CONFLICT DO NOTHING: a batch repeated after a crash changes nothing).
-3. Index: ``cogdb.model_migration_indexed`` moves the migration to phase indexed, or refuses
-   (CGM01) while a promoted tenant lacks the new model's ANN index; the index is then built
-   here as `cogdb maintain` would (CREATE INDEX CONCURRENTLY on an owner connection).
+3. ``cogdb.model_migration_indexed`` moves the migration to phase indexed and names the ANN
+   index the cutover will build (a tenant with its own partition and index).
 4. Cutover: a final pass embeds whatever is still missing (memories written by a client that
    does not know the migration), then ``cogdb.cut_over_model_migration`` swaps the vectors and
-   the tenant's default model in one transaction. A memory written between the final pass and
+   the tenant's default model, and builds the new index, in one transaction (with
+   maintenance_work_mem as `cogdb maintain` sets it). A memory written between the final pass and
    the cutover makes it refuse (CGM01, nothing changed): the pass and the cutover are retried.
 """
 from __future__ import annotations
@@ -29,6 +29,7 @@ import psycopg
 from pgvector.psycopg import register_vector
 from psycopg.rows import dict_row
 
+from ..config import MAINTENANCE_WORK_MEM
 from ..db.errors import CogdbError, InvalidInput, UnknownModel, translated
 from ..db.values import as_uuid
 from ..embedders import Embedder, from_spec
@@ -53,7 +54,8 @@ class Migrated:
     embedded: int = 0
     batches: int = 0
     resumed_after: str = ""
-    index_built: bool = False
+    #: The ANN index of the new model the cutover builds (or built), if the tenant needs one.
+    new_index: str | None = None
     embed_seconds: float = 0.0
     cutover_seconds: float | None = None
     seconds: float = 0.0
@@ -112,35 +114,14 @@ def _pass(conn: psycopg.Connection, tenant: str, to_model: str, embedder: Embedd
             after_batch(done.batches)
 
 
-def _build_index(owner_url: str, tenant: str, to_model: str,
-                 echo: Callable[[str], None] | None) -> bool:
-    """Run the steps of `cogdb maintain`'s plan that build the migration's index."""
-    from . import maintain
-
-    with translated(), maintain._owner_connection(owner_url) as conn:
-        name = conn.execute("SELECT cogdb.ann_index_name(%s::uuid, %s::text)",
-                            (tenant, to_model)).fetchone()[0]
-    steps = [s for s in maintain.plan(owner_url)
-             if s.index_name == name and s.action in ("drop_invalid", "create")]
-    with maintain._owner_connection(owner_url) as conn:
-        for s in steps:
-            if echo:
-                echo(f"tenant {tenant}: {s.action} {name} (model {to_model})")
-            with translated():
-                conn.execute(s.statement)
-    return bool(steps)
-
-
 def migrate(conn: psycopg.Connection, tenant: object, to_model: str, *,
-            batch: int = DEFAULT_BATCH, owner_url: str | None = None,
-            embedder: Embedder | None = None, cut_over: bool = True,
+            batch: int = DEFAULT_BATCH, embedder: Embedder | None = None, cut_over: bool = True,
             echo: Callable[[str], None] | None = None,
             after_batch: Callable[[int], None] | None = None) -> Migrated:
     """Migrate ``tenant`` to ``to_model`` (or resume its migration) and, with ``cut_over``,
-    cut over. ``conn``: an autocommit connection of a member of cogdb_admin; ``owner_url``: a
-    member of cogdb_owner's URL for building the new model's index when the tenant needs one;
-    ``embedder``: the new model's (default: the one the registry names); ``after_batch``: a
-    hook called with the batch count after each committed batch."""
+    cut over. ``conn``: an autocommit connection of a member of cogdb_admin; ``embedder``:
+    the new model's (default: the one the registry names); ``after_batch``: a hook called
+    with the batch count after each committed batch."""
     tenant_s = as_uuid(tenant, "tenant")
     if not 1 <= batch <= 100000:
         raise InvalidInput(f"batch must be between 1 and 100000, got {batch}", field="batch")
@@ -159,15 +140,12 @@ def migrate(conn: psycopg.Connection, tenant: object, to_model: str, *,
         raise CogdbError(f"the embedder makes vectors of {embedder.model!r}, not {to_model!r}")
     _pass(conn, tenant_s, to_model, embedder, batch, done, after_id=None, echo=echo,
           after_batch=after_batch)
-    try:
-        row = _row(conn, "SELECT * FROM cogdb.model_migration_indexed(%s::text, %s::text)",
+    indexed = _row(conn, "SELECT * FROM cogdb.model_migration_indexed(%s::text, %s::text)",
                    (tenant_s, to_model))
-    except CogdbError as exc:
-        if exc.sqlstate != "CGM01" or owner_url is None:
-            raise
-        done.index_built = _build_index(owner_url, tenant_s, to_model, echo)
-        row = _row(conn, "SELECT * FROM cogdb.model_migration_indexed(%s::text, %s::text)",
-                   (tenant_s, to_model))
+    done.phase, done.new_index = indexed["phase"], indexed["index_to_build"]
+    if echo and indexed["index_to_build"]:
+        echo(f"tenant {tenant_s}: the cutover builds the ANN index {indexed['index_to_build']}")
+    row = {**row, "phase": indexed["phase"], "embedded": indexed["embedded"]}
     if cut_over:
         row = _cut_over(conn, tenant_s, to_model, embedder, batch, done, echo)
     done.phase = row["phase"]
@@ -189,6 +167,11 @@ def _cut_over(conn: psycopg.Connection, tenant: str, to_model: str, embedder: Em
             with translated(), conn.transaction():
                 conn.execute("SELECT set_config('lock_timeout', %s, true)",
                               (CUTOVER_LOCK_TIMEOUT,))
+                # At least maintenance_work_mem for the index build, as `cogdb maintain`.
+                conn.execute("SELECT set_config('maintenance_work_mem', greatest("
+                             "pg_size_bytes(current_setting('maintenance_work_mem')),"
+                             " pg_size_bytes(%s)) / 1024 || 'kB', true)",
+                             (MAINTENANCE_WORK_MEM,))
                 row = _row(conn, "SELECT * FROM cogdb.cut_over_model_migration(%s::text,"
                                  " %s::text)", (tenant, to_model))
         except CogdbError as exc:

@@ -208,7 +208,7 @@ def test_a_cutover_with_a_memory_lacking_its_new_vector_changes_nothing(
     assert {m for _, m, _ in _state(db, tenants.a)["memories"]} == {NEW}
 
 
-def test_a_promoted_tenant_cuts_over_only_onto_a_valid_index(db, client, admin, tenants,
+def test_a_promoted_tenant_gets_its_new_index_in_the_cutover(db, client, admin, tenants,
                                                              new_model):
     db.super.execute("UPDATE cogdb.settings SET value = '20' WHERE key = 'search.ann_min_rows'")
     db.super.execute("UPDATE cogdb.settings SET value = '5' WHERE key = 'search.exact_max_rows'")
@@ -220,27 +220,26 @@ def test_a_promoted_tenant_cuts_over_only_onto_a_valid_index(db, client, admin, 
                                              (tenants.a, m)).fetchone()[0] for m in (OLD, NEW))
     with client.scope(tenants.a) as s:
         assert {h.plan for h in s.search("alpha", k=3)} == {f"ann:{old_index}"}
+    done = admin.migrate_model(tenants.a, NEW, cut_over=False)
+    assert (done.phase, done.new_index) == ("indexed", new_index)
+    assert cogdb.ops.maintain.plan(db.url()) == []   # maintain neither builds nor drops it
 
-    # Without an owner connection the index cannot be built: embedded, not indexed.
-    with pytest.raises(MigrationIncomplete, match=new_index):
-        admin.migrate_model(tenants.a, NEW)
-    assert admin.model_migrations(tenants.a)[0]["phase"] == "embedding"
+    # A cutover that fails at its last step (the index cannot be built: its name is taken)
+    # leaves everything as it was.
     before = _state(db, tenants.a)
-    with pytest.raises(MigrationIncomplete, match="index"):
+    db.super.execute(f"CREATE TABLE cogdb.{new_index} ()")
+    with pytest.raises(cogdb.CogdbError) as info:
         _cut_over(admin, tenants.a)
+    assert info.value.sqlstate == "42P07"
     assert _state(db, tenants.a) == before
+    assert admin.model_migrations(tenants.a)[0]["phase"] == "indexed"
+    db.super.execute(f"DROP TABLE cogdb.{new_index}")
 
-    # `cogdb maintain` builds the target's index (empty until the cutover) and keeps it.
-    steps = cogdb.ops.maintain.run(db.url(), echo=lambda *_: None)
-    assert [(s.action, s.index_name, s.error) for s in steps] == [("create", new_index, None)]
-    assert cogdb.ops.maintain.plan(db.url()) == []
-    done = admin.migrate_model(tenants.a, NEW, owner_url=db.url(), cut_over=False)
-    assert done.phase == "indexed"
     # The cutover's transaction, open: searches go on (not blocked: a lock wait would fail
-    # after 2 s), on the old model; writes wait for the commit.
+    # after 2 s), on the old model through the old index; writes wait for the commit.
     reader = cogdb.connect(db.app_url + "&options=-c%20lock_timeout%3D2000", pool_size=1)
     with admin.connection.transaction():
-        _cut_over(admin, tenants.a)
+        assert _cut_over(admin, tenants.a) == ("cut_over",)
         with reader.scope(tenants.a) as s:
             hits = s.search("alpha bravo", k=5)
         assert {h.plan for h in hits} == {f"ann:{old_index}"}
@@ -259,15 +258,18 @@ def test_a_promoted_tenant_cuts_over_only_onto_a_valid_index(db, client, admin, 
         ("drop_unneeded", old_index)]
 
 
-def test_the_migrate_command_builds_the_index_itself(db, client, tenants, new_model):
+def test_the_migrate_command_builds_the_index(db, client, tenants, new_model):
     db.super.execute("UPDATE cogdb.settings SET value = '20' WHERE key = 'search.ann_min_rows'")
     _fill(client, tenants.a, None, _texts(22, seed=5))
     cogdb.ops.maintain.run(db.url(), echo=lambda *_: None)
-    result = cli(db, "model", "migrate", "--tenant", str(tenants.a), "--to", NEW, "--json",
-                 admin_url=db.url())
+    result = cli(db, "model", "migrate", "--tenant", str(tenants.a), "--to", NEW, "--json")
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
-    assert (out["phase"], out["index_built"], out["embedded"]) == ("cut_over", True, 22)
+    assert (out["phase"], out["embedded"]) == ("cut_over", 22)
+    valid = db.super.execute("SELECT i.indisvalid FROM pg_index i JOIN pg_class c"
+                             " ON c.oid = i.indexrelid WHERE c.relname = %s",
+                             (out["new_index"],)).fetchone()
+    assert valid == (True,)
 
 
 def test_forget_and_anonymise_reach_the_other_vectors(db, client, admin, tenants, new_model):

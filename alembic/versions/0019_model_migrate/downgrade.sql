@@ -177,6 +177,9 @@ DROP FUNCTION cogdb.migration_in_progress(uuid, text);
 -- sql/functions/models/memories_partition.sql: new in this revision
 DROP FUNCTION cogdb.memories_partition(uuid);
 
+-- sql/functions/search/ann_index_statement.sql: new in this revision
+DROP FUNCTION cogdb.ann_index_statement(uuid, text, boolean);
+
 -- sql/policies/memory_embeddings__migration.sql: new in this revision
 DROP POLICY memory_embeddings__migration ON cogdb.memory_embeddings;
 

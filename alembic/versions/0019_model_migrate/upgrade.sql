@@ -138,6 +138,36 @@ CREATE POLICY memory_embeddings__migration ON cogdb.memory_embeddings
     WITH CHECK (true);
 -- <<< sql/policies/memory_embeddings__migration.sql
 
+-- >>> sql/functions/search/ann_index_statement.sql
+-- The CREATE INDEX statement of one tenant's HNSW index for one model (ann_index_name) on the
+-- tenant's partition, over full-precision vectors cast to the model's dimensions, partial on
+-- the model, with the deployment's search.hnsw_m and search.hnsw_ef_construction. The one
+-- definition for `cogdb maintain` (plan_maintenance: CONCURRENTLY IF NOT EXISTS, in
+-- autocommit) and a model migration's cutover (cut_over_model_migration: plain, inside its
+-- transaction, so the index commits with the rows it serves). NULL for an unknown model.
+CREATE OR REPLACE FUNCTION cogdb.ann_index_statement(tenant_id uuid, model text,
+                                                     concurrently boolean)
+    RETURNS text
+    LANGUAGE sql STABLE SECURITY INVOKER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format('CREATE INDEX %s%I ON cogdb.%I'
+                  ' USING hnsw ((embedding::public.vector(%s)) public.vector_cosine_ops)'
+                  ' WITH (m = %s, ef_construction = %s) WHERE model = %L',
+                  CASE WHEN ann_index_statement.concurrently THEN 'CONCURRENTLY IF NOT EXISTS '
+                       ELSE '' END,
+                  cogdb.ann_index_name(ann_index_statement.tenant_id, ann_index_statement.model),
+                  cogdb.partition_name(ann_index_statement.tenant_id), m.dimensions,
+                  cogdb.int_setting('search.hnsw_m'),
+                  cogdb.int_setting('search.hnsw_ef_construction'), ann_index_statement.model)
+      FROM cogdb.embedding_models m WHERE m.name = ann_index_statement.model
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.ann_index_statement(uuid, text, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION cogdb.ann_index_statement(uuid, text, boolean) IS
+    'The CREATE INDEX statement of one tenant''s HNSW index for one model on its partition (maintain: concurrently; a migration''s cutover: in its transaction).';
+-- <<< sql/functions/search/ann_index_statement.sql
+
 -- >>> sql/functions/models/memories_partition.sql
 -- The partition of cogdb.memories that holds one tenant's rows: its own (partition_name) once
 -- `cogdb maintain` promoted it, else memories_default. The model migration's definer
@@ -211,11 +241,12 @@ COMMENT ON FUNCTION cogdb.migration_target() IS
 -- <<< sql/functions/models/migration_target.sql
 
 -- >>> sql/functions/models/migration_index_missing.sql
--- The ANN index a tenant's cutover to `to_model` waits for, or NULL when it waits for none:
+-- The ANN index a tenant's cutover to `to_model` has to build, or NULL when it builds none:
 -- when the tenant's own partition has a valid index for from_model (search reads it today),
--- the index of to_model on that partition (ann_index_name) must exist and be valid, so that
--- search after the cutover never falls back to an exact scan. `cogdb maintain` (and
--- `cogdb model migrate`) build it while the migration is in progress (plan_maintenance).
+-- the index of to_model on that partition (ann_index_name) unless it exists and is valid
+-- already. The cutover builds it inside its transaction, after the swap (one bulk build
+-- instead of an HNSW insert per memory), so it commits together with the rows it serves and
+-- search never reads the new model without its index.
 CREATE OR REPLACE FUNCTION cogdb.migration_index_missing(tenant_id uuid, from_model text,
                                                          to_model text)
     RETURNS text
@@ -235,7 +266,7 @@ $$;
 
 REVOKE ALL ON FUNCTION cogdb.migration_index_missing(uuid, text, text) FROM PUBLIC;
 COMMENT ON FUNCTION cogdb.migration_index_missing(uuid, text, text) IS
-    'The ANN index of the new model a tenant''s cutover waits for (its partition has one for the old model), or NULL.';
+    'The ANN index of the new model a tenant''s cutover has to build (its partition has one for the old model), or NULL.';
 -- <<< sql/functions/models/migration_index_missing.sql
 
 -- >>> sql/functions/models/remember_embeddings.sql
@@ -483,11 +514,14 @@ COMMENT ON FUNCTION cogdb.store_model_vectors(text, text, text[], public.vector[
 -- <<< sql/functions/models/store_model_vectors.sql
 
 -- >>> sql/functions/models/model_migration_indexed.sql
--- Moves a migration from phase embedding to indexed once the new model's ANN index the
--- cutover needs is in place (migration_index_missing), or refuses with CGM01 naming it.
--- `cogdb model migrate` calls it after building the index. Definer for cogdb_admin.
+-- Moves a migration from phase embedding to indexed: every memory of the old model has its
+-- new vector (the batch pass ended), and the ANN index the tenant needs for the new model is
+-- settled: valid already, or planned for the cutover, which builds it in its own transaction
+-- (migration_index_missing). Returns the migration with index_to_build, the name of that
+-- index (NULL: none needed). `cogdb model migrate` calls it after the batches. Definer for
+-- cogdb_admin.
 CREATE OR REPLACE FUNCTION cogdb.model_migration_indexed(tenant_id text, to_model text)
-    RETURNS SETOF cogdb.model_migrations
+    RETURNS TABLE (phase text, embedded bigint, total bigint, index_to_build text)
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
@@ -495,23 +529,18 @@ AS $$
 DECLARE
     v_tenant uuid := cogdb.known_tenant(tenant_id);
     v_row cogdb.model_migrations := cogdb.migration_in_progress(v_tenant, to_model);
-    v_index text := cogdb.migration_index_missing(v_tenant, v_row.from_model, to_model);
 BEGIN
-    IF v_index IS NOT NULL THEN
-        RAISE EXCEPTION 'the ANN index % of model % on the tenant''s partition is missing or invalid',
-                        v_index, quote_literal(to_model)
-            USING ERRCODE = 'CGM01', COLUMN = 'to_model',
-                  HINT = 'Run `cogdb maintain` (it builds the index of a migration in progress), then try again.';
-    END IF;
-    RETURN QUERY UPDATE cogdb.model_migrations g SET phase = 'indexed'
-                  WHERE g.tenant_id = v_tenant AND g.id = v_row.id RETURNING g.*;
+    UPDATE cogdb.model_migrations g SET phase = 'indexed'
+     WHERE g.tenant_id = v_tenant AND g.id = v_row.id RETURNING g.* INTO v_row;
+    RETURN QUERY SELECT v_row.phase, v_row.embedded, v_row.total,
+                        cogdb.migration_index_missing(v_tenant, v_row.from_model, to_model);
 END
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.model_migration_indexed(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.model_migration_indexed(text, text) TO cogdb_admin;
 COMMENT ON FUNCTION cogdb.model_migration_indexed(text, text) IS
-    'Moves a model migration to phase indexed once the new model''s ANN index the cutover needs is valid; CGM01 otherwise.';
+    'Moves a model migration to phase indexed (every memory embedded) and names the ANN index its cutover will build, if any.';
 -- <<< sql/functions/models/model_migration_indexed.sql
 
 -- >>> sql/functions/models/cut_over_model_migration.sql
@@ -523,14 +552,18 @@ COMMENT ON FUNCTION cogdb.model_migration_indexed(text, text) IS
 -- gate taken exclusively instead (tenant_gate: all its transactions wait, for the short
 -- cutover; the other tenants in memories_default write on). The caller bounds either wait
 -- with lock_timeout. Then it refuses with CGM01, changing nothing, unless every memory of the tenant's from_model has a vector of to_model
--- (memory_embeddings) and the ANN index the tenant needs for to_model is valid
--- (migration_index_missing). Then it swaps: the old vectors go into memory_embeddings
+-- (memory_embeddings). Then it swaps: the old vectors go into memory_embeddings
 -- (searchable again only after a migration back; `cogdb model cleanup` deletes them), each
 -- memory takes (to_model, its new vector), the new vectors leave memory_embeddings, and
 -- to_model becomes the tenant's default model (set_tenant_setting). A search sees the old
 -- model before the commit and the new one after it, never a mix. The memories are updated
 -- through cogdb.memories (its triggers count, index and audit them) in the context of each
--- owner in turn (memories__owner_updates lets only the owner change a memory).
+-- owner in turn (memories__owner_updates lets only the owner change a memory). Last, where
+-- the tenant's partition has an ANN index for from_model (migration_index_missing), it
+-- builds the one of to_model (ann_index_statement, a plain CREATE INDEX: its SHARE lock lets
+-- searches through; one bulk build, where an index built before the swap would take an HNSW
+-- insert per memory, measured 8x slower: bench/RESULTS.md, "Model migration"), so the index
+-- commits together with the rows it serves and search never reads the new model without it.
 -- Returns the migration, phase cut_over. Definer for cogdb_admin.
 CREATE OR REPLACE FUNCTION cogdb.cut_over_model_migration(tenant_id text, to_model text)
     RETURNS SETOF cogdb.model_migrations
@@ -575,12 +608,6 @@ BEGIN
                          || '` again: it embeds what is left, then cuts over.';
     END IF;
     v_index := cogdb.migration_index_missing(v_tenant, v_row.from_model, to_model);
-    IF v_index IS NOT NULL THEN
-        RAISE EXCEPTION 'cutover refused: the ANN index % of model % on the tenant''s partition is missing or invalid',
-                        v_index, quote_literal(to_model)
-            USING ERRCODE = 'CGM01', COLUMN = 'to_model',
-                  HINT = 'Run `cogdb maintain` (it builds the index of a migration in progress), then `cogdb model migrate` again.';
-    END IF;
     -- Keep the old vectors (a leftover of an earlier migration back is overwritten).
     EXECUTE format('INSERT INTO cogdb.memory_embeddings AS e (tenant_id, memory_id, model, embedding)'
                    ' SELECT m.tenant_id, m.id, m.model, m.embedding FROM cogdb.%I m'
@@ -613,6 +640,12 @@ BEGIN
                   HINT = 'Nothing was changed. `cogdb audit policies` reports policy changes that could hide rows from the owner.';
     END IF;
     DELETE FROM cogdb.memory_embeddings e WHERE e.tenant_id = v_tenant AND e.model = to_model;
+    IF v_index IS NOT NULL THEN
+        -- CREATE INDEX refuses a table with pending trigger events: the deferred check of
+        -- memories.model against embedding_models runs now instead of at commit.
+        SET CONSTRAINTS ALL IMMEDIATE;
+        EXECUTE cogdb.ann_index_statement(v_tenant, to_model, false);
+    END IF;
     PERFORM cogdb.set_tenant_setting(v_tenant::text, 'default_model', to_jsonb(to_model));
     UPDATE cogdb.model_migrations g
        SET phase = 'cut_over', cut_over_at = now(), total = v_n
@@ -780,10 +813,6 @@ COMMENT ON FUNCTION cogdb.anonymise_memories(uuid, text[]) IS
 --                 entirely where full precision did not: bench/RESULTS.md)
 --   drop_unneeded an index whose tenant/model fell below half of search.ann_min_rows (the
 --                 hysteresis keeps a tenant near the threshold from flapping)
--- A model migration in progress (cogdb.model_migrations, phase embedding or indexed) counts
--- its target model as large as the tenant's old model: its index is built on the tenant's
--- partition before the cutover (cogdb.migration_index_missing), while it is still empty,
--- and kept until the cutover fills it.
 -- Sizes come from cogdb.memory_counts (compact it first with compact_memory_counts()).
 CREATE OR REPLACE FUNCTION cogdb.plan_maintenance()
     RETURNS TABLE (step integer, action text, index_name text, tenant_id uuid, model text,
@@ -791,18 +820,9 @@ CREATE OR REPLACE FUNCTION cogdb.plan_maintenance()
     LANGUAGE sql STABLE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
 AS $$
-    WITH counted AS (
+    WITH sizes AS (
         SELECT c.tenant_id, c.model, sum(c.delta)::bigint AS n
           FROM cogdb.memory_counts c GROUP BY 1, 2
-    ), sizes AS (       -- a migration's target is sized like its source until the cutover
-        SELECT s.tenant_id, s.model, max(s.n)::bigint AS n, bool_or(s.target) AS target
-          FROM (SELECT c.tenant_id, c.model, c.n, false AS target FROM counted c
-                UNION ALL
-                SELECT g.tenant_id, g.to_model, c.n, true
-                  FROM cogdb.model_migrations g
-                  JOIN counted c ON c.tenant_id = g.tenant_id AND c.model = g.from_model
-                 WHERE g.phase IN ('embedding', 'indexed')) s
-         GROUP BY 1, 2
     ), partitions AS (
         SELECT c.relname::text AS name FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid
          WHERE h.inhparent = 'cogdb.memories'::regclass
@@ -817,14 +837,12 @@ AS $$
           JOIN pg_inherits h ON h.inhrelid = i.indrelid
          WHERE h.inhparent = 'cogdb.memories'::regclass AND ic.relname LIKE 'memories\_ann\_%'
     ), wanted AS (
-        SELECT s.tenant_id, s.model, s.n, s.target,
-               cogdb.ann_index_name(s.tenant_id, s.model) AS name,
+        SELECT s.tenant_id, s.model, s.n, cogdb.ann_index_name(s.tenant_id, s.model) AS name,
                cogdb.partition_name(s.tenant_id) AS part, m.dimensions,
                s.n >= cogdb.int_setting('search.ann_min_rows') AS large
           FROM sizes s JOIN cogdb.embedding_models m ON m.name = s.model
     ), tenants AS (
-        SELECT w.tenant_id, w.part, (sum(w.n) FILTER (WHERE NOT w.target))::bigint AS n,
-               bool_or(w.large) AS large,
+        SELECT w.tenant_id, w.part, sum(w.n)::bigint AS n, bool_or(w.large) AS large,
                EXISTS (SELECT FROM partitions p WHERE p.name = w.part) AS promoted,
                EXISTS (SELECT FROM fences f WHERE f.name = 'memories_default_not_'
                                                     || left(md5(w.tenant_id::text), 16)) AS fenced
@@ -856,12 +874,7 @@ AS $$
     SELECT (row_number() OVER (ORDER BY a.rank, a.n DESC NULLS LAST, a.name))::integer,
            a.action, a.name, a.tenant_id, a.model, a.n,
            CASE a.action
-           WHEN 'create' THEN
-               format('CREATE INDEX CONCURRENTLY IF NOT EXISTS %I ON cogdb.%I'
-                      ' USING hnsw ((embedding::public.vector(%s)) public.vector_cosine_ops)'
-                      ' WITH (m = %s, ef_construction = %s) WHERE model = %L',
-                      a.name, w.part, w.dimensions, cogdb.int_setting('search.hnsw_m'),
-                      cogdb.int_setting('search.hnsw_ef_construction'), a.model)
+           WHEN 'create' THEN cogdb.ann_index_statement(a.tenant_id, a.model, true)
            WHEN 'promote' THEN
                format('SELECT cogdb.move_to_partition(%L::uuid)', a.tenant_id)
            ELSE format('DROP INDEX CONCURRENTLY IF EXISTS cogdb.%I', a.name) END

@@ -1,8 +1,9 @@
--- The ANN index a tenant's cutover to `to_model` waits for, or NULL when it waits for none:
+-- The ANN index a tenant's cutover to `to_model` has to build, or NULL when it builds none:
 -- when the tenant's own partition has a valid index for from_model (search reads it today),
--- the index of to_model on that partition (ann_index_name) must exist and be valid, so that
--- search after the cutover never falls back to an exact scan. `cogdb maintain` (and
--- `cogdb model migrate`) build it while the migration is in progress (plan_maintenance).
+-- the index of to_model on that partition (ann_index_name) unless it exists and is valid
+-- already. The cutover builds it inside its transaction, after the swap (one bulk build
+-- instead of an HNSW insert per memory), so it commits together with the rows it serves and
+-- search never reads the new model without its index.
 CREATE OR REPLACE FUNCTION cogdb.migration_index_missing(tenant_id uuid, from_model text,
                                                          to_model text)
     RETURNS text
@@ -22,4 +23,4 @@ $$;
 
 REVOKE ALL ON FUNCTION cogdb.migration_index_missing(uuid, text, text) FROM PUBLIC;
 COMMENT ON FUNCTION cogdb.migration_index_missing(uuid, text, text) IS
-    'The ANN index of the new model a tenant''s cutover waits for (its partition has one for the old model), or NULL.';
+    'The ANN index of the new model a tenant''s cutover has to build (its partition has one for the old model), or NULL.';

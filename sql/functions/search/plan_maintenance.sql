@@ -17,10 +17,6 @@
 --                 entirely where full precision did not: bench/RESULTS.md)
 --   drop_unneeded an index whose tenant/model fell below half of search.ann_min_rows (the
 --                 hysteresis keeps a tenant near the threshold from flapping)
--- A model migration in progress (cogdb.model_migrations, phase embedding or indexed) counts
--- its target model as large as the tenant's old model: its index is built on the tenant's
--- partition before the cutover (cogdb.migration_index_missing), while it is still empty,
--- and kept until the cutover fills it.
 -- Sizes come from cogdb.memory_counts (compact it first with compact_memory_counts()).
 CREATE OR REPLACE FUNCTION cogdb.plan_maintenance()
     RETURNS TABLE (step integer, action text, index_name text, tenant_id uuid, model text,
@@ -28,18 +24,9 @@ CREATE OR REPLACE FUNCTION cogdb.plan_maintenance()
     LANGUAGE sql STABLE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
 AS $$
-    WITH counted AS (
+    WITH sizes AS (
         SELECT c.tenant_id, c.model, sum(c.delta)::bigint AS n
           FROM cogdb.memory_counts c GROUP BY 1, 2
-    ), sizes AS (       -- a migration's target is sized like its source until the cutover
-        SELECT s.tenant_id, s.model, max(s.n)::bigint AS n, bool_or(s.target) AS target
-          FROM (SELECT c.tenant_id, c.model, c.n, false AS target FROM counted c
-                UNION ALL
-                SELECT g.tenant_id, g.to_model, c.n, true
-                  FROM cogdb.model_migrations g
-                  JOIN counted c ON c.tenant_id = g.tenant_id AND c.model = g.from_model
-                 WHERE g.phase IN ('embedding', 'indexed')) s
-         GROUP BY 1, 2
     ), partitions AS (
         SELECT c.relname::text AS name FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid
          WHERE h.inhparent = 'cogdb.memories'::regclass
@@ -54,14 +41,12 @@ AS $$
           JOIN pg_inherits h ON h.inhrelid = i.indrelid
          WHERE h.inhparent = 'cogdb.memories'::regclass AND ic.relname LIKE 'memories\_ann\_%'
     ), wanted AS (
-        SELECT s.tenant_id, s.model, s.n, s.target,
-               cogdb.ann_index_name(s.tenant_id, s.model) AS name,
+        SELECT s.tenant_id, s.model, s.n, cogdb.ann_index_name(s.tenant_id, s.model) AS name,
                cogdb.partition_name(s.tenant_id) AS part, m.dimensions,
                s.n >= cogdb.int_setting('search.ann_min_rows') AS large
           FROM sizes s JOIN cogdb.embedding_models m ON m.name = s.model
     ), tenants AS (
-        SELECT w.tenant_id, w.part, (sum(w.n) FILTER (WHERE NOT w.target))::bigint AS n,
-               bool_or(w.large) AS large,
+        SELECT w.tenant_id, w.part, sum(w.n)::bigint AS n, bool_or(w.large) AS large,
                EXISTS (SELECT FROM partitions p WHERE p.name = w.part) AS promoted,
                EXISTS (SELECT FROM fences f WHERE f.name = 'memories_default_not_'
                                                     || left(md5(w.tenant_id::text), 16)) AS fenced
@@ -93,12 +78,7 @@ AS $$
     SELECT (row_number() OVER (ORDER BY a.rank, a.n DESC NULLS LAST, a.name))::integer,
            a.action, a.name, a.tenant_id, a.model, a.n,
            CASE a.action
-           WHEN 'create' THEN
-               format('CREATE INDEX CONCURRENTLY IF NOT EXISTS %I ON cogdb.%I'
-                      ' USING hnsw ((embedding::public.vector(%s)) public.vector_cosine_ops)'
-                      ' WITH (m = %s, ef_construction = %s) WHERE model = %L',
-                      a.name, w.part, w.dimensions, cogdb.int_setting('search.hnsw_m'),
-                      cogdb.int_setting('search.hnsw_ef_construction'), a.model)
+           WHEN 'create' THEN cogdb.ann_index_statement(a.tenant_id, a.model, true)
            WHEN 'promote' THEN
                format('SELECT cogdb.move_to_partition(%L::uuid)', a.tenant_id)
            ELSE format('DROP INDEX CONCURRENTLY IF EXISTS cogdb.%I', a.name) END
