@@ -122,9 +122,9 @@ class LegalHold(CogdbError):
 
 
 class MigrationIncomplete(CogdbError):
-    """A model migration's cutover (or its move to phase indexed) refused: memories without
-    a vector of the new model, or the new model's ANN index missing or invalid on the
-    tenant's partition; nothing was changed. SQLSTATE CGM01."""
+    """A model migration's cutover refused, nothing changed: memories of the old model
+    without a vector of the new one (cogdb model migrate embeds them and tries again).
+    SQLSTATE CGM01."""
 
     sqlstate = "CGM01"
 

@@ -7,7 +7,7 @@
 --
 -- Unpartitioned: search never reads it (a search reads cogdb.memories, whose rows the cutover
 -- swaps), so it needs no per-tenant ANN index; the new model's index is built on the
--- tenant's memories partition before the cutover (cogdb.plan_maintenance).
+-- tenant's memories partition by the cutover (cogdb.cut_over_model_migration).
 -- A row is visible when its memory is (policy memory_embeddings__visible_memory: a private
 -- memory's vectors to its owner only); the migration's definer functions, run by an admin
 -- inside the fence, handle every user's rows (memory_embeddings__migration, cogdb_owner).

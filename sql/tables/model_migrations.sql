@@ -2,13 +2,14 @@
 -- docs/scale-out.md "Re-embedding without downtime"), one row per migration, through the
 -- phases embedding (batches write the new vectors into cogdb.memory_embeddings; after_id is
 -- the keyset position of the last committed batch, so a killed run resumes there), indexed
--- (the new model's ANN index is built where the tenant needs one), cut_over (one transaction
--- swapped the vectors and made to_model the tenant's default) and cleaned (the old vectors are
+-- (the batch pass ended; the ANN index a promoted tenant needs for to_model is settled: the
+-- cutover builds it, in its own transaction), cut_over (one transaction swapped the vectors,
+-- built that index and made to_model the tenant's default) and cleaned (the old vectors are
 -- gone). At most one migration of a tenant is in progress (embedding or indexed).
 --
 -- Owner-only, like cogdb.memory_counts: written by cogdb_admin's definer functions and read
--- by `cogdb maintain` across tenants (plan_maintenance builds the target model's index before
--- the cutover); the app learns its own tenant's migration through cogdb.migration_target().
+-- across tenants (list_model_migrations), outside any tenant context; the app learns its own
+-- tenant's migration through cogdb.migration_target().
 CREATE TABLE cogdb.model_migrations (
     tenant_id   uuid NOT NULL REFERENCES cogdb.tenants (id) ON DELETE CASCADE,
     id          bigint GENERATED ALWAYS AS IDENTITY,

@@ -32,11 +32,11 @@ FENCE_EXEMPT = {
                   "context exists; only cogdb_owner's definer functions (create_user, "
                   "resolve_identity) touch it, RLS is forced and no other role has any privilege "
                   "on it (test_owner_only_table_is_reachable_only_by_the_owner)",
-    "model_migrations": "the state of each tenant's model migration (revision 0019), written by "
-                        "cogdb_admin's definer functions and read by `cogdb maintain` across "
-                        "tenants (plan_maintenance builds a migration's index); RLS is forced and "
-                        "no other role has any privilege on it; the app reads its own tenant's "
-                        "row through the migration_target definer",
+    "model_migrations": "the state of each tenant's model migration (revision 0019), written "
+                        "and read across tenants (list_model_migrations) by cogdb_admin's "
+                        "definer functions outside any tenant context; RLS is forced and no "
+                        "other role has any privilege on it; the app reads its own tenant's row "
+                        "through the migration_target definer",
     "memory_counts": "append-only tenant sizes written by the count_memory_changes definer "
                      "trigger and read by `cogdb maintain` across tenants (FORCE RLS hides "
                      "other tenants' memories from the owner, so sizes cannot be counted later); "

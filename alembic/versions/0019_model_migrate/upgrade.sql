@@ -7,13 +7,14 @@ SET LOCAL ROLE cogdb_owner;
 -- docs/scale-out.md "Re-embedding without downtime"), one row per migration, through the
 -- phases embedding (batches write the new vectors into cogdb.memory_embeddings; after_id is
 -- the keyset position of the last committed batch, so a killed run resumes there), indexed
--- (the new model's ANN index is built where the tenant needs one), cut_over (one transaction
--- swapped the vectors and made to_model the tenant's default) and cleaned (the old vectors are
+-- (the batch pass ended; the ANN index a promoted tenant needs for to_model is settled: the
+-- cutover builds it, in its own transaction), cut_over (one transaction swapped the vectors,
+-- built that index and made to_model the tenant's default) and cleaned (the old vectors are
 -- gone). At most one migration of a tenant is in progress (embedding or indexed).
 --
 -- Owner-only, like cogdb.memory_counts: written by cogdb_admin's definer functions and read
--- by `cogdb maintain` across tenants (plan_maintenance builds the target model's index before
--- the cutover); the app learns its own tenant's migration through cogdb.migration_target().
+-- across tenants (list_model_migrations), outside any tenant context; the app learns its own
+-- tenant's migration through cogdb.migration_target().
 CREATE TABLE cogdb.model_migrations (
     tenant_id   uuid NOT NULL REFERENCES cogdb.tenants (id) ON DELETE CASCADE,
     id          bigint GENERATED ALWAYS AS IDENTITY,
@@ -52,7 +53,7 @@ COMMENT ON TABLE cogdb.model_migrations IS
 --
 -- Unpartitioned: search never reads it (a search reads cogdb.memories, whose rows the cutover
 -- swaps), so it needs no per-tenant ANN index; the new model's index is built on the
--- tenant's memories partition before the cutover (cogdb.plan_maintenance).
+-- tenant's memories partition by the cutover (cogdb.cut_over_model_migration).
 -- A row is visible when its memory is (policy memory_embeddings__visible_memory: a private
 -- memory's vectors to its owner only); the migration's definer functions, run by an admin
 -- inside the fence, handle every user's rows (memory_embeddings__migration, cogdb_owner).
@@ -191,7 +192,7 @@ COMMENT ON FUNCTION cogdb.memories_partition(uuid) IS
 -- The tenant's migration in progress (phase embedding or indexed) to `to_model`, locked FOR
 -- UPDATE so batches, the cutover and a second `cogdb model migrate` of the same tenant take
 -- turns; CGN01 naming to_model when there is none. The one check the migration's batch,
--- store and cutover functions share.
+-- store, indexed and cutover functions share.
 CREATE OR REPLACE FUNCTION cogdb.migration_in_progress(tenant_id uuid, to_model text)
     RETURNS cogdb.model_migrations
     LANGUAGE plpgsql VOLATILE SECURITY INVOKER

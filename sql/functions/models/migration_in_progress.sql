@@ -1,7 +1,7 @@
 -- The tenant's migration in progress (phase embedding or indexed) to `to_model`, locked FOR
 -- UPDATE so batches, the cutover and a second `cogdb model migrate` of the same tenant take
 -- turns; CGN01 naming to_model when there is none. The one check the migration's batch,
--- store and cutover functions share.
+-- store, indexed and cutover functions share.
 CREATE OR REPLACE FUNCTION cogdb.migration_in_progress(tenant_id uuid, to_model text)
     RETURNS cogdb.model_migrations
     LANGUAGE plpgsql VOLATILE SECURITY INVOKER
