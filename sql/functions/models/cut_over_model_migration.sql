@@ -1,24 +1,24 @@
 -- The cutover of a model migration, one transaction, all or nothing. First it stops the
 -- tenant's writes until the commit, so no memory of the old model can arrive behind the
 -- swap: a promoted tenant's own partition is locked in SHARE mode (its writers wait, its
--- searches go on reading the old vectors through the old index while the new index fills);
--- a tenant in memories_default, small by definition (below search.ann_min_rows), has its
--- gate taken exclusively instead (tenant_gate: all its transactions wait, for the short
+-- searches go on reading the old vectors through the old index while the new index is
+-- built); a tenant in memories_default, small by definition (below search.ann_min_rows), has
+-- its gate taken exclusively instead (tenant_gate: all its transactions wait, for the short
 -- cutover; the other tenants in memories_default write on). The caller bounds either wait
--- with lock_timeout. Then it refuses with CGM01, changing nothing, unless every memory of the tenant's from_model has a vector of to_model
--- (memory_embeddings). Then it swaps: the old vectors go into memory_embeddings
--- (searchable again only after a migration back; `cogdb model cleanup` deletes them), each
--- memory takes (to_model, its new vector), the new vectors leave memory_embeddings, and
--- to_model becomes the tenant's default model (set_tenant_setting). A search sees the old
--- model before the commit and the new one after it, never a mix. The memories are updated
--- through cogdb.memories (its triggers count, index and audit them) in the context of each
--- owner in turn (memories__owner_updates lets only the owner change a memory). Last, where
--- the tenant's partition has an ANN index for from_model (migration_index_missing), it
--- builds the one of to_model (ann_index_statement, a plain CREATE INDEX: its SHARE lock lets
--- searches through; one bulk build, where an index built before the swap would take an HNSW
--- insert per memory, measured 8x slower: bench/RESULTS.md, "Model migration"), so the index
--- commits together with the rows it serves and search never reads the new model without it.
--- Returns the migration, phase cut_over. Definer for cogdb_admin.
+-- with lock_timeout. Then it refuses with CGM01, changing nothing, unless every memory of the
+-- tenant's from_model has a vector of to_model (memory_embeddings). Then it swaps: the old
+-- vectors go into memory_embeddings (`cogdb model cleanup` deletes them), each memory takes
+-- (to_model, its new vector), the new vectors leave memory_embeddings, and to_model becomes
+-- the tenant's default model (set_tenant_setting). A search sees the old model before the
+-- commit and the new one after it, never a mix. The memories are updated through
+-- cogdb.memories (its triggers count, index and audit them) in the context of each owner in
+-- turn (memories__owner_updates lets only the owner change a memory). Last, where the
+-- tenant's partition has an ANN index for from_model (migration_index_missing), it builds
+-- the one of to_model (ann_index_statement, a plain CREATE INDEX: its SHARE lock lets
+-- searches through; one bulk build, where an index built before the swap takes an HNSW
+-- insert per memory, measured 2.4x slower: bench/RESULTS.md, "Model migration"), so the
+-- index commits together with the rows it serves and search never reads the new model
+-- without it. Returns the migration, phase cut_over. Definer for cogdb_admin.
 CREATE OR REPLACE FUNCTION cogdb.cut_over_model_migration(tenant_id text, to_model text)
     RETURNS SETOF cogdb.model_migrations
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
