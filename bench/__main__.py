@@ -18,6 +18,7 @@
     sharing  search for tenants with and without read grants vs the plain query under RLS
     federated  federated_counts / federated_average over N tenants vs one tenant's own count
     gdpr     erase_user and export_user against delete_user of the same user
+    migrate  cogdb model migrate: re-embedding rate vs the import, index, cutover, search p50
 """
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ BENCHMARKS = {"search": "bench.search_bench", "corpus": "bench.corpus_check",
               "replicas": "bench.replicas_bench",
               "sharing": "bench.sharing_bench",
               "federated": "bench.federated_bench",
-              "gdpr": "bench.gdpr_bench"}
+              "gdpr": "bench.gdpr_bench",
+              "migrate": "bench.migrate_bench"}
 
 
 def main() -> None:

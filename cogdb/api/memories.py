@@ -15,6 +15,7 @@ import numpy as np
 from psycopg.types.json import Jsonb
 
 from ..db.errors import InvalidInput
+from ..db.pool import MIGRATION_AWARE
 from ..db.scope import Compute, Statement, Steps
 from ..db.values import as_uuid, as_vectors, check_json, jsonable
 from .operation import operation
@@ -122,6 +123,22 @@ def _filter_params(filters: Mapping[str, Any]) -> list[Any]:
             filters.get("visibility"), Jsonb(metadata) if metadata is not None else None]
 
 
+def embed_texts(payload: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The text a memory's vector is made from: human, a newline, assistant. The model
+    migration's batches read the same (cogdb.model_migration_batch)."""
+    return [f"{p.get('human_content', '')}\n{p.get('assistant_content', '')}" for p in payload]
+
+
+#: remember_many's statement; with the tenant's model migration in progress, if any (one
+#: statement either way: the second vectors cost a statement only during a migration).
+REMEMBER = ("SELECT r.id FROM cogdb.remember_many(%s::jsonb, %b::vector[], %s::text) AS r"
+            " ORDER BY r.ordinality")
+REMEMBER_MIGRATING = (
+    "SELECT r.id, t.from_model, t.to_model"
+    " FROM cogdb.remember_many(%s::jsonb, %b::vector[], %s::text) AS r"
+    " LEFT JOIN cogdb.migration_target() AS t ON true ORDER BY r.ordinality")
+
+
 class MemoryMethods:
     """remember, remember_many, get, get_many, list_memories, forget and forget_many; mixed
     into :class:`cogdb.Scope` and :class:`cogdb.AsyncScope` (where they are awaitable)."""
@@ -142,9 +159,7 @@ class MemoryMethods:
                 check_json(value, key, f" (memory #{i})" if len(items) > 1 else "")
             payload.append({k: jsonable(v) for k, v in record.items() if v is not None})
         if embeddings is None:
-            texts = [f"{p.get('human_content', '')}\n{p.get('assistant_content', '')}"
-                     for p in payload]
-            model, matrix = yield from self._embed(model, texts)
+            model, matrix = yield from self._embed(model, embed_texts(payload))
             vectors = list(matrix)
         else:
             if len(embeddings) != len(payload):
@@ -177,11 +192,31 @@ class MemoryMethods:
             return []
         payload, vectors, model = yield from self._prepare(memories, embeddings, model)
         # %b: vectors travel in binary; as text, 5,000 of 384-d took 1.9 s to send, 27x more.
-        rows = yield Statement(
-            "SELECT r.id FROM cogdb.remember_many(%s::jsonb, %b::vector[], %s::text) AS r"
-            " ORDER BY r.ordinality",
-            (Jsonb(payload), vectors, model), prepare=True)
-        return [r["id"] for r in rows]
+        aware = MIGRATION_AWARE.get(self._connection.info.dsn, False)
+        rows = yield Statement(REMEMBER_MIGRATING if aware else REMEMBER,
+                               (Jsonb(payload), vectors, model), prepare=True)
+        ids = [r["id"] for r in rows]
+        if aware and rows[0]["to_model"] is not None:
+            yield from self._second_vectors(ids, payload, model, rows[0])
+        return ids
+
+    def _second_vectors(self, ids: list[str], payload: list[dict], model: str | None,
+                        target: Mapping[str, Any]) -> Steps[None]:
+        """While the tenant migrates to another model (cogdb.migration_target, asked in the
+        remember statement itself), embed the memories just written with that model too and
+        store the vectors in the same transaction (cogdb.remember_embeddings), so they need
+        no re-embedding before the cutover (docs/scale-out.md, "Re-embedding without
+        downtime"). A memory of another model than the migration's source, or a target model
+        this client cannot embed, is left to the migration's final pass."""
+        if model not in (None, target["from_model"]):
+            return
+        to_model = target["to_model"]
+        try:
+            _, matrix = yield from self._embed(to_model, embed_texts(payload))
+        except InvalidInput:  # no embedder for it here: the final pass embeds them
+            return
+        yield Statement("SELECT cogdb.remember_embeddings(%s::text[], %s::text, %b::vector[])",
+                        (ids, to_model, list(matrix)), prepare=True)
 
     @operation
     def get(self, memory_id: str, *, include_shared: bool = False) -> Steps[Memory | None]:

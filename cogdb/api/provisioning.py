@@ -19,6 +19,7 @@ from ..db.errors import InvalidInput, NotFound, translated
 from ..db.pool import connect_timeout
 from ..db.scope import Query, fetch_rows, fetch_value
 from ..db.values import as_uuid, check_text
+from ..ops import model_migrate
 from ..ops.retention import Purged
 from ..ops.retention import purge as purge_retention
 
@@ -99,6 +100,37 @@ class AdminClient:
     def list_models(self) -> list[dict[str, Any]]:
         """The registered embedding models (cogdb.list_models)."""
         return self._rows("SELECT * FROM cogdb.list_models()")
+
+    def migrate_model(self, tenant: uuid.UUID | str, to_model: str, *,
+                      batch: int = model_migrate.DEFAULT_BATCH, cut_over: bool = True,
+                      embedder: Any = None,
+                      echo: Callable[[str], None] | None = None,
+                      after_batch: Callable[[int], None] | None = None
+                      ) -> model_migrate.Migrated:
+        """Re-embed ``tenant``'s memories with ``to_model`` without stopping it, and (with
+        ``cut_over``) switch the tenant to it in one transaction (docs/scale-out.md,
+        "Re-embedding without downtime"). Resumes the migration in progress when there is one.
+        Batches of ``batch`` memories, each one transaction; ``echo`` gets progress lines. A
+        tenant with its own partition and ANN index gets the new model's index built inside
+        the cutover's transaction (its searches go on meanwhile, its writes wait). Raises
+        :class:`cogdb.MigrationIncomplete` (CGM01) when the cutover cannot be done yet."""
+        check_text(to_model, "to_model")
+        return model_migrate.migrate(self.connection, tenant, to_model, batch=batch,
+                                     cut_over=cut_over, embedder=embedder, echo=echo,
+                                     after_batch=after_batch)
+
+    def cleanup_model(self, tenant: uuid.UUID | str, model: str, *, batch: int = 1000,
+                      echo: Callable[[str], None] | None = None) -> model_migrate.Cleaned:
+        """Delete the vectors of ``model`` that a cutover kept for ``tenant`` (in batches of
+        ``batch``, cogdb.cleanup_model_embeddings); the migration becomes phase cleaned."""
+        check_text(model, "model")
+        return model_migrate.cleanup(self.connection, tenant, model, batch=batch, echo=echo)
+
+    def model_migrations(self, tenant: uuid.UUID | str | None = None) -> list[dict[str, Any]]:
+        """The model migrations of ``tenant`` (or every tenant), newest first, with phase,
+        keyset position and counts (cogdb.list_model_migrations)."""
+        return self._rows("SELECT * FROM cogdb.list_model_migrations(%s::text)",
+                          (None if tenant is None else as_uuid(tenant, "tenant"),))
 
     def distribution_plan(self) -> list[dict[str, Any]]:
         """The Citus plan for this database, read from its catalog

@@ -14,18 +14,20 @@ from psycopg_pool import AsyncConnectionPool
 
 from ..config import POOL_OPEN_TIMEOUT, POOL_WAIT_TIMEOUT
 from .errors import CogdbError, translated
-from .pool import RESET_MESSAGE, check_clean, redact
+from .pool import MIGRATION_AWARE, MIGRATION_PROBE, RESET_MESSAGE, check_clean, redact
 from .scope import Query, ScopeState, Statement, Steps, T
 
 
 async def configure(conn: psycopg.AsyncConnection) -> None:
-    """As :func:`cogdb.db.pool.configure`: autocommit and pgvector's types."""
+    """As :func:`cogdb.db.pool.configure`: autocommit, pgvector's types, MIGRATION_AWARE."""
     await conn.set_autocommit(True)
     try:
         await register_vector_async(conn)
     except psycopg.ProgrammingError as exc:
         raise CogdbError("the pgvector extension is not installed in this database",
                          hint="Run `cogdb migrate` against it first.") from exc
+    cur = await conn.execute(MIGRATION_PROBE)
+    MIGRATION_AWARE[conn.info.dsn] = bool((await cur.fetchone())[0])
 
 
 async def reset(conn: psycopg.AsyncConnection) -> None:

@@ -121,6 +121,14 @@ class LegalHold(CogdbError):
     sqlstate = "CGF02"
 
 
+class MigrationIncomplete(CogdbError):
+    """A model migration's cutover refused, nothing changed: memories of the old model
+    without a vector of the new one (cogdb model migrate embeds them and tries again).
+    SQLSTATE CGM01."""
+
+    sqlstate = "CGM01"
+
+
 class NotMigrated(CogdbError):
     """Schema cogdb or one of its functions is missing: the database needs ``cogdb migrate``."""
 
@@ -137,7 +145,7 @@ _BY_SQLSTATE: dict[str, type[CogdbError]] = {
     cls.sqlstate: cls
     for cls in (ScopeRequired, IsolationViolation, UnsafeRole, AppendOnly, InvalidInput,
                 UnknownModel, NotFound, Conflict, StaleVersion, FeatureDisabled,
-                PrivacyBudgetExhausted, LegalHold)
+                PrivacyBudgetExhausted, LegalHold, MigrationIncomplete)
     if cls.sqlstate
 }
 _BY_SQLSTATE.update({

@@ -51,9 +51,17 @@ class _JsonbLoader(JsonbLoader):
         return super().load(data)
 
 
+#: Whether the database behind a DSN has model migrations (revision 0019, docs/scale-out.md
+#: "Re-embedding without downtime"): probed as each connection is made, so remember asks
+#: for the tenant's migration in its own statement only where the schema has it, and a
+#: client keeps writing to a database migrated to an earlier revision.
+MIGRATION_AWARE: dict[str, bool] = {}
+MIGRATION_PROBE = "SELECT to_regprocedure('cogdb.migration_target()') IS NOT NULL"
+
+
 def configure(conn: psycopg.Connection) -> None:
-    """Runs once per new connection: autocommit (scopes open their own transactions) and
-    pgvector's types."""
+    """Runs once per new connection: autocommit (scopes open their own transactions),
+    pgvector's types, and whether the schema has model migrations (MIGRATION_AWARE)."""
     conn.autocommit = True
     conn.adapters.register_loader("jsonb", _JsonbLoader)
     try:
@@ -61,6 +69,7 @@ def configure(conn: psycopg.Connection) -> None:
     except psycopg.ProgrammingError as exc:  # vector type missing: database not migrated
         raise NotMigrated("the pgvector extension is not installed in this database",
                           hint="Run `cogdb migrate` against it first.") from exc
+    MIGRATION_AWARE[conn.info.dsn] = bool(conn.execute(MIGRATION_PROBE).fetchone()[0])
 
 
 #: Whether a connection carries a tenant context (at session level: set_context's is gone

@@ -32,6 +32,11 @@ FENCE_EXEMPT = {
                   "context exists; only cogdb_owner's definer functions (create_user, "
                   "resolve_identity) touch it, RLS is forced and no other role has any privilege "
                   "on it (test_owner_only_table_is_reachable_only_by_the_owner)",
+    "model_migrations": "the state of each tenant's model migration (revision 0019), written "
+                        "and read across tenants (list_model_migrations) by cogdb_admin's "
+                        "definer functions outside any tenant context; RLS is forced and no "
+                        "other role has any privilege on it; the app reads its own tenant's row "
+                        "through the migration_target definer",
     "memory_counts": "append-only tenant sizes written by the count_memory_changes definer "
                      "trigger and read by `cogdb maintain` across tenants (FORCE RLS hides "
                      "other tenants' memories from the owner, so sizes cannot be counted later); "
@@ -100,17 +105,20 @@ EXPECTED_TABLE_PRIVILEGES = {
                    "share_grants", "share_receipts",
                    # federated insights (revision 0016): the app reads its own budget;
                    # only the federated definer functions change it
-                   "privacy_budgets"},
+                   "privacy_budgets",
+                   # model migrations (revision 0019): a memory's second vector
+                   "memory_embeddings"},
         # events: appending is the only write (no UPDATE/DELETE for anyone); sessions and
         # working_context are written by definer functions only (start_session, end_session,
         # set_working_entry, delete_working_entry), which enforce compare-and-set
         "INSERT": {"memories", "events", "offloaded_contexts", "store_items", "store_vectors",
-                   "entities", "entity_observations", "relationships", "relationship_types"},
+                   "entities", "entity_observations", "relationships", "relationship_types",
+                   "memory_embeddings"},
         # relationships: UPDATE (superseded_at, superseded_by) only, a column grant
         "UPDATE": {"memories", "store_items", "store_vectors", "entities", "relationships"},
         # entity_observations: DELETE under the SELECT policies (forget_observations)
         "DELETE": {"memories", "store_items", "store_vectors", "entities",
-                   "entity_observations"},
+                   "entity_observations", "memory_embeddings"},
     },
     "cogdb_admin": {"SELECT": {"embedding_models", "settings", "vocabularies"}},
     "cogdb_auditor": {},
@@ -155,6 +163,8 @@ APP_FUNCTIONS = {
     "open_federated_session", "join_federated_session", "withdraw_federated_session",
     "list_federated_sessions", "federated_counts", "federated_top_topics", "federated_average",
     "privacy_budget",
+    # model migrations (revision 0019): the app's second vector while its tenant migrates
+    "migration_target", "remember_embeddings",
 }
 
 

@@ -2,7 +2,8 @@
 -- visibility, type, source, times, session, counts) and sets human_content '',
 -- assistant_content '[anonymised]', summary, conversation_id and cluster_label NULL, tags [],
 -- metadata {}, the embedding a fixed unit vector (the text could be approximated from it)
--- and anonymised_at now(); an offloaded context's full text becomes '[anonymised]' too. The
+-- and anonymised_at now(); an offloaded context's full text becomes '[anonymised]' too, and
+-- the memory's other vectors (memory_embeddings, a model migration's) the same unit vector. The
 -- one definition of "anonymise a memory" (docs/conventions.md rule 3): retention's anonymise
 -- action (cogdb.purge_retention), cogdb.anonymise_user and cogdb.erase_user call it. Runs
 -- in the caller's context, whose user must own the memories (memories__owner_updates) or
@@ -24,6 +25,10 @@ BEGIN
            anonymised_at = now()
      WHERE m.tenant_id = tenant AND m.id = ANY (ids);
     GET DIAGNOSTICS v_n = ROW_COUNT;
+    UPDATE cogdb.memory_embeddings e
+       SET embedding = ('[1' || repeat(',0', public.vector_dims(e.embedding) - 1)
+                        || ']')::public.vector
+     WHERE e.tenant_id = tenant AND e.memory_id = ANY (ids);
     UPDATE cogdb.offloaded_contexts o
        SET content = '[anonymised]'
      WHERE o.tenant_id = tenant AND o.memory_id = ANY (ids) AND o.content <> '[anonymised]';

@@ -78,12 +78,7 @@ AS $$
     SELECT (row_number() OVER (ORDER BY a.rank, a.n DESC NULLS LAST, a.name))::integer,
            a.action, a.name, a.tenant_id, a.model, a.n,
            CASE a.action
-           WHEN 'create' THEN
-               format('CREATE INDEX CONCURRENTLY IF NOT EXISTS %I ON cogdb.%I'
-                      ' USING hnsw ((embedding::public.vector(%s)) public.vector_cosine_ops)'
-                      ' WITH (m = %s, ef_construction = %s) WHERE model = %L',
-                      a.name, w.part, w.dimensions, cogdb.int_setting('search.hnsw_m'),
-                      cogdb.int_setting('search.hnsw_ef_construction'), a.model)
+           WHEN 'create' THEN cogdb.ann_index_statement(a.tenant_id, a.model, true)
            WHEN 'promote' THEN
                format('SELECT cogdb.move_to_partition(%L::uuid)', a.tenant_id)
            ELSE format('DROP INDEX CONCURRENTLY IF EXISTS cogdb.%I', a.name) END

@@ -1,0 +1,213 @@
+"""What re-embedding a tenant costs (`cogdb model migrate`), against importing the same
+memories, in the same run.
+
+    python -m bench migrate [--memories 5000] [--batch 500] [--queries 50] [--prebuilt]
+
+On its own embedded server (bench/out/home-migrate, stopped at the end), one tenant large
+enough to be promoted (its own partition and HNSW index, `cogdb maintain`):
+
+- **import** (the baseline): the tenant's ``--memories`` memories written with
+  ``remember_many`` in batches of ``--batch``, embedded by the hash embedder of the old model
+  (384-d); memories per second, the median over batches;
+- **migrate**: ``cogdb model migrate`` to a second hash model (384-d, another hash seed by
+  name), batches of ``--batch``: read the page, embed, store the vectors and move the keyset
+  position; memories per second, the median over batches, and the ratio to the import;
+- **cutover**: the one transaction that swaps the vectors and builds the new model's HNSW
+  index (one bulk build), while searches go on with the old one (their p50 during it is
+  measured by a second connection searching in a loop); and the cutover of a
+  second tenant of ``--memories``/4 memories that stays in memories_default (no HNSW index of
+  its own), which shows what the swap costs without an index; with ``--prebuilt``, a third
+  promoted tenant whose new index exists before its cutover, so the swap inserts every memory
+  into it one by one (the design this replaced);
+- **search** p50 (ms, ``--queries`` text queries, k=10) before and after the cutover: the old
+  model's index, then the new one's.
+
+Results: bench/results/migrate.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from .import_bench import OUT, start_server
+
+APP_LOGIN = "cogdb_bench_migrate_app"
+OLD, NEW, DIMS = "bench-mig-old-384", "bench-mig-new-384", 384
+RESULTS = Path(__file__).resolve().parent / "results" / "migrate.json"
+WORDS = ("deploy", "release", "database", "index", "tenant", "search", "vector", "model",
+         "backup", "restore", "latency", "budget", "invoice", "customer", "ticket", "bug",
+         "review", "merge", "branch", "schema", "policy", "audit", "session", "memory")
+
+
+def _texts(n: int, rng) -> list[str]:
+    return [" ".join(rng.choice(WORDS, 6)) + f" #{i}" for i in range(n)]
+
+
+def _p50(client, tenant: str, queries: list[str]) -> tuple[float, set]:
+    times, plans = [], set()
+    with client.scope(tenant) as s:
+        s.search(queries[0], k=10)   # warm
+    for q in queries:
+        with client.scope(tenant) as s:
+            t0 = time.perf_counter()
+            hits = s.search(q, k=10)
+            times.append((time.perf_counter() - t0) * 1000)
+        plans |= {h.plan for h in hits}
+    return statistics.median(times), plans
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench migrate", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--memories", type=int, default=5000)
+    ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--queries", type=int, default=50)
+    ap.add_argument("--prebuilt", action="store_true",
+                    help="also cut over a third tenant whose new index was built before the "
+                         "cutover (the design this replaced: an HNSW insert per memory)")
+    ap.add_argument("--home", help="bench server folder (default bench/out/home-migrate)")
+    args = ap.parse_args(argv)
+    import cogdb
+    import cogdb.ops.maintain
+    from cogdb import AdminClient
+    from cogdb.db import embedded
+    from cogdb.ops.migrate import migrate
+
+    rng = np.random.default_rng(19)
+    home = Path(args.home) if args.home else OUT / "home-migrate"
+    OUT.mkdir(parents=True, exist_ok=True)
+    admin_url = start_server(home, print)
+    try:
+        migrate(admin_url, "head")
+        with AdminClient(admin_url) as admin:
+            admin.register_model(OLD, DIMS, embedder="hash")
+            admin.register_model(NEW, DIMS, embedder="hash")
+            admin.ensure_app_login(APP_LOGIN)
+            admin.secure_database()
+            admin.connection.execute(
+                "UPDATE cogdb.settings SET value = to_jsonb(%s::integer)"
+                " WHERE key = 'search.ann_min_rows'", (min(args.memories // 2, 10000),))
+            tenant = str(admin.create_tenant(f"migrate bench {uuid.uuid4().hex[:8]}",
+                                             default_model=OLD).id)
+            small = str(admin.create_tenant(f"migrate bench small {uuid.uuid4().hex[:8]}",
+                                            default_model=OLD).id)
+            pre = str(admin.create_tenant(f"migrate bench prebuilt {uuid.uuid4().hex[:8]}",
+                                          default_model=OLD).id)
+        app_url = admin_url.replace("postgresql://postgres@", f"postgresql://{APP_LOGIN}@", 1)
+        texts = _texts(args.memories, rng)
+        queries = [" ".join(rng.choice(WORDS, 3)) for _ in range(args.queries)]
+
+        import_rates = []
+        with cogdb.connect(app_url) as client:
+            t_import = time.perf_counter()
+            for i in range(0, len(texts), args.batch):
+                part = texts[i:i + args.batch]
+                t0 = time.perf_counter()
+                with client.scope(tenant) as s:
+                    s.remember_many([{"id": f"m{i + j:07d}", "human_content": t}
+                                     for j, t in enumerate(part)])
+                import_rates.append(len(part) / (time.perf_counter() - t0))
+            t_import = time.perf_counter() - t_import
+            n_small = max(args.memories // 4, 1)
+            with client.scope(small) as s:
+                s.remember_many([{"human_content": t} for t in texts[:n_small]])
+            if args.prebuilt:
+                for i in range(0, len(texts), args.batch):
+                    with client.scope(pre) as s:
+                        s.remember_many([{"human_content": t}
+                                         for t in texts[i:i + args.batch]])
+            steps = cogdb.ops.maintain.run(admin_url, echo=lambda *_: None)
+            assert not any(s.error for s in steps), steps
+            before_ms, before_plans = _p50(client, tenant, queries)
+
+            batch_times: list[float] = []
+            last = [time.perf_counter()]
+
+            def tick(_n: int) -> None:
+                now = time.perf_counter()
+                batch_times.append(now - last[0])
+                last[0] = now
+
+            with AdminClient(admin_url) as admin:
+                t0 = time.perf_counter()
+                last[0] = t0
+                done = admin.migrate_model(tenant, NEW, batch=args.batch, cut_over=False,
+                                           after_batch=tick)
+                t_embed = time.perf_counter() - t0
+                # searches of the tenant while its cutover runs (they are not blocked)
+                during: list[float] = []
+                stop = threading.Event()
+
+                def searching() -> None:
+                    with cogdb.connect(app_url, pool_size=1) as reader:
+                        i = 0
+                        while not stop.is_set():
+                            with reader.scope(tenant) as s:
+                                t = time.perf_counter()
+                                s.search(queries[i % len(queries)], k=10)
+                                during.append((time.perf_counter() - t) * 1000)
+                            i += 1
+
+                worker = threading.Thread(target=searching)
+                worker.start()
+                done_cut = admin.migrate_model(tenant, NEW, batch=args.batch)
+                stop.set()
+                worker.join()
+                small_cut = admin.migrate_model(small, NEW, batch=args.batch)
+                pre_cut = None
+                if args.prebuilt:   # the new index built before the cutover: HNSW inserts
+                    admin.migrate_model(pre, NEW, batch=args.batch, cut_over=False)
+                    admin.connection.execute(admin.connection.execute(
+                        "SELECT cogdb.ann_index_statement(%s::uuid, %s, true)",
+                        (pre, NEW)).fetchone()[0])
+                    pre_cut = admin.migrate_model(pre, NEW, batch=args.batch)
+            after_ms, after_plans = _p50(client, tenant, queries)
+
+        sizes = [min(args.batch, args.memories - i) for i in range(0, args.memories, args.batch)]
+        migrate_rates = [n / t for n, t in zip(sizes, batch_times, strict=False)]
+        result = {
+            "memories": args.memories, "batch": args.batch, "dims": DIMS,
+            "machine": platform.platform(),
+            "import_per_s_median": round(statistics.median(import_rates)),
+            "import_total_s": round(t_import, 2),
+            "migrate_per_s_median": round(statistics.median(migrate_rates)),
+            "migrate_total_s": round(t_embed, 2),
+            "migrate_vs_import": round(statistics.median(migrate_rates)
+                                       / statistics.median(import_rates), 2),
+            "embedded": done.embedded, "new_index": done_cut.new_index,
+            "cutover_s": done_cut.cutover_seconds,
+            "cutover_ms_per_memory": round(1000 * done_cut.cutover_seconds / args.memories, 3),
+            "small_unpromoted_memories": n_small,
+            "small_cutover_s": small_cut.cutover_seconds,
+            "small_cutover_ms_per_memory": round(1000 * small_cut.cutover_seconds / n_small, 3),
+            "search_p50_ms_before": round(before_ms, 2),
+            "search_p50_ms_after": round(after_ms, 2),
+            "search_after_vs_before": round(after_ms / before_ms, 2),
+            "search_p50_ms_during_cutover": round(statistics.median(during), 2)
+            if during else None,
+            "searches_during_cutover": len(during),
+            "prebuilt_cutover_s": pre_cut.cutover_seconds if pre_cut else None,
+            "prebuilt_cutover_vs_in_txn": round(pre_cut.cutover_seconds
+                                                / done_cut.cutover_seconds, 2)
+            if pre_cut else None,
+            "plans_before": sorted(p or "" for p in before_plans),
+            "plans_after": sorted(p or "" for p in after_plans),
+        }
+        print(json.dumps(result), flush=True)
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        print(f"results: {RESULTS}")
+    finally:
+        embedded.stop(home)
+
+
+if __name__ == "__main__":
+    main()

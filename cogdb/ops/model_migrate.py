@@ -1,0 +1,220 @@
+"""``cogdb model migrate`` and ``cogdb model cleanup``: re-embed a tenant's memories with
+another model without stopping it (docs/scale-out.md, "Re-embedding without downtime").
+
+The database cannot embed, so this module does the embedding between SQL calls, each its
+own short transaction on an autocommit connection of a member of cogdb_admin:
+
+1. ``cogdb.start_model_migration`` starts the migration (or returns the one in progress:
+   a killed run resumes where its last committed batch left it).
+2. Batches: ``cogdb.model_migration_batch`` reads the next keyset page of memories of the old
+   model without a vector of the new one; the texts are embedded here; then
+   ``cogdb.store_model_vectors`` stores the vectors and moves the keyset position in one
+   transaction (ON CONFLICT DO NOTHING: a batch repeated after a crash changes nothing).
+3. ``cogdb.model_migration_indexed`` moves the migration to phase indexed and names the ANN
+   index the cutover will build (a tenant with its own partition and index).
+4. Cutover: a final pass embeds whatever is still missing (memories written by a client that
+   does not know the migration), then ``cogdb.cut_over_model_migration`` swaps the vectors and
+   the tenant's default model, and builds the new index, in one transaction (with
+   maintenance_work_mem as `cogdb maintain` sets it). A memory written between the final pass and
+   the cutover makes it refuse (CGM01, nothing changed): the pass and the cutover are retried.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from pgvector.psycopg import register_vector
+from psycopg.rows import dict_row
+
+from ..config import MAINTENANCE_WORK_MEM
+from ..db.errors import CogdbError, InvalidInput, UnknownModel, translated
+from ..db.values import as_uuid
+from ..embedders import Embedder, from_spec
+
+#: Memories one batch embeds and stores (one transaction).
+DEFAULT_BATCH = 500
+#: How long the cutover waits for the tenant's open transactions before it retries.
+CUTOVER_LOCK_TIMEOUT = "5s"
+#: How often the final pass and the cutover are tried before giving up.
+CUTOVER_ATTEMPTS = 5
+
+
+@dataclass
+class Migrated:
+    """What one run of :func:`migrate` did."""
+
+    tenant_id: str
+    from_model: str
+    to_model: str
+    phase: str
+    total: int
+    embedded: int = 0
+    batches: int = 0
+    resumed_after: str = ""
+    #: The ANN index of the new model the cutover builds (or built), if the tenant needs one.
+    new_index: str | None = None
+    embed_seconds: float = 0.0
+    cutover_seconds: float | None = None
+    seconds: float = 0.0
+    migration: dict[str, Any] = field(default_factory=dict)
+
+
+def _row(conn: psycopg.Connection, query: str, params: tuple) -> dict[str, Any]:
+    with translated(), conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(query, params)
+        return cur.fetchone()
+
+
+def embedder_for(conn: psycopg.Connection, model: str) -> Embedder:
+    """The embedder the model registry names for ``model`` (InvalidInput when none)."""
+    row = _row(conn, "SELECT name, dimensions, embedder FROM cogdb.list_models()"
+                     " WHERE name = %s", (model,))
+    if row is None:
+        raise UnknownModel(f"unknown embedding model {model!r}", field="to_model",
+                           hint="List models with `cogdb model list`.")
+    return from_spec(row["embedder"], row["name"], row["dimensions"])
+
+
+def _pass(conn: psycopg.Connection, tenant: str, to_model: str, embedder: Embedder,
+          batch: int, done: Migrated, *, after_id: str | None,
+          echo: Callable[[str], None] | None,
+          after_batch: Callable[[int], None] | None) -> int:
+    """Embed and store every missing vector from ``after_id`` on (None: the migration's own
+    keyset position); returns how many were stored."""
+    stored = 0
+    while True:
+        with translated():
+            rows = conn.execute(
+                "SELECT id, content FROM cogdb.model_migration_batch(%s::text, %s::text,"
+                " %s::text, %s::integer)", (tenant, to_model, after_id, batch)).fetchall()
+        if not rows:
+            return stored
+        ids = [r[0] for r in rows]
+        started = time.perf_counter()
+        vectors = list(embedder.embed([r[1] for r in rows]))
+        done.embed_seconds += time.perf_counter() - started
+        with translated():
+            n = conn.execute(
+                "SELECT cogdb.store_model_vectors(%s::text, %s::text, %s::text[],"
+                " %b::vector[], %s::text)",
+                (tenant, to_model, ids, vectors, ids[-1] if after_id is None else None)
+            ).fetchone()[0]
+        stored += n
+        done.embedded += n
+        done.batches += 1
+        if after_id is not None:
+            after_id = ids[-1]
+        if echo:
+            echo(f"tenant {tenant}: {done.embedded} of {done.total} memories embedded with "
+                 f"{to_model} ({done.batches} batches)")
+        if after_batch:
+            after_batch(done.batches)
+
+
+def migrate(conn: psycopg.Connection, tenant: object, to_model: str, *,
+            batch: int = DEFAULT_BATCH, embedder: Embedder | None = None, cut_over: bool = True,
+            echo: Callable[[str], None] | None = None,
+            after_batch: Callable[[int], None] | None = None) -> Migrated:
+    """Migrate ``tenant`` to ``to_model`` (or resume its migration) and, with ``cut_over``,
+    cut over. ``conn``: an autocommit connection of a member of cogdb_admin; ``embedder``:
+    the new model's (default: the one the registry names); ``after_batch``: a hook called
+    with the batch count after each committed batch."""
+    tenant_s = as_uuid(tenant, "tenant")
+    if not 1 <= batch <= 100000:
+        raise InvalidInput(f"batch must be between 1 and 100000, got {batch}", field="batch")
+    started = time.perf_counter()
+    with translated():  # the vectors travel in binary (%b), as remember_many's do
+        register_vector(conn)
+    row = _row(conn, "SELECT * FROM cogdb.start_model_migration(%s::text, %s::text)",
+               (tenant_s, to_model))
+    done = Migrated(tenant_s, row["from_model"], to_model, row["phase"], row["total"],
+                    resumed_after=row["after_id"])
+    if echo and row["after_id"]:
+        echo(f"tenant {tenant_s}: resuming the migration to {to_model} after id "
+             f"{row['after_id']!r} ({row['embedded']} embedded before)")
+    embedder = embedder or embedder_for(conn, to_model)
+    if embedder.model != to_model:
+        raise CogdbError(f"the embedder makes vectors of {embedder.model!r}, not {to_model!r}")
+    _pass(conn, tenant_s, to_model, embedder, batch, done, after_id=None, echo=echo,
+          after_batch=after_batch)
+    indexed = _row(conn, "SELECT * FROM cogdb.model_migration_indexed(%s::text, %s::text)",
+                   (tenant_s, to_model))
+    done.phase, done.new_index = indexed["phase"], indexed["index_to_build"]
+    if echo and indexed["index_to_build"]:
+        echo(f"tenant {tenant_s}: the cutover builds the ANN index {indexed['index_to_build']}")
+    row = {**row, "phase": indexed["phase"], "embedded": indexed["embedded"]}
+    if cut_over:
+        row = _cut_over(conn, tenant_s, to_model, embedder, batch, done, echo)
+    done.phase = row["phase"]
+    done.migration = row
+    done.seconds = round(time.perf_counter() - started, 3)
+    return done
+
+
+def _cut_over(conn: psycopg.Connection, tenant: str, to_model: str, embedder: Embedder,
+              batch: int, done: Migrated, echo: Callable[[str], None] | None) -> dict:
+    for attempt in range(CUTOVER_ATTEMPTS):
+        # The final pass: memories written meanwhile by a client that did not embed them.
+        left = _pass(conn, tenant, to_model, embedder, batch, done, after_id="", echo=None,
+                     after_batch=None)
+        if echo and left:
+            echo(f"tenant {tenant}: {left} memories written meanwhile embedded")
+        started = time.perf_counter()
+        try:
+            with translated(), conn.transaction():
+                conn.execute("SELECT set_config('lock_timeout', %s, true)",
+                              (CUTOVER_LOCK_TIMEOUT,))
+                # At least maintenance_work_mem for the index build, as `cogdb maintain`.
+                conn.execute("SELECT set_config('maintenance_work_mem', greatest("
+                             "pg_size_bytes(current_setting('maintenance_work_mem')),"
+                             " pg_size_bytes(%s)) / 1024 || 'kB', true)",
+                             (MAINTENANCE_WORK_MEM,))
+                row = _row(conn, "SELECT * FROM cogdb.cut_over_model_migration(%s::text,"
+                                 " %s::text)", (tenant, to_model))
+        except CogdbError as exc:
+            retry = (exc.sqlstate == "55P03"
+                     or (exc.sqlstate == "CGM01" and "no vector" in exc.message))
+            if not retry or attempt == CUTOVER_ATTEMPTS - 1:
+                raise
+            if echo:
+                echo(f"tenant {tenant}: cutover not yet ({exc.message}); trying again")
+            continue
+        done.cutover_seconds = round(time.perf_counter() - started, 3)
+        if echo:
+            echo(f"tenant {tenant}: cut over to {to_model} in {done.cutover_seconds} s")
+        return row
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class Cleaned:
+    tenant_id: str
+    model: str
+    deleted: int = 0
+    batches: int = 0
+    seconds: float = 0.0
+
+
+def cleanup(conn: psycopg.Connection, tenant: object, model: str, *, batch: int = 1000,
+            echo: Callable[[str], None] | None = None) -> Cleaned:
+    """Delete the tenant's kept vectors of ``model`` in batches of ``batch``
+    (cogdb.cleanup_model_embeddings), reporting progress between them."""
+    tenant_s = as_uuid(tenant, "tenant")
+    done = Cleaned(tenant_s, model)
+    started = time.perf_counter()
+    while True:
+        with translated():
+            deleted, more = conn.execute(
+                "SELECT deleted, more FROM cogdb.cleanup_model_embeddings(%s::text, %s::text,"
+                " %s::integer)", (tenant_s, model, batch)).fetchone()
+        done.deleted += deleted
+        done.batches += 1
+        if more and echo:
+            echo(f"tenant {tenant_s}: {done.deleted} vectors of {model} deleted so far")
+        if not more:
+            break
+    done.seconds = round(time.perf_counter() - started, 3)
+    return done

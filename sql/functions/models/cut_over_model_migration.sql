@@ -1,0 +1,118 @@
+-- The cutover of a model migration, one transaction, all or nothing. First it stops the
+-- tenant's writes until the commit, so no memory of the old model can arrive behind the
+-- swap: a promoted tenant's own partition is locked in SHARE mode (its writers wait, its
+-- searches go on reading the old vectors through the old index while the new index is
+-- built); a tenant in memories_default, small by definition (below search.ann_min_rows), has
+-- its gate taken exclusively instead (tenant_gate: all its transactions wait, for the short
+-- cutover; the other tenants in memories_default write on). The caller bounds either wait
+-- with lock_timeout. Then it refuses with CGM01, changing nothing, unless every memory of the
+-- tenant's from_model has a vector of to_model (memory_embeddings). Then it swaps: the old
+-- vectors go into memory_embeddings (`cogdb model cleanup` deletes them), each memory takes
+-- (to_model, its new vector), the new vectors leave memory_embeddings, and to_model becomes
+-- the tenant's default model (set_tenant_setting). A search sees the old model before the
+-- commit and the new one after it, never a mix. The memories are updated through
+-- cogdb.memories (its triggers count, index and audit them) in the context of each owner in
+-- turn (memories__owner_updates lets only the owner change a memory). Last, where the
+-- tenant's partition has an ANN index for from_model (migration_index_missing), it builds
+-- the one of to_model (ann_index_statement, a plain CREATE INDEX: its SHARE lock lets
+-- searches through; one bulk build, where an index built before the swap takes an HNSW
+-- insert per memory, measured 2.4x slower: bench/RESULTS.md, "Model migration"), so the
+-- index commits together with the rows it serves and search never reads the new model
+-- without it. Returns the migration, phase cut_over. Definer for cogdb_admin.
+CREATE OR REPLACE FUNCTION cogdb.cut_over_model_migration(tenant_id text, to_model text)
+    RETURNS SETOF cogdb.model_migrations
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    SET plan_cache_mode = force_custom_plan
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_tenant uuid := cogdb.known_tenant(tenant_id);
+    v_row cogdb.model_migrations;
+    v_part text;
+    v_saved text[];
+    v_missing bigint;
+    v_index text;
+    v_owner uuid;
+    v_n bigint := 0;
+    v_step bigint;
+BEGIN
+    v_part := cogdb.memories_partition(v_tenant);
+    IF v_part = 'memories_default' THEN
+        PERFORM pg_advisory_xact_lock(cogdb.tenant_gate(v_tenant));
+    ELSE
+        EXECUTE format('LOCK TABLE cogdb.%I IN SHARE MODE', v_part);
+    END IF;
+    IF cogdb.memories_partition(v_tenant) <> v_part THEN   -- promoted meanwhile
+        RAISE EXCEPTION 'tenant % was moved into a partition of its own meanwhile', v_tenant
+            USING ERRCODE = '55P03', HINT = 'Try again: `cogdb model migrate` does.';
+    END IF;
+    v_row := cogdb.migration_in_progress(v_tenant, to_model);
+    v_saved := cogdb.enter_tenant(v_tenant);
+    EXECUTE format('SELECT count(*) FROM cogdb.%I m WHERE m.tenant_id = %L::uuid AND m.model = $1'
+                   ' AND NOT EXISTS (SELECT FROM cogdb.memory_embeddings e'
+                   '  WHERE e.tenant_id = %L::uuid AND e.memory_id = m.id AND e.model = $2)',
+                   v_part, v_tenant, v_tenant)
+       INTO v_missing USING v_row.from_model, to_model;
+    IF v_missing > 0 THEN
+        RAISE EXCEPTION 'cutover refused: % memories of model % have no vector of model % yet',
+                        v_missing, quote_literal(v_row.from_model), quote_literal(to_model)
+            USING ERRCODE = 'CGM01', COLUMN = 'to_model',
+                  HINT = 'Run `cogdb model migrate --tenant ' || v_tenant || ' --to ' || to_model
+                         || '` again: it embeds what is left, then cuts over.';
+    END IF;
+    v_index := cogdb.migration_index_missing(v_tenant, v_row.from_model, to_model);
+    -- Keep the old vectors (a leftover of an earlier migration back is overwritten).
+    EXECUTE format('INSERT INTO cogdb.memory_embeddings AS e (tenant_id, memory_id, model, embedding)'
+                   ' SELECT m.tenant_id, m.id, m.model, m.embedding FROM cogdb.%I m'
+                   '  WHERE m.tenant_id = %L::uuid AND m.model = $1'
+                   ' ON CONFLICT (tenant_id, memory_id, model)'
+                   ' DO UPDATE SET embedding = EXCLUDED.embedding, embedded_at = EXCLUDED.embedded_at',
+                   v_part, v_tenant)
+       USING v_row.from_model;
+    FOR v_owner IN EXECUTE format('SELECT DISTINCT m.owner_user_id FROM cogdb.%I m'
+                                  ' WHERE m.tenant_id = %L::uuid AND m.model = $1',
+                                  v_part, v_tenant) USING v_row.from_model
+    LOOP
+        PERFORM set_config('app.user_id', coalesce(v_owner::text, ''), true);
+        UPDATE cogdb.memories m SET model = to_model, embedding = e.embedding
+          FROM cogdb.memory_embeddings e
+         WHERE m.tenant_id = v_tenant AND m.model = v_row.from_model
+           AND m.owner_user_id IS NOT DISTINCT FROM v_owner
+           AND e.tenant_id = v_tenant AND e.memory_id = m.id AND e.model = to_model;
+        GET DIAGNOSTICS v_step = ROW_COUNT;
+        v_n := v_n + v_step;
+    END LOOP;
+    PERFORM set_config('app.user_id', '', true);
+    EXECUTE format('SELECT count(*) FROM cogdb.%I m WHERE m.tenant_id = %L::uuid AND m.model = $1',
+                   v_part, v_tenant)
+       INTO v_missing USING v_row.from_model;
+    IF v_missing > 0 THEN
+        RAISE EXCEPTION 'cutover refused: % memories of model % could not be switched', v_missing,
+                        quote_literal(v_row.from_model)
+            USING ERRCODE = 'CGM01', COLUMN = 'to_model',
+                  HINT = 'Nothing was changed. `cogdb audit policies` reports policy changes that could hide rows from the owner.';
+    END IF;
+    DELETE FROM cogdb.memory_embeddings e WHERE e.tenant_id = v_tenant AND e.model = to_model;
+    IF v_index IS NOT NULL THEN
+        -- CREATE INDEX refuses a table with pending trigger events: the deferred check of
+        -- memories.model against embedding_models runs now instead of at commit.
+        SET CONSTRAINTS ALL IMMEDIATE;
+        EXECUTE cogdb.ann_index_statement(v_tenant, to_model, false);
+    END IF;
+    PERFORM cogdb.set_tenant_setting(v_tenant::text, 'default_model', to_jsonb(to_model));
+    UPDATE cogdb.model_migrations g
+       SET phase = 'cut_over', cut_over_at = now(), total = v_n
+     WHERE g.tenant_id = v_tenant AND g.id = v_row.id
+    RETURNING g.* INTO v_row;
+    PERFORM cogdb.audit_note('model.cut_over', jsonb_build_object(
+        'from_model', v_row.from_model, 'to_model', to_model, 'memories', v_n));
+    PERFORM cogdb.restore_context(v_saved);
+    RETURN NEXT v_row;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.cut_over_model_migration(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.cut_over_model_migration(text, text) TO cogdb_admin;
+COMMENT ON FUNCTION cogdb.cut_over_model_migration(text, text) IS
+    'The cutover of a model migration, one transaction: refuses (CGM01) unless every memory has its new vector and the index is valid; then swaps the vectors and makes the new model the tenant''s default.';

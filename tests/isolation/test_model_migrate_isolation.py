@@ -1,0 +1,124 @@
+"""Isolation of a model migration's tables (revision 0019), as the non-superuser app login:
+cogdb.memory_embeddings (a memory's second vector: fenced by tenant, visible when its memory
+is) and the owner-only cogdb.model_migrations, with the app's two functions
+(migration_target, remember_embeddings). Each negative sits beside its positive control.
+
+Both tenants have a memory "shared-id" on purpose: the visibility policy looks the memory up
+in the context's tenant, so without the table's own fence B's vector of "shared-id" would
+show in A; the mutation run (tests/schema/test_policy_mutation.py) loosens each policy and
+expects a test here to fail.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import psycopg
+import pytest
+from helpers import assert_rls_applies, refused
+
+from cogdb import HashEmbedder
+
+NEW = "iso-hash-16"
+
+
+def _rows(conn: psycopg.Connection, query: str, params: Any = (), *, tenant: Any = None,
+          user: Any = None) -> list[tuple]:
+    """Rows of ``query`` in the given context, in a transaction that is rolled back."""
+    assert_rls_applies(conn)
+    if not conn.autocommit:
+        conn.rollback()
+        conn.autocommit = True
+    with conn.transaction():
+        if tenant is not None:
+            conn.execute("SELECT cogdb.set_context(%s::text, %s::text)",
+                         (str(tenant), None if user is None else str(user)))
+        rows = conn.execute(query, params).fetchall()
+        raise psycopg.Rollback()
+    return rows
+
+
+@pytest.fixture
+def migrating(client, admin, tenants) -> SimpleNamespace:
+    """A: "shared-id" (tenant-visible) and "a1-secret" (private to a1); B: "shared-id".
+    Both tenants migrating to NEW, embedded, not cut over."""
+    admin.register_model(NEW, 16, embedder="hash")
+    with client.scope(tenants.a, tenants.a1) as s:
+        s.remember("shared in A", "", id="shared-id")
+        s.remember("a1 only", "", id="a1-secret", private=True)
+    with client.scope(tenants.b, tenants.b1) as s:
+        s.remember("shared in B", "", id="shared-id")
+    for t in (tenants.a, tenants.b):
+        admin.migrate_model(t, NEW, cut_over=False)
+    return SimpleNamespace(vector=str(HashEmbedder(NEW, 16).embed(["planted"])[0].tolist()))
+
+
+SIDE = "SELECT memory_id, tenant_id::text FROM cogdb.memory_embeddings ORDER BY 1"
+
+
+def test_each_tenant_and_user_reads_only_its_visible_vectors(app_conn, tenants, migrating):
+    a, b = str(tenants.a), str(tenants.b)
+    # a1 sees its private memory's vector (positive control), a2 does not
+    assert _rows(app_conn, SIDE, tenant=tenants.a, user=tenants.a1) == [
+        ("a1-secret", a), ("shared-id", a)]
+    assert _rows(app_conn, SIDE, tenant=tenants.a, user=tenants.a2) == [("shared-id", a)]
+    # B's vector of its own "shared-id" stays in B
+    assert _rows(app_conn, SIDE, tenant=tenants.b, user=tenants.b1) == [("shared-id", b)]
+    assert _rows(app_conn, SIDE + "", tenant=tenants.a) == [("shared-id", a)]
+    # naming the other tenant finds nothing; no context, nothing at all
+    assert _rows(app_conn, "SELECT memory_id FROM cogdb.memory_embeddings WHERE tenant_id = %s",
+                 (tenants.b,), tenant=tenants.a, user=tenants.a1) == []
+    assert _rows(app_conn, SIDE) == []
+
+
+def test_deletes_reach_only_visible_vectors(app_conn, tenants, migrating):
+    delete = "DELETE FROM cogdb.memory_embeddings RETURNING memory_id, tenant_id::text"
+    assert _rows(app_conn, delete, tenant=tenants.a, user=tenants.a2) == [
+        ("shared-id", str(tenants.a))]
+    assert sorted(_rows(app_conn, delete, tenant=tenants.a, user=tenants.a1)) == [
+        ("a1-secret", str(tenants.a)), ("shared-id", str(tenants.a))]
+
+
+def test_writes_into_another_tenant_or_to_hidden_memories_are_refused(app_conn, tenants,
+                                                                     migrating):
+    insert = ("INSERT INTO cogdb.memory_embeddings (tenant_id, memory_id, model, embedding)"
+              " VALUES (%s, %s, 'cogdb-hash-384', %s::vector) RETURNING 1")
+    vector = str([1.0] + [0.0] * 383)
+    # B's "shared-id", written from A (the memory id exists in A too)
+    assert refused(app_conn, insert, (tenants.b, "shared-id", vector), tenant=tenants.a,
+                   user=tenants.a1) == "42501"
+    # a1's private memory, written by a2
+    assert refused(app_conn, insert, (tenants.a, "a1-secret", vector), tenant=tenants.a,
+                   user=tenants.a2) == "42501"
+    # controls: the same rows in the right contexts
+    assert _rows(app_conn, insert, (tenants.b, "shared-id", vector), tenant=tenants.b) == [(1,)]
+    assert _rows(app_conn, insert, (tenants.a, "a1-secret", vector), tenant=tenants.a,
+                 user=tenants.a1) == [(1,)]
+
+
+def test_remember_embeddings_writes_inside_the_context(app_conn, client, tenants, migrating):
+    call = ("SELECT cogdb.remember_embeddings(ARRAY[%s], %s, ARRAY[%s::vector])")
+    with client.scope(tenants.a, tenants.a1) as s:
+        s.connection.execute("DELETE FROM cogdb.memory_embeddings")
+    # without a context: refused; for a2, a1's private memory is not there
+    assert refused(app_conn, call, ("shared-id", NEW, migrating.vector)) == "CGA01"
+    assert refused(app_conn, call, ("a1-secret", NEW, migrating.vector), tenant=tenants.a,
+                   user=tenants.a2) == "42501"
+    # controls
+    assert _rows(app_conn, call, ("a1-secret", NEW, migrating.vector), tenant=tenants.a,
+                 user=tenants.a1) == [(1,)]
+    assert _rows(app_conn, call, ("shared-id", NEW, migrating.vector), tenant=tenants.a) == [(1,)]
+
+
+def test_migration_state_is_owner_only_and_each_tenant_sees_its_own(app_conn, admin, tenants,
+                                                                    migrating):
+    assert refused(app_conn, "SELECT * FROM cogdb.model_migrations", tenant=tenants.a) == "42501"
+    target = "SELECT from_model, to_model FROM cogdb.migration_target()"
+    assert _rows(app_conn, target, tenant=tenants.a) == [("cogdb-hash-384", NEW)]
+    admin.migrate_model(tenants.b, NEW)   # B cut over: A still migrating, B not any more
+    assert _rows(app_conn, target, tenant=tenants.b) == []
+    assert _rows(app_conn, target, tenant=tenants.a) == [("cogdb-hash-384", NEW)]
+    assert _rows(app_conn, target) == []
+    # the admin functions are not the app's
+    assert refused(app_conn, "SELECT * FROM cogdb.cut_over_model_migration(%s, %s)",
+                   (str(tenants.a), NEW), tenant=tenants.a) == "42501"
