@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
+import psycopg
 import pytest
 from helpers import SET_CONTEXT, assert_rls_applies, sql_error, vec
 
@@ -216,3 +217,68 @@ def test_an_overspending_query_is_refused_and_charges_nobody(db, app_conn, fed):
     err = sql_error(app_conn, COUNTS, (fed.session, "tag", "0.2"), tenant=fed.f[3])
     assert err.sqlstate == "CGP01" and "this tenant's privacy budget" in str(err)
     assert _spent(app_conn, members) == [Decimal("0.2")] * 5
+
+
+def _ask_and_roll_back(app_conn, tenant, query, params, savepoint=False) -> list[tuple]:
+    """Runs ``query`` in the tenant's context and rolls its transaction back (or, with
+    savepoint, a savepoint taken before it and then commits): what an asker that wants its
+    budget back would do."""
+    assert_rls_applies(app_conn)
+    app_conn.autocommit = True
+    app_conn.execute("BEGIN")
+    try:
+        app_conn.execute(SET_CONTEXT, (str(tenant), None))
+        if savepoint:
+            app_conn.execute("SAVEPOINT before_ask")
+        rows = app_conn.execute(query, params).fetchall()
+        if savepoint:
+            app_conn.execute("ROLLBACK TO SAVEPOINT before_ask")
+            app_conn.execute("COMMIT")
+            return rows
+    finally:
+        if app_conn.info.transaction_status != 0:  # not idle: roll everything back
+            app_conn.execute("ROLLBACK")
+    return rows
+
+
+def test_a_rolled_back_noisy_query_stays_charged(app_conn, fed):
+    """BEGIN; noisy aggregate; ROLLBACK; leaves every contributor's budget charged, and so
+    does a savepoint rolled back around the query: the answer was read, its privacy spent.
+    Control: the same rollback around an exact query (no epsilon) charges nothing."""
+    members = fed.f[:5]
+    rows = _ask_and_roll_back(app_conn, fed.f[1], COUNTS, (fed.session, "tag", None))
+    assert rows and all(r[3] is False for r in rows)
+    assert _spent(app_conn, members) == [0] * 5  # control: no epsilon, nothing to charge
+    rows = _ask_and_roll_back(app_conn, fed.f[1], COUNTS, (fed.session, "tag", "0.3"))
+    assert rows and all(r[3] is True for r in rows)
+    assert _spent(app_conn, members) == [Decimal("0.3")] * 5
+    _ask_and_roll_back(app_conn, fed.f[2], COUNTS, (fed.session, "tag", "0.3"), savepoint=True)
+    assert _spent(app_conn, members) == [Decimal("0.6")] * 5
+    avg = ("SELECT * FROM cogdb.federated_average(%s::text, 'technical_depth', %s::numeric)")
+    _ask_and_roll_back(app_conn, fed.f[0], avg, (fed.session, "0.3"))
+    assert _spent(app_conn, members) == [Decimal("0.9")] * 5
+    # rolling back does not buy another sample: the budget of 1.0 cannot pay 0.3 again
+    err = sql_error(app_conn, COUNTS, (fed.session, "tag", "0.3"), tenant=fed.f[1])
+    assert err.sqlstate == "CGP01"
+    assert _rows(app_conn, "SELECT * FROM cogdb.privacy_budget()", tenant=fed.f[1]) == [
+        (Decimal("1.0"), Decimal("0.9"), Decimal("0.1"))]
+
+
+def test_the_budget_row_stays_transactional_for_the_admin(db, app_conn, fed):
+    """The total is the admin's and transactional: a raise rolled back is gone (its control, a
+    raise committed, stays); a total below the spend is refused even when that spend was made
+    by a rolled-back query."""
+    _ask_and_roll_back(app_conn, fed.f[1], COUNTS, (fed.session, "tag", "0.4"))
+    with cogdb.connect_admin(db.admin_url) as admin:
+        with pytest.raises(cogdb.InvalidInput) as info:
+            admin.set_privacy_budget(fed.f[3], 0.3)
+        assert info.value.field == "epsilon_total"
+        admin.set_privacy_budget(fed.f[3], 0.5)  # control: at least the spend
+    assert _rows(app_conn, "SELECT * FROM cogdb.privacy_budget()", tenant=fed.f[3]) == [
+        (Decimal("0.5"), Decimal("0.4"), Decimal("0.1"))]
+    with psycopg.connect(db.admin_url, autocommit=True) as conn:
+        conn.execute("BEGIN")
+        conn.execute("SELECT cogdb.set_privacy_budget(%s::text, 5)", (str(fed.f[3]),))
+        conn.execute("ROLLBACK")
+    assert _rows(app_conn, "SELECT epsilon_total FROM cogdb.privacy_budget()",
+                 tenant=fed.f[3]) == [(Decimal("0.5"),)]
