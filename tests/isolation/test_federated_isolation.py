@@ -193,6 +193,18 @@ def test_the_app_reads_its_own_budget_only_and_no_federated_registry(app_conn, f
                       "SELECT cogdb.laplace_noise(1)",
                       "SELECT cogdb.set_privacy_budget(gen_random_uuid()::text, 100)"):
         assert sql_error(app_conn, statement, tenant=fed.f[0]).sqlstate == "42501", statement
+    # the spend sequences (revision 0020), its own tenant's included: no privilege at all
+    _rows(app_conn, COUNTS, (fed.session, "tag", "0.1"), tenant=fed.f[0])  # something to hide
+    own = f"cogdb.privacy_spent_{fed.f[0].hex}"
+    for statement in (f"SELECT setval('{own}', 0)", f"SELECT nextval('{own}')",
+                      f"SELECT last_value FROM {own}",
+                      f"SELECT cogdb.privacy_spent('{fed.f[1]}')"):
+        assert sql_error(app_conn, statement, tenant=fed.f[0]).sqlstate == "42501", statement
+    # PostgreSQL 18 answers NULL rather than an error to a role without privilege
+    assert _rows(app_conn, f"SELECT pg_sequence_last_value('{own}')", tenant=fed.f[0]) == [
+        (None,)]
+    assert _rows(app_conn, "SELECT epsilon_spent FROM cogdb.privacy_budget()",
+                 tenant=fed.f[0]) == [(Decimal("0.1"),)]  # control: its own, by the function
 
 
 def _spent(app_conn, tenants) -> list[Decimal]:
