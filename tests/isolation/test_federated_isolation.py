@@ -6,6 +6,7 @@ contributor's budget cannot pay is refused and charges nobody. Each negative sit
 positive control. In the policy-mutation runs, a loosened privacy_budgets fence fails here."""
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -195,11 +196,16 @@ def test_the_app_reads_its_own_budget_only_and_no_federated_registry(app_conn, f
         assert sql_error(app_conn, statement, tenant=fed.f[0]).sqlstate == "42501", statement
     # the spend sequences (revision 0020), its own tenant's included: no privilege at all
     _rows(app_conn, COUNTS, (fed.session, "tag", "0.1"), tenant=fed.f[0])  # something to hide
-    own = f"cogdb.privacy_spent_{fed.f[0].hex}"
+    own = f"cogdb.privacy_spent_{hashlib.md5(str(fed.f[0]).encode()).hexdigest()}"
     for statement in (f"SELECT setval('{own}', 0)", f"SELECT nextval('{own}')",
                       f"SELECT last_value FROM {own}",
                       f"SELECT cogdb.privacy_spent('{fed.f[1]}')"):
         assert sql_error(app_conn, statement, tenant=fed.f[0]).sqlstate == "42501", statement
+    # the catalog, which every role reads, names the sequence by a hash, not the tenant id
+    names = ("SELECT count(*) FROM pg_class c LEFT JOIN pg_description d ON d.objoid = c.oid"
+             " WHERE c.relname = %s OR c.relname LIKE %s OR d.description LIKE %s")
+    assert _rows(app_conn, names, (own.split(".")[1], f"%{fed.f[0].hex}%",
+                                   f"%{fed.f[0]}%"), tenant=fed.f[0]) == [(1,)]
     # PostgreSQL 18 answers NULL rather than an error to a role without privilege
     assert _rows(app_conn, f"SELECT pg_sequence_last_value('{own}')", tenant=fed.f[0]) == [
         (None,)]

@@ -10,13 +10,13 @@ DECLARE
     v_spent numeric;
 BEGIN
     FOR v_tenant IN SELECT t.id FROM cogdb.tenants t ORDER BY t.id LOOP
-        v_name := 'privacy_spent_' || replace(v_tenant::text, '-', '');
+        v_name := 'privacy_spent_' || md5(v_tenant::text);
         EXECUTE format('CREATE SEQUENCE IF NOT EXISTS cogdb.%I AS bigint MINVALUE 0 START 0 NO CYCLE',
                        v_name);
         EXECUTE format('REVOKE ALL ON SEQUENCE cogdb.%I FROM PUBLIC', v_name);
         EXECUTE format('COMMENT ON SEQUENCE cogdb.%I IS %L', v_name,
-                       'Privacy spend of tenant ' || v_tenant || ' in micro-epsilon; advanced by '
-                       || 'cogdb.charge_privacy_budget, never rolled back.');
+                       'A tenant''s privacy spend in micro-epsilon (cogdb.privacy_spend_sequence); '
+                       || 'advanced by cogdb.charge_privacy_budget, never rolled back.');
         PERFORM cogdb.enter_tenant(v_tenant);  -- the budgets are fenced
         SELECT b.epsilon_spent INTO v_spent FROM cogdb.privacy_budgets b WHERE b.tenant_id = v_tenant;
         IF v_spent > 0 THEN

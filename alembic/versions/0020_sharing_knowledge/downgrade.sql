@@ -439,7 +439,7 @@ DECLARE
     v_seq regclass;
 BEGIN
     FOR v_tenant IN SELECT t.id FROM cogdb.tenants t ORDER BY t.id LOOP
-        v_seq := to_regclass('cogdb.privacy_spent_' || replace(v_tenant::text, '-', ''));
+        v_seq := to_regclass('cogdb.privacy_spent_' || md5(v_tenant::text));
         CONTINUE WHEN v_seq IS NULL;
         PERFORM cogdb.enter_tenant(v_tenant);
         UPDATE cogdb.privacy_budgets b

@@ -4,7 +4,8 @@ SET LOCAL ROLE cogdb_owner;
 
 -- >>> sql/functions/federated/privacy_spend_sequence.sql
 -- The sequence that holds one tenant's privacy spend, in integer micro-units of epsilon
--- (cogdb.privacy_spent_<tenant id without dashes>), or NULL if the tenant has none. The
+-- (cogdb.privacy_spent_<md5 of the tenant id>: hashed, so the names in pg_class, which every
+-- role reads, do not spell out tenant ids), or NULL if the tenant has none. The
 -- spend lives in a sequence, not in a table row, because a sequence is not transactional:
 -- setval is never undone by a rollback (PostgreSQL manual, "Sequence Manipulation
 -- Functions"), so an asker that rolls back after reading a noisy answer keeps its charge
@@ -15,7 +16,7 @@ CREATE OR REPLACE FUNCTION cogdb.privacy_spend_sequence(tenant uuid)
     LANGUAGE sql STABLE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT to_regclass('cogdb.privacy_spent_' || replace(tenant::text, '-', ''))
+    SELECT to_regclass('cogdb.privacy_spent_' || md5(tenant::text))
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.privacy_spend_sequence(uuid) FROM PUBLIC;
@@ -60,17 +61,17 @@ DECLARE
     v_name text;
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        v_name := 'privacy_spent_' || replace(NEW.id::text, '-', '');
+        v_name := 'privacy_spent_' || md5(NEW.id::text);  -- as privacy_spend_sequence
         EXECUTE format('CREATE SEQUENCE IF NOT EXISTS cogdb.%I AS bigint MINVALUE 0 START 0 NO CYCLE',
                        v_name);
         EXECUTE format('REVOKE ALL ON SEQUENCE cogdb.%I FROM PUBLIC', v_name);
         EXECUTE format('COMMENT ON SEQUENCE cogdb.%I IS %L', v_name,
-                       'Privacy spend of tenant ' || NEW.id || ' in micro-epsilon; advanced by '
-                       || 'cogdb.charge_privacy_budget, never rolled back.');
+                       'A tenant''s privacy spend in micro-epsilon (cogdb.privacy_spend_sequence); '
+                       || 'advanced by cogdb.charge_privacy_budget, never rolled back.');
         RETURN NEW;
     END IF;
     EXECUTE format('DROP SEQUENCE IF EXISTS cogdb.%I',
-                   'privacy_spent_' || replace(OLD.id::text, '-', ''));
+                   'privacy_spent_' || md5(OLD.id::text));
     RETURN OLD;
 END
 $$;
@@ -268,13 +269,13 @@ DECLARE
     v_spent numeric;
 BEGIN
     FOR v_tenant IN SELECT t.id FROM cogdb.tenants t ORDER BY t.id LOOP
-        v_name := 'privacy_spent_' || replace(v_tenant::text, '-', '');
+        v_name := 'privacy_spent_' || md5(v_tenant::text);
         EXECUTE format('CREATE SEQUENCE IF NOT EXISTS cogdb.%I AS bigint MINVALUE 0 START 0 NO CYCLE',
                        v_name);
         EXECUTE format('REVOKE ALL ON SEQUENCE cogdb.%I FROM PUBLIC', v_name);
         EXECUTE format('COMMENT ON SEQUENCE cogdb.%I IS %L', v_name,
-                       'Privacy spend of tenant ' || v_tenant || ' in micro-epsilon; advanced by '
-                       || 'cogdb.charge_privacy_budget, never rolled back.');
+                       'A tenant''s privacy spend in micro-epsilon (cogdb.privacy_spend_sequence); '
+                       || 'advanced by cogdb.charge_privacy_budget, never rolled back.');
         PERFORM cogdb.enter_tenant(v_tenant);  -- the budgets are fenced
         SELECT b.epsilon_spent INTO v_spent FROM cogdb.privacy_budgets b WHERE b.tenant_id = v_tenant;
         IF v_spent > 0 THEN

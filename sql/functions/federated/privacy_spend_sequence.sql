@@ -1,5 +1,6 @@
 -- The sequence that holds one tenant's privacy spend, in integer micro-units of epsilon
--- (cogdb.privacy_spent_<tenant id without dashes>), or NULL if the tenant has none. The
+-- (cogdb.privacy_spent_<md5 of the tenant id>: hashed, so the names in pg_class, which every
+-- role reads, do not spell out tenant ids), or NULL if the tenant has none. The
 -- spend lives in a sequence, not in a table row, because a sequence is not transactional:
 -- setval is never undone by a rollback (PostgreSQL manual, "Sequence Manipulation
 -- Functions"), so an asker that rolls back after reading a noisy answer keeps its charge
@@ -10,7 +11,7 @@ CREATE OR REPLACE FUNCTION cogdb.privacy_spend_sequence(tenant uuid)
     LANGUAGE sql STABLE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT to_regclass('cogdb.privacy_spent_' || replace(tenant::text, '-', ''))
+    SELECT to_regclass('cogdb.privacy_spent_' || md5(tenant::text))
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.privacy_spend_sequence(uuid) FROM PUBLIC;

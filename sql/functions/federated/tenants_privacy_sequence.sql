@@ -14,17 +14,17 @@ DECLARE
     v_name text;
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        v_name := 'privacy_spent_' || replace(NEW.id::text, '-', '');
+        v_name := 'privacy_spent_' || md5(NEW.id::text);  -- as privacy_spend_sequence
         EXECUTE format('CREATE SEQUENCE IF NOT EXISTS cogdb.%I AS bigint MINVALUE 0 START 0 NO CYCLE',
                        v_name);
         EXECUTE format('REVOKE ALL ON SEQUENCE cogdb.%I FROM PUBLIC', v_name);
         EXECUTE format('COMMENT ON SEQUENCE cogdb.%I IS %L', v_name,
-                       'Privacy spend of tenant ' || NEW.id || ' in micro-epsilon; advanced by '
-                       || 'cogdb.charge_privacy_budget, never rolled back.');
+                       'A tenant''s privacy spend in micro-epsilon (cogdb.privacy_spend_sequence); '
+                       || 'advanced by cogdb.charge_privacy_budget, never rolled back.');
         RETURN NEW;
     END IF;
     EXECUTE format('DROP SEQUENCE IF EXISTS cogdb.%I',
-                   'privacy_spent_' || replace(OLD.id::text, '-', ''));
+                   'privacy_spent_' || md5(OLD.id::text));
     RETURN OLD;
 END
 $$;
