@@ -16,6 +16,13 @@ rounds that alternate the shapes so each sees the same machine, ``--queries`` qu
   and source, each searched on its own partition and index, merged; one audit note);
 - **note**: a transaction that appends one ``share.read`` note to source's audit chain
   (``cogdb.note_shared_read``) and commits, against the same transaction without it.
+- **neighbors** (revision 0020): every tenant's first 400 memories are chained by
+  relationships (i -> i+1 relates_to, i -> i+2 led_to), so in source the led_to chain joins
+  shared memories and every relates_to edge leaves the grant. ``cogdb.neighbors(start, 3)``
+  from memory 0 as lone (its own graph: the baseline of the traversal), as grantee of its
+  own memory 0 with ``include_shared => true`` (a start of its own: no request is made),
+  and as grantee from source's memory 0 with ``include_shared => true`` (the walk in the
+  source, through the widened relationships fence; one audit note per walk).
 
 Both plan paths: first with every tenant in memories_default (exact), then after
 ``cogdb maintain`` (thresholds lowered in this database: ann_min_rows = rows / 2,
@@ -85,6 +92,16 @@ def load(app_url: str, admin_url: str, rows: int, rng: np.random.Generator) -> d
                     conn.execute(SET_CONTEXT, (tenant,))
                     conn.execute("SELECT count(*) FROM cogdb.remember_many(%s::jsonb,"
                                  " %s::vector[])", (json.dumps(objs), list(vecs)))
+        edges = min(rows, 400)
+        for name, tenant in tenants.items():
+            with conn.transaction():
+                conn.execute(SET_CONTEXT, (tenant,))
+                for step, kind in ((1, "relates_to"), (2, "led_to")):
+                    conn.execute(
+                        "INSERT INTO cogdb.relationships (from_memory_id, to_memory_id, type)"
+                        " SELECT %s || i, %s || (i + %s), %s"
+                        "   FROM generate_series(0, %s - 1 - %s) AS i",
+                        (name, name, step, kind, edges, step))
     with AdminClient(admin_url) as admin:
         admin.grant_share(tenants["source"], tenants["grantee"], tags=["shared"])
     return tenants
@@ -130,11 +147,22 @@ def one_round(app_url: str, tenants: dict[str, str], queries: int, ann: bool,
         "grantee": (grantee, search, lambda i: (qv[i], False)),
         "grantee_include_shared": (grantee, search, lambda i: (qv[i], True)),
     }
+    walk = "SELECT node FROM cogdb.neighbors(%s, 3, include_shared => %s)"
+    shapes.update({
+        "neighbors_lone": (lone, walk, lambda i: ("memory:lone0", False)),
+        "neighbors_grantee_own": (grantee, walk, lambda i: ("memory:grantee0", True)),
+        "neighbors_grantee_shared": (grantee, walk, lambda i: ("memory:source0", True)),
+    })
     out: dict[str, list[float]] = {}
     with psycopg.connect(app_url) as conn:
         register_vector(conn)
         for name, (tenant, query, params) in shapes.items():
             out[name] = timed(conn, tenant, query, params, queries)
+        with conn.transaction():  # what the walks reach: own 6 nodes, shared 3 (led_to only)
+            conn.execute(SET_CONTEXT, (grantee,))
+            out["_walk_nodes"] = [  # type: ignore[assignment]
+                len(conn.execute(walk, ("memory:grantee0", True)).fetchall()),
+                len(conn.execute(walk, ("memory:source0", True)).fetchall())]
         out["commit"] = timed_commit(conn, grantee, "SELECT 1", (), queries)
         out["note"] = timed_commit(conn, grantee,
                                    "SELECT cogdb.note_shared_read(%s::uuid, 'search', 3)",
@@ -150,7 +178,8 @@ def compare(app_url: str, tenants: dict[str, str], args, ann: bool, rng) -> dict
     runs = [one_round(app_url, tenants, args.queries, ann, rng) for _ in range(args.rounds)]
     med = {k: statistics.median(x for r in runs for x in r[k])
            for k in runs[0] if not k.startswith("_")}
-    out: dict = {"plans_grantee_include_shared": runs[0]["_plans"]}
+    out: dict = {"plans_grantee_include_shared": runs[0]["_plans"],
+                 "walk_nodes_own_shared": runs[0]["_walk_nodes"]}
     out.update({f"{k}_ms": round(v, 3) for k, v in med.items()})
     for k in ("lone", "lone_include_shared", "grantee", "grantee_include_shared"):
         out[f"{k}_vs_baseline"] = round(med[k] / med["baseline"], 3)
@@ -159,6 +188,8 @@ def compare(app_url: str, tenants: dict[str, str], args, ann: bool, rng) -> dict
     out["grantee_include_shared_vs_grantee"] = round(
         med["grantee_include_shared"] / med["grantee"], 3)
     out["note_cost_ms"] = round(med["note"] - med["commit"], 3)
+    for k in ("neighbors_grantee_own", "neighbors_grantee_shared"):
+        out[f"{k}_vs_lone"] = round(med[k] / med["neighbors_lone"], 3)
     return out
 
 

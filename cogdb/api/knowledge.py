@@ -188,7 +188,8 @@ class RelationshipType:
 class Neighbor:
     """A node reached by ``neighbors``: its reference, depth, the relationship it was
     reached by (``via``, type, direction, strength), the path from the start (references,
-    start first) and a label (an entity's name, a memory's first 200 characters)."""
+    start first), a label (an entity's name, a memory's first 200 characters) and the
+    tenant the node belongs to (another tenant's only with ``include_shared``)."""
 
     node: str
     kind: str
@@ -200,6 +201,7 @@ class Neighbor:
     strength: float
     path: list[str]
     label: str | None = None
+    tenant_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -421,16 +423,21 @@ class KnowledgeMethods:
     def neighbors(self, start: Any, max_depth: int = DEFAULT_DEPTH, *,
                   types: Sequence[str] | None = None, direction: str = "both",
                   as_of: datetime | None = None, known_at: datetime | None = None,
-                  limit: int = DEFAULT_NEIGHBORS) -> Steps[list[Neighbor]]:
+                  limit: int = DEFAULT_NEIGHBORS,
+                  include_shared: bool = False) -> Steps[list[Neighbor]]:
         """The nodes reachable from ``start`` (breadth first, each once, nearest first, at
         most ``limit``) through the relationships this scope can see, with depth, edge and
-        path. Paths never pass through a node this scope cannot see."""
+        path. Paths never pass through a node this scope cannot see.
+
+        ``include_shared=True``: when this scope's tenant has no such node and ``start`` is a
+        memory another tenant's live grant shares, the walk runs in that tenant, through its
+        relationships between memories the grant covers (``tenant_id`` names it)."""
         check_json(list(types) if types is not None else None, "types")
         rows = yield Statement(
             "SELECT * FROM cogdb.neighbors(%s::text, %s::integer, %s::text[], %s::text,"
-            " %s::timestamptz, %s::timestamptz, %s::integer)",
+            " %s::timestamptz, %s::timestamptz, %s::integer, %s::boolean)",
             (node_ref(start, "start"), max_depth, list(types) if types is not None else None,
-             direction, as_of, known_at, limit))
+             direction, as_of, known_at, limit, bool(include_shared)))
         return [_from_row(Neighbor, r) for r in rows]
 
     # ------------------------------------------------------------------ hybrid search

@@ -342,14 +342,20 @@ def relation_type_list(tenant_id: str, user_id: str | None, as_json: bool) -> No
 @click.option("--known-at", type=click.DateTime(), help="As cogdb knew it at this time (UTC).")
 @click.option("-n", "--limit", type=click.IntRange(1, MAX_NEIGHBORS), default=DEFAULT_NEIGHBORS,
               show_default=True, help="At most this many nodes, nearest first.")
+@click.option("--include-shared", is_flag=True,
+              help="START may be a memory another tenant shares with this one: walk its "
+                   "shared memories there.")
 @replica_option
 def neighbors(tenant_id: str, user_id: str | None, as_json: bool, start: str, max_depth: int,
               types: tuple[str, ...], direction: str, as_of: datetime | None,
-              known_at: datetime | None, limit: int, replicas: tuple[str, ...]) -> None:
+              known_at: datetime | None, limit: int, include_shared: bool,
+              replicas: tuple[str, ...]) -> None:
     """The nodes reachable from START, breadth first, each once with its depth and path."""
-    with _scope(tenant_id, user_id, replicas=replicas, read=True) as s:
+    # a shared walk notes the read in the source's audit chain: the primary, not a replica
+    with _scope(tenant_id, user_id, replicas=replicas, read=not include_shared) as s:
         rows = s.neighbors(start, max_depth, types=list(types) or None, direction=direction,
-                           as_of=_utc(as_of), known_at=_utc(known_at), limit=limit)
+                           as_of=_utc(as_of), known_at=_utc(known_at), limit=limit,
+                           include_shared=include_shared)
     if as_json:
         emit_json(rows)
         return
@@ -359,8 +365,9 @@ def neighbors(tenant_id: str, user_id: str | None, as_json: bool, start: str, ma
     click.echo(f"{'depth':>5}  {'via':<22} {'node':<48} label")
     for n in rows:
         arrow = "->" if n.edge_direction == "out" else "<-"
+        shared = f"  (tenant {n.tenant_id})" if include_shared else ""
         click.echo(f"{n.depth:>5}  {arrow} {short(n.type, 19):<19} {short(n.node, 48):<48} "
-                   f"{short(n.label, 50)}")
+                   f"{short(n.label, 50)}{shared}")
 
 
 @click.command("stats")

@@ -1,8 +1,29 @@
--- The tenant fence on relationships: a row is readable and writable only inside its own tenant's
--- context. RESTRICTIVE, so no permissive policy added later can widen it.
--- (SELECT …) makes the helper an InitPlan: evaluated once per query, not once per row.
+-- The tenant fence on relationships: a row is readable only inside its own tenant's context,
+-- or, when the caller asked for shared rows (neighbors(…, include_shared => true)), a
+-- tenant-visible relationship between two memories of a tenant that shares both with it;
+-- writable only inside its own tenant's context (WITH CHECK; relationships__own_updates
+-- keeps UPDATE and row locks to the own tenant too; the app has no DELETE on this table and
+-- the definer functions that delete name their tenant: a shared relationship is read-only).
+-- RESTRICTIVE, so no permissive policy added later can widen it.
+-- - `tenant_id = ANY ((SELECT cogdb.readable_tenants())::uuid[])`: the context tenant, plus
+--   the sources of its live grants only when it asked; an InitPlan and an index condition,
+--   as in memories__tenant_fence: a statement that did not ask reads no other tenant's row.
+-- - another tenant's relationship: never one that touches an entity (entities are not
+--   shared), and both its memories must be ones the caller reads in that tenant, under
+--   memories__tenant_fence (the grants' test, grant_covers on live_grants() computed once).
+--   These two lookups run for rows of other tenants only, found by the index condition
+--   above; the own tenant's rows take the first branch.
+-- (SELECT …) makes the helpers InitPlans: evaluated once per query, not once per row.
 DROP POLICY IF EXISTS relationships__tenant_fence ON cogdb.relationships;
 CREATE POLICY relationships__tenant_fence ON cogdb.relationships
     AS RESTRICTIVE FOR ALL TO PUBLIC
-    USING (tenant_id = (SELECT cogdb.current_tenant_id()))
+    USING (tenant_id = ANY ((SELECT cogdb.readable_tenants())::uuid[])
+           AND (tenant_id = (SELECT cogdb.current_tenant_id())
+                OR (visibility = 'tenant' AND from_entity_id IS NULL AND to_entity_id IS NULL
+                    AND EXISTS (SELECT FROM cogdb.memories m
+                                 WHERE m.tenant_id = relationships.tenant_id
+                                   AND m.id = relationships.from_memory_id)
+                    AND EXISTS (SELECT FROM cogdb.memories m
+                                 WHERE m.tenant_id = relationships.tenant_id
+                                   AND m.id = relationships.to_memory_id))))
     WITH CHECK (tenant_id = (SELECT cogdb.current_tenant_id()));

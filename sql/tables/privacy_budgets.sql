@@ -1,8 +1,11 @@
 -- Each tenant's differential-privacy budget for federated insights: epsilon_total (set by an
 -- admin, cogdb.set_privacy_budget; the deployment's federated.epsilon_budget when the tenant
 -- first joins a session) and epsilon_spent, which every noisy aggregate over the tenant's
--- data raises by its epsilon (cogdb.charge_privacy_budget). The CHECK is the last word: spent
--- never exceeds total, whatever runs. Fenced by tenant (RLS); the app reads its own row.
+-- data raises by its epsilon (cogdb.charge_privacy_budget). Since revision 0020 the spend
+-- that counts is the tenant's spend sequence (cogdb.privacy_spent), which a rollback does not
+-- undo; epsilon_spent is its audited, transactional copy, behind it after a rolled-back
+-- charge. The CHECK: the copy never exceeds total. Fenced by tenant (RLS); the app reads its
+-- own row.
 CREATE TABLE cogdb.privacy_budgets (
     tenant_id     uuid PRIMARY KEY DEFAULT cogdb.current_tenant_id()
                   REFERENCES cogdb.tenants (id) ON DELETE CASCADE,

@@ -23,6 +23,10 @@ CREATE TRIGGER tenants_audit_updates AFTER UPDATE ON cogdb.tenants
 CREATE TRIGGER tenants_audit_deletes AFTER DELETE ON cogdb.tenants
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.id::text', 'r.id');
+-- Each tenant's privacy spend sequence is created with it and dropped with it
+-- (cogdb.tenants_privacy_sequence; docs/federated.md "A charge the asker cannot undo").
+CREATE TRIGGER tenants_privacy_sequence AFTER INSERT OR DELETE ON cogdb.tenants
+    FOR EACH ROW EXECUTE FUNCTION cogdb.tenants_privacy_sequence();
 ALTER TABLE cogdb.tenants ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.tenants FORCE ROW LEVEL SECURITY;
 GRANT SELECT ON cogdb.tenants TO cogdb_app;

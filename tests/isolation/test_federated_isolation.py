@@ -6,12 +6,14 @@ contributor's budget cannot pay is refused and charges nobody. Each negative sit
 positive control. In the policy-mutation runs, a loosened privacy_budgets fence fails here."""
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
+import psycopg
 import pytest
 from helpers import SET_CONTEXT, assert_rls_applies, sql_error, vec
 
@@ -192,6 +194,23 @@ def test_the_app_reads_its_own_budget_only_and_no_federated_registry(app_conn, f
                       "SELECT cogdb.laplace_noise(1)",
                       "SELECT cogdb.set_privacy_budget(gen_random_uuid()::text, 100)"):
         assert sql_error(app_conn, statement, tenant=fed.f[0]).sqlstate == "42501", statement
+    # the spend sequences (revision 0020), its own tenant's included: no privilege at all
+    _rows(app_conn, COUNTS, (fed.session, "tag", "0.1"), tenant=fed.f[0])  # something to hide
+    own = f"cogdb.privacy_spent_{hashlib.md5(str(fed.f[0]).encode()).hexdigest()}"
+    for statement in (f"SELECT setval('{own}', 0)", f"SELECT nextval('{own}')",
+                      f"SELECT last_value FROM {own}",
+                      f"SELECT cogdb.privacy_spent('{fed.f[1]}')"):
+        assert sql_error(app_conn, statement, tenant=fed.f[0]).sqlstate == "42501", statement
+    # the catalog, which every role reads, names the sequence by a hash, not the tenant id
+    names = ("SELECT count(*) FROM pg_class c LEFT JOIN pg_description d ON d.objoid = c.oid"
+             " WHERE c.relname = %s OR c.relname LIKE %s OR d.description LIKE %s")
+    assert _rows(app_conn, names, (own.split(".")[1], f"%{fed.f[0].hex}%",
+                                   f"%{fed.f[0]}%"), tenant=fed.f[0]) == [(1,)]
+    # PostgreSQL 18 answers NULL rather than an error to a role without privilege
+    assert _rows(app_conn, f"SELECT pg_sequence_last_value('{own}')", tenant=fed.f[0]) == [
+        (None,)]
+    assert _rows(app_conn, "SELECT epsilon_spent FROM cogdb.privacy_budget()",
+                 tenant=fed.f[0]) == [(Decimal("0.1"),)]  # control: its own, by the function
 
 
 def _spent(app_conn, tenants) -> list[Decimal]:
@@ -216,3 +235,68 @@ def test_an_overspending_query_is_refused_and_charges_nobody(db, app_conn, fed):
     err = sql_error(app_conn, COUNTS, (fed.session, "tag", "0.2"), tenant=fed.f[3])
     assert err.sqlstate == "CGP01" and "this tenant's privacy budget" in str(err)
     assert _spent(app_conn, members) == [Decimal("0.2")] * 5
+
+
+def _ask_and_roll_back(app_conn, tenant, query, params, savepoint=False) -> list[tuple]:
+    """Runs ``query`` in the tenant's context and rolls its transaction back (or, with
+    savepoint, a savepoint taken before it and then commits): what an asker that wants its
+    budget back would do."""
+    assert_rls_applies(app_conn)
+    app_conn.autocommit = True
+    app_conn.execute("BEGIN")
+    try:
+        app_conn.execute(SET_CONTEXT, (str(tenant), None))
+        if savepoint:
+            app_conn.execute("SAVEPOINT before_ask")
+        rows = app_conn.execute(query, params).fetchall()
+        if savepoint:
+            app_conn.execute("ROLLBACK TO SAVEPOINT before_ask")
+            app_conn.execute("COMMIT")
+            return rows
+    finally:
+        if app_conn.info.transaction_status != 0:  # not idle: roll everything back
+            app_conn.execute("ROLLBACK")
+    return rows
+
+
+def test_a_rolled_back_noisy_query_stays_charged(app_conn, fed):
+    """BEGIN; noisy aggregate; ROLLBACK; leaves every contributor's budget charged, and so
+    does a savepoint rolled back around the query: the answer was read, its privacy spent.
+    Control: the same rollback around an exact query (no epsilon) charges nothing."""
+    members = fed.f[:5]
+    rows = _ask_and_roll_back(app_conn, fed.f[1], COUNTS, (fed.session, "tag", None))
+    assert rows and all(r[3] is False for r in rows)
+    assert _spent(app_conn, members) == [0] * 5  # control: no epsilon, nothing to charge
+    rows = _ask_and_roll_back(app_conn, fed.f[1], COUNTS, (fed.session, "tag", "0.3"))
+    assert rows and all(r[3] is True for r in rows)
+    assert _spent(app_conn, members) == [Decimal("0.3")] * 5
+    _ask_and_roll_back(app_conn, fed.f[2], COUNTS, (fed.session, "tag", "0.3"), savepoint=True)
+    assert _spent(app_conn, members) == [Decimal("0.6")] * 5
+    avg = ("SELECT * FROM cogdb.federated_average(%s::text, 'technical_depth', %s::numeric)")
+    _ask_and_roll_back(app_conn, fed.f[0], avg, (fed.session, "0.3"))
+    assert _spent(app_conn, members) == [Decimal("0.9")] * 5
+    # rolling back does not buy another sample: the budget of 1.0 cannot pay 0.3 again
+    err = sql_error(app_conn, COUNTS, (fed.session, "tag", "0.3"), tenant=fed.f[1])
+    assert err.sqlstate == "CGP01"
+    assert _rows(app_conn, "SELECT * FROM cogdb.privacy_budget()", tenant=fed.f[1]) == [
+        (Decimal("1.0"), Decimal("0.9"), Decimal("0.1"))]
+
+
+def test_the_budget_row_stays_transactional_for_the_admin(db, app_conn, fed):
+    """The total is the admin's and transactional: a raise rolled back is gone (its control, a
+    raise committed, stays); a total below the spend is refused even when that spend was made
+    by a rolled-back query."""
+    _ask_and_roll_back(app_conn, fed.f[1], COUNTS, (fed.session, "tag", "0.4"))
+    with cogdb.connect_admin(db.admin_url) as admin:
+        with pytest.raises(cogdb.InvalidInput) as info:
+            admin.set_privacy_budget(fed.f[3], 0.3)
+        assert info.value.field == "epsilon_total"
+        admin.set_privacy_budget(fed.f[3], 0.5)  # control: at least the spend
+    assert _rows(app_conn, "SELECT * FROM cogdb.privacy_budget()", tenant=fed.f[3]) == [
+        (Decimal("0.5"), Decimal("0.4"), Decimal("0.1"))]
+    with psycopg.connect(db.admin_url, autocommit=True) as conn:
+        conn.execute("BEGIN")
+        conn.execute("SELECT cogdb.set_privacy_budget(%s::text, 5)", (str(fed.f[3]),))
+        conn.execute("ROLLBACK")
+    assert _rows(app_conn, "SELECT epsilon_total FROM cogdb.privacy_budget()",
+                 tenant=fed.f[3]) == [(Decimal("0.5"),)]

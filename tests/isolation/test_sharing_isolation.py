@@ -13,6 +13,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
+import psycopg
 import pytest
 from helpers import SET_CONTEXT, assert_rls_applies, refused, vec
 
@@ -385,3 +386,115 @@ def test_a_grantee_records_no_access_in_its_source(app_conn, db, share):
                             (share.src,)).fetchone()[0] == src_before
     assert db.super.execute("SELECT count(*) FROM cogdb.memory_accesses WHERE tenant_id = %s"
                             " AND memory_id = 'd-own'", (share.dst,)).fetchone()[0] == 1
+
+
+# --------------------------------------------------------------------------- traversal
+
+NEIGHBORS = ("SELECT node, depth, tenant_id FROM cogdb.neighbors(%s::text, 3,"
+             " include_shared => %s::boolean)")
+SRC_EDGES = "SELECT id FROM cogdb.relationships WHERE tenant_id = %s"
+
+
+@pytest.fixture
+def graph(share, client, app_conn):
+    """src's graph: s-kept -> s-hr -> s-named (tenant-visible), s-kept -> s-private (the src
+    user's private memory), s-kept -> entity Acme, and a private edge s-named -> s-kept of
+    the src user; dst has d-own -> d-two."""
+    with client.scope(share.src, share.src_user) as s:
+        share.acme = s.upsert_entity("Acme").id
+        s.relate("memory:s-kept", "memory:s-hr", "relates_to")
+        s.relate("memory:s-hr", "memory:s-named", "relates_to")
+        s.relate("memory:s-kept", "memory:s-private", "relates_to")
+        s.relate("memory:s-kept", f"entity:{share.acme}", "belongs_to")
+        s.relate("memory:s-named", "memory:s-kept", "depends_on", visibility="private")
+    _put(app_conn, share.dst, [{"id": "d-two", "hot": 7}])
+    with client.scope(share.dst) as s:
+        s.relate("memory:d-own", "memory:d-two", "relates_to")
+    return share
+
+
+def test_neighbors_walks_a_shared_memory_within_the_grant_only_when_asked(app_conn, graph):
+    g = graph
+    # Control: the source walks its whole graph (its user sees its private memory and edge).
+    own = _rows(app_conn, NEIGHBORS, ("memory:s-kept", False), tenant=g.src, user=g.src_user)
+    assert {r[0] for r in own} == {"memory:s-hr", "memory:s-named", "memory:s-private",
+                                   f"entity:{g.acme}"}
+    # No grant: nothing, asked or not.
+    assert _rows(app_conn, NEIGHBORS, ("memory:s-kept", True), tenant=g.dst) == []
+    _grant(g, context_types=[g.ctx[0], g.ctx[1]])  # covers s-kept, s-hr, s-named
+    rows = _rows(app_conn, NEIGHBORS, ("memory:s-kept", True), tenant=g.dst)
+    # Labelled with the source; never the private memory, the entity or the private edge.
+    assert rows == [("memory:s-hr", 1, g.src), ("memory:s-named", 2, g.src)]
+    assert _rows(app_conn, NEIGHBORS, ("memory:s-named", True), tenant=g.dst) == [
+        ("memory:s-hr", 1, g.src), ("memory:s-kept", 2, g.src)]
+    # Not asked, or another tenant: nothing; dst's own start walks dst's own graph only.
+    assert _rows(app_conn, NEIGHBORS, ("memory:s-kept", False), tenant=g.dst) == []
+    assert _rows(app_conn, NEIGHBORS, ("memory:s-kept", True), tenant=g.other) == []
+    assert _rows(app_conn, NEIGHBORS, ("memory:d-own", True), tenant=g.dst) == [
+        ("memory:d-two", 1, g.dst)]
+    # A plain SELECT of the source's edges sees them only when asking, and only the covered.
+    assert _rows(app_conn, SRC_EDGES, (g.src,), tenant=g.dst) == []
+    assert len(_rows(app_conn, SRC_EDGES, (g.src,), tenant=g.dst, ask=True)) == 2
+
+
+def test_neighbors_stops_where_the_grant_stops(app_conn, db, graph):
+    g = graph
+    grant = _grant(g, tags=["project-x"], context_types=[g.ctx[0]])  # s-kept only
+    assert _rows(app_conn, NEIGHBORS, ("memory:s-kept", True), tenant=g.dst) == []
+    assert _rows(app_conn, NEIGHBORS, ("memory:s-hr", True), tenant=g.dst) == []
+    wide = _grant(g, memory_ids=["s-hr"])  # control: a second grant adds s-hr
+    assert _rows(app_conn, NEIGHBORS, ("memory:s-kept", True), tenant=g.dst) == [
+        ("memory:s-hr", 1, g.src)]
+    g.admin.revoke_share(g.src, wide)
+    assert _rows(app_conn, NEIGHBORS, ("memory:s-kept", True), tenant=g.dst) == []
+    g.admin.revoke_share(g.src, grant)
+    assert _rows(app_conn, NEIGHBORS, ("memory:s-kept", True), tenant=g.dst) == []
+
+
+def test_no_write_reaches_a_shared_relationship_even_when_asking(app_conn, db, graph):
+    g = graph
+    _grant(g, context_types=[g.ctx[0], g.ctx[1]])
+    before = db.super.execute("SELECT id, strength, xmin::text FROM cogdb.relationships"
+                              " WHERE tenant_id = %s ORDER BY id", (g.src,)).fetchall()
+    shared = _rows(app_conn, SRC_EDGES, (g.src,), tenant=g.dst, ask=True)
+    assert len(shared) == 2  # control: asking, dst reads them
+    where = "tenant_id = %s"
+    for statement in (f"UPDATE cogdb.relationships SET superseded_at = now() WHERE {where}"
+                      " RETURNING id",
+                      f"SELECT id FROM cogdb.relationships WHERE {where} FOR UPDATE",
+                      f"SELECT id FROM cogdb.relationships WHERE {where} FOR SHARE"):
+        assert _rows(app_conn, statement, (g.src,), tenant=g.dst, ask=True) == [], statement
+    # its own relationships it updates and locks, asking or not
+    mine = "tenant_id = cogdb.current_tenant_id()"
+    assert len(_rows(app_conn, f"UPDATE cogdb.relationships SET superseded_at = now()"
+                     f" WHERE {mine} RETURNING id", tenant=g.dst, ask=True)) == 1
+    assert len(_rows(app_conn, f"SELECT id FROM cogdb.relationships WHERE {mine} FOR UPDATE",
+                     tenant=g.dst, ask=True)) == 1
+    # DELETE and other columns are not the app's on any relationship
+    assert _ask_error(app_conn, f"DELETE FROM cogdb.relationships WHERE {where}", (g.src,),
+                      tenant=g.dst) == "42501"
+    # Writing a relationship into the source, between two memories it shares, is refused.
+    insert = ("INSERT INTO cogdb.relationships (tenant_id, from_memory_id, to_memory_id, type)"
+              " VALUES (%s, 's-hr', 's-kept', 'relates_to')")
+    assert _ask_error(app_conn, insert, (g.src,), tenant=g.dst) in ("CGA02", "42501")
+    own = ("INSERT INTO cogdb.relationships (tenant_id, from_memory_id, to_memory_id, type)"
+           " VALUES (%s, 'd-own', 'd-two', 'led_to')")
+    assert _ask_error(app_conn, own, (g.dst,), tenant=g.dst) is None  # control: its own
+    after = db.super.execute("SELECT id, strength, xmin::text FROM cogdb.relationships"
+                             " WHERE tenant_id = %s ORDER BY id", (g.src,)).fetchall()
+    assert after == before
+
+
+def _ask_error(conn, query, params, tenant) -> str | None:
+    """The SQLSTATE ``query`` fails with in the tenant's context after asking for shared rows
+    (None if it succeeds); rolled back."""
+    conn.autocommit = True
+    assert_rls_applies(conn)
+    try:
+        with conn.transaction(force_rollback=True):
+            conn.execute(SET_CONTEXT, (str(tenant), None))
+            conn.execute(ASK)
+            conn.execute(query, params)
+    except psycopg.Error as exc:
+        return exc.sqlstate
+    return None

@@ -7,7 +7,10 @@ isolation level shared, through the admin client; the model is the list of grant
 which are live. After every step, for each tenant (as the app login): ``search(…,
 include_shared=True)`` returns exactly its own memories plus the tenant-visible memories of
 other tenants that a live grant covers, labelled with their tenant; a plain ``SELECT`` of
-memories returns its own only; ``get(id, include_shared=True)`` of each id agrees.
+memories returns its own only; ``get(id, include_shared=True)`` of each id agrees; and the
+relationships a statement that asked for shared rows reads (revision 0020, traversal) are
+its own tenant-visible ones between visible memories plus, of each other tenant, the
+tenant-visible ones whose two memories live grants cover.
 
 Each example provisions fresh tenants in one database clone. Budget: max_examples=20,
 stateful_step_count=6.
@@ -38,6 +41,9 @@ HOLDER = SimpleNamespace(client=None, admin=None, types=None)
 #: Each tenant's memories: (id, tag, context type index, private).
 MEMORIES = [("m-a", "alpha", 0, False), ("m-b", "beta", 1, False), ("m-c", "alpha", 1, False),
             ("m-p", "alpha", 0, True)]
+#: Each tenant's relationships: (from, to, private edge).
+EDGES = [("m-a", "m-b", False), ("m-b", "m-c", False), ("m-a", "m-p", False),
+         ("m-c", "m-a", True)]
 CRITERIA = [("tags", "alpha"), ("tags", "beta"), ("context_types", 0), ("context_types", 1),
             ("memory_ids", "m-b"), ("memory_ids", "m-p")]
 
@@ -77,6 +83,9 @@ class SharingMachine(RuleBasedStateMachine):
                                   "visibility": "private" if private else "tenant"}
                                  for mid, tg, ctx, private in MEMORIES],
                                 np.ones((len(MEMORIES), DIMS), dtype=np.float32))
+                for a, b, private in EDGES:
+                    s.relate(f"memory:{a}", f"memory:{b}", "relates_to",
+                             visibility="private" if private else "tenant")
         self.grants: list[Grant] = []
 
     def visible(self, tenant: uuid.UUID) -> set[tuple[str, uuid.UUID]]:
@@ -85,6 +94,19 @@ class SharingMachine(RuleBasedStateMachine):
         shared = {(m[0], g.src) for g in self.grants if g.live and g.dst == tenant
                   for m in MEMORIES if g.covers(m)}
         return own | shared
+
+    def visible_edges(self, tenant: uuid.UUID) -> set[tuple[str, str, uuid.UUID]]:
+        memories = {m[0]: m for m in MEMORIES}
+        out = {(a, b, tenant) for a, b, private in EDGES
+               if not private and not memories[a][3] and not memories[b][3]}
+        for src in self.tenants:
+            if src == tenant:
+                continue
+            live = [g for g in self.grants if g.live and g.src == src and g.dst == tenant]
+            covered = {mid for mid, m in memories.items() if any(g.covers(m) for g in live)}
+            out |= {(a, b, src) for a, b, private in EDGES
+                    if not private and a in covered and b in covered}
+        return out
 
     @rule(data=st.data(), criterion=st.sampled_from(CRITERIA))
     def grant(self, data, criterion) -> None:
@@ -120,6 +142,11 @@ class SharingMachine(RuleBasedStateMachine):
                     "SELECT DISTINCT ON (g.id) g.id, g.tenant_id FROM unnest(%s::text[]) AS i(id),"
                     " LATERAL cogdb.get(i.id, true) AS g ORDER BY g.id, g.tenant_id",
                     (list(got),))}
+                s.connection.execute("SELECT cogdb.share_request(true)")
+                edges = {(r[0], r[1], r[2]) for r in s.connection.execute(
+                    "SELECT from_memory_id, to_memory_id, tenant_id FROM cogdb.relationships")}
+            assert edges == self.visible_edges(tenant), (
+                tenant, edges ^ self.visible_edges(tenant))
             pairs = [(h.id, h.tenant_id) for h in hits]
             assert len(pairs) == len(set(pairs))
             assert set(pairs) == expected, (tenant, set(pairs) ^ expected)

@@ -140,3 +140,44 @@ def test_share_cli(db, pair):
     assert r.exit_code == 1
     one_error(cli(db, "share", "grant", "--tenant", lab, "--to", partner), "at least one of",
               1)
+
+
+def test_neighbors_include_shared_through_the_clients_and_the_cli(db, admin, client, pair):
+    """A walk from a shared memory: the sync and async clients and the CLI pass
+    include_shared, each node says its tenant, and the source's chain notes the read."""
+    from bridge import AsyncBridge
+
+    lab, partner = pair
+    with client.scope(lab) as s:
+        s.remember_many([{"id": "proto-2", "human": "Assay protocol v4", "tags": ["protocols"]}],
+                        [vec(4)])
+        s.relate("memory:proto-1", "memory:proto-2", "led_to")
+        s.relate("memory:proto-1", "memory:hr-1", "relates_to")
+    admin.grant_share(lab, partner, tags=["protocols"])
+    with client.scope(partner) as s:
+        assert s.neighbors("memory:proto-1") == []  # not asked
+        n, = s.neighbors("memory:proto-1", include_shared=True)  # never hr-1
+        assert (n.node, n.depth, n.type, n.tenant_id, n.label) == (
+            "memory:proto-2", 1, "led_to", lab, "Assay protocol v4")
+    with client.scope(lab) as s:  # the own walk: tenant_id is its own
+        assert {(x.node, x.tenant_id) for x in s.neighbors("memory:proto-1")} == {
+            ("memory:proto-2", lab), ("memory:hr-1", lab)}
+    c = AsyncBridge(db.app_url, pool_size=1)
+    try:
+        with c.scope(partner) as s:
+            assert [x.node for x in s.neighbors("memory:proto-1", include_shared=True)] == [
+                "memory:proto-2"]
+    finally:
+        c.close()
+    r = cli(db, "neighbors", "--tenant", str(partner), "--include-shared", "memory:proto-1",
+            "--json")
+    assert r.exit_code == 0, r.output
+    assert [(x["node"], x["tenant_id"]) for x in json.loads(r.stdout)] == [
+        ("memory:proto-2", str(lab))]
+    r = cli(db, "neighbors", "--tenant", str(partner), "--include-shared", "memory:proto-1")
+    assert r.exit_code == 0 and f"(tenant {lab})" in r.stdout
+    r = cli(db, "neighbors", "--tenant", str(partner), "memory:proto-1")
+    assert r.exit_code == 0 and "no neighbors" in r.stdout
+    notes = db.super.execute("SELECT details FROM cogdb.audit_records WHERE tenant_id = %s"
+                             " AND action = 'share.read' ORDER BY seq", (lab,)).fetchall()
+    assert [(d["via"], d["memories"]) for d, in notes] == [("neighbors", 2)] * 4  # four walks asked

@@ -1,12 +1,20 @@
 -- Charges epsilon to the privacy budget of every tenant in `tenants` (the contributors of a
--- noisy aggregate: it is their data's privacy loss), or to none. Each row is raised in its
--- tenant's context (enter_tenant; the budgets are fenced) by one UPDATE that checks and adds
--- at once, in tenant id order: the row lock serialises concurrent charges of one tenant, and
--- READ COMMITTED re-checks the condition on the row it waited for, so no interleaving
--- overspends; the order rules out deadlocks between charges. A budget that cannot pay raises
--- CGP01, which aborts the caller's statement and undoes every charge made before it. The
--- message names whether the caller's own budget or another contributor's is short, never
--- which tenant. The caller's context is put back. Owner-only.
+-- noisy aggregate: it is their data's privacy loss), or to none. The spend is kept in each
+-- tenant's spend sequence (cogdb.privacy_spend_sequence, micro-epsilon; epsilon rounded up to
+-- a whole micro-unit), which setval advances outside the transaction: a rollback of the
+-- asker's transaction, or of a savepoint around the call, does not undo the charge
+-- (docs/federated.md "A charge the asker cannot undo").
+-- Two passes, in tenant id order. First each budget row is locked (FOR UPDATE, in the
+-- tenant's context: the budgets are fenced) and its spend checked against epsilon_total;
+-- then, only if every budget can pay, each sequence is advanced and the row's
+-- epsilon_spent (the audited, transactional copy) is brought up to it. The row lock
+-- serialises everything that reads and sets one tenant's spend (every charge, and
+-- set_privacy_budget), so no interleaving overspends: a waiter reads the sequence after the
+-- lock is granted, and the sequence shows every charge made before, committed or not. The
+-- order rules out deadlocks between charges. A budget that cannot pay raises CGP01 before
+-- any sequence moved: nothing is charged. The message names whether the caller's own budget
+-- or another contributor's is short, never which tenant. The caller's context is put back.
+-- Owner-only.
 CREATE OR REPLACE FUNCTION cogdb.charge_privacy_budget(tenants uuid[], epsilon numeric,
                                                        caller uuid)
     RETURNS void
@@ -18,7 +26,13 @@ AS $$
 DECLARE
     v_saved text[];
     v_tenant uuid;
-    v_left numeric;
+    v_total numeric;
+    v_seq regclass;
+    v_spent bigint;
+    v_units bigint := ceil(epsilon * 1000000)::bigint;
+    v_seqs regclass[] := '{}';
+    v_new bigint[] := '{}';
+    v_i int;
 BEGIN
     FOREACH v_tenant IN ARRAY tenants LOOP
         IF v_saved IS NULL THEN
@@ -26,15 +40,20 @@ BEGIN
         ELSE
             PERFORM cogdb.enter_tenant(v_tenant);
         END IF;
-        UPDATE cogdb.privacy_budgets b
-           SET epsilon_spent = b.epsilon_spent + epsilon, updated_at = now()
-         WHERE b.tenant_id = v_tenant AND b.epsilon_spent + epsilon <= b.epsilon_total;
-        IF NOT FOUND THEN
+        SELECT b.epsilon_total INTO v_total
+          FROM cogdb.privacy_budgets b WHERE b.tenant_id = v_tenant FOR UPDATE;
+        v_seq := cogdb.privacy_spend_sequence(v_tenant);
+        IF v_seq IS NULL THEN  -- fail closed: a spend nobody can record is not made
+            RAISE EXCEPTION 'tenant has no privacy spend sequence'
+                USING ERRCODE = 'XX000',
+                      HINT = 'Revision 0020 creates one per tenant; run alembic upgrade head.';
+        END IF;
+        v_spent := coalesce(pg_catalog.pg_sequence_last_value(v_seq), 0);
+        IF v_total IS NULL OR v_spent + v_units > ceil(v_total * 1000000) THEN
             IF v_tenant = caller THEN
-                SELECT b.epsilon_total - b.epsilon_spent INTO v_left
-                  FROM cogdb.privacy_budgets b WHERE b.tenant_id = v_tenant;
                 RAISE EXCEPTION 'this tenant''s privacy budget cannot pay epsilon % (% left)',
-                                epsilon, coalesce(v_left, 0)
+                                epsilon,
+                                greatest(coalesce(v_total, 0) - trim_scale(v_spent::numeric / 1000000), 0)
                     USING ERRCODE = 'CGP01', COLUMN = 'epsilon',
                           HINT = 'Ask without noise, with a smaller epsilon, or ask an '
                                  'administrator to raise the budget (cogdb federated set-budget).';
@@ -44,6 +63,21 @@ BEGIN
                       HINT = 'Nothing was charged. Ask without noise or with a smaller epsilon; '
                              'each contributor''s budget pays for a noisy aggregate.';
         END IF;
+        v_seqs := v_seqs || v_seq;
+        v_new := v_new || (v_spent + v_units);
+    END LOOP;
+    -- every budget can pay, and every row is locked: charge, outside the transaction
+    FOR v_i IN 1 .. coalesce(array_length(v_seqs, 1), 0) LOOP
+        PERFORM pg_catalog.setval(v_seqs[v_i], v_new[v_i], true);
+    END LOOP;
+    v_i := 0;
+    FOREACH v_tenant IN ARRAY tenants LOOP
+        v_i := v_i + 1;
+        PERFORM cogdb.enter_tenant(v_tenant);
+        UPDATE cogdb.privacy_budgets b
+           SET epsilon_spent = least(trim_scale(v_new[v_i]::numeric / 1000000), b.epsilon_total),
+               updated_at = now()
+         WHERE b.tenant_id = v_tenant;
     END LOOP;
     IF v_saved IS NOT NULL THEN
         PERFORM cogdb.restore_context(v_saved);
@@ -53,4 +87,4 @@ $$;
 
 REVOKE ALL ON FUNCTION cogdb.charge_privacy_budget(uuid[], numeric, uuid) FROM PUBLIC;
 COMMENT ON FUNCTION cogdb.charge_privacy_budget(uuid[], numeric, uuid) IS
-    'Charges epsilon to every contributing tenant''s privacy budget, or to none (CGP01); owner-only.';
+    'Charges epsilon to every contributing tenant''s privacy budget, or to none (CGP01), in spend sequences a rollback does not undo; owner-only.';

@@ -8,7 +8,9 @@
 --                        memories: tenant_id among cogdb.readable_tenants() AND (that
 --                        comparison OR its live read grants, cogdb.grant_covers),
 --                        for reads only — WITH CHECK stays the comparison; the grants
---                        themselves are listed by cogdb.share_report(), not findings);
+--                        themselves are listed by cogdb.share_report(), not findings;
+--                        relationships: the same, for another tenant's tenant-visible
+--                        memory-to-memory relationships whose memories the caller reads);
 --   definer_search_path  a SECURITY DEFINER function of schema cogdb without a pinned
 --                        search_path ending in pg_temp (docs/conventions.md rule 2);
 --   definer_public_execute  a SECURITY DEFINER function that PUBLIC may execute;
@@ -101,6 +103,11 @@ AS $$
                    -- writes; every live grant is listed by cogdb.share_report()
                    OR t.relname = 'memories'
                    AND p.qual = '((tenant_id = ANY (( SELECT cogdb.readable_tenants() AS readable_tenants)::uuid[])) AND ((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR cogdb.grant_covers((( SELECT cogdb.live_grants() AS live_grants) -> (tenant_id)::text), visibility, id, context_type, tags, created_at, anonymised_at)))'
+                   AND p.with_check = '(tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id))'
+                   -- relationships: widened the same way for the memory-to-memory
+                   -- relationships of a tenant that shares both memories (traversal)
+                   OR t.relname = 'relationships'
+                   AND p.qual = E'((tenant_id = ANY (( SELECT cogdb.readable_tenants() AS readable_tenants)::uuid[])) AND ((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR ((visibility = \'tenant\'::text) AND (from_entity_id IS NULL) AND (to_entity_id IS NULL) AND (EXISTS ( SELECT\n   FROM cogdb.memories m\n  WHERE ((m.tenant_id = relationships.tenant_id) AND (m.id = relationships.from_memory_id)))) AND (EXISTS ( SELECT\n   FROM cogdb.memories m\n  WHERE ((m.tenant_id = relationships.tenant_id) AND (m.id = relationships.to_memory_id)))))))'
                    AND p.with_check = '(tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id))'))
     UNION ALL
     SELECT 'definer_search_path', d.signature,

@@ -1,5 +1,5 @@
 -- Leaves a note in the source tenant's audit chain that the context tenant read `memories` of
--- its shared memories through `via` (search, get): counts, never ids or content
+-- its shared memories through `via` (search, get, neighbors): counts, never ids or content
 -- (audit_note). Only for a source whose live grant the context holds, else nothing (so
 -- the app, which search and get run as, can add notes only to the chains of tenants that
 -- share with it). Definer:
@@ -16,7 +16,7 @@ DECLARE
     v_user uuid := cogdb.current_user_id();
     v_saved text[];
 BEGIN
-    IF memories IS NULL OR memories < 1 OR via IS NULL OR via NOT IN ('search', 'get')
+    IF memories IS NULL OR memories < 1 OR via IS NULL OR via NOT IN ('search', 'get', 'neighbors')
        OR NOT EXISTS (SELECT FROM cogdb.share_receipts r
                        WHERE r.tenant_id = v_grantee AND r.source_tenant_id = source_tenant
                          AND r.revoked_at IS NULL
