@@ -1,5 +1,5 @@
 -- The head of each tenant's audit chain: how many records it has and the last one's hash.
--- cogdb.audit_append locks the tenant's row (the UPDATE that advances it) as it appends, at commit
+-- cogdb.audit_append locks the tenant's row (FOR UPDATE) before it appends, at commit
 -- (cogdb.audit_flush), which serialises a tenant's audited commits (other tenants never
 -- wait): the next writer reads the head its predecessor committed, so the chain never forks. Under REPEATABLE READ
 -- or SERIALIZABLE a concurrent append is a serialization failure (retry), never a fork.

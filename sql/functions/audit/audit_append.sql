@@ -1,7 +1,6 @@
 -- Appends one record to a tenant's audit chain and returns its number. Locks the tenant's
--- chain head (cogdb.audit_heads, created at the first record) until the caller's
--- transaction ends, by updating it (one statement: lock, number, hash; RETURNING old and
--- new); called at commit (cogdb.audit_flush), so a tenant's audited writers
+-- chain head (cogdb.audit_heads, created at the first record) FOR UPDATE until the caller's
+-- transaction ends; called at commit (cogdb.audit_flush), so a tenant's audited writers
 -- queue only for their commits: each reads the head the previous one committed and the
 -- chain never forks (other tenants never wait). Enters the tenant's context for its own
 -- statements when the caller's is another tenant's or none (the fence on audit_records).
@@ -20,35 +19,29 @@ AS $$
 DECLARE
     v_enter boolean := cogdb.current_tenant_id() IS DISTINCT FROM tenant_id;
     v_caller text[];
+    v_seq bigint;
+    v_prev bytea;
     v_rec cogdb.audit_records;
 BEGIN
     IF v_enter THEN
         v_caller := cogdb.enter_tenant(tenant_id, NULL);
     END IF;
-    v_rec := ROW(tenant_id, NULL, recorded_at, login, context_user, operation, table_name,
-                 action, row_count, row_keys, changed_columns, content_hash, details, NULL,
-                 NULL)::cogdb.audit_records;
-    -- One statement locks the head, numbers the record, chains and hashes it: the head's
-    -- new seq and hash, its old hash the record's prev_hash. Under READ COMMITTED a writer
-    -- that waited for the lock recomputes all three from the head its predecessor committed.
-    -- The tenant's first record creates its head (seq 0, 32 zero bytes) and goes round again.
-    LOOP
-        UPDATE cogdb.audit_heads h
-           SET seq = h.seq + 1,
-               hash = cogdb.audit_record_hash(ROW(v_rec.tenant_id, h.seq + 1,
-                          v_rec.recorded_at, v_rec.login, v_rec.context_user, v_rec.operation,
-                          v_rec.table_name, v_rec.action, v_rec.row_count, v_rec.row_keys,
-                          v_rec.changed_columns, v_rec.content_hash, v_rec.details, h.hash,
-                          NULL)::cogdb.audit_records),
-               updated_at = v_rec.recorded_at
-         WHERE h.tenant_id = v_rec.tenant_id
-        RETURNING new.seq, old.hash, new.hash INTO v_rec.seq, v_rec.prev_hash, v_rec.hash;
-        EXIT WHEN FOUND;
+    SELECT h.seq, h.hash INTO v_seq, v_prev
+      FROM cogdb.audit_heads h WHERE h.tenant_id = tenant_id FOR UPDATE;
+    IF NOT FOUND THEN
         INSERT INTO cogdb.audit_heads AS h (tenant_id, seq, hash)
-        VALUES (v_rec.tenant_id, 0, decode(repeat('00', 32), 'hex'))
+        VALUES (tenant_id, 0, decode(repeat('00', 32), 'hex'))
         ON CONFLICT ON CONSTRAINT audit_heads_pkey DO NOTHING;
-    END LOOP;
+        SELECT h.seq, h.hash INTO v_seq, v_prev
+          FROM cogdb.audit_heads h WHERE h.tenant_id = tenant_id FOR UPDATE;
+    END IF;
+    v_rec := ROW(tenant_id, v_seq + 1, recorded_at, login, context_user, operation,
+                 table_name, action, row_count, row_keys, changed_columns, content_hash,
+                 details, v_prev, NULL)::cogdb.audit_records;
+    v_rec.hash := cogdb.audit_record_hash(v_rec);
     INSERT INTO cogdb.audit_records SELECT v_rec.*;
+    UPDATE cogdb.audit_heads h SET seq = v_rec.seq, hash = v_rec.hash, updated_at = v_rec.recorded_at
+     WHERE h.tenant_id = tenant_id;
     IF v_enter THEN
         PERFORM cogdb.restore_context(v_caller);
     END IF;
