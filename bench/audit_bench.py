@@ -15,6 +15,10 @@ times; medians are the figures:
   COMMIT): the fixed cost of one audit record per statement.
 - **remember, ``--writers`` writers, one tenant**: the same, concurrently. An audited write
   holds its tenant's chain head until it commits, so one tenant's writers queue there.
+- **server CPU per memory** (both remember shapes): the CPU time the writers' backends ran
+  (``/proc/<pid>/schedstat``; the server is local), per memory. On a machine whose cores are
+  busy with other work the rates mostly measure waiting for a core; the CPU time is what the
+  audit adds to the server's work, and off / on is the rate ratio a CPU-bound server gets.
 - **search**: ``--searches`` k=10 searches in a second tenant of ``--search-rows`` memories,
   loaded once before the rounds (so the rows searched do not grow with the rounds); reads
   run no audit code.
@@ -44,6 +48,7 @@ from .import_bench import OUT, start_server
 APP_LOGIN = "cogdb_bench_audit_app"
 MODEL, DIMS = "bench-audit-384", 384
 RESULTS = Path(__file__).resolve().parent / "results" / "audit.json"
+CPU_1 = "remember, 1 writer: server CPU per memory (ms)"
 WORDS = ["deploy", "rotate", "logs", "kubernetes", "pod", "restart", "memory", "leak", "cache",
          "index", "query", "plan", "python", "release", "branch", "merge", "review", "test",
          "flaky", "retry", "timeout", "vector", "tenant", "audit"]
@@ -92,11 +97,23 @@ def bench_many(client, tenant: str, user: str, batches: list) -> float:
     return rows / (time.perf_counter() - t0)
 
 
-def bench_singles(app_url: str, tenant: str, user: str, singles: list, writers: int) -> float:
+def backend_cpu_ns(pid: int) -> int:
+    """Time a local server backend has run on a CPU (ns, /proc/<pid>/schedstat): what its
+    work costs, whatever else the machine's cores are doing meanwhile."""
+    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+
+
+def bench_singles(app_url: str, tenant: str, user: str, singles: list,
+                  writers: int) -> tuple[float, float]:
+    """Memories/s, and the writers' backends' CPU time per memory (ms)."""
     import cogdb
 
     parts = [singles[i::writers] for i in range(writers)]
     clients = [cogdb.connect(app_url, pool_size=1) for _ in range(writers)]
+    pids = []
+    for c in clients:  # pool_size=1: every scope of a client runs on this backend
+        with c.pool.connection() as conn:
+            pids.append(conn.execute("SELECT pg_backend_pid()").fetchone()[0])
     start = threading.Barrier(writers + 1)
 
     def run(client, part) -> None:
@@ -109,14 +126,16 @@ def bench_singles(app_url: str, tenant: str, user: str, singles: list, writers: 
                                                                          strict=True)]
     for t in threads:
         t.start()
+    cpu0 = sum(backend_cpu_ns(p) for p in pids)
     start.wait()
     t0 = time.perf_counter()
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - t0
+    cpu = sum(backend_cpu_ns(p) for p in pids) - cpu0
     for c in clients:
         c.close()
-    return len(singles) / elapsed
+    return len(singles) / elapsed, cpu / len(singles) / 1e6
 
 
 def bench_search(client, tenant: str, user: str, queries: np.ndarray) -> float:
@@ -153,9 +172,11 @@ def main(argv: list[str] | None = None) -> None:
         docs, vectors = memories(1000, rng)
         with client.scope(tenant=search_tenant, user=search_user) as s:
             s.remember_many(docs, vectors, model=MODEL)
+    cpu_n = f"remember, {args.writers} writers: server CPU per memory (ms)"
     shapes = {"remember_many (memories/s)": [], "remember, 1 writer (memories/s)": [],
               f"remember, {args.writers} writers, one tenant (memories/s)": [],
-              "search k=10 (searches/s)": []}
+              "search k=10 (searches/s)": [],
+              CPU_1: [], cpu_n: []}
     results = {name: {"on": [], "off": []} for name in shapes}
     queries = np.asarray([[rng.gauss(0, 1) for _ in range(DIMS)] for _ in range(args.searches)],
                          dtype=np.float32)
@@ -167,16 +188,20 @@ def main(argv: list[str] | None = None) -> None:
                 bench_many(client, tenant, user, batches))
             docs, vectors = memories(args.singles, rng)
             singles = list(zip(docs, vectors, strict=True))
-            results["remember, 1 writer (memories/s)"][state].append(
-                bench_singles(app_url, tenant, user, singles, 1))
+            rate, cpu = bench_singles(app_url, tenant, user, singles, 1)
+            results["remember, 1 writer (memories/s)"][state].append(rate)
+            results[CPU_1][state].append(cpu)
             docs, vectors = memories(args.singles, rng)
             singles = list(zip(docs, vectors, strict=True))
+            rate, cpu = bench_singles(app_url, tenant, user, singles, args.writers)
             results[f"remember, {args.writers} writers, one tenant (memories/s)"][state].append(
-                bench_singles(app_url, tenant, user, singles, args.writers))
+                rate)
+            results[cpu_n][state].append(cpu)
             results["search k=10 (searches/s)"][state].append(
                 bench_search(client, search_tenant, search_user, queries))
             print(f"round {r + 1}{' (warm-up)' if r < 0 else ''} audit {state}: " + ", ".join(
-                f"{k.split(' (')[0]} {v[state][-1]:,.0f}" for k, v in results.items()),
+                f"{k.split(' (')[0]} {v[state][-1]:,.{3 if 'CPU' in k else 0}f}"
+                for k, v in results.items()),
                 flush=True)
             if r < 0:
                 for v in results.values():
@@ -193,6 +218,10 @@ def main(argv: list[str] | None = None) -> None:
     summary = {}
     for name, v in results.items():
         off, on = statistics.median(v["off"]), statistics.median(v["on"])
+        if "CPU" in name:  # a cost: the rate it allows, on / off, is off / on
+            summary[name] = {"off": off, "on": on, "ratio": off / on, "runs": v}
+            print(f"| {name} | {off:.3f} | {on:.3f} | {off / on:.2f} (rate) |")
+            continue
         summary[name] = {"off": off, "on": on, "ratio": on / off, "runs": v}
         print(f"| {name} | {off:,.0f} | {on:,.0f} | {on / off:.2f} |")
     print(f"\naudit records written: {audit_rows:,}; the tenant's chain verifies: {chain}")
