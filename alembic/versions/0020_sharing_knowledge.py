@@ -1,4 +1,4 @@
-"""sharing_knowledge: a privacy budget charge the asker cannot undo; traversal through shared memories
+"""sharing_knowledge: a budget charge the asker cannot undo; traversal through shared memories
 
 Revision ID: 0020
 Revises: 0019
