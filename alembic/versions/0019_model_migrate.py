@@ -2,7 +2,7 @@
 
 Revision ID: 0019
 Revises: 0018
-Create Date: 2026-12-01
+Create Date: 2026-12-02
 
 The generic body: upgrade.sql and downgrade.sql in 0019_model_migrate/ were written by
 `python -m tools.freeze 0019` from the list in 0019_model_migrate/carries.txt.

@@ -307,6 +307,14 @@ def test_refusals_name_the_field_and_change_nothing(db, client, admin, tenants, 
         s.connection.execute("SELECT cogdb.remember_embeddings(ARRAY['m0000'], %s, "
                              "ARRAY[%s::vector])", (NEW, "[" + ",".join(["1"] * 3) + "]"))
     assert info.value.sqlstate == "CGV01" and "needs 64" in str(info.value)
+    one, zero = "[" + ",".join(["1"] * 64) + "]", "[" + ",".join(["0"] * 64) + "]"
+    for ids, vectors, expected in ((["m0000", "m0001"], [one], "pair up one to one"),
+                                   (["m0000"], [zero], "embeddings")):
+        with client.scope(tenants.a) as s, pytest.raises(psycopg.Error) as info:
+            s.connection.execute("SELECT cogdb.remember_embeddings(%s, %s, %s::vector[])",
+                                 (ids, NEW, vectors))
+        assert info.value.sqlstate == "CGV01" and expected in str(info.value)
+        assert info.value.diag.column_name == "embeddings"
     r = cli(db, "model", "migrations", "--tenant", str(tenants.a), "--json")
     assert [m["phase"] for m in json.loads(r.stdout)] == ["indexed"]
     r = cli(db, "model", "migrate", "--tenant", str(tenants.a), "--to", NEW)

@@ -176,8 +176,9 @@ APP_FUNCTIONS = {
     "open_federated_session", "join_federated_session", "withdraw_federated_session",
     "list_federated_sessions", "federated_counts", "federated_top_topics", "federated_average",
     "privacy_budget",
-    # model migrations (revision 0019): the app's second vector while its tenant migrates
-    "migration_target", "remember_embeddings",
+    # model migrations (revision 0019): the app's second vector while its tenant migrates,
+    # and the check remember_embeddings (invoker) shares with the migration's batches
+    "migration_target", "remember_embeddings", "check_model_vectors",
 }
 
 

@@ -200,6 +200,9 @@ DROP FUNCTION cogdb.start_model_migration(text, text);
 -- sql/functions/models/remember_embeddings.sql: new in this revision
 DROP FUNCTION cogdb.remember_embeddings(text[], text, public.vector[]);
 
+-- sql/functions/models/check_model_vectors.sql: new in this revision
+DROP FUNCTION cogdb.check_model_vectors(text[], text, public.vector[], text);
+
 -- sql/functions/models/migration_index_missing.sql: new in this revision
 DROP FUNCTION cogdb.migration_index_missing(uuid, text, text);
 

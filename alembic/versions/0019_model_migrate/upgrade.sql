@@ -270,6 +270,50 @@ COMMENT ON FUNCTION cogdb.migration_index_missing(uuid, text, text) IS
     'The ANN index of the new model a tenant''s cutover has to build (its partition has one for the old model), or NULL.';
 -- <<< sql/functions/models/migration_index_missing.sql
 
+-- >>> sql/functions/models/check_model_vectors.sql
+-- Nothing when `embeddings` pair up one to one with `ids` and each is a usable vector of
+-- `model`'s dimensions; otherwise raises invalid_input (CGV01, COLUMN embeddings) naming the
+-- first bad one (its position, its dimensions against the model's, or check_vector's reason),
+-- with `hint` for a wrong size. The second vectors of a model migration come from the client
+-- (remember_embeddings) and from the migration's batches (store_model_vectors): both check
+-- them here, the same way.
+CREATE OR REPLACE FUNCTION cogdb.check_model_vectors(ids text[], model text,
+                                                     embeddings public.vector[], hint text)
+    RETURNS void
+    LANGUAGE plpgsql STABLE SECURITY INVOKER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_dims integer;
+    v_bad integer;
+BEGIN
+    SELECT r.dimensions INTO v_dims FROM cogdb.resolve_model(model) r;
+    IF coalesce(cardinality(ids), 0) <> coalesce(cardinality(embeddings), 0) THEN
+        RAISE EXCEPTION '% ids but % embeddings; they must pair up one to one',
+                        coalesce(cardinality(ids), 0), coalesce(cardinality(embeddings), 0)
+            USING ERRCODE = 'CGV01', COLUMN = 'embeddings';
+    END IF;
+    SELECT u.ord INTO v_bad FROM unnest(embeddings) WITH ORDINALITY AS u(v, ord)
+     WHERE u.v IS NULL OR public.vector_dims(u.v) <> v_dims OR NOT cogdb.vector_usable(u.v)
+     ORDER BY u.ord LIMIT 1;
+    IF v_bad IS NOT NULL THEN
+        IF embeddings[v_bad] IS NOT NULL AND public.vector_dims(embeddings[v_bad]) <> v_dims THEN
+            RAISE EXCEPTION 'embedding #% has % dimensions; model % needs %', v_bad,
+                            public.vector_dims(embeddings[v_bad]), quote_literal(model), v_dims
+                USING ERRCODE = 'CGV01', COLUMN = 'embeddings', HINT = hint;
+        END IF;
+        PERFORM cogdb.check_vector(embeddings[v_bad], 'embeddings');
+    END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION cogdb.check_model_vectors(text[], text, public.vector[], text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.check_model_vectors(text[], text, public.vector[], text)
+    TO cogdb_app;
+COMMENT ON FUNCTION cogdb.check_model_vectors(text[], text, public.vector[], text) IS
+    'Refuses (CGV01, naming the first bad one) second vectors that do not pair up with their ids or are not usable vectors of the model.';
+-- <<< sql/functions/models/check_model_vectors.sql
+
 -- >>> sql/functions/models/remember_embeddings.sql
 -- Stores the second vectors of memories the caller just wrote, while its tenant migrates to
 -- `model` (cogdb.migration_target): the Python client calls it right after remember_many, in
@@ -288,8 +332,6 @@ AS $$
 #variable_conflict use_variable
 DECLARE
     v_tenant uuid := cogdb.require_tenant('writing memories');
-    v_dims integer;
-    v_bad integer;
     v_n integer;
 BEGIN
     IF NOT EXISTS (SELECT FROM cogdb.migration_target() t WHERE t.to_model = model) THEN
@@ -297,24 +339,8 @@ BEGIN
             USING ERRCODE = 'CGV01', COLUMN = 'model',
                   HINT = 'Only a migration in progress (cogdb model migrate) takes a second vector.';
     END IF;
-    SELECT r.dimensions INTO v_dims FROM cogdb.resolve_model(model) r;
-    IF coalesce(cardinality(ids), 0) <> coalesce(cardinality(embeddings), 0) THEN
-        RAISE EXCEPTION '% ids but % embeddings; they must pair up one to one',
-                        coalesce(cardinality(ids), 0), coalesce(cardinality(embeddings), 0)
-            USING ERRCODE = 'CGV01', COLUMN = 'embeddings';
-    END IF;
-    SELECT u.ord INTO v_bad FROM unnest(embeddings) WITH ORDINALITY AS u(v, ord)
-     WHERE u.v IS NULL OR public.vector_dims(u.v) <> v_dims OR NOT cogdb.vector_usable(u.v)
-     ORDER BY u.ord LIMIT 1;
-    IF v_bad IS NOT NULL THEN
-        IF embeddings[v_bad] IS NOT NULL AND public.vector_dims(embeddings[v_bad]) <> v_dims THEN
-            RAISE EXCEPTION 'embedding #% has % dimensions; model % needs %', v_bad,
-                            public.vector_dims(embeddings[v_bad]), quote_literal(model), v_dims
-                USING ERRCODE = 'CGV01', COLUMN = 'embeddings',
-                      HINT = 'Embed with the model named.';
-        END IF;
-        PERFORM cogdb.check_vector(embeddings[v_bad], 'embeddings');
-    END IF;
+    PERFORM cogdb.check_model_vectors(ids, model, embeddings,
+                                      'Embed with the model named.');
     INSERT INTO cogdb.memory_embeddings AS e (tenant_id, memory_id, model, embedding)
     SELECT v_tenant, u.id, model, u.v FROM unnest(ids, embeddings) AS u(id, v)
     ON CONFLICT ON CONSTRAINT memory_embeddings_pkey DO NOTHING;
@@ -466,28 +492,12 @@ DECLARE
     v_row cogdb.model_migrations;
     v_saved text[];
     v_dims integer;
-    v_bad integer;
     v_n integer;
 BEGIN
     v_row := cogdb.migration_in_progress(v_tenant, to_model);
     SELECT r.dimensions INTO v_dims FROM cogdb.resolve_model(to_model) r;
-    IF coalesce(cardinality(ids), 0) <> coalesce(cardinality(embeddings), 0) THEN
-        RAISE EXCEPTION '% ids but % embeddings; they must pair up one to one',
-                        coalesce(cardinality(ids), 0), coalesce(cardinality(embeddings), 0)
-            USING ERRCODE = 'CGV01', COLUMN = 'embeddings';
-    END IF;
-    SELECT u.ord INTO v_bad FROM unnest(embeddings) WITH ORDINALITY AS u(v, ord)
-     WHERE u.v IS NULL OR public.vector_dims(u.v) <> v_dims OR NOT cogdb.vector_usable(u.v)
-     ORDER BY u.ord LIMIT 1;
-    IF v_bad IS NOT NULL THEN
-        IF embeddings[v_bad] IS NOT NULL AND public.vector_dims(embeddings[v_bad]) <> v_dims THEN
-            RAISE EXCEPTION 'embedding #% has % dimensions; model % needs %', v_bad,
-                            public.vector_dims(embeddings[v_bad]), quote_literal(to_model), v_dims
-                USING ERRCODE = 'CGV01', COLUMN = 'embeddings',
-                      HINT = 'Embed with the model the migration goes to.';
-        END IF;
-        PERFORM cogdb.check_vector(embeddings[v_bad], 'embeddings');
-    END IF;
+    PERFORM cogdb.check_model_vectors(ids, to_model, embeddings,
+                                      'Embed with the model the migration goes to.');
     v_saved := cogdb.enter_tenant(v_tenant);
     EXECUTE format(
         'INSERT INTO cogdb.memory_embeddings (tenant_id, memory_id, model, embedding)'

@@ -15,8 +15,6 @@ AS $$
 #variable_conflict use_variable
 DECLARE
     v_tenant uuid := cogdb.require_tenant('writing memories');
-    v_dims integer;
-    v_bad integer;
     v_n integer;
 BEGIN
     IF NOT EXISTS (SELECT FROM cogdb.migration_target() t WHERE t.to_model = model) THEN
@@ -24,24 +22,8 @@ BEGIN
             USING ERRCODE = 'CGV01', COLUMN = 'model',
                   HINT = 'Only a migration in progress (cogdb model migrate) takes a second vector.';
     END IF;
-    SELECT r.dimensions INTO v_dims FROM cogdb.resolve_model(model) r;
-    IF coalesce(cardinality(ids), 0) <> coalesce(cardinality(embeddings), 0) THEN
-        RAISE EXCEPTION '% ids but % embeddings; they must pair up one to one',
-                        coalesce(cardinality(ids), 0), coalesce(cardinality(embeddings), 0)
-            USING ERRCODE = 'CGV01', COLUMN = 'embeddings';
-    END IF;
-    SELECT u.ord INTO v_bad FROM unnest(embeddings) WITH ORDINALITY AS u(v, ord)
-     WHERE u.v IS NULL OR public.vector_dims(u.v) <> v_dims OR NOT cogdb.vector_usable(u.v)
-     ORDER BY u.ord LIMIT 1;
-    IF v_bad IS NOT NULL THEN
-        IF embeddings[v_bad] IS NOT NULL AND public.vector_dims(embeddings[v_bad]) <> v_dims THEN
-            RAISE EXCEPTION 'embedding #% has % dimensions; model % needs %', v_bad,
-                            public.vector_dims(embeddings[v_bad]), quote_literal(model), v_dims
-                USING ERRCODE = 'CGV01', COLUMN = 'embeddings',
-                      HINT = 'Embed with the model named.';
-        END IF;
-        PERFORM cogdb.check_vector(embeddings[v_bad], 'embeddings');
-    END IF;
+    PERFORM cogdb.check_model_vectors(ids, model, embeddings,
+                                      'Embed with the model named.');
     INSERT INTO cogdb.memory_embeddings AS e (tenant_id, memory_id, model, embedding)
     SELECT v_tenant, u.id, model, u.v FROM unnest(ids, embeddings) AS u(id, v)
     ON CONFLICT ON CONSTRAINT memory_embeddings_pkey DO NOTHING;

@@ -18,28 +18,12 @@ DECLARE
     v_row cogdb.model_migrations;
     v_saved text[];
     v_dims integer;
-    v_bad integer;
     v_n integer;
 BEGIN
     v_row := cogdb.migration_in_progress(v_tenant, to_model);
     SELECT r.dimensions INTO v_dims FROM cogdb.resolve_model(to_model) r;
-    IF coalesce(cardinality(ids), 0) <> coalesce(cardinality(embeddings), 0) THEN
-        RAISE EXCEPTION '% ids but % embeddings; they must pair up one to one',
-                        coalesce(cardinality(ids), 0), coalesce(cardinality(embeddings), 0)
-            USING ERRCODE = 'CGV01', COLUMN = 'embeddings';
-    END IF;
-    SELECT u.ord INTO v_bad FROM unnest(embeddings) WITH ORDINALITY AS u(v, ord)
-     WHERE u.v IS NULL OR public.vector_dims(u.v) <> v_dims OR NOT cogdb.vector_usable(u.v)
-     ORDER BY u.ord LIMIT 1;
-    IF v_bad IS NOT NULL THEN
-        IF embeddings[v_bad] IS NOT NULL AND public.vector_dims(embeddings[v_bad]) <> v_dims THEN
-            RAISE EXCEPTION 'embedding #% has % dimensions; model % needs %', v_bad,
-                            public.vector_dims(embeddings[v_bad]), quote_literal(to_model), v_dims
-                USING ERRCODE = 'CGV01', COLUMN = 'embeddings',
-                      HINT = 'Embed with the model the migration goes to.';
-        END IF;
-        PERFORM cogdb.check_vector(embeddings[v_bad], 'embeddings');
-    END IF;
+    PERFORM cogdb.check_model_vectors(ids, to_model, embeddings,
+                                      'Embed with the model the migration goes to.');
     v_saved := cogdb.enter_tenant(v_tenant);
     EXECUTE format(
         'INSERT INTO cogdb.memory_embeddings (tenant_id, memory_id, model, embedding)'
