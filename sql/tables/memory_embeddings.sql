@@ -40,8 +40,10 @@ CREATE TRIGGER memory_embeddings_audit_deletes AFTER DELETE ON cogdb.memory_embe
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.memory_id || ''/'' || r.model');
 ALTER TABLE cogdb.memory_embeddings ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.memory_embeddings FORCE ROW LEVEL SECURITY;
--- The app writes its new memories' second vector (cogdb.remember_embeddings) and reads its
--- own; everything else is the migration's definer functions.
-GRANT SELECT, INSERT, DELETE ON cogdb.memory_embeddings TO cogdb_app;
+-- The app reads the vectors of the memories it sees and writes none directly: the cutover
+-- makes these vectors the memories' own, so a write goes through cogdb.remember_embeddings
+-- (definer), which takes them only for memories the context user may change; everything
+-- else is the migration's definer functions.
+GRANT SELECT ON cogdb.memory_embeddings TO cogdb_app;
 COMMENT ON TABLE cogdb.memory_embeddings IS
     'A memory''s vector of a second model while its tenant re-embeds (cogdb model migrate): the new model''s before the cutover, the old one''s after it until cleanup. Fenced by tenant (RLS); visible when the memory is.';

@@ -71,43 +71,63 @@ def test_each_tenant_and_user_reads_only_its_visible_vectors(app_conn, tenants, 
     assert _rows(app_conn, SIDE) == []
 
 
-def test_deletes_reach_only_visible_vectors(app_conn, tenants, migrating):
-    delete = "DELETE FROM cogdb.memory_embeddings RETURNING memory_id, tenant_id::text"
-    assert _rows(app_conn, delete, tenant=tenants.a, user=tenants.a2) == [
-        ("shared-id", str(tenants.a))]
-    assert sorted(_rows(app_conn, delete, tenant=tenants.a, user=tenants.a1)) == [
+def test_the_app_writes_no_vector_directly(app_conn, client, tenants, migrating):
+    """The cutover makes a second vector the memory's own: the app has no INSERT or DELETE on
+    memory_embeddings (42501), even for its own memory; remember_embeddings is its way."""
+    insert = ("INSERT INTO cogdb.memory_embeddings (tenant_id, memory_id, model, embedding)"
+              " VALUES (%s, %s, %s, %s::vector) RETURNING 1")
+    for user in (tenants.a1, tenants.a2):
+        assert refused(app_conn, insert, (tenants.a, "shared-id", NEW, migrating.vector),
+                       tenant=tenants.a, user=user) == "42501"
+        assert refused(app_conn, "DELETE FROM cogdb.memory_embeddings RETURNING 1",
+                       tenant=tenants.a, user=user) == "42501"
+    # control: the rows are there, and the owner reads them
+    assert _rows(app_conn, SIDE, tenant=tenants.a, user=tenants.a1) == [
         ("a1-secret", str(tenants.a)), ("shared-id", str(tenants.a))]
 
 
-def test_writes_into_another_tenant_or_to_hidden_memories_are_refused(app_conn, tenants,
-                                                                     migrating):
-    insert = ("INSERT INTO cogdb.memory_embeddings (tenant_id, memory_id, model, embedding)"
-              " VALUES (%s, %s, 'cogdb-hash-384', %s::vector) RETURNING 1")
-    vector = str([1.0] + [0.0] * 383)
-    # B's "shared-id", written from A (the memory id exists in A too)
-    assert refused(app_conn, insert, (tenants.b, "shared-id", vector), tenant=tenants.a,
-                   user=tenants.a1) == "42501"
-    # a1's private memory, written by a2
-    assert refused(app_conn, insert, (tenants.a, "a1-secret", vector), tenant=tenants.a,
-                   user=tenants.a2) == "42501"
-    # controls: the same rows in the right contexts
-    assert _rows(app_conn, insert, (tenants.b, "shared-id", vector), tenant=tenants.b) == [(1,)]
-    assert _rows(app_conn, insert, (tenants.a, "a1-secret", vector), tenant=tenants.a,
-                 user=tenants.a1) == [(1,)]
+CALL = "SELECT cogdb.remember_embeddings(ARRAY[%s], %s, ARRAY[%s::vector])"
 
 
-def test_remember_embeddings_writes_inside_the_context(app_conn, client, tenants, migrating):
-    call = ("SELECT cogdb.remember_embeddings(ARRAY[%s], %s, ARRAY[%s::vector])")
-    with client.scope(tenants.a, tenants.a1) as s:
-        s.connection.execute("DELETE FROM cogdb.memory_embeddings")
+def _clear(db, tenant, memory_id: str) -> None:
+    db.super.execute("DELETE FROM cogdb.memory_embeddings WHERE tenant_id = %s"
+                     " AND memory_id = %s", (tenant, memory_id))
+
+
+def test_remember_embeddings_writes_inside_the_context(db, app_conn, client, tenants,
+                                                       migrating):
+    for memory_id in ("shared-id", "a1-secret"):
+        _clear(db, tenants.a, memory_id)
     # without a context: refused; for a2, a1's private memory is not there
-    assert refused(app_conn, call, ("shared-id", NEW, migrating.vector)) == "CGA01"
-    assert refused(app_conn, call, ("a1-secret", NEW, migrating.vector), tenant=tenants.a,
+    assert refused(app_conn, CALL, ("shared-id", NEW, migrating.vector)) == "CGA01"
+    assert refused(app_conn, CALL, ("a1-secret", NEW, migrating.vector), tenant=tenants.a,
                    user=tenants.a2) == "42501"
-    # controls
-    assert _rows(app_conn, call, ("a1-secret", NEW, migrating.vector), tenant=tenants.a,
+    # B's "shared-id" from A's context (its owner, a1): A's own memory of that id is written
+    assert _rows(app_conn, CALL, ("shared-id", NEW, migrating.vector), tenant=tenants.a,
                  user=tenants.a1) == [(1,)]
-    assert _rows(app_conn, call, ("shared-id", NEW, migrating.vector), tenant=tenants.a) == [(1,)]
+    assert _rows(app_conn, SIDE, tenant=tenants.b, user=tenants.b1) == [
+        ("shared-id", str(tenants.b))]
+    # controls: a1's own private memory
+    assert _rows(app_conn, CALL, ("a1-secret", NEW, migrating.vector), tenant=tenants.a,
+                 user=tenants.a1) == [(1,)]
+
+
+def test_only_who_may_change_a_memory_gives_its_second_vector(db, app_conn, client, admin,
+                                                              tenants, migrating):
+    """a2 sees a1's tenant-visible memory but may not change its embedding: neither its
+    second vector (which the cutover would make its embedding). Nor may anyone give one to
+    an anonymised memory."""
+    with client.scope(tenants.a, tenants.a1) as s:
+        s.remember("a1 owns this, all see it", "", id="a1-owned")
+    _clear(db, tenants.a, "a1-owned")
+    assert refused(app_conn, CALL, ("a1-owned", NEW, migrating.vector), tenant=tenants.a,
+                   user=tenants.a2) == "42501"
+    assert _rows(app_conn, CALL, ("a1-owned", NEW, migrating.vector), tenant=tenants.a,
+                 user=tenants.a1) == [(1,)]                       # control: its owner
+    admin.anonymise_user(tenants.a, tenants.a1)
+    _clear(db, tenants.a, "a1-owned")
+    assert refused(app_conn, CALL, ("a1-owned", NEW, migrating.vector), tenant=tenants.a,
+                   user=tenants.a1) == "42501"
 
 
 def test_migration_state_is_owner_only_and_each_tenant_sees_its_own(app_conn, admin, tenants,

@@ -124,14 +124,15 @@ EXPECTED_TABLE_PRIVILEGES = {
         # events: appending is the only write (no UPDATE/DELETE for anyone); sessions and
         # working_context are written by definer functions only (start_session, end_session,
         # set_working_entry, delete_working_entry), which enforce compare-and-set
+        # memory_embeddings: written only through remember_embeddings (definer), which
+        # takes a second vector only for memories the context user may change
         "INSERT": {"memories", "events", "offloaded_contexts", "store_items", "store_vectors",
-                   "entities", "entity_observations", "relationships", "relationship_types",
-                   "memory_embeddings"},
+                   "entities", "entity_observations", "relationships", "relationship_types"},
         # relationships: UPDATE (superseded_at, superseded_by) only, a column grant
         "UPDATE": {"memories", "store_items", "store_vectors", "entities", "relationships"},
         # entity_observations: DELETE under the SELECT policies (forget_observations)
         "DELETE": {"memories", "store_items", "store_vectors", "entities",
-                   "entity_observations", "memory_embeddings"},
+                   "entity_observations"},
     },
     "cogdb_admin": {"SELECT": {"embedding_models", "settings", "vocabularies"}},
     "cogdb_auditor": {},
@@ -176,9 +177,8 @@ APP_FUNCTIONS = {
     "open_federated_session", "join_federated_session", "withdraw_federated_session",
     "list_federated_sessions", "federated_counts", "federated_top_topics", "federated_average",
     "privacy_budget",
-    # model migrations (revision 0019): the app's second vector while its tenant migrates,
-    # and the check remember_embeddings (invoker) shares with the migration's batches
-    "migration_target", "remember_embeddings", "check_model_vectors",
+    # model migrations (revision 0019): the app's second vector while its tenant migrates
+    "migration_target", "remember_embeddings",
 }
 
 

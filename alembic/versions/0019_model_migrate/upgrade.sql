@@ -86,9 +86,11 @@ CREATE TRIGGER memory_embeddings_audit_deletes AFTER DELETE ON cogdb.memory_embe
     FOR EACH STATEMENT EXECUTE FUNCTION cogdb.audit_rows('r.memory_id || ''/'' || r.model');
 ALTER TABLE cogdb.memory_embeddings ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.memory_embeddings FORCE ROW LEVEL SECURITY;
--- The app writes its new memories' second vector (cogdb.remember_embeddings) and reads its
--- own; everything else is the migration's definer functions.
-GRANT SELECT, INSERT, DELETE ON cogdb.memory_embeddings TO cogdb_app;
+-- The app reads the vectors of the memories it sees and writes none directly: the cutover
+-- makes these vectors the memories' own, so a write goes through cogdb.remember_embeddings
+-- (definer), which takes them only for memories the context user may change; everything
+-- else is the migration's definer functions.
+GRANT SELECT ON cogdb.memory_embeddings TO cogdb_app;
 COMMENT ON TABLE cogdb.memory_embeddings IS
     'A memory''s vector of a second model while its tenant re-embeds (cogdb model migrate): the new model''s before the cutover, the old one''s after it until cleanup. Fenced by tenant (RLS); visible when the memory is.';
 -- <<< sql/tables/memory_embeddings.sql
@@ -276,7 +278,7 @@ COMMENT ON FUNCTION cogdb.migration_index_missing(uuid, text, text) IS
 -- first bad one (its position, its dimensions against the model's, or check_vector's reason),
 -- with `hint` for a wrong size. The second vectors of a model migration come from the client
 -- (remember_embeddings) and from the migration's batches (store_model_vectors): both check
--- them here, the same way.
+-- them here, the same way. Owner-only: both are definer functions.
 CREATE OR REPLACE FUNCTION cogdb.check_model_vectors(ids text[], model text,
                                                      embeddings public.vector[], hint text)
     RETURNS void
@@ -308,8 +310,6 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION cogdb.check_model_vectors(text[], text, public.vector[], text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION cogdb.check_model_vectors(text[], text, public.vector[], text)
-    TO cogdb_app;
 COMMENT ON FUNCTION cogdb.check_model_vectors(text[], text, public.vector[], text) IS
     'Refuses (CGV01, naming the first bad one) second vectors that do not pair up with their ids or are not usable vectors of the model.';
 -- <<< sql/functions/models/check_model_vectors.sql
@@ -318,20 +318,29 @@ COMMENT ON FUNCTION cogdb.check_model_vectors(text[], text, public.vector[], tex
 -- Stores the second vectors of memories the caller just wrote, while its tenant migrates to
 -- `model` (cogdb.migration_target): the Python client calls it right after remember_many, in
 -- the same transaction, so a memory written during a migration has both vectors at commit.
--- One vector per id, same order; each is checked (dimensions of `model`, a usable norm). A
--- vector already stored for a memory is kept (the migration's batch may have been first).
--- Returns how many were stored. Refuses (CGV01, COLUMN model) when no migration to `model`
--- is in progress: outside a migration the side table holds nothing new.
+-- One vector per id, same order; each is checked (check_model_vectors: dimensions of `model`,
+-- a usable norm). A vector already stored for a memory is kept (the migration's batch may
+-- have been first). Returns how many were stored.
+--
+-- The app's only way to write cogdb.memory_embeddings (it has SELECT there, no INSERT or
+-- DELETE): the cutover makes these vectors the memories' own, so a second vector may only be
+-- given for a memory whose embedding the context user may change (memories__owner_updates:
+-- their own, or one without an owner) and that is not anonymised. Refuses (42501, naming the
+-- first id) any other id of the tenant, and any id that is not a memory of the context's
+-- tenant; (CGV01, COLUMN model) when no migration to `model` is in progress. Definer: reads
+-- the tenant's memories partition like the migration's batches (cogdb.memories_partition).
 CREATE OR REPLACE FUNCTION cogdb.remember_embeddings(ids text[], model text,
                                                      embeddings public.vector[])
     RETURNS integer
-    LANGUAGE plpgsql VOLATILE SECURITY INVOKER
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     SET plan_cache_mode = force_custom_plan
 AS $$
 #variable_conflict use_variable
 DECLARE
     v_tenant uuid := cogdb.require_tenant('writing memories');
+    v_user uuid := cogdb.current_user_id();
+    v_refused text;
     v_n integer;
 BEGIN
     IF NOT EXISTS (SELECT FROM cogdb.migration_target() t WHERE t.to_model = model) THEN
@@ -339,8 +348,20 @@ BEGIN
             USING ERRCODE = 'CGV01', COLUMN = 'model',
                   HINT = 'Only a migration in progress (cogdb model migrate) takes a second vector.';
     END IF;
-    PERFORM cogdb.check_model_vectors(ids, model, embeddings,
-                                      'Embed with the model named.');
+    PERFORM cogdb.check_model_vectors(ids, model, embeddings, 'Embed with the model named.');
+    -- The first id that is not a memory this user may change (or is anonymised): refused.
+    EXECUTE format(
+        'SELECT u.id FROM unnest($1::text[]) WITH ORDINALITY AS u(id, ord)'
+        ' WHERE NOT EXISTS (SELECT FROM cogdb.%I m WHERE m.tenant_id = %L::uuid AND m.id = u.id'
+        '                    AND (m.owner_user_id IS NULL OR m.owner_user_id = $2)'
+        '                    AND m.anonymised_at IS NULL)'
+        ' ORDER BY u.ord LIMIT 1', cogdb.memories_partition(v_tenant), v_tenant)
+       INTO v_refused USING ids, v_user;
+    IF v_refused IS NOT NULL THEN
+        RAISE EXCEPTION 'memory % is not one whose embedding this user may change', quote_literal(v_refused)
+            USING ERRCODE = '42501', COLUMN = 'ids',
+                  HINT = 'A second vector is for a memory the context user just wrote: their own, or one without an owner, not anonymised.';
+    END IF;
     INSERT INTO cogdb.memory_embeddings AS e (tenant_id, memory_id, model, embedding)
     SELECT v_tenant, u.id, model, u.v FROM unnest(ids, embeddings) AS u(id, v)
     ON CONFLICT ON CONSTRAINT memory_embeddings_pkey DO NOTHING;
@@ -352,7 +373,7 @@ $$;
 REVOKE ALL ON FUNCTION cogdb.remember_embeddings(text[], text, public.vector[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.remember_embeddings(text[], text, public.vector[]) TO cogdb_app;
 COMMENT ON FUNCTION cogdb.remember_embeddings(text[], text, public.vector[]) IS
-    'Stores the second vectors (model = the migration''s target) of memories just written, while the tenant migrates; returns how many.';
+    'Stores the second vectors (model = the migration''s target) of memories the context user may change, while the tenant migrates; returns how many.';
 -- <<< sql/functions/models/remember_embeddings.sql
 
 -- >>> sql/functions/models/start_model_migration.sql
@@ -632,7 +653,13 @@ BEGIN
                                   v_part, v_tenant) USING v_row.from_model
     LOOP
         PERFORM set_config('app.user_id', coalesce(v_owner::text, ''), true);
-        UPDATE cogdb.memories m SET model = to_model, embedding = e.embedding
+        -- An anonymised memory takes the fixed unit vector anonymise_memories gives, whatever
+        -- its side row holds (as store_model_vectors does).
+        UPDATE cogdb.memories m
+           SET model = to_model,
+               embedding = CASE WHEN m.anonymised_at IS NULL THEN e.embedding
+                                ELSE ('[1' || repeat(',0', public.vector_dims(e.embedding) - 1)
+                                      || ']')::public.vector END
           FROM cogdb.memory_embeddings e
          WHERE m.tenant_id = v_tenant AND m.model = v_row.from_model
            AND m.owner_user_id IS NOT DISTINCT FROM v_owner

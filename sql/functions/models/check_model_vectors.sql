@@ -3,7 +3,7 @@
 -- first bad one (its position, its dimensions against the model's, or check_vector's reason),
 -- with `hint` for a wrong size. The second vectors of a model migration come from the client
 -- (remember_embeddings) and from the migration's batches (store_model_vectors): both check
--- them here, the same way.
+-- them here, the same way. Owner-only: both are definer functions.
 CREATE OR REPLACE FUNCTION cogdb.check_model_vectors(ids text[], model text,
                                                      embeddings public.vector[], hint text)
     RETURNS void
@@ -35,7 +35,5 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION cogdb.check_model_vectors(text[], text, public.vector[], text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION cogdb.check_model_vectors(text[], text, public.vector[], text)
-    TO cogdb_app;
 COMMENT ON FUNCTION cogdb.check_model_vectors(text[], text, public.vector[], text) IS
     'Refuses (CGV01, naming the first bad one) second vectors that do not pair up with their ids or are not usable vectors of the model.';

@@ -75,7 +75,13 @@ BEGIN
                                   v_part, v_tenant) USING v_row.from_model
     LOOP
         PERFORM set_config('app.user_id', coalesce(v_owner::text, ''), true);
-        UPDATE cogdb.memories m SET model = to_model, embedding = e.embedding
+        -- An anonymised memory takes the fixed unit vector anonymise_memories gives, whatever
+        -- its side row holds (as store_model_vectors does).
+        UPDATE cogdb.memories m
+           SET model = to_model,
+               embedding = CASE WHEN m.anonymised_at IS NULL THEN e.embedding
+                                ELSE ('[1' || repeat(',0', public.vector_dims(e.embedding) - 1)
+                                      || ']')::public.vector END
           FROM cogdb.memory_embeddings e
          WHERE m.tenant_id = v_tenant AND m.model = v_row.from_model
            AND m.owner_user_id IS NOT DISTINCT FROM v_owner
