@@ -15,6 +15,7 @@ mutation test (schema/test_policy_mutation.py) uses it to prove the isolation te
 """
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
 import tempfile
@@ -224,7 +225,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """In a policy-mutation run (tests/schema/test_policy_mutation.py), run first the test
     modules that name the loosened policy's table most often: the run stops at its first
     failure (-x), so the test that catches the mutation comes early instead of after the whole
-    isolation suite. The order inside a module, and every test, stay as they are.
+    isolation suite. Modules and tests that name the policy itself come before those that only
+    name its table; otherwise the order inside a module stays as it is.
 
     In a normal session the policy-mutation module comes first: it is by far the longest (its
     runs go in parallel subprocesses), and with pytest-xdist (``-n 2``, as .ci/run runs) a
@@ -234,9 +236,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items.sort(key=lambda item: item.path.name != "test_policy_mutation.py")
         return
     table = mutated.split("__", 1)[0]
-    mentions: dict[str, int] = {}
+    mentions: dict[str, tuple[int, int]] = {}
     for item in items:
         path = str(item.path)
         if path not in mentions:
-            mentions[path] = Path(path).read_text(encoding="utf-8").count(table)
-    items.sort(key=lambda item: -mentions[str(item.path)])
+            text = Path(path).read_text(encoding="utf-8")
+            mentions[path] = (-text.count(mutated), -text.count(table))
+
+    def names_policy(item: pytest.Item) -> bool:
+        try:
+            return mutated in inspect.getsource(item.function)  # type: ignore[attr-defined]
+        except (AttributeError, OSError, TypeError):  # not a plain test function
+            return False
+
+    # A module that names the policy itself (a test guarding it says so in its docstring)
+    # comes before one that only names its table; inside a module, the tests that name it
+    # come first. The sort is stable and keeps each module's tests together.
+    items.sort(key=lambda item: (mentions[str(item.path)], not names_policy(item)))
