@@ -18,7 +18,7 @@ from .. import config
 from ..db.errors import InvalidInput, NotFound, translated
 from ..db.pool import connect_timeout
 from ..db.scope import Query, fetch_rows, fetch_value
-from ..db.values import as_uuid, check_text
+from ..db.values import as_uuid, check_json, check_text
 from ..ops import model_migrate
 from ..ops.retention import Purged
 from ..ops.retention import purge as purge_retention
@@ -193,6 +193,8 @@ class AdminClient:
     @staticmethod
     def set_tenant_setting_sql(tenant: uuid.UUID | str, key: str, value: Any) -> str:
         """The SQL :meth:`set_tenant_setting` runs, with literals, for a DBA to review."""
+        check_text(key, "key")
+        check_json(value, "value")
         return sql.SQL("SELECT cogdb.set_tenant_setting({}, {}, {});").format(
             sql.Literal(as_uuid(tenant, "tenant")), sql.Literal(key),
             sql.SQL("NULL") if value is None
@@ -203,6 +205,10 @@ class AdminClient:
                           isolation_level: str = "strict",
                           default_model: str | None = None) -> str:
         """The SQL :meth:`create_tenant` runs, with literals, for a DBA to review."""
+        for field, value in (("name", name), ("mode", mode), ("external_id", external_id),
+                             ("isolation_level", isolation_level),
+                             ("default_model", default_model)):
+            check_text(value, field)
         return sql.SQL("SELECT cogdb.create_tenant(name => {}, mode => {}, external_id => {},"
                        " isolation_level => {}, default_model => {});").format(
             *(sql.Literal(v) for v in (name, mode, external_id, isolation_level,
@@ -212,6 +218,9 @@ class AdminClient:
     def create_user_sql(tenant: uuid.UUID | str, *, email: str,
                         auth_provider: str | None = None, external_id: str | None = None) -> str:
         """The SQL :meth:`create_user` runs, with literals, for a DBA to review."""
+        for field, value in (("email", email), ("auth_provider", auth_provider),
+                             ("external_id", external_id)):
+            check_text(value, field)
         return sql.SQL("SELECT cogdb.create_user({}, {}, {}, {});").format(
             *(sql.Literal(v) for v in (as_uuid(tenant, "tenant"), email, auth_provider,
                                        external_id))).as_string(None)
