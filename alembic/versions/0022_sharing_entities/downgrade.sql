@@ -185,6 +185,237 @@ GRANT EXECUTE ON FUNCTION cogdb.policy_report() TO cogdb_admin, cogdb_auditor;
 COMMENT ON FUNCTION cogdb.policy_report() IS
     'The DBA report: one row per finding (tables without forced RLS or a tenant fence, definer functions without a pinned search_path or executable by PUBLIC, privileged or timeout-less app logins, PUBLIC access to the database, policies that read the context per row); none when all is well.';
 
+DROP FUNCTION cogdb.hybrid_search(text, public.vector, integer, text, text, text, text, text[], timestamptz, timestamptz, uuid, text, integer, jsonb, integer, double precision, double precision, integer, boolean, boolean);
+-- sql/functions/knowledge/hybrid_search.sql as frozen in revision 0011
+-- Hybrid search: full-text and vector ranking fused by reciprocal rank fusion (RRF), over the
+-- memories, entity names and observations the caller may see. Returns the k best, best first
+-- (ties by kind, then id), with the score, each half's rank (NULL where a half did not find
+-- the node), the cosine similarity and the text rank, and the node's display fields (a
+-- memory's, or an entity's name and type; the other kind's are NULL).
+--
+--   score = text_weight / (rrf_k + text rank) + vector_weight / (rrf_k + vector rank)
+--
+-- query_text alone runs the text half, query_vector alone the vector half, both run both.
+-- The text half: cogdb.text_query (web-search syntax, the tenant's search.language, words
+-- OR-ed) against the owner-only text index through cogdb.text_candidates, joined back to
+-- memories and entities under their policies and the filters. The vector half: cogdb.search
+-- itself for memories (its plan, exact or the tenant's ANN index, is in `plan`) and an exact
+-- scan of the entities that have an embedding of the same model. Each half contributes its
+-- best `candidates` (default 50, at least k, at most 1000); with filters the text half
+-- fetches four times as many before filtering.
+-- Filters are search's; they narrow memories. Entities have no conversation, source, context
+-- type, tags or metadata: any of those filters leaves entities out; owner and visibility
+-- apply to them, created_after/before to their first_seen. include_entities => false leaves
+-- them out. Reads only; no context, no rows.
+CREATE OR REPLACE FUNCTION cogdb.hybrid_search(query_text text DEFAULT NULL,
+                                               query_vector public.vector DEFAULT NULL,
+                                               k integer DEFAULT 10,
+                                               model text DEFAULT NULL,
+                                               only_conversation text DEFAULT NULL,
+                                               only_source text DEFAULT NULL,
+                                               only_context_type text DEFAULT NULL,
+                                               tags_any text[] DEFAULT NULL,
+                                               created_after timestamptz DEFAULT NULL,
+                                               created_before timestamptz DEFAULT NULL,
+                                               only_owner uuid DEFAULT NULL,
+                                               only_visibility text DEFAULT NULL,
+                                               ef_search integer DEFAULT NULL,
+                                               metadata_filter jsonb DEFAULT NULL,
+                                               rrf_k integer DEFAULT 60,
+                                               text_weight double precision DEFAULT 1,
+                                               vector_weight double precision DEFAULT 1,
+                                               candidates integer DEFAULT 50,
+                                               include_entities boolean DEFAULT true)
+    RETURNS TABLE (kind text, id text, score double precision, text_rank integer,
+                   vector_rank integer, similarity double precision, text_score real,
+                   name text, entity_type text, conversation_id text, human_content text,
+                   assistant_content text, summary text, context_type text, source text,
+                   created_at timestamptz, visibility text, owner_user_id uuid, tags jsonb,
+                   metadata jsonb, plan text)
+    LANGUAGE plpgsql STABLE SECURITY INVOKER
+    SET search_path = pg_catalog, pg_temp
+    SET plan_cache_mode = force_generic_plan
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_max_k integer := cogdb.int_setting('search.max_k');
+    v_text tsquery;
+    v_use_text boolean;
+    v_use_vector boolean := query_vector IS NOT NULL AND vector_weight > 0;
+    v_cand integer;
+    v_text_fetch integer;
+    v_model text;
+    v_entities boolean;
+    v_filtered boolean;
+    v_plan text;
+    v_tkind text[] := '{}';
+    v_tid text[] := '{}';
+    v_trank real[] := '{}';
+    v_keep text[];
+    v_vid text[] := '{}';
+    v_vsim double precision[] := '{}';
+    v_vplan text;
+BEGIN
+    IF cogdb.current_tenant_id() IS NULL THEN
+        RETURN;  -- no context: nothing is visible
+    END IF;
+    IF k IS NULL OR k NOT BETWEEN 1 AND v_max_k THEN
+        RAISE EXCEPTION 'k must be between 1 and %, got %', v_max_k, coalesce(k::text, 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'k',
+                  HINT = 'k is how many results to return; the maximum is settings.search.max_k.';
+    END IF;
+    IF rrf_k IS NULL OR rrf_k < 1 THEN
+        RAISE EXCEPTION 'rrf_k must be at least 1, got %', coalesce(rrf_k::text, 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'rrf_k',
+                  HINT = 'The fusion constant; 60 is the usual value. Larger flattens the ranks.';
+    END IF;
+    IF text_weight IS NULL OR vector_weight IS NULL OR text_weight < 0 OR vector_weight < 0
+       OR text_weight = 'NaN' OR vector_weight = 'NaN' THEN
+        RAISE EXCEPTION 'text_weight and vector_weight must be numbers >= 0'
+            USING ERRCODE = 'CGV01',
+                  COLUMN = CASE WHEN text_weight IS NULL OR NOT text_weight >= 0 OR text_weight = 'NaN'
+                                THEN 'text_weight' ELSE 'vector_weight' END,
+                  HINT = 'Both default to 1; 0 turns a half off.';
+    END IF;
+    IF candidates IS NULL OR candidates NOT BETWEEN 1 AND 1000 THEN
+        RAISE EXCEPTION 'candidates must be between 1 and 1000, got %', coalesce(candidates::text, 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'candidates',
+                  HINT = 'How many results each half contributes to the fusion (default 50).';
+    END IF;
+    IF only_visibility IS NOT NULL AND NOT only_visibility = ANY (cogdb.allowed_values('visibility')) THEN
+        RAISE EXCEPTION 'only_visibility must be private or tenant, got %', quote_literal(only_visibility)
+            USING ERRCODE = 'CGV01', COLUMN = 'only_visibility',
+                  HINT = 'Leave it out to search everything the context may see.';
+    END IF;
+    IF nullif(btrim(query_text), '') IS NULL AND query_vector IS NULL THEN
+        RAISE EXCEPTION 'hybrid search needs query_text, query_vector or both'
+            USING ERRCODE = 'CGV01', COLUMN = 'query_text',
+                  HINT = 'Pass the text (full-text half) and its embedding (vector half).';
+    END IF;
+    IF text_weight = 0 AND vector_weight = 0 THEN
+        RAISE EXCEPTION 'text_weight and vector_weight are both 0: nothing would rank'
+            USING ERRCODE = 'CGV01', COLUMN = 'text_weight', HINT = 'Leave them out for 1 each.';
+    END IF;
+    IF nullif(btrim(query_text), '') IS NOT NULL AND text_weight > 0 THEN
+        v_text := cogdb.text_query(query_text);
+    END IF;
+    v_use_text := v_text IS NOT NULL AND numnode(v_text) > 0;
+    v_cand := greatest(candidates, k);
+    v_filtered := NOT (only_conversation IS NULL AND only_source IS NULL
+                       AND only_context_type IS NULL AND tags_any IS NULL
+                       AND created_after IS NULL AND created_before IS NULL
+                       AND only_owner IS NULL AND only_visibility IS NULL
+                       AND (metadata_filter IS NULL OR metadata_filter = '{}'::jsonb));
+    v_text_fetch := CASE WHEN v_filtered THEN least(1000, v_cand * 4) ELSE v_cand END;
+    v_entities := coalesce(include_entities, true) AND only_conversation IS NULL
+                  AND only_source IS NULL AND only_context_type IS NULL AND tags_any IS NULL
+                  AND (metadata_filter IS NULL OR metadata_filter = '{}'::jsonb);
+    IF v_use_vector THEN
+        v_model := (cogdb.resolve_model(hybrid_search.model)).name;
+        PERFORM cogdb.check_vector(query_vector, 'query_vector');
+    END IF;
+    v_plan := concat_ws('+', CASE WHEN v_use_text THEN 'text' END,
+                        CASE WHEN v_use_vector THEN 'vector' END);
+
+    -- The text half: candidates from the text index (ids and ranks of the context's visible
+    -- rows), then only the memories that pass the filters. Static statements (their plans are
+    -- kept); the filters need dynamic SQL only when some are given.
+    IF v_use_text THEN
+        SELECT coalesce(array_agg(c.kind), '{}'), coalesce(array_agg(c.id), '{}'),
+               coalesce(array_agg(c.rank), '{}')
+          INTO v_tkind, v_tid, v_trank
+          FROM cogdb.text_candidates(v_text, v_text_fetch) c;
+        IF v_filtered THEN
+            EXECUTE 'SELECT coalesce(array_agg(m.id), ''{}'') FROM cogdb.memories m'
+                    ' WHERE m.id = ANY ($1)' || cogdb.memory_filters_sql(3, metadata_filter)
+               INTO v_keep
+              USING ARRAY(SELECT u.id FROM unnest(v_tkind, v_tid) AS u(kind, id)
+                           WHERE u.kind = 'memory'),
+                    NULL::integer, only_conversation, only_source, only_context_type, tags_any,
+                    created_after, created_before, only_owner, only_visibility;
+        END IF;
+    END IF;
+    -- The vector half: cogdb.search itself for memories.
+    IF v_use_vector THEN
+        SELECT coalesce(array_agg(s.id ORDER BY s.similarity DESC, s.id), '{}'),
+               coalesce(array_agg(s.similarity ORDER BY s.similarity DESC, s.id), '{}'),
+               min(s.plan)
+          INTO v_vid, v_vsim, v_vplan
+          FROM cogdb.search(query_vector, v_cand, v_model, only_conversation, only_source,
+                            only_context_type, tags_any, created_after, created_before,
+                            only_owner, only_visibility, ef_search, metadata_filter) s;
+    END IF;
+
+    RETURN QUERY
+    WITH text_hits AS (
+        SELECT u.kind, u.id, u.rank
+          FROM unnest(v_tkind, v_tid, v_trank) AS u(kind, id, rank)
+         WHERE (u.kind = 'memory'
+                AND (NOT v_filtered OR u.id = ANY (v_keep))
+                AND EXISTS (SELECT FROM cogdb.memories m
+                             WHERE m.id = u.id AND (m.expires_at IS NULL OR m.expires_at > now())))
+            OR (u.kind = 'entity' AND v_entities
+                AND EXISTS (SELECT FROM cogdb.entities e
+                             WHERE e.id = u.id AND e.merged_into IS NULL
+                               AND (only_owner IS NULL OR e.owner_user_id = only_owner)
+                               AND (only_visibility IS NULL OR e.visibility = only_visibility)
+                               AND (created_after IS NULL OR e.first_seen >= created_after)
+                               AND (created_before IS NULL OR e.first_seen < created_before)))
+    ), text_ranked AS (
+        SELECT t.kind, t.id, t.rank,
+               row_number() OVER (ORDER BY t.rank DESC, t.kind, t.id) AS pos
+          FROM text_hits t
+         ORDER BY t.rank DESC, t.kind, t.id
+         LIMIT v_cand
+    ), vector_hits AS (
+        SELECT 'memory' AS kind, u.id, u.similarity
+          FROM unnest(v_vid, v_vsim) AS u(id, similarity)
+        UNION ALL
+        (SELECT 'entity', e.id, 1 - (e.embedding OPERATOR(public.<=>) query_vector)
+           FROM cogdb.entities e
+          WHERE v_use_vector AND v_entities AND e.model = v_model AND e.embedding IS NOT NULL
+            AND e.merged_into IS NULL
+            AND (only_owner IS NULL OR e.owner_user_id = only_owner)
+            AND (only_visibility IS NULL OR e.visibility = only_visibility)
+            AND (created_after IS NULL OR e.first_seen >= created_after)
+            AND (created_before IS NULL OR e.first_seen < created_before)
+          ORDER BY e.embedding OPERATOR(public.<=>) query_vector, e.id
+          LIMIT v_cand)
+    ), vector_ranked AS (
+        SELECT v.kind, v.id, v.similarity,
+               row_number() OVER (ORDER BY v.similarity DESC, v.kind, v.id) AS pos
+          FROM vector_hits v
+    ), fused AS (
+        SELECT coalesce(t.kind, v.kind) AS kind, coalesce(t.id, v.id) AS id,
+               coalesce(text_weight / (rrf_k + t.pos), 0)
+               + coalesce(vector_weight / (rrf_k + v.pos), 0) AS score,
+               t.pos AS tpos, v.pos AS vpos, v.similarity, t.rank
+          FROM text_ranked t FULL JOIN vector_ranked v ON v.kind = t.kind AND v.id = t.id
+         ORDER BY 3 DESC, 1, 2
+         LIMIT k
+    )
+    -- Joined back through the policies of memories and entities: only visible rows return.
+    SELECT f.kind, f.id, f.score, f.tpos::integer, f.vpos::integer, f.similarity, f.rank,
+           e.name, e.entity_type, m.conversation_id, m.human_content, m.assistant_content,
+           m.summary, m.context_type, m.source, coalesce(m.created_at, e.first_seen),
+           coalesce(m.visibility, e.visibility), coalesce(m.owner_user_id, e.owner_user_id),
+           m.tags, m.metadata, v_plan || coalesce(':' || v_vplan, '')
+      FROM fused f
+      LEFT JOIN cogdb.memories m ON f.kind = 'memory' AND m.id = f.id
+      LEFT JOIN cogdb.entities e ON f.kind = 'entity' AND e.id = f.id
+     WHERE m.id IS NOT NULL OR e.id IS NOT NULL
+     ORDER BY f.score DESC, f.kind, f.id;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.hybrid_search(text, public.vector, integer, text, text, text, text, text[], timestamptz, timestamptz, uuid, text, integer, jsonb, integer, double precision, double precision, integer, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.hybrid_search(text, public.vector, integer, text, text, text, text, text[], timestamptz, timestamptz, uuid, text, integer, jsonb, integer, double precision, double precision, integer, boolean) TO cogdb_app;
+COMMENT ON FUNCTION cogdb.hybrid_search(text, public.vector, integer, text, text, text, text, text[], timestamptz, timestamptz, uuid, text, integer, jsonb, integer, double precision, double precision, integer, boolean) IS
+    'Full-text and vector ranking fused by reciprocal rank fusion over the memories, entity names and observations the caller may see.';
+
+-- sql/functions/knowledge/shared_text_candidates.sql: new in this revision
+DROP FUNCTION cogdb.shared_text_candidates(tsquery, integer);
+
 DROP FUNCTION cogdb.list_entities(text, integer, text, boolean, uuid);
 -- sql/functions/knowledge/list_entities.sql as frozen in revision 0010
 -- The name-keyed entities (system '') the caller can see, in name order (by their key, the
