@@ -281,3 +281,90 @@ def test_no_context_reads_no_shared_entity(app_conn, share):
     assert _rows(app_conn, ENTITIES, ask=True) == []
     assert _names(app_conn, tenant=share.dst, ask=True) == {("Alice", share.src),
                                                             ("Dora", share.dst)}
+
+
+# --------------------------------------------------------------------------- hybrid search
+
+HYBRID = ("SELECT kind, id, tenant_id FROM cogdb.hybrid_search(query_text => %s,"
+          " query_vector => %s::vector, k => 50, include_shared => %s::boolean)")
+
+
+def _memories(conn, tenant, rows, user=None) -> None:
+    conn.autocommit = True
+    with conn.transaction():
+        conn.execute(SET_CONTEXT, (str(tenant), None if user is None else str(user)))
+        conn.execute("SELECT * FROM cogdb.remember_many(%s::jsonb, %s::vector[])",
+                     (json.dumps(rows), [vec(i + 2) for i in range(len(rows))]))
+
+
+@pytest.fixture
+def texts(share, app_conn):
+    """src: zebra memories tagged x (shared by tag), tagged y (not), private (never), and
+    entities Zebra Corp (person) and Zebra Works (project); dst: its own zebra memory."""
+    _memories(app_conn, share.src, [
+        {"id": "z-x", "human_content": "zebra crossing alpha", "tags": ["x"]},
+        {"id": "z-y", "human_content": "zebra crossing beta", "tags": ["y"]},
+        {"id": "z-p", "human_content": "zebra crossing gamma", "tags": ["x"],
+         "visibility": "private"}], user=share.src_user)
+    _entity(app_conn, share.src, "Zebra Corp", "person", ["crossing delta"])
+    _entity(app_conn, share.src, "Zebra Works", "project", ["crossing epsilon"])
+    _memories(app_conn, share.dst, [{"id": "z-own", "human_content": "zebra own"}])
+    return share
+
+
+def _keys(rows):
+    return {(r[0], r[1], r[2]) for r in rows}
+
+
+def test_hybrid_search_text_half_matches_only_covered_rows(app_conn, texts):
+    s = texts
+    own = {("memory", "z-own", s.dst)}
+    # No grant: asking changes nothing.
+    assert _keys(_rows(app_conn, HYBRID, ("zebra", None, True), tenant=s.dst)) == own
+    _grant(s, tags=["x"], entity_types=["person"])
+    corp = _rows(app_conn, "SELECT id FROM cogdb.entities WHERE name = 'Zebra Corp'",
+                 tenant=s.src)[0][0]
+    assert _keys(_rows(app_conn, HYBRID, ("zebra", None, False), tenant=s.dst)) == own
+    assert _keys(_rows(app_conn, HYBRID, ("zebra", None, True), tenant=s.dst)) == own | {
+        ("memory", "z-x", s.src), ("entity", corp, s.src)}
+    # A token only uncovered rows hold matches nothing: beta (tag y), gamma (private),
+    # epsilon (a project's observation).
+    for word in ("beta", "gamma", "epsilon"):
+        assert _rows(app_conn, HYBRID, (word, None, True), tenant=s.dst) == [], word
+    # Positive control: the source finds them (gamma is its user's private memory).
+    for word in ("beta", "epsilon"):
+        assert _rows(app_conn, HYBRID, (word, None, False), tenant=s.src) != [], word
+    # The definer itself: nothing unless asked, and then the covered rows only.
+    cand = "SELECT tenant_id, kind, id FROM cogdb.shared_text_candidates(cogdb.text_query(%s))"
+    assert _rows(app_conn, cand, ("crossing",), tenant=s.dst) == []
+    assert _keys(_rows(app_conn, cand, ("crossing",), tenant=s.dst, ask=True)) == {
+        (s.src, "memory", "z-x"), (s.src, "entity", corp)}
+    assert _rows(app_conn, cand, ("crossing",), tenant=s.other, ask=True) == []
+
+
+def test_hybrid_search_vector_half_shares_like_search(app_conn, texts):
+    s = texts
+    _grant(s, tags=["x"])
+    q = vec(2)  # z-x's vector
+    got = _keys(_rows(app_conn, HYBRID, (None, q, True), tenant=s.dst))
+    # Tagged x: z-x and the fixture's m-1; never z-y (tag y) or z-p (private).
+    assert {k for k in got if k[2] == s.src} == {("memory", "z-x", s.src),
+                                                 ("memory", "m-1", s.src)}
+    assert _keys(_rows(app_conn, HYBRID, (None, q, False), tenant=s.dst)) == {
+        ("memory", "z-own", s.dst)}
+
+
+def test_shared_text_is_matched_as_the_source_matches_its_own(app_conn, share):
+    """Recall on shared data: with a grant covering everything a tenant holds, the grantee's
+    hybrid search finds in it exactly what the tenant finds for itself, in the same order."""
+    words = ["apple", "pear", "plum", "fig", "kiwi", "lime"]
+    rows = [{"id": f"f-{i}", "human_content": " ".join(words[j % 6] for j in range(i, i + 3)),
+             "tags": ["all"]} for i in range(60)]
+    _memories(app_conn, share.src, rows)
+    _grant(share, tags=["all"])
+    query = ("SELECT id FROM cogdb.hybrid_search(query_text => %s, k => 40,"
+             " include_entities => false, include_shared => %s::boolean) WHERE tenant_id = %s")
+    for q in ("apple pear", "kiwi", "fig -lime", "plum or fig"):
+        own = _rows(app_conn, query, (q, False, share.src), tenant=share.src)
+        shared = _rows(app_conn, query, (q, True, share.src), tenant=share.dst)
+        assert own and shared == own, q
