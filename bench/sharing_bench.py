@@ -225,9 +225,7 @@ def previous_revision() -> str:
     raise RuntimeError(f"{module.name} names no down_revision")
 
 
-def load_entities(app_url: str, admin_url: str, tenants: dict[str, str], n: int) -> None:
-    from cogdb import AdminClient
-
+def load_entities(app_url: str, tenants: dict[str, str], n: int) -> None:
     names = [f"entity-{i:05d}" for i in range(n)]
     with psycopg.connect(app_url) as conn:
         for name in ("lone", "source"):
@@ -237,6 +235,13 @@ def load_entities(app_url: str, admin_url: str, tenants: dict[str, str], n: int)
                              " cogdb.upsert_entity(u.n, entity_type => 'person',"
                              " observations => ARRAY['first fact of ' || u.n,"
                              " 'second fact of ' || u.n])", (names,))
+
+
+def grant_entities(admin_url: str, tenants: dict[str, str]) -> None:
+    """source shares its persons with grantee (again after each upgrade: the downgrade to
+    the revision before deletes grants that name entities only)."""
+    from cogdb import AdminClient
+
     with AdminClient(admin_url) as admin:
         admin.grant_share(tenants["source"], tenants["grantee"], entity_types=["person"])
 
@@ -283,6 +288,7 @@ def compare_entities(admin_url: str, app_url: str, tenants: dict[str, str], args
         runs["before"].append(entity_round(app_url, tenants, args.entities, args.queries,
                                            False, rng))
         migrate(admin_url, "head")
+        grant_entities(admin_url, tenants)
         runs["after"].append(entity_round(app_url, tenants, args.entities, args.queries,
                                           True, rng))
     out: dict = {"before_revision": before_rev}
@@ -320,7 +326,7 @@ def main(argv: list[str] | None = None) -> None:
     result: dict = {"rows": args.rows, "queries": args.queries, "rounds": args.rounds,
                     "machine": platform.platform()}
     if args.part in ("all", "entities"):
-        load_entities(app_url, admin_url, tenants, args.entities)
+        load_entities(app_url, tenants, args.entities)
         result["entities"] = compare_entities(admin_url, app_url, tenants, args, rng)
         print("entities (before/after):", json.dumps(result["entities"]), flush=True)
     if args.part in ("all", "search"):

@@ -9,7 +9,8 @@
 --   other tenant's row.
 -- - another tenant's observation: its entity, looked up in that tenant by primary key, must
 --   pass the entities fence (the grant test on live_grants() computed once). The lookup runs
---   for other tenants' rows only; the own tenant's take the first branch.
+--   for other tenants' rows only; the own tenant's take the first branch. OFFSET 0 keeps it a
+--   primary-key probe per row (not a hash of every covered entity of the source).
 DROP POLICY IF EXISTS entity_observations__tenant_fence ON cogdb.entity_observations;
 CREATE POLICY entity_observations__tenant_fence ON cogdb.entity_observations
     AS RESTRICTIVE FOR ALL TO PUBLIC
@@ -17,5 +18,6 @@ CREATE POLICY entity_observations__tenant_fence ON cogdb.entity_observations
            AND (tenant_id = (SELECT cogdb.current_tenant_id())
                 OR EXISTS (SELECT FROM cogdb.entities e
                             WHERE e.tenant_id = entity_observations.tenant_id
-                              AND e.id = entity_observations.entity_id)))
+                              AND e.id = entity_observations.entity_id
+                           OFFSET 0)))
     WITH CHECK (tenant_id = (SELECT cogdb.current_tenant_id()));

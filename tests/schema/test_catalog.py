@@ -47,7 +47,7 @@ WIDENED_FENCES = {
         "((tenant_id = ANY (( SELECT cogdb.readable_tenants() AS readable_tenants)::uuid[])) "
         "AND ((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR "
         "(EXISTS ( SELECT\n   FROM cogdb.entities e\n  WHERE ((e.tenant_id = "
-        "entity_observations.tenant_id) AND (e.id = entity_observations.entity_id))))))"
+        "entity_observations.tenant_id) AND (e.id = entity_observations.entity_id))\n OFFSET 0))))"
     ),
 }
 

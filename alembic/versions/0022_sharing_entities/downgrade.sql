@@ -1191,6 +1191,12 @@ GRANT EXECUTE ON FUNCTION cogdb.live_grants() TO cogdb_app;
 COMMENT ON FUNCTION cogdb.live_grants() IS
     'The context tenant''s live read grants by source tenant, with each source''s retention horizon, when the transaction asked for shared rows (else NULL); read once per query by memories__tenant_fence.';
 
+-- >>> step 20_entities_owner_index.down.sql
+-- The owner index of every entity, as revision 0008 made it.
+DROP INDEX cogdb.entities_tenant_owner_idx;
+CREATE INDEX entities_tenant_owner_idx ON cogdb.entities (tenant_id, owner_user_id);
+-- <<< step 20_entities_owner_index.down.sql
+
 -- >>> step 10_entity_grants.down.sql
 -- Grants that name entities only go (they would share nothing, and the old scope check
 -- refuses them); the others lose their entity criteria. FORCE RLS fences the owner too:

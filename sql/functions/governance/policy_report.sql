@@ -118,7 +118,7 @@ AS $$
                    AND p.with_check = '(tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id))'
                    -- entity_observations: another tenant's, when the caller reads its entity there
                    OR t.relname = 'entity_observations'
-                   AND p.qual = E'((tenant_id = ANY (( SELECT cogdb.readable_tenants() AS readable_tenants)::uuid[])) AND ((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR (EXISTS ( SELECT\n   FROM cogdb.entities e\n  WHERE ((e.tenant_id = entity_observations.tenant_id) AND (e.id = entity_observations.entity_id))))))'
+                   AND p.qual = E'((tenant_id = ANY (( SELECT cogdb.readable_tenants() AS readable_tenants)::uuid[])) AND ((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR (EXISTS ( SELECT\n   FROM cogdb.entities e\n  WHERE ((e.tenant_id = entity_observations.tenant_id) AND (e.id = entity_observations.entity_id))\n OFFSET 0))))'
                    AND p.with_check = '(tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id))'))
     UNION ALL
     SELECT 'definer_search_path', d.signature,

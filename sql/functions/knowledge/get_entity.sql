@@ -17,7 +17,6 @@ CREATE OR REPLACE FUNCTION cogdb.get_entity(ref text, include_shared boolean DEF
                    observations text[], aliases text[], tenant_id uuid)
     LANGUAGE plpgsql VOLATILE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
-    SET plan_cache_mode = force_custom_plan
 AS $$
 #variable_conflict use_column
 DECLARE

@@ -25,7 +25,6 @@ CREATE OR REPLACE FUNCTION cogdb.list_entities(after text DEFAULT NULL,
                    tenant_id uuid)
     LANGUAGE plpgsql VOLATILE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
-    SET plan_cache_mode = force_custom_plan
 AS $$
 #variable_conflict use_variable
 DECLARE
