@@ -1035,8 +1035,7 @@ BEGIN
                e.tenant_id
           FROM cogdb.entities e
          WHERE e.tenant_id = v_tenant AND e.system = '' AND e.merged_into IS NULL
-           AND (after IS NULL OR e.external_id COLLATE "C" > after COLLATE "C"
-                OR e.external_id = after AND e.tenant_id > after_tenant)
+           AND (after IS NULL OR e.external_id COLLATE "C" > after COLLATE "C")
            AND (v_needle IS NULL
                 OR strpos(lower(e.external_id), v_needle) > 0
                 OR strpos(lower(e.entity_type), v_needle) > 0
