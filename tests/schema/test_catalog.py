@@ -186,7 +186,7 @@ APP_FUNCTIONS = {
     "note_shared_read",
     # sharing entities (revision 0022): the entities fence's per-row grant test, and the text
     # half of hybrid_search(include_shared) in the sharing tenants
-    "entity_grant_covers", "shared_text_candidates",
+    "entity_grant_covers", "shared_text_candidates", "get_shared_entity",
     # federated insights (revision 0016): definer functions for the app, and the invoker
     # federated_top_topics and privacy_budget
     "open_federated_session", "join_federated_session", "withdraw_federated_session",

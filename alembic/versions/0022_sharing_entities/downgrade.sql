@@ -501,6 +501,9 @@ GRANT EXECUTE ON FUNCTION cogdb.get_entity(text) TO cogdb_app;
 COMMENT ON FUNCTION cogdb.get_entity(text) IS
     'The entity a reference names (aliases resolve to their survivor), with its observations and aliases, if the caller can see it.';
 
+-- sql/functions/knowledge/get_shared_entity.sql: new in this revision
+DROP FUNCTION cogdb.get_shared_entity(text);
+
 REVOKE ALL ON FUNCTION cogdb.forget_entity(text) FROM PUBLIC, cogdb_app, cogdb_admin, cogdb_auditor;
 COMMENT ON FUNCTION cogdb.forget_entity(text) IS NULL;
 -- sql/functions/knowledge/forget_entity.sql as frozen in revision 0008
@@ -1133,6 +1136,29 @@ COMMENT ON FUNCTION cogdb.note_shared_read(uuid, text, integer) IS
 
 -- sql/functions/sharing/entity_grant_covers.sql: new in this revision
 DROP FUNCTION cogdb.entity_grant_covers(jsonb, text, text, text);
+
+REVOKE ALL ON FUNCTION cogdb.readable_tenants() FROM PUBLIC, cogdb_app, cogdb_admin, cogdb_auditor;
+COMMENT ON FUNCTION cogdb.readable_tenants() IS NULL;
+-- sql/functions/sharing/readable_tenants.sql as frozen in revision 0015
+-- The tenants whose rows the context may read in this statement: its own, then the source
+-- tenants of its live grants when the transaction asked for shared rows (live_grants' keys;
+-- none otherwise). memories__tenant_fence compares tenant_id with it first, as an InitPlan:
+-- `tenant_id = ANY (…)` is an index condition and a partition-pruning key, so a query that
+-- names another tenant reads none of its rows, and EXPLAIN ANALYZE has nothing to count
+-- ("Rows Removed by Filter"); the per-row grant test (grant_covers) only ever sees rows of
+-- this list. Inlinable (LANGUAGE sql, no SET clause, every name qualified).
+CREATE OR REPLACE FUNCTION cogdb.readable_tenants() RETURNS uuid[]
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY INVOKER
+AS $$
+    SELECT pg_catalog.array_prepend(
+               cogdb.current_tenant_id(),
+               ARRAY(SELECT k::uuid FROM pg_catalog.jsonb_object_keys(cogdb.live_grants()) AS k))
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.readable_tenants() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.readable_tenants() TO cogdb_app;
+COMMENT ON FUNCTION cogdb.readable_tenants() IS
+    'The context tenant and, when the transaction asked for shared rows, the sources of its live grants: the tenants memories__tenant_fence lets a statement read.';
 
 REVOKE ALL ON FUNCTION cogdb.live_grants() FROM PUBLIC, cogdb_app, cogdb_admin, cogdb_auditor;
 COMMENT ON FUNCTION cogdb.live_grants() IS NULL;

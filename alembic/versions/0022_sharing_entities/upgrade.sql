@@ -103,6 +103,36 @@ COMMENT ON FUNCTION cogdb.live_grants() IS
     'The context tenant''s live read grants by source tenant (memory and entity criteria apart), with each source''s retention horizon, when the transaction asked for shared rows (else NULL); read once per query by the memories and entities fences.';
 -- <<< sql/functions/sharing/live_grants.sql
 
+-- >>> sql/functions/sharing/readable_tenants.sql
+-- The tenants whose rows the context may read in this statement: its own, then the source
+-- tenants of its live grants when the transaction asked for shared rows (live_grants' keys;
+-- none otherwise). memories__tenant_fence compares tenant_id with it first, as an InitPlan:
+-- `tenant_id = ANY (…)` is an index condition and a partition-pruning key, so a query that
+-- names another tenant reads none of its rows, and EXPLAIN ANALYZE has nothing to count
+-- ("Rows Removed by Filter"); the per-row grant test (grant_covers) only ever sees rows of
+-- this list. Inlinable (LANGUAGE sql, no SET clause, every name qualified). A statement of
+-- a transaction that did not ask (app.include_shared is not its stamp) gets the context
+-- tenant alone without calling live_grants() (a definer, which would return NULL then):
+-- every fence that reads this list pays one plpgsql call less per query (revision 0022).
+CREATE OR REPLACE FUNCTION cogdb.readable_tenants() RETURNS uuid[]
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY INVOKER
+AS $$
+    SELECT CASE WHEN pg_catalog.current_setting('app.include_shared', true)
+                     IS DISTINCT FROM cogdb.context_stamp()
+                THEN ARRAY[cogdb.current_tenant_id()]
+                ELSE pg_catalog.array_prepend(
+                         cogdb.current_tenant_id(),
+                         ARRAY(SELECT k::uuid
+                                 FROM pg_catalog.jsonb_object_keys(cogdb.live_grants()) AS k))
+           END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.readable_tenants() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.readable_tenants() TO cogdb_app;
+COMMENT ON FUNCTION cogdb.readable_tenants() IS
+    'The context tenant and, when the transaction asked for shared rows, the sources of its live grants: the tenants memories__tenant_fence lets a statement read.';
+-- <<< sql/functions/sharing/readable_tenants.sql
+
 -- >>> sql/functions/sharing/entity_grant_covers.sql
 -- Whether a source tenant's entry of live_grants() (NULL: no grant from it) covers an entity:
 -- tenant-visible (a private entity is never shared) and inside every entity criterion one of
@@ -864,22 +894,17 @@ COMMENT ON FUNCTION cogdb.forget_entity(text) IS
     'Deletes an entity the caller can see, with its observations, aliases and relationships; false for a missing or invisible one.';
 -- <<< sql/functions/knowledge/forget_entity.sql
 
--- the signature or result changed since revision 0008
-DROP FUNCTION cogdb.get_entity(text);
--- >>> sql/functions/knowledge/get_entity.sql
--- The entity a reference names (entity:<id>, name:<name>, key:<system>:<external id>; an
--- alias resolves to its survivor), if the caller can see it; else no row, exactly as for a
--- missing one. With its observations (oldest first) and the keys of the entities merged into
--- it (aliases, as 'system:external_id', or the name for name-keyed ones), and tenant_id, the
--- tenant it lives in.
--- include_shared => true: when the context's own tenant has no such entity, the entities of
--- that key that live grants share with the context, one per source tenant (tenant_id says
--- which; an alias resolves to its survivor in the source, shown only if a grant covers the
--- survivor too), with the observations and aliases the grants cover, each noted in its
--- source's audit chain (note_shared_read: a count, never the id); the request lasts for this
--- call only (share_request(true), then share_request(false)). Every statement names its
--- tenants (docs/conventions.md rule 3).
-CREATE OR REPLACE FUNCTION cogdb.get_entity(ref text, include_shared boolean DEFAULT false)
+-- >>> sql/functions/knowledge/get_shared_entity.sql
+-- The shared half of get_entity(ref, include_shared => true): when the context's own tenant
+-- has no entity of the key a reference names (entity:<id>, name:<name>, key:<system>:<external
+-- id>), the entities of that key that live grants share with the context, one per source
+-- tenant (tenant_id says which; an alias resolves to its survivor in the source, shown only if
+-- a grant covers the survivor too), with the observations and aliases the grants cover, each
+-- noted in its source's audit chain (note_shared_read: a count, never the id). The request
+-- lasts for this call only (share_request(true), then share_request(false)). Every statement
+-- names its tenants (docs/conventions.md rule 3). The app may call it: it shows exactly what
+-- get_entity(ref, true) shows.
+CREATE OR REPLACE FUNCTION cogdb.get_shared_entity(ref text)
     RETURNS TABLE (id text, system text, external_id text, entity_type text, name text,
                    data jsonb, visibility text, owner_user_id uuid, update_count bigint,
                    first_seen timestamptz, last_seen timestamptz, model text,
@@ -891,7 +916,6 @@ AS $$
 DECLARE
     v_tenant uuid := cogdb.current_tenant_id();
     v_kind text;
-    v_id text;
     v_prefix text;
     v_rest text;
     v_entity text;
@@ -900,31 +924,13 @@ DECLARE
     v_ids text[];
     v_source uuid;
 BEGIN
-    -- resolve_node checks the reference (CGV01) and resolves it in the own tenant.
-    SELECT r.kind, r.id INTO v_kind, v_id FROM cogdb.resolve_node(ref, 'ref') r;
+    -- resolve_node checks the reference (CGV01): an own entity of the key comes first.
+    SELECT r.kind INTO v_kind FROM cogdb.resolve_node(ref, 'ref') r;
     IF v_tenant IS NULL THEN
         RETURN;
     END IF;
-    IF v_kind = 'entity' THEN
-        RETURN QUERY
-        SELECT e.id, e.system, e.external_id, e.entity_type, e.name, e.data, e.visibility,
-               e.owner_user_id, e.update_count, e.first_seen, e.last_seen, e.model,
-               ARRAY(SELECT o.observation FROM cogdb.entity_observations o
-                      WHERE o.tenant_id = v_tenant AND o.entity_id = e.id
-                      ORDER BY o.created_at, o.observation),
-               ARRAY(SELECT CASE WHEN a.system = '' THEN a.external_id
-                                 ELSE a.system || ':' || a.external_id END
-                       FROM cogdb.entities a
-                      WHERE a.tenant_id = v_tenant AND a.merged_into = e.id ORDER BY 1),
-               e.tenant_id
-          FROM cogdb.entities e
-         WHERE e.tenant_id = v_tenant AND e.id = v_id;
-        IF FOUND THEN
-            RETURN;
-        END IF;
-    END IF;
     v_prefix := split_part(ref, ':', 1);
-    IF include_shared IS NOT TRUE OR v_prefix = 'memory' OR v_kind IS NOT NULL THEN
+    IF v_prefix = 'memory' OR v_kind IS NOT NULL THEN
         RETURN;
     END IF;
     v_rest := substr(ref, length(v_prefix) + 2);
@@ -970,6 +976,54 @@ BEGIN
     END LOOP;
     PERFORM cogdb.share_request(false);
 END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.get_shared_entity(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.get_shared_entity(text) TO cogdb_app;
+COMMENT ON FUNCTION cogdb.get_shared_entity(text) IS
+    'The entities of a key that live grants share with the caller (when its own tenant has none), with the observations and aliases the grants cover, labelled with their tenant and noted in the source''s audit chain: get_entity(ref, include_shared => true)''s shared half.';
+-- <<< sql/functions/knowledge/get_shared_entity.sql
+
+-- the signature or result changed since revision 0008
+DROP FUNCTION cogdb.get_entity(text);
+-- >>> sql/functions/knowledge/get_entity.sql
+-- The entity a reference names (entity:<id>, name:<name>, key:<system>:<external id>; an
+-- alias resolves to its survivor), if the caller can see it; else no row, exactly as for a
+-- missing one. With its observations (oldest first), the keys of the entities merged into
+-- it (aliases, as 'system:external_id', or the name for name-keyed ones), and tenant_id, the
+-- tenant it lives in.
+-- include_shared => true: when the context's own tenant has no such entity, the entities of
+-- that key that live grants share with the context (get_shared_entity: labelled, noted in
+-- each source's audit chain). The own lookup is one SQL statement, as before revision 0022;
+-- the shared half runs only when asked and the own tenant has nothing.
+CREATE OR REPLACE FUNCTION cogdb.get_entity(ref text, include_shared boolean DEFAULT false)
+    RETURNS TABLE (id text, system text, external_id text, entity_type text, name text,
+                   data jsonb, visibility text, owner_user_id uuid, update_count bigint,
+                   first_seen timestamptz, last_seen timestamptz, model text,
+                   observations text[], aliases text[], tenant_id uuid)
+    LANGUAGE sql VOLATILE SECURITY INVOKER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH own AS MATERIALIZED (
+        SELECT e.id, e.system, e.external_id, e.entity_type, e.name, e.data, e.visibility,
+               e.owner_user_id, e.update_count, e.first_seen, e.last_seen, e.model,
+               ARRAY(SELECT o.observation FROM cogdb.entity_observations o
+                      WHERE o.tenant_id = e.tenant_id AND o.entity_id = e.id
+                      ORDER BY o.created_at, o.observation) AS observations,
+               ARRAY(SELECT CASE WHEN a.system = '' THEN a.external_id
+                                 ELSE a.system || ':' || a.external_id END
+                       FROM cogdb.entities a
+                      WHERE a.tenant_id = e.tenant_id AND a.merged_into = e.id
+                      ORDER BY 1) AS aliases,
+               e.tenant_id
+          FROM cogdb.resolve_node(ref, 'ref') r
+          JOIN cogdb.entities e ON e.tenant_id = cogdb.current_tenant_id() AND e.id = r.id
+         WHERE r.kind = 'entity'
+    )
+    SELECT * FROM own
+    UNION ALL
+    SELECT s.* FROM cogdb.get_shared_entity(ref) s
+     WHERE include_shared IS TRUE AND NOT EXISTS (SELECT FROM own)
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.get_entity(text, boolean) FROM PUBLIC;

@@ -1,106 +1,40 @@
 -- The entity a reference names (entity:<id>, name:<name>, key:<system>:<external id>; an
 -- alias resolves to its survivor), if the caller can see it; else no row, exactly as for a
--- missing one. With its observations (oldest first) and the keys of the entities merged into
+-- missing one. With its observations (oldest first), the keys of the entities merged into
 -- it (aliases, as 'system:external_id', or the name for name-keyed ones), and tenant_id, the
 -- tenant it lives in.
 -- include_shared => true: when the context's own tenant has no such entity, the entities of
--- that key that live grants share with the context, one per source tenant (tenant_id says
--- which; an alias resolves to its survivor in the source, shown only if a grant covers the
--- survivor too), with the observations and aliases the grants cover, each noted in its
--- source's audit chain (note_shared_read: a count, never the id); the request lasts for this
--- call only (share_request(true), then share_request(false)). Every statement names its
--- tenants (docs/conventions.md rule 3).
+-- that key that live grants share with the context (get_shared_entity: labelled, noted in
+-- each source's audit chain). The own lookup is one SQL statement, as before revision 0022;
+-- the shared half runs only when asked and the own tenant has nothing.
 CREATE OR REPLACE FUNCTION cogdb.get_entity(ref text, include_shared boolean DEFAULT false)
     RETURNS TABLE (id text, system text, external_id text, entity_type text, name text,
                    data jsonb, visibility text, owner_user_id uuid, update_count bigint,
                    first_seen timestamptz, last_seen timestamptz, model text,
                    observations text[], aliases text[], tenant_id uuid)
-    LANGUAGE plpgsql VOLATILE SECURITY INVOKER
+    LANGUAGE sql VOLATILE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
 AS $$
-#variable_conflict use_column
-DECLARE
-    v_tenant uuid := cogdb.current_tenant_id();
-    v_kind text;
-    v_id text;
-    v_prefix text;
-    v_rest text;
-    v_entity text;
-    v_sources uuid[];
-    v_found uuid[];
-    v_ids text[];
-    v_source uuid;
-BEGIN
-    -- resolve_node checks the reference (CGV01) and resolves it in the own tenant.
-    SELECT r.kind, r.id INTO v_kind, v_id FROM cogdb.resolve_node(ref, 'ref') r;
-    IF v_tenant IS NULL THEN
-        RETURN;
-    END IF;
-    IF v_kind = 'entity' THEN
-        RETURN QUERY
+    WITH own AS MATERIALIZED (
         SELECT e.id, e.system, e.external_id, e.entity_type, e.name, e.data, e.visibility,
                e.owner_user_id, e.update_count, e.first_seen, e.last_seen, e.model,
                ARRAY(SELECT o.observation FROM cogdb.entity_observations o
-                      WHERE o.tenant_id = v_tenant AND o.entity_id = e.id
-                      ORDER BY o.created_at, o.observation),
+                      WHERE o.tenant_id = e.tenant_id AND o.entity_id = e.id
+                      ORDER BY o.created_at, o.observation) AS observations,
                ARRAY(SELECT CASE WHEN a.system = '' THEN a.external_id
                                  ELSE a.system || ':' || a.external_id END
                        FROM cogdb.entities a
-                      WHERE a.tenant_id = v_tenant AND a.merged_into = e.id ORDER BY 1),
+                      WHERE a.tenant_id = e.tenant_id AND a.merged_into = e.id
+                      ORDER BY 1) AS aliases,
                e.tenant_id
-          FROM cogdb.entities e
-         WHERE e.tenant_id = v_tenant AND e.id = v_id;
-        IF FOUND THEN
-            RETURN;
-        END IF;
-    END IF;
-    v_prefix := split_part(ref, ':', 1);
-    IF include_shared IS NOT TRUE OR v_prefix = 'memory' OR v_kind IS NOT NULL THEN
-        RETURN;
-    END IF;
-    v_rest := substr(ref, length(v_prefix) + 2);
-    v_entity := CASE v_prefix
-        WHEN 'entity' THEN v_rest
-        WHEN 'name' THEN cogdb.entity_id_for('', v_rest)
-        ELSE cogdb.entity_id_for(split_part(v_rest, ':', 1),
-                                 substr(v_rest, length(split_part(v_rest, ':', 1)) + 2)) END;
-    v_sources := cogdb.share_request(true);
-    IF cardinality(v_sources) = 0 THEN
-        PERFORM cogdb.share_request(false);
-        RETURN;
-    END IF;
-    -- Each source's survivor of the key, where the grants cover both the key's entity and
-    -- its survivor (the fence reads both).
-    SELECT coalesce(array_agg(e.tenant_id ORDER BY e.tenant_id), '{}'),
-           coalesce(array_agg(coalesce(e.merged_into, e.id) ORDER BY e.tenant_id), '{}')
-      INTO v_found, v_ids
-      FROM cogdb.entities e
-     WHERE e.tenant_id = ANY (v_sources) AND e.id = v_entity
-       AND EXISTS (SELECT FROM cogdb.entities s
-                    WHERE s.tenant_id = e.tenant_id AND s.id = coalesce(e.merged_into, e.id));
-    IF cardinality(v_found) = 0 THEN
-        PERFORM cogdb.share_request(false);
-        RETURN;
-    END IF;
-    RETURN QUERY
-    SELECT e.id, e.system, e.external_id, e.entity_type, e.name, e.data, e.visibility,
-           e.owner_user_id, e.update_count, e.first_seen, e.last_seen, e.model,
-           ARRAY(SELECT o.observation FROM cogdb.entity_observations o
-                  WHERE o.tenant_id = e.tenant_id AND o.entity_id = e.id
-                  ORDER BY o.created_at, o.observation),
-           ARRAY(SELECT CASE WHEN a.system = '' THEN a.external_id
-                             ELSE a.system || ':' || a.external_id END
-                   FROM cogdb.entities a
-                  WHERE a.tenant_id = e.tenant_id AND a.merged_into = e.id ORDER BY 1),
-           e.tenant_id
-      FROM unnest(v_found, v_ids) AS f(tenant_id, id)
-      JOIN cogdb.entities e ON e.tenant_id = f.tenant_id AND e.id = f.id
-     ORDER BY e.tenant_id;
-    FOREACH v_source IN ARRAY v_found LOOP
-        PERFORM cogdb.note_shared_read(v_source, 'get_entity', 0, 1);
-    END LOOP;
-    PERFORM cogdb.share_request(false);
-END
+          FROM cogdb.resolve_node(ref, 'ref') r
+          JOIN cogdb.entities e ON e.tenant_id = cogdb.current_tenant_id() AND e.id = r.id
+         WHERE r.kind = 'entity'
+    )
+    SELECT * FROM own
+    UNION ALL
+    SELECT s.* FROM cogdb.get_shared_entity(ref) s
+     WHERE include_shared IS TRUE AND NOT EXISTS (SELECT FROM own)
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.get_entity(text, boolean) FROM PUBLIC;
