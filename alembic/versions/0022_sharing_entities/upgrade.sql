@@ -1016,9 +1016,11 @@ AS $$
                       WHERE a.tenant_id = e.tenant_id AND a.merged_into = e.id
                       ORDER BY 1) AS aliases,
                e.tenant_id
-          FROM cogdb.resolve_node(ref, 'ref') r
-          JOIN cogdb.entities e ON e.tenant_id = cogdb.current_tenant_id() AND e.id = r.id
-         WHERE r.kind = 'entity'
+          FROM cogdb.entities e
+         -- The resolved id as a value (an InitPlan), so the lookup probes the primary key:
+         -- joined to the function scan, the planner read the tenant's entities and filtered.
+         WHERE e.tenant_id = cogdb.current_tenant_id()
+           AND e.id = (SELECT r.id FROM cogdb.resolve_node(ref, 'ref') r WHERE r.kind = 'entity')
     )
     SELECT * FROM own
     UNION ALL
