@@ -24,6 +24,18 @@ rounds that alternate the shapes so each sees the same machine, ``--queries`` qu
   and as grantee from source's memory 0 with ``include_shared => true`` (the walk in the
   source, through the widened relationships fence; one audit note per walk).
 
+- **entities** (revision 0022, ``--part entities``): lone and source get ``--entities``
+  name-keyed entities of type person with two observations each; source shares them with
+  grantee (an entity_types grant). Own-tenant entity reads by lone, **before** (the schema
+  at the revision before sharing_entities: the old fences) and **after** (head: the widened
+  entities and entity_observations fences), alternating each round (the bench downgrades and
+  upgrades between them, on the same data): ``cogdb.get_entity('name:<random>')``,
+  ``cogdb.list_entities(after => <random name>, max_rows => 100)`` and the plain key lookup
+  ``SELECT … FROM cogdb.entities WHERE tenant_id = … AND id = …`` (with its observations).
+  After only: grantee's ``get_entity(…, include_shared => true)`` of source's entities and
+  ``list_entities(…, include_shared => true)`` (its own none, source's shared), against
+  lone's own reads in the same round.
+
 Both plan paths: first with every tenant in memories_default (exact), then after
 ``cogdb maintain`` (thresholds lowered in this database: ann_min_rows = rows / 2,
 exact_max_rows = rows / 8) has promoted each tenant into its own partition with its own
@@ -193,12 +205,117 @@ def compare(app_url: str, tenants: dict[str, str], args, ann: bool, rng) -> dict
     return out
 
 
+ENTITY_SHAPES = {
+    "get_entity": "SELECT * FROM cogdb.get_entity(%s)",
+    "list_entities": "SELECT * FROM cogdb.list_entities(after => %s, max_rows => 100)",
+    "select_entity": ("SELECT e.name, (SELECT array_agg(o.observation) FROM"
+                      " cogdb.entity_observations o WHERE o.tenant_id = e.tenant_id"
+                      " AND o.entity_id = e.id) FROM cogdb.entities e"
+                      " WHERE e.tenant_id = %s AND e.id = cogdb.entity_id_for('', %s)"),
+}
+
+
+def previous_revision() -> str:
+    """The revision sharing_entities revises (read from its file: the lead may renumber)."""
+    versions = Path(__file__).resolve().parent.parent / "alembic" / "versions"
+    (module,) = versions.glob("*_sharing_entities.py")
+    for line in module.read_text(encoding="utf-8").splitlines():
+        if line.startswith("down_revision"):
+            return line.split("=", 1)[1].strip().strip("\"'")
+    raise RuntimeError(f"{module.name} names no down_revision")
+
+
+def load_entities(app_url: str, tenants: dict[str, str], n: int) -> None:
+    names = [f"entity-{i:05d}" for i in range(n)]
+    with psycopg.connect(app_url) as conn:
+        for name in ("lone", "source"):
+            with conn.transaction():
+                conn.execute(SET_CONTEXT, (tenants[name],))
+                conn.execute("SELECT count(*) FROM unnest(%s::text[]) AS u(n), LATERAL"
+                             " cogdb.upsert_entity(u.n, entity_type => 'person',"
+                             " observations => ARRAY['first fact of ' || u.n,"
+                             " 'second fact of ' || u.n])", (names,))
+
+
+def grant_entities(admin_url: str, tenants: dict[str, str]) -> None:
+    """source shares its persons with grantee (again after each upgrade: the downgrade to
+    the revision before deletes grants that name entities only)."""
+    from cogdb import AdminClient
+
+    with AdminClient(admin_url) as admin:
+        admin.grant_share(tenants["source"], tenants["grantee"], entity_types=["person"])
+
+
+def entity_round(app_url: str, tenants: dict[str, str], n: int, queries: int, after: bool,
+                 rng: np.random.Generator) -> dict[str, list[float]]:
+    lone, grantee = tenants["lone"], tenants["grantee"]
+    picks = [f"entity-{i:05d}" for i in rng.integers(0, n, queries)]
+    shapes = {
+        "get_entity": (lone, ENTITY_SHAPES["get_entity"], lambda i: (f"name:{picks[i]}",)),
+        "list_entities": (lone, ENTITY_SHAPES["list_entities"], lambda i: (picks[i],)),
+        "select_entity": (lone, ENTITY_SHAPES["select_entity"], lambda i: (lone, picks[i])),
+    }
+    if after:
+        shapes.update({
+            "grantee_get_entity_shared": (
+                grantee, "SELECT * FROM cogdb.get_entity(%s, include_shared => true)",
+                lambda i: (f"name:{picks[i]}",)),
+            "grantee_list_entities_shared": (
+                grantee, "SELECT * FROM cogdb.list_entities(after => %s, max_rows => 100,"
+                " include_shared => true)", lambda i: (picks[i],)),
+        })
+    out: dict[str, list[float]] = {}
+    with psycopg.connect(app_url) as conn:
+        for name, (tenant, query, params) in shapes.items():
+            out[name] = timed(conn, tenant, query, params, queries)
+        with conn.transaction():  # the shared reads return rows (else they measure nothing)
+            conn.execute(SET_CONTEXT, (grantee,))
+            if after:
+                rows = conn.execute("SELECT tenant_id FROM cogdb.get_entity(%s, true)",
+                                    (f"name:{picks[0]}",)).fetchall()
+                assert rows == [(uuid.UUID(tenants["source"]),)], rows
+    return out
+
+
+def compare_entities(admin_url: str, app_url: str, tenants: dict[str, str], args,
+                     rng: np.random.Generator) -> dict:
+    from cogdb.ops.migrate import migrate
+
+    before_rev = previous_revision()
+    runs: dict[str, list[dict[str, list[float]]]] = {"before": [], "after": []}
+    for _ in range(args.rounds):
+        migrate(admin_url, before_rev)
+        runs["before"].append(entity_round(app_url, tenants, args.entities, args.queries,
+                                           False, rng))
+        migrate(admin_url, "head")
+        grant_entities(admin_url, tenants)
+        runs["after"].append(entity_round(app_url, tenants, args.entities, args.queries,
+                                          True, rng))
+    out: dict = {"before_revision": before_rev}
+    med = {side: {k: statistics.median(x for r in rs for x in r[k]) for k in rs[0]}
+           for side, rs in runs.items()}
+    for side, values in med.items():
+        out.update({f"{k}_{side}_ms": round(v, 3) for k, v in values.items()})
+    for k in ENTITY_SHAPES:
+        out[f"{k}_after_vs_before"] = round(med["after"][k] / med["before"][k], 3)
+    out["grantee_get_entity_shared_vs_lone_get_entity"] = round(
+        med["after"]["grantee_get_entity_shared"] / med["after"]["get_entity"], 3)
+    out["grantee_list_entities_shared_vs_lone_list_entities"] = round(
+        med["after"]["grantee_list_entities_shared"] / med["after"]["list_entities"], 3)
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench sharing", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=4000, help="memories per tenant")
     ap.add_argument("--queries", type=int, default=100, help="per shape and round")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--entities", type=int, default=2000,
+                    help="name-keyed entities of lone and source (--part entities)")
+    ap.add_argument("--part", choices=("all", "search", "entities"), default="all",
+                    help="search: the memories shapes (both plan paths); entities: the "
+                         "entity reads before and after revision sharing_entities")
     ap.add_argument("--home", help="bench server folder (default bench/out/home-sharing)")
     args = ap.parse_args(argv)
     rng = np.random.default_rng(11)
@@ -208,13 +325,19 @@ def main(argv: list[str] | None = None) -> None:
     tenants = load(app_url, admin_url, args.rows, rng)
     result: dict = {"rows": args.rows, "queries": args.queries, "rounds": args.rounds,
                     "machine": platform.platform()}
-    result["exact"] = compare(app_url, tenants, args, False, rng)
-    print("exact (before maintain):", json.dumps(result["exact"]), flush=True)
-    from cogdb.ops import maintain
+    if args.part in ("all", "entities"):
+        load_entities(app_url, tenants, args.entities)
+        result["entities"] = compare_entities(admin_url, app_url, tenants, args, rng)
+        print("entities (before/after):", json.dumps(result["entities"]), flush=True)
+    if args.part in ("all", "search"):
+        result["exact"] = compare(app_url, tenants, args, False, rng)
+        print("exact (before maintain):", json.dumps(result["exact"]), flush=True)
+        from cogdb.ops import maintain
 
-    maintain.run(admin_url, echo=lambda line: None)
-    result["ann"] = compare(app_url, tenants, args, True, rng)
-    print("ann (after maintain):   ", json.dumps(result["ann"]), flush=True)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"results: {RESULTS}")
+        maintain.run(admin_url, echo=lambda line: None)
+        result["ann"] = compare(app_url, tenants, args, True, rng)
+        print("ann (after maintain):   ", json.dumps(result["ann"]), flush=True)
+    out = RESULTS if args.part == "all" else RESULTS.with_name(f"sharing-{args.part}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"results: {out}")

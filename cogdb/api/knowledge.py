@@ -21,7 +21,7 @@ from psycopg.types.json import Jsonb
 
 from ..db.errors import InvalidInput
 from ..db.scope import Statement, Steps
-from ..db.values import as_vector, check_json
+from ..db.values import as_uuid, as_vector, check_json
 from .memories import FILTER_ARGS, Memory, _filter_params
 from .operation import operation
 
@@ -48,7 +48,8 @@ def _from_row(cls: type, row: Mapping[str, Any]) -> Any:
 class Entity:
     """An entity as ``get_entity`` returns it: its key (system, external_id; system ''
     means keyed by name), type, name, data, observations (oldest first) and the keys of the
-    entities merged into it (``aliases``)."""
+    entities merged into it (``aliases``). ``tenant_id``: the tenant it lives in (another
+    tenant's only with ``include_shared``)."""
 
     id: str
     system: str = ""
@@ -64,6 +65,7 @@ class Entity:
     model: str | None = None
     observations: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
+    tenant_id: uuid.UUID | None = None
 
     @property
     def ref(self) -> str:
@@ -88,7 +90,7 @@ class EntityUpsert:
 class EntitySummary:
     """A name-keyed entity as ``list_entities`` returns it: its id, key (``external_id``,
     the name that ``name:<name>`` resolves), display name, type and observations (oldest
-    first)."""
+    first), and the tenant it lives in (another tenant's only with ``include_shared``)."""
 
     id: str
     external_id: str
@@ -100,6 +102,7 @@ class EntitySummary:
     update_count: int
     first_seen: datetime
     last_seen: datetime
+    tenant_id: uuid.UUID | None = None
 
     @property
     def ref(self) -> str:
@@ -210,7 +213,8 @@ class HybridHit:
     its rank in each half (None where a half did not find it), the cosine ``similarity`` of
     the vector half and the ``text_score`` (ts_rank) of the text half. Memory fields are set
     for memories, ``name`` and ``entity_type`` for entities. ``plan`` names the halves that
-    ran and the vector search's path."""
+    ran and the vector search's path; ``tenant_id`` the tenant the node lives in (another
+    tenant's only with ``include_shared``)."""
 
     kind: str
     id: str
@@ -233,6 +237,7 @@ class HybridHit:
     tags: list[str] | dict[str, Any] | None = None
     metadata: dict[str, Any] | None = None
     plan: str | None = None
+    tenant_id: uuid.UUID | None = None
 
     @property
     def ref(self) -> str:
@@ -300,11 +305,14 @@ class KnowledgeMethods:
         return _from_row(EntityUpsert, row)
 
     @operation
-    def get_entity(self, ref: Any) -> Steps[Entity | None]:
+    def get_entity(self, ref: Any, *, include_shared: bool = False) -> Steps[Entity | None]:
         """The entity (an alias resolves to its survivor) with its observations and
-        aliases, or None when it is missing or not visible to this scope."""
-        rows = yield Statement("SELECT * FROM cogdb.get_entity(%s::text)",
-                             (node_ref(ref, "ref"),))
+        aliases, or None when it is missing or not visible to this scope.
+        ``include_shared=True``: when this scope's tenant has no such entity, one of that key
+        that another tenant's live grant shares (``tenant_id`` says which; the first source
+        by id if several do), noted in the source's audit chain (cogdb.get_entity)."""
+        rows = yield Statement("SELECT * FROM cogdb.get_entity(%s::text, %s::boolean)",
+                             (node_ref(ref, "ref"), bool(include_shared)))
         return _from_row(Entity, rows[0]) if rows else None
 
     @operation
@@ -326,16 +334,23 @@ class KnowledgeMethods:
 
     @operation
     def list_entities(self, after: str | None = None, max_rows: int = DEFAULT_ENTITY_PAGE, *,
-                      containing: str | None = None) -> Steps[list[EntitySummary]]:
+                      containing: str | None = None, include_shared: bool = False,
+                      after_tenant: uuid.UUID | str | None = None) -> Steps[list[EntitySummary]]:
         """A page of the name-keyed entities this scope can see, in name order (byte order
         of the key), with type and observations: at most ``max_rows`` (1-1000) after the name
         ``after``. For the next page pass the last one's ``external_id``. ``containing``
-        keeps those whose name, type or an observation contains that text (any case)."""
+        keeps those whose name, type or an observation contains that text (any case).
+        ``include_shared=True`` adds the entities other tenants' live grants share (ordered
+        by name, then tenant id; a name can repeat, so pass the last one's ``tenant_id`` as
+        ``after_tenant`` too), noted in each source's audit chain."""
         for label, value in (("after", after), ("containing", containing)):
             check_json(value, label)
         rows = yield Statement(
             "SELECT * FROM cogdb.list_entities(after => %s::text, max_rows => %s::integer,"
-            " containing => %s::text)", (after, max_rows, containing))
+            " containing => %s::text, include_shared => %s::boolean,"
+            " after_tenant => %s::uuid)",
+            (after, max_rows, containing, bool(include_shared),
+             None if after_tenant is None else as_uuid(after_tenant, "after_tenant")))
         return [_from_row(EntitySummary, r) for r in rows]
 
     @operation
@@ -455,13 +470,16 @@ class KnowledgeMethods:
                       rrf_k: int = DEFAULT_RRF_K, text_weight: float = 1.0,
                       vector_weight: float = 1.0, candidates: int = DEFAULT_CANDIDATES,
                       include_entities: bool = True, ef_search: int | None = None,
-                      record_access: bool = False) -> Steps[list[HybridHit]]:
+                      record_access: bool = False,
+                      include_shared: bool = False) -> Steps[list[HybridHit]]:
         """Full-text and vector ranking fused by reciprocal rank fusion, over memories and
         entities. ``query`` runs the text half (web-search syntax); its embedding (by the
         model's embedder, unless ``embed=False``), or ``vector``, runs the vector half. Pass
         ``query=None`` with a vector for vector-only, ``embed=False`` for text-only. The
         filters are :meth:`search`'s. ``record_access=True`` records the memories returned
-        (:meth:`record_access`)."""
+        (:meth:`record_access`, own memories only). ``include_shared=True`` adds what
+        other tenants' live grants share, in both halves (each hit's ``tenant_id`` says
+        whose), noted in each source's audit chain."""
         check_json(query, "query")
         vec = None
         if vector is not None:
@@ -479,13 +497,15 @@ class KnowledgeMethods:
             " query_vector => %b::vector, k => %s::integer, model => %s::text,"
             f" {FILTER_ARGS}, ef_search => %s::integer, rrf_k => %s::integer,"
             " text_weight => %s::float8, vector_weight => %s::float8,"
-            " candidates => %s::integer, include_entities => %s::boolean)",
+            " candidates => %s::integer, include_entities => %s::boolean,"
+            " include_shared => %s::boolean)",
             (query, vec, k, model, *params, ef_search, rrf_k, text_weight, vector_weight,
-             candidates, include_entities))
+             candidates, include_entities, bool(include_shared)))
         hits = [_from_row(HybridHit, r) for r in rows]
         if record_access:  # its steps, in this operation: the async scope awaits them too
             yield from KnowledgeMethods.record_access.steps(
-                self, [h.id for h in hits if h.kind == "memory"])
+                self, [h.id for h in hits if h.kind == "memory"
+                       and h.tenant_id in (None, self.tenant_id)])
         return hits
 
     # ------------------------------------------------------------------ tracking, stats

@@ -323,15 +323,22 @@ class AdminClient:
                     context_types: Sequence[str] | None = None,
                     tags: Sequence[str] | None = None,
                     memory_ids: Sequence[str] | None = None,
-                    expires_at: dt.datetime | None = None) -> uuid.UUID:
+                    expires_at: dt.datetime | None = None,
+                    entity_types: Sequence[str] | None = None,
+                    entity_ids: Sequence[str] | None = None) -> uuid.UUID:
         """Let ``grantee`` read ``tenant``'s tenant-visible memories that every given
-        criterion covers (``context_types``; ``tags``: any of them; ``memory_ids``), until
-        ``expires_at`` (None: until revoked). Both tenants must be at isolation level shared
-        or federated (:class:`cogdb.FeatureDisabled` otherwise). Re-asserting a live grant of
-        the same scope returns its id and never removes or extends its expiry. Returns the
-        grant's id (cogdb.grant_share)."""
+        memory criterion covers (``context_types``; ``tags``: any of them; ``memory_ids``),
+        and its tenant-visible entities, with their observations, that every given entity
+        criterion covers (``entity_types``: any of them; ``entity_ids``), until
+        ``expires_at`` (None: until revoked). Memory criteria choose memories, entity
+        criteria entities: a grant naming only one kind shares nothing of the other. Both
+        tenants must be at isolation level shared or federated
+        (:class:`cogdb.FeatureDisabled` otherwise). Re-asserting a live grant of the same
+        scope returns its id and never removes or extends its expiry. Returns the grant's id
+        (cogdb.grant_share)."""
         lists = {"context_types": context_types, "tags": tags, "memory_ids": memory_ids}
-        for field, values in lists.items():
+        entity_lists = {"entity_types": entity_types, "entity_ids": entity_ids}
+        for field, values in (lists | entity_lists).items():
             if isinstance(values, str):
                 raise InvalidInput(f"{field} must be a list of strings, not one string",
                                    field=field, hint=f"e.g. {field}=[{values!r}]")
@@ -339,9 +346,10 @@ class AdminClient:
                 check_text(value, field)
         return self._one(
             "SELECT cogdb.grant_share(%s::text, %s::text, %s::text[], %s::text[], %s::text[],"
-            " %s::timestamptz)",
+            " %s::timestamptz, %s::text[], %s::text[])",
             (as_uuid(tenant, "tenant"), as_uuid(grantee, "grantee"),
-             *(None if v is None else list(v) for v in lists.values()), expires_at))
+             *(None if v is None else list(v) for v in lists.values()), expires_at,
+             *(None if v is None else list(v) for v in entity_lists.values())))
 
     def revoke_share(self, tenant: uuid.UUID | str, grant: uuid.UUID | str) -> bool:
         """Revoke ``tenant``'s grant ``grant``: the grantee's next statement no longer sees

@@ -65,7 +65,7 @@ def _print_entity(e: Entity) -> None:
     for label, value in (("id", e.id), ("key", key), ("name", e.name), ("type", e.entity_type),
                          ("visibility", e.visibility), ("updates", e.update_count),
                          ("first seen", e.first_seen), ("last seen", e.last_seen),
-                         ("model", e.model or "-")):
+                         ("model", e.model or "-"), ("tenant", e.tenant_id)):
         click.echo(f"{label:<13} {value}")
     click.echo(f"{'data':<13} {json.dumps(e.data, ensure_ascii=False)}")
     if e.aliases:
@@ -122,12 +122,15 @@ def entity_upsert(tenant_id: str, user_id: str | None, as_json: bool, key: str, 
 @entity_group.command("get")
 @scoped
 @click.argument("ref")
+@click.option("--include-shared", is_flag=True,
+              help="If this tenant has no such entity, show one another tenant's live grant "
+                   "shares (its tenant is shown; the read is audited: runs on the primary).")
 @replica_option
 def entity_get(tenant_id: str, user_id: str | None, as_json: bool, ref: str,
-               replicas: tuple[str, ...]) -> None:
+               include_shared: bool, replicas: tuple[str, ...]) -> None:
     """Show an entity (REF: a name, entity:<id> or key:<system>:<id>)."""
-    with _scope(tenant_id, user_id, replicas=replicas, read=True) as s:
-        entity = s.get_entity(ref)
+    with _scope(tenant_id, user_id, replicas=replicas, read=not include_shared) as s:
+        entity = s.get_entity(ref, include_shared=include_shared)
     if as_json:
         emit_json(entity)
     elif entity is None:
@@ -178,12 +181,19 @@ def entity_forget(tenant_id: str, user_id: str | None, as_json: bool, ref: str) 
               default=DEFAULT_ENTITY_PAGE, show_default=True, help="Page size.")
 @click.option("--containing", help="Only entities whose name, type or an observation "
                                    "contains this text (any case).")
+@click.option("--include-shared", is_flag=True,
+              help="Also list the entities other tenants' live grants share with this one "
+                   "(each names its tenant; the read is audited: runs on the primary).")
+@click.option("--after-tenant", help="With --include-shared: the tenant of the --after name "
+                                     "(a name can repeat across tenants).")
 @replica_option
 def entity_list(tenant_id: str, user_id: str | None, as_json: bool, after: str | None,
-                limit: int, containing: str | None, replicas: tuple[str, ...]) -> None:
+                limit: int, containing: str | None, include_shared: bool,
+                after_tenant: str | None, replicas: tuple[str, ...]) -> None:
     """List the name-keyed entities in name order, with type and observations (a page)."""
-    with _scope(tenant_id, user_id, replicas=replicas, read=True) as s:
-        rows = s.list_entities(after, limit, containing=containing)
+    with _scope(tenant_id, user_id, replicas=replicas, read=not include_shared) as s:
+        rows = s.list_entities(after, limit, containing=containing,
+                               include_shared=include_shared, after_tenant=after_tenant)
     if as_json:
         emit_json(rows)
         return
@@ -191,11 +201,15 @@ def entity_list(tenant_id: str, user_id: str | None, as_json: bool, after: str |
         click.echo("no entities")
         return
     for e in rows:
-        click.echo(f"{e.external_id}  ({e.entity_type})")
+        shared = f"  (tenant {e.tenant_id})" if include_shared else ""
+        click.echo(f"{e.external_id}  ({e.entity_type}){shared}")
         for obs in e.observations:
             click.echo(f"  - {obs}")
     if len(rows) == limit:
-        click.echo(f"more: --after {json.dumps(rows[-1].external_id, ensure_ascii=False)}")
+        more = f"--after {json.dumps(rows[-1].external_id, ensure_ascii=False)}"
+        if include_shared:
+            more += f" --after-tenant {rows[-1].tenant_id} --include-shared"
+        click.echo(f"more: {more}")
 
 
 @entity_group.command("relations")

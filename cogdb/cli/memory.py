@@ -276,10 +276,6 @@ def search(tenant_id: str, user_id: str | None, as_json: bool, words: tuple[str,
         if text_only and not hybrid:
             raise InvalidInput("--text-only goes with --hybrid", field="text-only",
                                hint="cogdb search --hybrid --text-only WORDS")
-        if include_shared and hybrid:
-            raise InvalidInput("--include-shared does not go with --hybrid yet",
-                               field="include-shared",
-                               hint="cogdb search --include-shared WORDS (vector search)")
     read = not record_access and not include_shared
     if hybrid:
         with _scope(tenant_id, user_id, replicas=replicas, read=read) as s:
@@ -287,13 +283,14 @@ def search(tenant_id: str, user_id: str | None, as_json: bool, words: tuple[str,
                                       rrf_k=rrf_k, text_weight=text_weight,
                                       vector_weight=vector_weight,
                                       include_entities=not no_entities,
-                                      record_access=record_access, **filters)
+                                      record_access=record_access,
+                                      include_shared=include_shared, **filters)
         if as_json:
             emit_json(results)
         elif not results:
             click.echo("nothing found")
         else:
-            _print_hybrid(results)
+            _print_hybrid(results, include_shared)
         return
     with _scope(tenant_id, user_id, replicas=replicas, read=read) as s:
         hits = s.search(" ".join(words), k=k, model=model, record_access=record_access,
@@ -307,14 +304,15 @@ def search(tenant_id: str, user_id: str | None, as_json: bool, words: tuple[str,
     _print_memories(hits)
 
 
-def _print_hybrid(rows: list[HybridHit]) -> None:
+def _print_hybrid(rows: list[HybridHit], include_shared: bool = False) -> None:
     click.echo(f"{'score':>7}  {'text':>4} {'vec':>4}  {'kind':<6} {'id':<38} text")
     for h in rows:
         text = (h.name if h.kind == "entity"
                 else f"{h.human_content} → {h.assistant_content}")
         ranks = (f"{h.text_rank if h.text_rank else '-':>4} "
                  f"{h.vector_rank if h.vector_rank else '-':>4}")
-        click.echo(f"{h.score:>7.4f}  {ranks}  {h.kind:<6} {h.id:<38} {short(text, 50)}")
+        shared = f"  (tenant {h.tenant_id})" if include_shared else ""
+        click.echo(f"{h.score:>7.4f}  {ranks}  {h.kind:<6} {h.id:<38} {short(text, 50)}{shared}")
 
 
 @click.command("forget")

@@ -19,7 +19,8 @@ def share_group() -> None:
 
 def _scope_text(g: dict[str, Any]) -> str:
     parts = [f"{name}={','.join(g[key])}" for name, key in
-             (("types", "context_types"), ("tags", "tags"), ("ids", "memory_ids")) if g[key]]
+             (("types", "context_types"), ("tags", "tags"), ("ids", "memory_ids"),
+              ("entity-types", "entity_types"), ("entities", "entity_ids")) if g.get(key)]
     return " ".join(parts)
 
 
@@ -31,23 +32,32 @@ def _scope_text(g: dict[str, Any]) -> str:
 @click.option("--tag", "tags", multiple=True,
               help="Share memories carrying this tag (repeatable: any of them).")
 @click.option("--memory", "memory_ids", multiple=True, help="Share this memory id (repeatable).")
+@click.option("--entity-type", "entity_types", multiple=True,
+              help="Share entities of this type, with their observations (repeatable: any).")
+@click.option("--entity", "entity_ids", multiple=True,
+              help="Share this entity id (ent_…), with its observations (repeatable).")
 @click.option("--expires", "expires_at", type=click.DateTime(
     ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
               help="Until when (UTC; default: until revoked).")
 @json_option()
 def share_grant(tenant_id: str, grantee_id: str, context_types: tuple[str, ...],
                 tags: tuple[str, ...], memory_ids: tuple[str, ...],
+                entity_types: tuple[str, ...], entity_ids: tuple[str, ...],
                 expires_at: datetime | None, as_json: bool) -> None:
-    """Let --to read the tenant's memories that every given criterion covers (context
-    types, tags, memory ids), until --expires. Both tenants must be at isolation level shared
-    or federated; private memories are never shared. Prints the grant id."""
+    """Let --to read the tenant's memories that every given memory criterion covers
+    (context types, tags, memory ids) and its entities that every given entity criterion
+    covers (entity types, entity ids), until --expires. Both tenants must be at isolation
+    level shared or federated; private memories and entities are never shared. Prints the
+    grant id."""
     with cli_errors(), connect_admin() as admin:
         if expires_at is not None and expires_at.tzinfo is None:
             expires_at = expires_at.replace(tzinfo=UTC)
         grant = admin.grant_share(tenant_id, grantee_id,
                                   context_types=list(context_types) or None,
                                   tags=list(tags) or None, memory_ids=list(memory_ids) or None,
-                                  expires_at=expires_at)
+                                  expires_at=expires_at,
+                                  entity_types=list(entity_types) or None,
+                                  entity_ids=list(entity_ids) or None)
     emit_json({"id": str(grant)}) if as_json else click.echo(grant)
 
 

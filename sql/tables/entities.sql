@@ -46,7 +46,11 @@ CREATE TABLE cogdb.entities (
     CONSTRAINT entities_not_merged_into_itself CHECK (merged_into <> id),
     CONSTRAINT entities_seen_in_order CHECK (last_seen >= first_seen)
 );
-CREATE INDEX entities_tenant_owner_idx ON cogdb.entities (tenant_id, owner_user_id);
+-- Owned entities only (revision 0022): a full index leading with tenant_id looked as good as
+-- the primary key to the planner under the widened fence, and it read a tenant's entities
+-- by owner filtering the id; lookups by owner (owner_user_id = …) imply NOT NULL.
+CREATE INDEX entities_tenant_owner_idx ON cogdb.entities (tenant_id, owner_user_id)
+    WHERE owner_user_id IS NOT NULL;
 CREATE INDEX entities_tenant_merged_into_idx ON cogdb.entities (tenant_id, merged_into)
     WHERE merged_into IS NOT NULL;
 CREATE INDEX entities_tenant_model_idx ON cogdb.entities (tenant_id, model)

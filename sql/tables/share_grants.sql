@@ -1,6 +1,8 @@
 -- Sharing, the granting side: tenant_id (a tenant at isolation level shared or federated) lets
 -- grantee_id (another such tenant) read the subset of its tenant-visible memories that every
--- given criterion covers: context_types, tags (any of them), memory_ids; until expires_at
+-- given memory criterion covers: context_types, tags (any of them), memory_ids; and of its
+-- tenant-visible entities (with their observations) that every given entity criterion
+-- covers: entity_types (any of them), entity_ids; until expires_at
 -- (NULL: until revoked). Written only by cogdb_admin's definer functions (grant_share,
 -- revoke_share), which write the grantee's copy (cogdb.share_receipts) in the same
 -- transaction; the memories fence reads the copy, never this table. A revoked grant keeps
@@ -19,10 +21,15 @@ CREATE TABLE cogdb.share_grants (
     granted_by    text NOT NULL DEFAULT session_user,
     revoked_at    timestamptz,
     revoked_by    text,
+    -- Entities (revision 0022): NULL, not narrowed by this criterion. A grant's memory
+    -- criteria choose memories, its entity criteria entities (entities__tenant_fence).
+    entity_types  text[] CHECK (cardinality(entity_types) BETWEEN 1 AND 64),
+    entity_ids    text[] CHECK (cardinality(entity_ids) BETWEEN 1 AND 10000),
     PRIMARY KEY (tenant_id, id),
     CONSTRAINT share_grants_not_self CHECK (grantee_id <> tenant_id),
     CONSTRAINT share_grants_has_scope
-        CHECK (context_types IS NOT NULL OR tags IS NOT NULL OR memory_ids IS NOT NULL),
+        CHECK (context_types IS NOT NULL OR tags IS NOT NULL OR memory_ids IS NOT NULL
+               OR entity_types IS NOT NULL OR entity_ids IS NOT NULL),
     CONSTRAINT share_grants_expiry CHECK (expires_at > created_at),
     CONSTRAINT share_grants_revoked CHECK ((revoked_at IS NULL) = (revoked_by IS NULL))
 );
@@ -44,4 +51,4 @@ ALTER TABLE cogdb.share_grants FORCE ROW LEVEL SECURITY;
 -- The app reads what its tenant shares; it never writes grants (cogdb_admin's definers do).
 GRANT SELECT ON cogdb.share_grants TO cogdb_app;
 COMMENT ON TABLE cogdb.share_grants IS
-    'Read grants a tenant gives another (context types, tags, memory ids; optional expiry; revocation). Fenced by the granting tenant (RLS); written by grant_share/revoke_share only.';
+    'Read grants a tenant gives another (context types, tags, memory ids, entity types, entity ids; optional expiry; revocation). Fenced by the granting tenant (RLS); written by grant_share/revoke_share only.';

@@ -16,10 +16,13 @@ CREATE TABLE cogdb.share_receipts (
     expires_at       timestamptz,
     created_at       timestamptz NOT NULL DEFAULT now(),
     revoked_at       timestamptz,
+    entity_types     text[],
+    entity_ids       text[],
     PRIMARY KEY (tenant_id, id),
     CONSTRAINT share_receipts_not_self CHECK (source_tenant_id <> tenant_id),
     CONSTRAINT share_receipts_has_scope
-        CHECK (context_types IS NOT NULL OR tags IS NOT NULL OR memory_ids IS NOT NULL)
+        CHECK (context_types IS NOT NULL OR tags IS NOT NULL OR memory_ids IS NOT NULL
+               OR entity_types IS NOT NULL OR entity_ids IS NOT NULL)
 );
 -- live_grants(): the grantee's unrevoked receipts.
 CREATE INDEX share_receipts_live_idx ON cogdb.share_receipts (tenant_id, source_tenant_id)

@@ -10,7 +10,11 @@ other tenants that a live grant covers, labelled with their tenant; a plain ``SE
 memories returns its own only; ``get(id, include_shared=True)`` of each id agrees; and the
 relationships a statement that asked for shared rows reads (revision 0020, traversal) are
 its own tenant-visible ones between visible memories plus, of each other tenant, the
-tenant-visible ones whose two memories live grants cover.
+tenant-visible ones whose two memories live grants cover. Entities (revision 0022): a
+statement that asked reads its own tenant-visible entities plus, of each other tenant, the
+tenant-visible ones an entity criterion of a live grant covers (never through a memory
+criterion), and exactly their observations; ``list_entities(…, include_shared => true)``
+agrees.
 
 Each example provisions fresh tenants in one database clone. Budget: max_examples=20,
 stateful_step_count=6.
@@ -37,15 +41,18 @@ import cogdb
 
 MODEL = "sm-share-8"
 DIMS = 8
-HOLDER = SimpleNamespace(client=None, admin=None, types=None)
+HOLDER = SimpleNamespace(client=None, admin=None, types=None, entity_ids=None)
 #: Each tenant's memories: (id, tag, context type index, private).
 MEMORIES = [("m-a", "alpha", 0, False), ("m-b", "beta", 1, False), ("m-c", "alpha", 1, False),
             ("m-p", "alpha", 0, True)]
 #: Each tenant's relationships: (from, to, private edge).
 EDGES = [("m-a", "m-b", False), ("m-b", "m-c", False), ("m-a", "m-p", False),
          ("m-c", "m-a", True)]
+#: Each tenant's entities: (name, type, private), one observation each ("<name> fact").
+ENTITIES = [("e-a", "person", False), ("e-b", "project", False), ("e-p", "person", True)]
 CRITERIA = [("tags", "alpha"), ("tags", "beta"), ("context_types", 0), ("context_types", 1),
-            ("memory_ids", "m-b"), ("memory_ids", "m-p")]
+            ("memory_ids", "m-b"), ("memory_ids", "m-p"), ("entity_types", "person"),
+            ("entity_types", "project"), ("entity_ids", "e-b"), ("entity_ids", "e-p")]
 
 
 @dataclass
@@ -59,9 +66,15 @@ class Grant:
 
     def covers(self, memory: tuple[str, str, int, bool]) -> bool:
         mid, tag, ctx, private = memory
-        if private:
+        if private or self.kind.startswith("entity_"):
             return False
         return {"tags": tag, "context_types": ctx, "memory_ids": mid}[self.kind] == self.value
+
+    def covers_entity(self, entity: tuple[str, str, bool]) -> bool:
+        name, etype, private = entity
+        if private or not self.kind.startswith("entity_"):
+            return False
+        return {"entity_types": etype, "entity_ids": name}[self.kind] == self.value
 
 
 class SharingMachine(RuleBasedStateMachine):
@@ -86,6 +99,11 @@ class SharingMachine(RuleBasedStateMachine):
                 for a, b, private in EDGES:
                     s.relate(f"memory:{a}", f"memory:{b}", "relates_to",
                              visibility="private" if private else "tenant")
+                for name, etype, private in ENTITIES:
+                    s.connection.execute(
+                        "SELECT * FROM cogdb.upsert_entity(%s, entity_type => %s,"
+                        " observations => ARRAY[%s], visibility => %s)",
+                        (name, etype, f"{name} fact", "private" if private else "tenant"))
         self.grants: list[Grant] = []
 
     def visible(self, tenant: uuid.UUID) -> set[tuple[str, uuid.UUID]]:
@@ -93,6 +111,12 @@ class SharingMachine(RuleBasedStateMachine):
         own -= {(mid, tenant) for mid, _, _, private in MEMORIES if private}
         shared = {(m[0], g.src) for g in self.grants if g.live and g.dst == tenant
                   for m in MEMORIES if g.covers(m)}
+        return own | shared
+
+    def visible_entities(self, tenant: uuid.UUID) -> set[tuple[str, uuid.UUID]]:
+        own = {(name, tenant) for name, _, private in ENTITIES if not private}
+        shared = {(e[0], g.src) for g in self.grants if g.live and g.dst == tenant
+                  for e in ENTITIES if g.covers_entity(e)}
         return own | shared
 
     def visible_edges(self, tenant: uuid.UUID) -> set[tuple[str, str, uuid.UUID]]:
@@ -112,7 +136,8 @@ class SharingMachine(RuleBasedStateMachine):
     def grant(self, data, criterion) -> None:
         src, dst = data.draw(st.permutations(self.tenants), label="src, dst")[:2]
         kind, value = criterion
-        arg = HOLDER.types[value] if kind == "context_types" else value
+        arg = (HOLDER.types[value] if kind == "context_types"
+               else HOLDER.entity_ids[value] if kind == "entity_ids" else value)
         gid = self.admin.grant_share(src, dst, **{kind: [arg]})
         same = [g for g in self.grants
                 if g.live and (g.src, g.dst, g.kind, g.value) == (src, dst, kind, value)]
@@ -142,9 +167,19 @@ class SharingMachine(RuleBasedStateMachine):
                     "SELECT DISTINCT ON (g.id) g.id, g.tenant_id FROM unnest(%s::text[]) AS i(id),"
                     " LATERAL cogdb.get(i.id, true) AS g ORDER BY g.id, g.tenant_id",
                     (list(got),))}
+                listed = {(r[0], r[1]) for r in s.connection.execute(
+                    "SELECT name, tenant_id FROM cogdb.list_entities(NULL, 100, NULL, true)")}
                 s.connection.execute("SELECT cogdb.share_request(true)")
                 edges = {(r[0], r[1], r[2]) for r in s.connection.execute(
                     "SELECT from_memory_id, to_memory_id, tenant_id FROM cogdb.relationships")}
+                entities = {(r[0], r[1]) for r in s.connection.execute(
+                    "SELECT name, tenant_id FROM cogdb.entities")}
+                observations = {(r[0], r[1]) for r in s.connection.execute(
+                    "SELECT observation, tenant_id FROM cogdb.entity_observations")}
+            want = self.visible_entities(tenant)
+            assert entities == want, (tenant, entities ^ want)
+            assert listed == want, (tenant, listed ^ want)
+            assert observations == {(f"{n} fact", t) for n, t in want}, tenant
             assert edges == self.visible_edges(tenant), (
                 tenant, edges ^ self.visible_edges(tenant))
             pairs = [(h.id, h.tenant_id) for h in hits]
@@ -169,6 +204,9 @@ def test_each_tenant_sees_exactly_what_live_grants_share(db):
             assert row == (False,), "the app login bypasses RLS: this test would prove nothing"
             HOLDER.types = conn.execute("SELECT cogdb.allowed_values('context_type')"
                                         ).fetchone()[0][:2]
+            HOLDER.entity_ids = {name: conn.execute("SELECT cogdb.entity_id_for('', %s)",
+                                                    (name,)).fetchone()[0]
+                                 for name, _, _ in ENTITIES}
         admin.register_model(MODEL, DIMS)
         HOLDER.client, HOLDER.admin = client, admin
         run_state_machine_as_test(SharingMachine, settings=settings(

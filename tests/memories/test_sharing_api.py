@@ -181,3 +181,67 @@ def test_neighbors_include_shared_through_the_clients_and_the_cli(db, admin, cli
     notes = db.super.execute("SELECT details FROM cogdb.audit_records WHERE tenant_id = %s"
                              " AND action = 'share.read' ORDER BY seq", (lab,)).fetchall()
     assert [(d["via"], d["memories"]) for d, in notes] == [("neighbors", 2)] * 4  # four walks asked
+
+
+def test_entities_and_hybrid_search_shared_through_the_clients_and_the_cli(db, admin, client,
+                                                                            pair):
+    """The README's entity example (revision 0022): an entity_types grant; get_entity,
+    list_entities and hybrid_search with include_shared through the sync and async clients
+    and the CLI, each result naming its tenant; bad entity criteria name their field and
+    write nothing."""
+    from bridge import AsyncBridge
+
+    lab, partner = pair
+    r = cli(db, "entity", "upsert", "--tenant", str(lab), "Acme Corp", "--type", "customer",
+            "--observation", "renews in March")
+    assert r.exit_code == 0, r.output
+    with client.scope(lab) as s:
+        s.upsert_entity("Hidden Ltd", type="supplier", observations=["not shared"])
+    r = cli(db, "share", "grant", "--tenant", str(lab), "--to", str(partner),
+            "--entity-type", "customer", "--json")
+    assert r.exit_code == 0, r.output
+    with client.scope(partner) as s:
+        assert s.get_entity("Acme Corp") is None  # not asked
+        acme = s.get_entity("Acme Corp", include_shared=True)
+        assert (acme.name, acme.tenant_id, acme.observations) == (
+            "Acme Corp", lab, ["renews in March"])
+        assert s.get_entity("Hidden Ltd", include_shared=True) is None
+        assert [(e.name, e.tenant_id) for e in s.list_entities(include_shared=True)] == [
+            ("Acme Corp", lab)]
+        assert s.list_entities() == []
+        hits = s.hybrid_search("march", include_shared=True, embed=False)
+        assert [(h.kind, h.name, h.tenant_id) for h in hits] == [("entity", "Acme Corp", lab)]
+        assert s.hybrid_search("march", embed=False) == []
+    c = AsyncBridge(db.app_url, pool_size=1)
+    try:
+        with c.scope(partner) as s:
+            assert s.get_entity("Acme Corp", include_shared=True).tenant_id == lab
+            assert [h.tenant_id for h in s.hybrid_search("march", include_shared=True,
+                                                         embed=False)] == [lab]
+    finally:
+        c.close()
+    r = cli(db, "entity", "get", "--tenant", str(partner), "--include-shared", "Acme Corp",
+            "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["tenant_id"] == str(lab), r.output
+    r = cli(db, "entity", "get", "--tenant", str(partner), "Acme Corp")
+    assert r.exit_code == 1
+    r = cli(db, "entity", "list", "--tenant", str(partner), "--include-shared")
+    assert r.exit_code == 0 and f"Acme Corp  (customer)  (tenant {lab})" in r.stdout, r.output
+    r = cli(db, "search", "--tenant", str(partner), "--hybrid", "--text-only",
+            "--include-shared", "march", "--json")
+    assert r.exit_code == 0, r.output
+    assert [(h["name"], h["tenant_id"]) for h in json.loads(r.stdout)] == [
+        ("Acme Corp", str(lab))]
+    r = cli(db, "share", "list", "--tenant", str(lab))
+    assert "entity-types=customer" in r.stdout
+    before = len(admin.list_shares(lab))
+    with pytest.raises(cogdb.InvalidInput) as info:
+        admin.grant_share(lab, partner, entity_ids=["Acme Corp"])
+    assert info.value.field == "entity_ids"
+    one_error(cli(db, "share", "grant", "--tenant", str(lab), "--to", str(partner),
+                  "--entity-type", ""), "entity_types", 1)
+    assert len(admin.list_shares(lab)) == before
+    notes = db.super.execute("SELECT details FROM cogdb.audit_records WHERE tenant_id = %s"
+                             " AND action = 'share.read' ORDER BY seq", (lab,)).fetchall()
+    assert {d["via"] for d, in notes} == {"get_entity", "list_entities", "hybrid_search"}
+    assert all(d.get("entities", 0) >= 1 and "Acme" not in json.dumps(d) for d, in notes)

@@ -48,8 +48,9 @@ ALLOWED_CODES = {
     "54001": "statement too complex: JSON nested deeper than the server's stack allows",
     "57014": "statement timeout (the harness bounds each call to 5 s)",
 }
-#: Codes allowed for one function only: the tsquery parser's own syntax errors.
-ALLOWED_FOR = {"text_candidates": {"42601"}}
+#: Codes allowed for one function only: the tsquery parser's own syntax errors (the
+#: argument's cast, before the function runs).
+ALLOWED_FOR = {"text_candidates": {"42601"}, "shared_text_candidates": {"42601"}}
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,18 @@ WIDENED_FENCES = {
         '  WHERE ((m.tenant_id = relationships.tenant_id) AND (m.id = relations'
         'hips.to_memory_id)))))))'
     ),
+    # sharing entities (revision 0022): entities a grant's entity criteria cover, and the
+    # observations of an entity the caller reads in the observation's tenant
+    "entities": "((tenant_id = ANY (( SELECT cogdb.readable_tenants() AS readable_tenants)"
+                "::uuid[])) AND ((tenant_id = ( SELECT cogdb.current_tenant_id() AS "
+                "current_tenant_id)) OR cogdb.entity_grant_covers((( SELECT cogdb.live_grants() "
+                "AS live_grants) -> (tenant_id)::text), visibility, id, entity_type)))",
+    "entity_observations": (
+        "((tenant_id = ANY (( SELECT cogdb.readable_tenants() AS readable_tenants)::uuid[])) "
+        "AND ((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR "
+        "(EXISTS ( SELECT\n   FROM cogdb.entities e\n  WHERE ((e.tenant_id = "
+        "entity_observations.tenant_id) AND (e.id = entity_observations.entity_id))\n OFFSET 0))))"
+    ),
 }
 
 # Tables that have a tenant_id column but are not fenced by the tenant policy.
@@ -172,6 +184,9 @@ APP_FUNCTIONS = {
     # and get set, and the shared-read note they leave in the source's audit chain
     "live_grants", "grant_covers", "readable_tenants", "search_tenant", "share_request",
     "note_shared_read",
+    # sharing entities (revision 0022): the entities fence's per-row grant test, and the text
+    # half of hybrid_search(include_shared) in the sharing tenants
+    "entity_grant_covers", "shared_text_candidates", "get_shared_entity",
     # federated insights (revision 0016): definer functions for the app, and the invoker
     # federated_top_topics and privacy_budget
     "open_federated_session", "join_federated_session", "withdraw_federated_session",

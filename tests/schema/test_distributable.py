@@ -34,7 +34,9 @@ POLICY_FUNCTIONS = {"current_tenant_id", "current_user_id", "context_stamp", "fa
                     # retention horizon, once per query: on a cluster it must run on the
                     # coordinator or read reference copies (docs/scale-out.md, work left);
                     # readable_tenants is the context tenant plus live_grants' keys
-                    "grant_covers", "live_grants", "readable_tenants"}
+                    "grant_covers", "live_grants", "readable_tenants",
+                    # sharing entities (revision 0022): reads only its arguments too
+                    "entity_grant_covers"}
 
 
 def _plan(conn: psycopg.Connection) -> list[tuple]:

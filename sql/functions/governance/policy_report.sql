@@ -10,7 +10,10 @@
 --                        for reads only — WITH CHECK stays the comparison; the grants
 --                        themselves are listed by cogdb.share_report(), not findings;
 --                        relationships: the same, for another tenant's tenant-visible
---                        memory-to-memory relationships whose memories the caller reads);
+--                        memory-to-memory relationships whose memories the caller reads;
+--                        entities: the same with cogdb.entity_grant_covers;
+--                        entity_observations: the same, for another tenant's observations
+--                        whose entity the caller reads in that tenant);
 --   definer_search_path  a SECURITY DEFINER function of schema cogdb without a pinned
 --                        search_path ending in pg_temp (docs/conventions.md rule 2);
 --   definer_public_execute  a SECURITY DEFINER function that PUBLIC may execute;
@@ -108,6 +111,14 @@ AS $$
                    -- relationships of a tenant that shares both memories (traversal)
                    OR t.relname = 'relationships'
                    AND p.qual = E'((tenant_id = ANY (( SELECT cogdb.readable_tenants() AS readable_tenants)::uuid[])) AND ((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR ((visibility = \'tenant\'::text) AND (from_entity_id IS NULL) AND (to_entity_id IS NULL) AND (EXISTS ( SELECT\n   FROM cogdb.memories m\n  WHERE ((m.tenant_id = relationships.tenant_id) AND (m.id = relationships.from_memory_id)))) AND (EXISTS ( SELECT\n   FROM cogdb.memories m\n  WHERE ((m.tenant_id = relationships.tenant_id) AND (m.id = relationships.to_memory_id)))))))'
+                   AND p.with_check = '(tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id))'
+                   -- entities: widened by the entity criteria of live read grants
+                   OR t.relname = 'entities'
+                   AND p.qual = '((tenant_id = ANY (( SELECT cogdb.readable_tenants() AS readable_tenants)::uuid[])) AND ((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR cogdb.entity_grant_covers((( SELECT cogdb.live_grants() AS live_grants) -> (tenant_id)::text), visibility, id, entity_type)))'
+                   AND p.with_check = '(tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id))'
+                   -- entity_observations: another tenant's, when the caller reads its entity there
+                   OR t.relname = 'entity_observations'
+                   AND p.qual = E'((tenant_id = ANY (( SELECT cogdb.readable_tenants() AS readable_tenants)::uuid[])) AND ((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR (EXISTS ( SELECT\n   FROM cogdb.entities e\n  WHERE ((e.tenant_id = entity_observations.tenant_id) AND (e.id = entity_observations.entity_id))\n OFFSET 0))))'
                    AND p.with_check = '(tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id))'))
     UNION ALL
     SELECT 'definer_search_path', d.signature,

@@ -15,7 +15,7 @@ BEGIN
     IF v_kind IS DISTINCT FROM 'entity' THEN
         RETURN false;
     END IF;
-    DELETE FROM cogdb.entities e WHERE e.id = v_id;
+    DELETE FROM cogdb.entities e WHERE e.tenant_id = cogdb.current_tenant_id() AND e.id = v_id;
     RETURN FOUND;
 END
 $$;

@@ -17,7 +17,17 @@
 -- Filters are search's; they narrow memories. Entities have no conversation, source, context
 -- type, tags or metadata: any of those filters leaves entities out; owner and visibility
 -- apply to them, created_after/before to their first_seen. include_entities => false leaves
--- them out. Reads only; no context, no rows.
+-- them out. Every row carries tenant_id, the tenant the node lives in. Reads only (but for
+-- the audit note below); no context, no rows.
+--
+-- include_shared => true adds what the live grants the context holds share with it: the text
+-- half also runs in each source tenant (shared_text_candidates: the same matching, over the
+-- rows a grant covers only), the vector half searches each source's memories on its own
+-- (search_tenant, as search(include_shared) does) and the covered entities, and nodes are
+-- told apart by (kind, tenant, id). The request lasts for this call only (share_request(true),
+-- then share_request(false)); each source tenant whose nodes are returned gets a note in its
+-- audit chain (note_shared_read: how many memories and entities, never which). Every
+-- statement names its tenants (docs/conventions.md rule 3).
 CREATE OR REPLACE FUNCTION cogdb.hybrid_search(query_text text DEFAULT NULL,
                                                query_vector public.vector DEFAULT NULL,
                                                k integer DEFAULT 10,
@@ -36,14 +46,15 @@ CREATE OR REPLACE FUNCTION cogdb.hybrid_search(query_text text DEFAULT NULL,
                                                text_weight double precision DEFAULT 1,
                                                vector_weight double precision DEFAULT 1,
                                                candidates integer DEFAULT 50,
-                                               include_entities boolean DEFAULT true)
+                                               include_entities boolean DEFAULT true,
+                                               include_shared boolean DEFAULT false)
     RETURNS TABLE (kind text, id text, score double precision, text_rank integer,
                    vector_rank integer, similarity double precision, text_score real,
                    name text, entity_type text, conversation_id text, human_content text,
                    assistant_content text, summary text, context_type text, source text,
                    created_at timestamptz, visibility text, owner_user_id uuid, tags jsonb,
-                   metadata jsonb, plan text)
-    LANGUAGE plpgsql STABLE SECURITY INVOKER
+                   metadata jsonb, plan text, tenant_id uuid)
+    LANGUAGE plpgsql VOLATILE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
     SET plan_cache_mode = force_generic_plan
 AS $$
@@ -59,15 +70,20 @@ DECLARE
     v_entities boolean;
     v_filtered boolean;
     v_plan text;
+    v_tenant uuid := cogdb.current_tenant_id();
+    v_tenants uuid[];
+    v_asked boolean := false;
     v_tkind text[] := '{}';
+    v_ttenant uuid[] := '{}';
     v_tid text[] := '{}';
     v_trank real[] := '{}';
     v_keep text[];
     v_vid text[] := '{}';
+    v_vtenant uuid[] := '{}';
     v_vsim double precision[] := '{}';
     v_vplan text;
 BEGIN
-    IF cogdb.current_tenant_id() IS NULL THEN
+    IF v_tenant IS NULL THEN
         RETURN;  -- no context: nothing is visible
     END IF;
     IF k IS NULL OR k NOT BETWEEN 1 AND v_max_k THEN
@@ -127,99 +143,139 @@ BEGIN
     END IF;
     v_plan := concat_ws('+', CASE WHEN v_use_text THEN 'text' END,
                         CASE WHEN v_use_vector THEN 'vector' END);
+    v_tenants := ARRAY[v_tenant];
+    IF include_shared IS TRUE THEN
+        v_tenants := v_tenant || cogdb.share_request(true);
+        v_asked := true;
+    END IF;
 
     -- The text half: candidates from the text index (ids and ranks of the context's visible
     -- rows), then only the memories that pass the filters. Static statements (their plans are
     -- kept); the filters need dynamic SQL only when some are given.
     IF v_use_text THEN
         SELECT coalesce(array_agg(c.kind), '{}'), coalesce(array_agg(c.id), '{}'),
-               coalesce(array_agg(c.rank), '{}')
-          INTO v_tkind, v_tid, v_trank
-          FROM cogdb.text_candidates(v_text, v_text_fetch) c;
+               coalesce(array_agg(c.rank), '{}'), coalesce(array_agg(c.tenant), '{}')
+          INTO v_tkind, v_tid, v_trank, v_ttenant
+          FROM (SELECT o.kind, o.id, o.rank, v_tenant AS tenant
+                  FROM cogdb.text_candidates(v_text, v_text_fetch) o
+                UNION ALL
+                SELECT s.kind, s.id, s.rank, s.tenant_id
+                  FROM cogdb.shared_text_candidates(v_text, v_text_fetch) s
+                 WHERE v_asked) c;
         IF v_filtered THEN
-            EXECUTE 'SELECT coalesce(array_agg(m.id), ''{}'') FROM cogdb.memories m'
-                    ' WHERE m.id = ANY ($1)' || cogdb.memory_filters_sql(3, metadata_filter)
+            -- The filtered memories' keys ('<tenant>/<id>'): ids can repeat across tenants.
+            EXECUTE 'SELECT coalesce(array_agg(m.tenant_id::text || ''/'' || m.id), ''{}'')'
+                    ' FROM cogdb.memories m WHERE m.id = ANY ($1) AND m.tenant_id = ANY ($2)'
+                    || cogdb.memory_filters_sql(3, metadata_filter)
                INTO v_keep
               USING ARRAY(SELECT u.id FROM unnest(v_tkind, v_tid) AS u(kind, id)
                            WHERE u.kind = 'memory'),
-                    NULL::integer, only_conversation, only_source, only_context_type, tags_any,
+                    v_tenants, only_conversation, only_source, only_context_type, tags_any,
                     created_after, created_before, only_owner, only_visibility;
         END IF;
     END IF;
-    -- The vector half: cogdb.search itself for memories.
+    -- The vector half: search's own search, each tenant on its own (search_tenant, as
+    -- search does: each keeps its partition, ANN index and recall), the best v_cand of all.
     IF v_use_vector THEN
-        SELECT coalesce(array_agg(s.id ORDER BY s.similarity DESC, s.id), '{}'),
-               coalesce(array_agg(s.similarity ORDER BY s.similarity DESC, s.id), '{}'),
+        SELECT coalesce(array_agg(s.id ORDER BY s.similarity DESC, s.id, s.tenant), '{}'),
+               coalesce(array_agg(s.similarity ORDER BY s.similarity DESC, s.id, s.tenant), '{}'),
+               coalesce(array_agg(s.tenant ORDER BY s.similarity DESC, s.id, s.tenant), '{}'),
                min(s.plan)
-          INTO v_vid, v_vsim, v_vplan
-          FROM cogdb.search(query_vector, v_cand, v_model, only_conversation, only_source,
-                            only_context_type, tags_any, created_after, created_before,
-                            only_owner, only_visibility, ef_search, metadata_filter) s;
+          INTO v_vid, v_vsim, v_vtenant, v_vplan
+          FROM (SELECT h.id, h.similarity, h.plan, t.tenant
+                  FROM unnest(v_tenants) AS t(tenant),
+                       LATERAL cogdb.search_tenant(t.tenant, query_vector, v_cand, v_model,
+                                                   only_conversation, only_source,
+                                                   only_context_type, tags_any, created_after,
+                                                   created_before, only_owner, only_visibility,
+                                                   ef_search, metadata_filter) h
+                 ORDER BY h.similarity DESC, h.id, t.tenant
+                 LIMIT v_cand) s;
     END IF;
 
     RETURN QUERY
     WITH text_hits AS (
-        SELECT u.kind, u.id, u.rank
-          FROM unnest(v_tkind, v_tid, v_trank) AS u(kind, id, rank)
+        SELECT u.kind, u.tenant, u.id, u.rank
+          FROM unnest(v_tkind, v_ttenant, v_tid, v_trank) AS u(kind, tenant, id, rank)
          WHERE (u.kind = 'memory'
-                AND (NOT v_filtered OR u.id = ANY (v_keep))
+                AND (NOT v_filtered OR u.tenant::text || '/' || u.id = ANY (v_keep))
                 AND EXISTS (SELECT FROM cogdb.memories m
-                             WHERE m.id = u.id AND (m.expires_at IS NULL OR m.expires_at > now())))
+                             WHERE m.tenant_id = u.tenant AND m.id = u.id
+                               AND (m.expires_at IS NULL OR m.expires_at > now())))
             OR (u.kind = 'entity' AND v_entities
                 AND EXISTS (SELECT FROM cogdb.entities e
-                             WHERE e.id = u.id AND e.merged_into IS NULL
+                             WHERE e.tenant_id = u.tenant AND e.id = u.id
+                               AND e.merged_into IS NULL
                                AND (only_owner IS NULL OR e.owner_user_id = only_owner)
                                AND (only_visibility IS NULL OR e.visibility = only_visibility)
                                AND (created_after IS NULL OR e.first_seen >= created_after)
                                AND (created_before IS NULL OR e.first_seen < created_before)))
     ), text_ranked AS (
-        SELECT t.kind, t.id, t.rank,
-               row_number() OVER (ORDER BY t.rank DESC, t.kind, t.id) AS pos
+        SELECT t.kind, t.tenant, t.id, t.rank,
+               row_number() OVER (ORDER BY t.rank DESC, t.kind, t.id, t.tenant) AS pos
           FROM text_hits t
-         ORDER BY t.rank DESC, t.kind, t.id
+         ORDER BY t.rank DESC, t.kind, t.id, t.tenant
          LIMIT v_cand
     ), vector_hits AS (
-        SELECT 'memory' AS kind, u.id, u.similarity
-          FROM unnest(v_vid, v_vsim) AS u(id, similarity)
+        SELECT 'memory' AS kind, u.tenant, u.id, u.similarity
+          FROM unnest(v_vid, v_vsim, v_vtenant) AS u(id, similarity, tenant)
         UNION ALL
-        (SELECT 'entity', e.id, 1 - (e.embedding OPERATOR(public.<=>) query_vector)
+        (SELECT 'entity', e.tenant_id, e.id, 1 - (e.embedding OPERATOR(public.<=>) query_vector)
            FROM cogdb.entities e
-          WHERE v_use_vector AND v_entities AND e.model = v_model AND e.embedding IS NOT NULL
+          WHERE v_use_vector AND v_entities AND e.tenant_id = ANY (v_tenants)
+            AND e.model = v_model AND e.embedding IS NOT NULL
             AND e.merged_into IS NULL
             AND (only_owner IS NULL OR e.owner_user_id = only_owner)
             AND (only_visibility IS NULL OR e.visibility = only_visibility)
             AND (created_after IS NULL OR e.first_seen >= created_after)
             AND (created_before IS NULL OR e.first_seen < created_before)
-          ORDER BY e.embedding OPERATOR(public.<=>) query_vector, e.id
+          ORDER BY e.embedding OPERATOR(public.<=>) query_vector, e.id, e.tenant_id
           LIMIT v_cand)
     ), vector_ranked AS (
-        SELECT v.kind, v.id, v.similarity,
-               row_number() OVER (ORDER BY v.similarity DESC, v.kind, v.id) AS pos
+        SELECT v.kind, v.tenant, v.id, v.similarity,
+               row_number() OVER (ORDER BY v.similarity DESC, v.kind, v.id, v.tenant) AS pos
           FROM vector_hits v
     ), fused AS (
-        SELECT coalesce(t.kind, v.kind) AS kind, coalesce(t.id, v.id) AS id,
+        SELECT coalesce(t.kind, v.kind) AS kind, coalesce(t.tenant, v.tenant) AS tenant,
+               coalesce(t.id, v.id) AS id,
                coalesce(text_weight / (rrf_k + t.pos), 0)
                + coalesce(vector_weight / (rrf_k + v.pos), 0) AS score,
                t.pos AS tpos, v.pos AS vpos, v.similarity, t.rank
-          FROM text_ranked t FULL JOIN vector_ranked v ON v.kind = t.kind AND v.id = t.id
-         ORDER BY 3 DESC, 1, 2
+          FROM text_ranked t
+          FULL JOIN vector_ranked v ON v.kind = t.kind AND v.tenant = t.tenant AND v.id = t.id
+         ORDER BY 4 DESC, 1, 3, 2
          LIMIT k
+    ), found AS MATERIALIZED (
+        -- Joined back through the policies of memories and entities: only visible rows return.
+        SELECT f.kind, f.id, f.score, f.tpos::integer AS tpos, f.vpos::integer AS vpos,
+               f.similarity, f.rank, e.name, e.entity_type, m.conversation_id,
+               m.human_content, m.assistant_content, m.summary, m.context_type, m.source,
+               coalesce(m.created_at, e.first_seen) AS created_at,
+               coalesce(m.visibility, e.visibility) AS visibility,
+               coalesce(m.owner_user_id, e.owner_user_id) AS owner_user_id,
+               m.tags, m.metadata, v_plan || coalesce(':' || v_vplan, '') AS plan, f.tenant
+          FROM fused f
+          LEFT JOIN cogdb.memories m
+                 ON f.kind = 'memory' AND m.tenant_id = f.tenant AND m.id = f.id
+          LEFT JOIN cogdb.entities e
+                 ON f.kind = 'entity' AND e.tenant_id = f.tenant AND e.id = f.id
+         WHERE m.id IS NOT NULL OR e.id IS NOT NULL
+    ), noted AS (
+        SELECT cogdb.note_shared_read(x.tenant, 'hybrid_search',
+                                      (count(*) FILTER (WHERE x.kind = 'memory'))::integer,
+                                      (count(*) FILTER (WHERE x.kind = 'entity'))::integer)
+          FROM found x WHERE v_asked AND x.tenant <> v_tenant GROUP BY x.tenant
     )
-    -- Joined back through the policies of memories and entities: only visible rows return.
-    SELECT f.kind, f.id, f.score, f.tpos::integer, f.vpos::integer, f.similarity, f.rank,
-           e.name, e.entity_type, m.conversation_id, m.human_content, m.assistant_content,
-           m.summary, m.context_type, m.source, coalesce(m.created_at, e.first_seen),
-           coalesce(m.visibility, e.visibility), coalesce(m.owner_user_id, e.owner_user_id),
-           m.tags, m.metadata, v_plan || coalesce(':' || v_vplan, '')
-      FROM fused f
-      LEFT JOIN cogdb.memories m ON f.kind = 'memory' AND m.id = f.id
-      LEFT JOIN cogdb.entities e ON f.kind = 'entity' AND e.id = f.id
-     WHERE m.id IS NOT NULL OR e.id IS NOT NULL
-     ORDER BY f.score DESC, f.kind, f.id;
+    SELECT x.* FROM found x
+     WHERE (SELECT count(*) FROM noted) >= 0
+     ORDER BY x.score DESC, x.kind, x.id, x.tenant;
+    IF v_asked THEN
+        PERFORM cogdb.share_request(false);
+    END IF;
 END
 $$;
 
-REVOKE ALL ON FUNCTION cogdb.hybrid_search(text, public.vector, integer, text, text, text, text, text[], timestamptz, timestamptz, uuid, text, integer, jsonb, integer, double precision, double precision, integer, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION cogdb.hybrid_search(text, public.vector, integer, text, text, text, text, text[], timestamptz, timestamptz, uuid, text, integer, jsonb, integer, double precision, double precision, integer, boolean) TO cogdb_app;
-COMMENT ON FUNCTION cogdb.hybrid_search(text, public.vector, integer, text, text, text, text, text[], timestamptz, timestamptz, uuid, text, integer, jsonb, integer, double precision, double precision, integer, boolean) IS
-    'Full-text and vector ranking fused by reciprocal rank fusion over the memories, entity names and observations the caller may see.';
+REVOKE ALL ON FUNCTION cogdb.hybrid_search(text, public.vector, integer, text, text, text, text, text[], timestamptz, timestamptz, uuid, text, integer, jsonb, integer, double precision, double precision, integer, boolean, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.hybrid_search(text, public.vector, integer, text, text, text, text, text[], timestamptz, timestamptz, uuid, text, integer, jsonb, integer, double precision, double precision, integer, boolean, boolean) TO cogdb_app;
+COMMENT ON FUNCTION cogdb.hybrid_search(text, public.vector, integer, text, text, text, text, text[], timestamptz, timestamptz, uuid, text, integer, jsonb, integer, double precision, double precision, integer, boolean, boolean) IS
+    'Full-text and vector ranking fused by reciprocal rank fusion over the memories, entity names and observations the caller may see, labelled with their tenant; include_shared adds what live grants share with the caller.';

@@ -56,9 +56,10 @@ BEGIN
                   HINT = 'The other may already have been merged into the survivor.';
     END IF;
     -- Lock both, in id order (two merges of the same pair cannot deadlock).
-    PERFORM FROM cogdb.entities e WHERE e.id IN (v_sid, v_oid) ORDER BY e.id FOR UPDATE;
-    SELECT * INTO v_s FROM cogdb.entities e WHERE e.id = v_sid;
-    SELECT * INTO v_o FROM cogdb.entities e WHERE e.id = v_oid;
+    PERFORM FROM cogdb.entities e WHERE e.tenant_id = v_tenant AND e.id IN (v_sid, v_oid)
+     ORDER BY e.id FOR UPDATE;
+    SELECT * INTO v_s FROM cogdb.entities e WHERE e.tenant_id = v_tenant AND e.id = v_sid;
+    SELECT * INTO v_o FROM cogdb.entities e WHERE e.tenant_id = v_tenant AND e.id = v_oid;
     IF v_o.visibility = 'tenant' AND v_s.visibility = 'private' THEN
         RAISE EXCEPTION 'a shared entity can only be merged into a shared one'
             USING ERRCODE = 'CGV01', COLUMN = 'survivor',
@@ -70,9 +71,9 @@ BEGIN
            update_count = e.update_count + v_o.update_count,
            first_seen = least(e.first_seen, v_o.first_seen),
            last_seen = greatest(e.last_seen, v_o.last_seen, now())
-     WHERE e.id = v_sid;
+     WHERE e.tenant_id = v_tenant AND e.id = v_sid;
     WITH gone AS (
-        DELETE FROM cogdb.entity_observations o WHERE o.entity_id = v_oid
+        DELETE FROM cogdb.entity_observations o WHERE o.tenant_id = v_tenant AND o.entity_id = v_oid
         RETURNING o.observation, o.created_at
     ), added AS (
         INSERT INTO cogdb.entity_observations AS o (entity_id, observation, created_at)
@@ -136,11 +137,12 @@ BEGIN
         )
         SELECT count(*) FILTER (WHERE m.superseded_at IS NULL) INTO v_n FROM moved m;
         v_moved := v_moved + CASE WHEN v_mine THEN v_n ELSE 0 END;
-        UPDATE cogdb.entities e SET merged_into = v_sid WHERE e.merged_into = v_oid;
+        UPDATE cogdb.entities e SET merged_into = v_sid
+         WHERE e.tenant_id = v_tenant AND e.merged_into = v_oid;
     END LOOP;
     PERFORM cogdb.restore_context(v_caller);
 
-    UPDATE cogdb.entities e SET merged_into = v_sid WHERE e.id = v_oid;
+    UPDATE cogdb.entities e SET merged_into = v_sid WHERE e.tenant_id = v_tenant AND e.id = v_oid;
     -- The merge as one audit note beside the records of the rows it changed.
     PERFORM cogdb.audit_note('entity.merge', jsonb_build_object(
         'survivor', v_sid, 'merged', v_oid, 'observations_moved', v_obs,

@@ -75,7 +75,8 @@ BEGIN
 
     BEGIN
         LOOP
-            SELECT e.merged_into INTO v_target FROM cogdb.entities e WHERE e.id = v_id;
+            SELECT e.merged_into INTO v_target FROM cogdb.entities e
+             WHERE e.tenant_id = cogdb.current_tenant_id() AND e.id = v_id;
             IF v_target IS NOT NULL THEN  -- an alias: the survivor takes the upsert
                 UPDATE cogdb.entities e
                    SET entity_type = coalesce(p_type, e.entity_type), name = coalesce(p_name, e.name),
@@ -84,7 +85,8 @@ BEGIN
                        update_count = e.update_count + 1, last_seen = greatest(e.last_seen, now()),
                        model = CASE WHEN p_embedding IS NULL THEN e.model ELSE v_model END,
                        embedding = coalesce(p_embedding, e.embedding)
-                 WHERE e.id = v_target AND e.merged_into IS NULL
+                 WHERE e.tenant_id = cogdb.current_tenant_id() AND e.id = v_target
+                   AND e.merged_into IS NULL
                 RETURNING e.update_count INTO v_count;
                 IF NOT FOUND THEN
                     RAISE EXCEPTION 'the key % was merged into an entity this context cannot see',

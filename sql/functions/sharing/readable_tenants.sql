@@ -4,13 +4,21 @@
 -- `tenant_id = ANY (…)` is an index condition and a partition-pruning key, so a query that
 -- names another tenant reads none of its rows, and EXPLAIN ANALYZE has nothing to count
 -- ("Rows Removed by Filter"); the per-row grant test (grant_covers) only ever sees rows of
--- this list. Inlinable (LANGUAGE sql, no SET clause, every name qualified).
+-- this list. Inlinable (LANGUAGE sql, no SET clause, every name qualified). A statement of
+-- a transaction that did not ask (app.include_shared is not its stamp) gets the context
+-- tenant alone without calling live_grants() (a definer, which would return NULL then):
+-- every fence that reads this list pays one plpgsql call less per query (revision 0022).
 CREATE OR REPLACE FUNCTION cogdb.readable_tenants() RETURNS uuid[]
     LANGUAGE sql STABLE PARALLEL SAFE SECURITY INVOKER
 AS $$
-    SELECT pg_catalog.array_prepend(
-               cogdb.current_tenant_id(),
-               ARRAY(SELECT k::uuid FROM pg_catalog.jsonb_object_keys(cogdb.live_grants()) AS k))
+    SELECT CASE WHEN pg_catalog.current_setting('app.include_shared', true)
+                     IS DISTINCT FROM cogdb.context_stamp()
+                THEN ARRAY[cogdb.current_tenant_id()]
+                ELSE pg_catalog.array_prepend(
+                         cogdb.current_tenant_id(),
+                         ARRAY(SELECT k::uuid
+                                 FROM pg_catalog.jsonb_object_keys(cogdb.live_grants()) AS k))
+           END
 $$;
 
 REVOKE ALL ON FUNCTION cogdb.readable_tenants() FROM PUBLIC;

@@ -6,7 +6,8 @@
 CREATE OR REPLACE FUNCTION cogdb.share_report()
     RETURNS TABLE (id uuid, tenant_id uuid, tenant_name text, grantee_id uuid,
                    grantee_name text, context_types text[], tags text[], memory_ids text[],
-                   expires_at timestamptz, created_at timestamptz, granted_by text)
+                   expires_at timestamptz, created_at timestamptz, granted_by text,
+                   entity_types text[], entity_ids text[])
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
@@ -21,7 +22,8 @@ BEGIN
         RETURN QUERY
         SELECT g.id, g.tenant_id, t.name, g.grantee_id,
                (SELECT e.name FROM cogdb.tenants e WHERE e.id = g.grantee_id),
-               g.context_types, g.tags, g.memory_ids, g.expires_at, g.created_at, g.granted_by
+               g.context_types, g.tags, g.memory_ids, g.expires_at, g.created_at, g.granted_by,
+               g.entity_types, g.entity_ids
           FROM cogdb.share_grants g
          WHERE g.tenant_id = t.id AND g.revoked_at IS NULL
            AND (g.expires_at IS NULL OR g.expires_at > now())
