@@ -21,9 +21,11 @@ CREATE POLICY relationships__tenant_fence ON cogdb.relationships
            AND (tenant_id = (SELECT cogdb.current_tenant_id())
                 OR (visibility = 'tenant' AND from_entity_id IS NULL AND to_entity_id IS NULL
                     AND EXISTS (SELECT FROM cogdb.memories m
-                                 WHERE m.tenant_id = relationships.tenant_id
-                                   AND m.id = relationships.from_memory_id)
+                                 WHERE m.id = relationships.from_memory_id
+                                   AND m.tenant_id IS NOT DISTINCT FROM relationships.tenant_id
+                                OFFSET 0)
                     AND EXISTS (SELECT FROM cogdb.memories m
-                                 WHERE m.tenant_id = relationships.tenant_id
-                                   AND m.id = relationships.to_memory_id))))
+                                 WHERE m.id = relationships.to_memory_id
+                                   AND m.tenant_id IS NOT DISTINCT FROM relationships.tenant_id
+                                OFFSET 0))))
     WITH CHECK (tenant_id = (SELECT cogdb.current_tenant_id()));
