@@ -19,13 +19,14 @@
 -- - `OFFSET 0` keeps each EXISTS a per-row probe: without it the planner may turn it into
 --   a hashed sub-plan that reads every memory (entity) of the tenant once per statement,
 --   i.e. at every level of a walk, however small the walk.
--- - the tenant is compared with IS NOT DISTINCT FROM, a filter on the row the probe found
---   (the same test: the context's tenant is never NULL where a row is visible): the probe's
---   index condition is then the node table's fence (`tenant_id = ANY (readable_tenants())`
---   or `tenant_id = current_tenant_id()`) and the id, i.e. the primary key (tenant_id, id).
---   With a second tenant equality beside the fence's, the planner, which has no statistics
---   on tenant_id (docs/trust-model.md, known limits), estimates one row for the whole tenant
---   and may read it all through a smaller index, filtering the id.
+-- - the tenant is compared as `(… = …) IS TRUE`: the same test (a row whose comparison is
+--   NULL was never visible), written so that it is a filter on the row the probe found and
+--   not a second index condition: the probe's index condition is then the node table's
+--   fence (`tenant_id = ANY (readable_tenants())`, or the context's tenant) and the id, i.e.
+--   the primary key (tenant_id, id). With a second tenant equality beside the fence's, the
+--   planner, which has no statistics on tenant_id (docs/trust-model.md, known limits),
+--   estimates one row for the whole tenant and may read all of it by a smaller index,
+--   filtering the id.
 DROP POLICY IF EXISTS relationships__endpoints_visible ON cogdb.relationships;
 CREATE POLICY relationships__endpoints_visible ON cogdb.relationships
     AS RESTRICTIVE FOR ALL TO PUBLIC
@@ -33,40 +34,40 @@ CREATE POLICY relationships__endpoints_visible ON cogdb.relationships
            OR ((from_memory_id IS NULL
                 OR EXISTS (SELECT FROM cogdb.memories m
                             WHERE m.id = relationships.from_memory_id
-                              AND m.tenant_id IS NOT DISTINCT FROM (SELECT cogdb.current_tenant_id())
+                              AND (m.tenant_id = (SELECT cogdb.current_tenant_id())) IS TRUE
                            OFFSET 0))
            AND (from_entity_id IS NULL
                 OR EXISTS (SELECT FROM cogdb.entities e
                             WHERE e.id = relationships.from_entity_id
-                              AND e.tenant_id IS NOT DISTINCT FROM (SELECT cogdb.current_tenant_id())
+                              AND (e.tenant_id = (SELECT cogdb.current_tenant_id())) IS TRUE
                            OFFSET 0))
            AND (to_memory_id IS NULL
                 OR EXISTS (SELECT FROM cogdb.memories m
                             WHERE m.id = relationships.to_memory_id
-                              AND m.tenant_id IS NOT DISTINCT FROM (SELECT cogdb.current_tenant_id())
+                              AND (m.tenant_id = (SELECT cogdb.current_tenant_id())) IS TRUE
                            OFFSET 0))
            AND (to_entity_id IS NULL
                 OR EXISTS (SELECT FROM cogdb.entities e
                             WHERE e.id = relationships.to_entity_id
-                              AND e.tenant_id IS NOT DISTINCT FROM (SELECT cogdb.current_tenant_id())
+                              AND (e.tenant_id = (SELECT cogdb.current_tenant_id())) IS TRUE
                            OFFSET 0))))
     WITH CHECK ((from_memory_id IS NULL
                  OR EXISTS (SELECT FROM cogdb.memories m
                              WHERE m.id = relationships.from_memory_id
-                               AND m.tenant_id IS NOT DISTINCT FROM (SELECT cogdb.current_tenant_id())
+                               AND (m.tenant_id = (SELECT cogdb.current_tenant_id())) IS TRUE
                             OFFSET 0))
                 AND (from_entity_id IS NULL
                      OR EXISTS (SELECT FROM cogdb.entities e
                                  WHERE e.id = relationships.from_entity_id
-                                   AND e.tenant_id IS NOT DISTINCT FROM (SELECT cogdb.current_tenant_id())
+                                   AND (e.tenant_id = (SELECT cogdb.current_tenant_id())) IS TRUE
                                 OFFSET 0))
                 AND (to_memory_id IS NULL
                      OR EXISTS (SELECT FROM cogdb.memories m
                                  WHERE m.id = relationships.to_memory_id
-                                   AND m.tenant_id IS NOT DISTINCT FROM (SELECT cogdb.current_tenant_id())
+                                   AND (m.tenant_id = (SELECT cogdb.current_tenant_id())) IS TRUE
                                 OFFSET 0))
                 AND (to_entity_id IS NULL
                      OR EXISTS (SELECT FROM cogdb.entities e
                                  WHERE e.id = relationships.to_entity_id
-                                   AND e.tenant_id IS NOT DISTINCT FROM (SELECT cogdb.current_tenant_id())
+                                   AND (e.tenant_id = (SELECT cogdb.current_tenant_id())) IS TRUE
                                 OFFSET 0)));

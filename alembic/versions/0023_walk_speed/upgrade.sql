@@ -17,7 +17,9 @@ SET LOCAL ROLE cogdb_owner;
 --   shared), and both its memories must be ones the caller reads in that tenant, under
 --   memories__tenant_fence (the grants' test, grant_covers on live_grants() computed once).
 --   These two lookups run for rows of other tenants only, found by the index condition
---   above; the own tenant's rows take the first branch.
+--   above; the own tenant's rows take the first branch. Each is one primary-key probe
+--   (revision 0023: OFFSET 0 keeps it per row, and `(… = …) IS TRUE` keeps the tenant
+--   comparison a filter, as in relationships__endpoints_visible).
 -- (SELECT …) makes the helpers InitPlans: evaluated once per query, not once per row.
 DROP POLICY IF EXISTS relationships__tenant_fence ON cogdb.relationships;
 CREATE POLICY relationships__tenant_fence ON cogdb.relationships
@@ -27,11 +29,11 @@ CREATE POLICY relationships__tenant_fence ON cogdb.relationships
                 OR (visibility = 'tenant' AND from_entity_id IS NULL AND to_entity_id IS NULL
                     AND EXISTS (SELECT FROM cogdb.memories m
                                  WHERE m.id = relationships.from_memory_id
-                                   AND m.tenant_id IS NOT DISTINCT FROM relationships.tenant_id
+                                   AND (m.tenant_id = relationships.tenant_id) IS TRUE
                                 OFFSET 0)
                     AND EXISTS (SELECT FROM cogdb.memories m
                                  WHERE m.id = relationships.to_memory_id
-                                   AND m.tenant_id IS NOT DISTINCT FROM relationships.tenant_id
+                                   AND (m.tenant_id = relationships.tenant_id) IS TRUE
                                 OFFSET 0))))
     WITH CHECK (tenant_id = (SELECT cogdb.current_tenant_id()));
 -- <<< sql/policies/relationships__tenant_fence.sql
@@ -58,13 +60,14 @@ CREATE POLICY relationships__tenant_fence ON cogdb.relationships
 -- - `OFFSET 0` keeps each EXISTS a per-row probe: without it the planner may turn it into
 --   a hashed sub-plan that reads every memory (entity) of the tenant once per statement,
 --   i.e. at every level of a walk, however small the walk.
--- - the tenant is compared with IS NOT DISTINCT FROM, a filter on the row the probe found
---   (the same test: the context's tenant is never NULL where a row is visible): the probe's
---   index condition is then the node table's fence (`tenant_id = ANY (readable_tenants())`
---   or `tenant_id = current_tenant_id()`) and the id, i.e. the primary key (tenant_id, id).
---   With a second tenant equality beside the fence's, the planner, which has no statistics
---   on tenant_id (docs/trust-model.md, known limits), estimates one row for the whole tenant
---   and may read it all through a smaller index, filtering the id.
+-- - the tenant is compared as `(… = …) IS TRUE`: the same test (a row whose comparison is
+--   NULL was never visible), written so that it is a filter on the row the probe found and
+--   not a second index condition: the probe's index condition is then the node table's
+--   fence (`tenant_id = ANY (readable_tenants())`, or the context's tenant) and the id, i.e.
+--   the primary key (tenant_id, id). With a second tenant equality beside the fence's, the
+--   planner, which has no statistics on tenant_id (docs/trust-model.md, known limits),
+--   estimates one row for the whole tenant and may read all of it by a smaller index,
+--   filtering the id.
 DROP POLICY IF EXISTS relationships__endpoints_visible ON cogdb.relationships;
 CREATE POLICY relationships__endpoints_visible ON cogdb.relationships
     AS RESTRICTIVE FOR ALL TO PUBLIC
@@ -72,42 +75,42 @@ CREATE POLICY relationships__endpoints_visible ON cogdb.relationships
            OR ((from_memory_id IS NULL
                 OR EXISTS (SELECT FROM cogdb.memories m
                             WHERE m.id = relationships.from_memory_id
-                              AND m.tenant_id IS NOT DISTINCT FROM (SELECT cogdb.current_tenant_id())
+                              AND (m.tenant_id = (SELECT cogdb.current_tenant_id())) IS TRUE
                            OFFSET 0))
            AND (from_entity_id IS NULL
                 OR EXISTS (SELECT FROM cogdb.entities e
                             WHERE e.id = relationships.from_entity_id
-                              AND e.tenant_id IS NOT DISTINCT FROM (SELECT cogdb.current_tenant_id())
+                              AND (e.tenant_id = (SELECT cogdb.current_tenant_id())) IS TRUE
                            OFFSET 0))
            AND (to_memory_id IS NULL
                 OR EXISTS (SELECT FROM cogdb.memories m
                             WHERE m.id = relationships.to_memory_id
-                              AND m.tenant_id IS NOT DISTINCT FROM (SELECT cogdb.current_tenant_id())
+                              AND (m.tenant_id = (SELECT cogdb.current_tenant_id())) IS TRUE
                            OFFSET 0))
            AND (to_entity_id IS NULL
                 OR EXISTS (SELECT FROM cogdb.entities e
                             WHERE e.id = relationships.to_entity_id
-                              AND e.tenant_id IS NOT DISTINCT FROM (SELECT cogdb.current_tenant_id())
+                              AND (e.tenant_id = (SELECT cogdb.current_tenant_id())) IS TRUE
                            OFFSET 0))))
     WITH CHECK ((from_memory_id IS NULL
                  OR EXISTS (SELECT FROM cogdb.memories m
                              WHERE m.id = relationships.from_memory_id
-                               AND m.tenant_id IS NOT DISTINCT FROM (SELECT cogdb.current_tenant_id())
+                               AND (m.tenant_id = (SELECT cogdb.current_tenant_id())) IS TRUE
                             OFFSET 0))
                 AND (from_entity_id IS NULL
                      OR EXISTS (SELECT FROM cogdb.entities e
                                  WHERE e.id = relationships.from_entity_id
-                                   AND e.tenant_id IS NOT DISTINCT FROM (SELECT cogdb.current_tenant_id())
+                                   AND (e.tenant_id = (SELECT cogdb.current_tenant_id())) IS TRUE
                                 OFFSET 0))
                 AND (to_memory_id IS NULL
                      OR EXISTS (SELECT FROM cogdb.memories m
                                  WHERE m.id = relationships.to_memory_id
-                                   AND m.tenant_id IS NOT DISTINCT FROM (SELECT cogdb.current_tenant_id())
+                                   AND (m.tenant_id = (SELECT cogdb.current_tenant_id())) IS TRUE
                                 OFFSET 0))
                 AND (to_entity_id IS NULL
                      OR EXISTS (SELECT FROM cogdb.entities e
                                  WHERE e.id = relationships.to_entity_id
-                                   AND e.tenant_id IS NOT DISTINCT FROM (SELECT cogdb.current_tenant_id())
+                                   AND (e.tenant_id = (SELECT cogdb.current_tenant_id())) IS TRUE
                                 OFFSET 0)));
 -- <<< sql/policies/relationships__endpoints_visible.sql
 
@@ -128,14 +131,15 @@ CREATE POLICY relationships__endpoints_visible ON cogdb.relationships
 -- Cycles are safe: a node already reached is never entered again.
 --
 -- What a level reads is bounded by the frontier, not by the tenant (revision 0023): every
--- lookup is by node id, and the walk's tenant is compared with IS NOT DISTINCT FROM, a
--- filter on the rows the id found. Under RLS the index condition on the tenant is the
--- fences' (`tenant_id = ANY (readable_tenants())` or the context's tenant); a second tenant
--- equality here made the planner, which has no statistics on tenant_id, estimate one row
--- for a whole tenant and read it all by a smaller index, filtering the ids. Without RLS (a
--- DBA's BYPASSRLS login) the ids lead: the node indexes (tenant_id, <node id>) are read by
--- skip scan, one descent per tenant. OFFSET 0 keeps the expiry check a per-row probe rather
--- than a hashed sub-plan that reads the whole tenant at every level.
+-- lookup is by node id, and the walk's tenant is compared as `(… = v_tenant) IS TRUE`, a
+-- filter on the rows the ids found rather than an index condition. Under RLS the index
+-- condition on the tenant is the fences' (`tenant_id = ANY (readable_tenants())`, or the
+-- context's tenant); a second tenant equality here made the planner, which has no
+-- statistics on tenant_id, estimate one row for a whole tenant and read all of it by a
+-- smaller index, filtering the ids. Without RLS (a DBA's BYPASSRLS login) the ids lead: the
+-- node indexes (tenant_id, <node id>) are read by skip scan, one descent per tenant.
+-- OFFSET 0 keeps the expiry check a per-row probe rather than a hashed sub-plan that reads
+-- the whole tenant at every level (docs/trust-model.md "What a walk reads").
 --
 -- Isolation is the policies' doing: a relationship exists for the caller only if the caller
 -- can see both of its nodes (relationships__endpoints_visible), so a path never passes
@@ -218,7 +222,7 @@ BEGIN
         v_id := substr(start, 8);
         v_walks := cogdb.share_request(true);  -- its own statement: the fence reads the flag
         v_walks := ARRAY(SELECT m.tenant_id FROM cogdb.memories m
-                          WHERE m.tenant_id = ANY (v_walks) AND m.id = v_id
+                          WHERE m.id = v_id AND (m.tenant_id = ANY (v_walks)) IS TRUE
                             AND (m.expires_at IS NULL OR m.expires_at > now())
                           ORDER BY m.tenant_id);
         v_shared := true;
@@ -244,10 +248,10 @@ BEGIN
                 SELECT f.*, row_number() OVER (ORDER BY f.strength DESC, f.ref COLLATE "C") AS n,
                        CASE WHEN f.okind = 'entity'
                             THEN (SELECT en.name FROM cogdb.entities en
-                                   WHERE en.id = f.oid AND en.tenant_id IS NOT DISTINCT FROM v_tenant)
+                                   WHERE en.id = f.oid AND (en.tenant_id = v_tenant) IS TRUE)
                             ELSE (SELECT left(coalesce(nullif(m.human_content, ''), m.assistant_content), 200)
                                     FROM cogdb.memories m
-                                   WHERE m.id = f.oid AND m.tenant_id IS NOT DISTINCT FROM v_tenant)
+                                   WHERE m.id = f.oid AND (m.tenant_id = v_tenant) IS TRUE)
                        END AS label
                   FROM (
                     SELECT DISTINCT ON (e.okind COLLATE "C", e.oid COLLATE "C") e.*,
@@ -259,7 +263,7 @@ BEGIN
                                CASE WHEN r.to_memory_id IS NOT NULL THEN 'memory' ELSE 'entity' END AS okind,
                                coalesce(r.to_memory_id, r.to_entity_id) AS oid
                           FROM cogdb.relationships r
-                         WHERE direction IN ('out', 'both') AND r.tenant_id IS NOT DISTINCT FROM v_tenant
+                         WHERE direction IN ('out', 'both') AND (r.tenant_id = v_tenant) IS TRUE
                            AND (r.from_memory_id = ANY (v_mem) OR r.from_entity_id = ANY (v_ent))
                            AND (types IS NULL OR r.type = ANY (types))
                            AND cogdb.fact_holds(r.valid_from, r.valid_to, r.recorded_at,
@@ -271,7 +275,7 @@ BEGIN
                                CASE WHEN r.from_memory_id IS NOT NULL THEN 'memory' ELSE 'entity' END,
                                coalesce(r.from_memory_id, r.from_entity_id)
                           FROM cogdb.relationships r
-                         WHERE direction IN ('in', 'both') AND r.tenant_id IS NOT DISTINCT FROM v_tenant
+                         WHERE direction IN ('in', 'both') AND (r.tenant_id = v_tenant) IS TRUE
                            AND (r.to_memory_id = ANY (v_mem) OR r.to_entity_id = ANY (v_ent))
                            AND (types IS NULL OR r.type = ANY (types))
                            AND cogdb.fact_holds(r.valid_from, r.valid_to, r.recorded_at,
@@ -279,7 +283,7 @@ BEGIN
                      WHERE NOT v_seen ? (e.okind || ':' || e.oid)
                        AND (e.okind = 'entity' OR NOT EXISTS (
                             SELECT FROM cogdb.memories m
-                             WHERE m.id = e.oid AND m.tenant_id IS NOT DISTINCT FROM v_tenant
+                             WHERE m.id = e.oid AND (m.tenant_id = v_tenant) IS TRUE
                                AND m.expires_at <= now() OFFSET 0))
                      ORDER BY e.okind COLLATE "C", e.oid COLLATE "C", e.strength DESC,
                               e.via COLLATE "C") f
@@ -315,5 +319,188 @@ GRANT EXECUTE ON FUNCTION cogdb.neighbors(text, integer, text[], text, timestamp
 COMMENT ON FUNCTION cogdb.neighbors(text, integer, text[], text, timestamptz, timestamptz, integer, boolean) IS
     'The nodes reachable from a start node through relationships the caller can see, breadth first, each once with its depth, edge, path and tenant; bounded; include_shared walks a shared memory''s source within the grants.';
 -- <<< sql/functions/knowledge/neighbors.sql
+
+-- >>> sql/functions/governance/policy_report.sql
+-- The DBA report: one row per finding, none when the deployment is as docs/trust-model.md
+-- describes it. `cogdb audit policies` prints it and exits non-zero on any row. Checks:
+--   rls_not_forced       a table of schema cogdb without row security enabled and forced
+--                        (partitions of cogdb.memories are fenced by their parent's policies;
+--                        global registries are on policy_report_allowlist());
+--   no_tenant_fence      a table without the RESTRICTIVE policy for all commands and roles
+--                        `tenant_id = (SELECT cogdb.current_tenant_id())` (allowlist: exempt;
+--                        memories: tenant_id among cogdb.readable_tenants() AND (that
+--                        comparison OR its live read grants, cogdb.grant_covers),
+--                        for reads only — WITH CHECK stays the comparison; the grants
+--                        themselves are listed by cogdb.share_report(), not findings;
+--                        relationships: the same, for another tenant's tenant-visible
+--                        memory-to-memory relationships whose memories the caller reads);
+--   definer_search_path  a SECURITY DEFINER function of schema cogdb without a pinned
+--                        search_path ending in pg_temp (docs/conventions.md rule 2);
+--   definer_public_execute  a SECURITY DEFINER function that PUBLIC may execute;
+--   app_login_privileged a login that is a member of cogdb_app (directly or through other
+--                        roles) and is superuser, BYPASSRLS or a member of cogdb_owner: RLS
+--                        would not apply to it;
+--   app_login_timeouts   a login member of cogdb_app without lock_timeout or
+--                        idle_in_transaction_session_timeout (ALTER ROLE … SET, for this
+--                        database or all; 0 counts as unset): it could stall every tenant
+--                        behind a lock (docs/trust-model.md, Known limits);
+--   public_database_access  CONNECT or TEMPORARY on the current database granted to PUBLIC
+--                        (PostgreSQL's default on a new database);
+--   policy_per_row_helper a policy of schema cogdb that calls a context helper
+--                        (current_tenant_id, current_user_id, context_stamp,
+--                        retention_horizon, retention_cutoffs) or reads app.* settings per row, not once per
+--                        query inside a sub-select (an InitPlan; docs/conventions.md rule 3).
+-- Invoker: it reads only catalogs that every login may read, so the auditor runs it as itself.
+CREATE OR REPLACE FUNCTION cogdb.policy_report()
+    RETURNS TABLE (finding text, object text, detail text, hint text)
+    LANGUAGE sql STABLE SECURITY INVOKER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH RECURSIVE
+    allow AS (SELECT * FROM cogdb.policy_report_allowlist()),
+    tabs AS (
+        SELECT c.oid, c.relname::text AS relname, c.relrowsecurity, c.relforcerowsecurity
+          FROM pg_class c
+         WHERE c.relnamespace = 'cogdb'::regnamespace AND c.relkind IN ('r', 'p')
+           AND NOT EXISTS (SELECT FROM pg_inherits i
+                            WHERE i.inhrelid = c.oid
+                              AND i.inhparent = 'cogdb.memories'::regclass)),
+    -- every (member, role) pair of pg_auth_members, transitively
+    membership(member, roleid) AS (
+        SELECT a.member, a.roleid FROM pg_auth_members a
+        UNION
+        SELECT a.member, m.roleid FROM pg_auth_members a JOIN membership m ON m.member = a.roleid),
+    app_logins AS (
+        SELECT r.oid, r.rolname::text AS rolname, r.rolsuper, r.rolbypassrls,
+               EXISTS (SELECT FROM membership m WHERE m.member = r.oid
+                          AND m.roleid = 'cogdb_owner'::regrole) AS owner_member
+          FROM pg_roles r
+         WHERE r.rolcanlogin
+           AND EXISTS (SELECT FROM membership m WHERE m.member = r.oid
+                          AND m.roleid = 'cogdb_app'::regrole)),
+    login_settings AS (
+        SELECT l.oid, split_part(cfg, '=', 1) AS name, substr(cfg, strpos(cfg, '=') + 1) AS value
+          FROM app_logins l
+          JOIN pg_db_role_setting s
+            ON s.setrole IN (l.oid, 0)
+           AND s.setdatabase IN (0, (SELECT d.oid FROM pg_database d
+                                      WHERE d.datname = current_database()))
+          CROSS JOIN LATERAL unnest(s.setconfig) cfg),
+    definers AS (
+        SELECT p.oid, p.oid::regprocedure::text AS signature, p.proacl,
+               (SELECT substr(cfg, 13) FROM unnest(p.proconfig) cfg
+                 WHERE cfg LIKE 'search_path=%') AS search_path
+          FROM pg_proc p
+         WHERE p.pronamespace = 'cogdb'::regnamespace AND p.prosecdef),
+    helpers(pattern) AS (
+        VALUES ('(current_tenant_id|current_user_id|context_stamp|retention_cutoffs|retention_horizon)\(|current_setting\(''app\.')),
+    policies AS (
+        SELECT p.tablename::text || '.' || p.policyname::text AS name,
+               -- the helpers read once per query: ( SELECT cogdb.h() AS h), removed
+               regexp_replace(coalesce(p.qual, '') || ' ' || coalesce(p.with_check, ''),
+                              '\( SELECT cogdb\.(current_tenant_id|current_user_id|context_stamp|retention_cutoffs|retention_horizon)\(\) AS \1\)',
+                              '', 'g') AS rest
+          FROM pg_policies p WHERE p.schemaname = 'cogdb')
+    SELECT 'rls_not_forced', 'cogdb.' || t.relname,
+           CASE WHEN NOT t.relrowsecurity THEN 'row level security is not enabled'
+                ELSE 'row level security is enabled but not forced (the owner bypasses it)' END,
+           format('ALTER TABLE cogdb.%I ENABLE ROW LEVEL SECURITY; ALTER TABLE cogdb.%I FORCE ROW LEVEL SECURITY;',
+                  t.relname, t.relname)
+      FROM tabs t
+     WHERE NOT (t.relrowsecurity AND t.relforcerowsecurity)
+       AND NOT EXISTS (SELECT FROM allow a WHERE a.table_name = t.relname AND a.exempt = 'rls')
+    UNION ALL
+    SELECT 'no_tenant_fence', 'cogdb.' || t.relname,
+           'no RESTRICTIVE policy FOR ALL TO PUBLIC USING (tenant_id = (SELECT cogdb.current_tenant_id()))',
+           format('CREATE POLICY %I ON cogdb.%I AS RESTRICTIVE FOR ALL TO PUBLIC USING (tenant_id = (SELECT cogdb.current_tenant_id())) WITH CHECK (tenant_id = (SELECT cogdb.current_tenant_id())); or list it in cogdb.policy_report_allowlist() with the reason',
+                  t.relname || '__tenant_fence', t.relname)
+      FROM tabs t
+     WHERE NOT EXISTS (SELECT FROM allow a WHERE a.table_name = t.relname)
+       AND NOT EXISTS (
+           SELECT FROM pg_policies p
+            WHERE p.schemaname = 'cogdb' AND p.tablename = t.relname
+              AND p.permissive = 'RESTRICTIVE' AND p.cmd = 'ALL' AND p.roles = '{public}'
+              AND (p.qual = '(tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id))'
+                   AND (p.with_check IS NULL OR p.with_check = p.qual)
+                   -- memories: the fence widened by live read grants (sharing), never for
+                   -- writes; every live grant is listed by cogdb.share_report()
+                   OR t.relname = 'memories'
+                   AND p.qual = '((tenant_id = ANY (( SELECT cogdb.readable_tenants() AS readable_tenants)::uuid[])) AND ((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR cogdb.grant_covers((( SELECT cogdb.live_grants() AS live_grants) -> (tenant_id)::text), visibility, id, context_type, tags, created_at, anonymised_at)))'
+                   AND p.with_check = '(tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id))'
+                   -- relationships: widened the same way for the memory-to-memory
+                   -- relationships of a tenant that shares both memories (traversal; its
+                   -- per-row probes as revision 0023 wrote them)
+                   OR t.relname = 'relationships'
+                   AND p.qual = E'((tenant_id = ANY (( SELECT cogdb.readable_tenants() AS readable_tenants)::uuid[])) AND ((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR ((visibility = \'tenant\'::text) AND (from_entity_id IS NULL) AND (to_entity_id IS NULL) AND (EXISTS ( SELECT\n   FROM cogdb.memories m\n  WHERE ((m.id = relationships.from_memory_id) AND ((m.tenant_id = relationships.tenant_id) IS TRUE))\n OFFSET 0)) AND (EXISTS ( SELECT\n   FROM cogdb.memories m\n  WHERE ((m.id = relationships.to_memory_id) AND ((m.tenant_id = relationships.tenant_id) IS TRUE))\n OFFSET 0)))))'
+                   AND p.with_check = '(tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id))'))
+    UNION ALL
+    SELECT 'definer_search_path', d.signature,
+           coalesce('search_path is ' || d.search_path, 'search_path is not set'),
+           format('ALTER FUNCTION %s SET search_path = pg_catalog, pg_temp;', d.signature)
+      FROM definers d
+     WHERE d.search_path IS NULL
+        OR btrim((string_to_array(d.search_path, ','))[cardinality(string_to_array(d.search_path, ','))], ' "') <> 'pg_temp'
+    UNION ALL
+    SELECT 'definer_public_execute', d.signature,
+           'PUBLIC may execute this SECURITY DEFINER function',
+           format('REVOKE ALL ON FUNCTION %s FROM PUBLIC; then GRANT EXECUTE to the roles that need it', d.signature)
+      FROM definers d
+     WHERE d.proacl IS NULL
+        OR EXISTS (SELECT FROM aclexplode(d.proacl) x
+                    WHERE x.grantee = 0 AND x.privilege_type = 'EXECUTE')
+    UNION ALL
+    SELECT 'app_login_privileged', l.rolname,
+           'member of cogdb_app and ' || concat_ws(', ',
+               CASE WHEN l.rolsuper THEN 'superuser' END,
+               CASE WHEN l.rolbypassrls THEN 'BYPASSRLS' END,
+               CASE WHEN l.owner_member THEN 'a member of cogdb_owner' END)
+               || ': row level security does not apply to it',
+           format('Use a separate login for the app: ALTER ROLE %I NOSUPERUSER NOBYPASSRLS; REVOKE cogdb_owner FROM %I;',
+                  l.rolname, l.rolname)
+      FROM app_logins l
+     WHERE l.rolsuper OR l.rolbypassrls OR l.owner_member
+    UNION ALL
+    SELECT 'app_login_timeouts', l.rolname,
+           'member of cogdb_app without ' || concat_ws(' and ',
+               CASE WHEN NOT EXISTS (SELECT FROM login_settings s WHERE s.oid = l.oid
+                                        AND s.name = 'lock_timeout' AND s.value NOT IN ('0', ''))
+                    THEN 'lock_timeout' END,
+               CASE WHEN NOT EXISTS (SELECT FROM login_settings s WHERE s.oid = l.oid
+                                        AND s.name = 'idle_in_transaction_session_timeout'
+                                        AND s.value NOT IN ('0', ''))
+                    THEN 'idle_in_transaction_session_timeout' END),
+           format('ALTER ROLE %I SET lock_timeout = ''5s''; ALTER ROLE %I SET idle_in_transaction_session_timeout = ''60s'';',
+                  l.rolname, l.rolname)
+      FROM app_logins l
+     WHERE NOT EXISTS (SELECT FROM login_settings s WHERE s.oid = l.oid
+                          AND s.name = 'lock_timeout' AND s.value NOT IN ('0', ''))
+        OR NOT EXISTS (SELECT FROM login_settings s WHERE s.oid = l.oid
+                          AND s.name = 'idle_in_transaction_session_timeout'
+                          AND s.value NOT IN ('0', ''))
+    UNION ALL
+    SELECT 'public_database_access', 'database ' || d.datname::text,
+           'PUBLIC has ' || string_agg(x.privilege_type, ' and ' ORDER BY x.privilege_type)
+               || ' on the database',
+           format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC; GRANT CONNECT ON DATABASE %I TO cogdb_app, cogdb_admin, cogdb_auditor; GRANT TEMPORARY ON DATABASE %I TO cogdb_app, cogdb_owner;',
+                  d.datname, d.datname, d.datname)
+      FROM pg_database d
+      CROSS JOIN LATERAL aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) x
+     WHERE d.datname = current_database() AND x.grantee = 0
+       AND x.privilege_type IN ('CONNECT', 'TEMPORARY')
+     GROUP BY d.datname
+    UNION ALL
+    SELECT 'policy_per_row_helper', 'policy ' || p.name,
+           'calls a context helper (or reads app.* settings) per row, outside a sub-select',
+           'Wrap the helper in a sub-select, (SELECT cogdb.current_tenant_id()), so it is an InitPlan read once per query'
+      FROM policies p
+     WHERE p.rest ~ (SELECT h.pattern FROM helpers h)
+    ORDER BY 1, 2
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.policy_report() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.policy_report() TO cogdb_admin, cogdb_auditor;
+COMMENT ON FUNCTION cogdb.policy_report() IS
+    'The DBA report: one row per finding (tables without forced RLS or a tenant fence, definer functions without a pinned search_path or executable by PUBLIC, privileged or timeout-less app logins, PUBLIC access to the database, policies that read the context per row); none when all is well.';
+-- <<< sql/functions/governance/policy_report.sql
 
 RESET ROLE;
