@@ -16,7 +16,10 @@ search benchmark's settings) it:
 3. traversal in the largest tenant: a hub entity with 1,000 relationships, each neighbour
    with 3 more (to memories and entities), among ``--edges`` background relationships of all
    tenants; neighbors() at depth 1-3 from the hub and from a leaf beside it, as the app login
-   (RLS) and, as the same-run baseline, as a BYPASSRLS role;
+   (RLS) and, as the same-run baseline, as a BYPASSRLS role; and from a memory (the one
+   node 1 produces, with the tenant's background memory-to-memory relationships), all of
+   them again with revision 0023's definitions swapped out and back in (bench/revision_swap.py):
+   before/after in the same database (``--traversal-only`` stops after this step);
 4. hybrid_search vs search (vector-only) per tenant size class, the same queries (text of a
    memory of the tenant + the corpus' held-out vector), medians;
 5. access tracking: a whole scope around a search, with and without record_access;
@@ -41,7 +44,7 @@ import numpy as np
 import psycopg
 from pgvector.psycopg import register_vector
 
-from . import corpus
+from . import corpus, revision_swap
 from .search_bench import (
     OUT,
     login_url,
@@ -262,6 +265,12 @@ def time_calls(url: str, login: str, calls: list[tuple[object, str, tuple]], rou
     """Median ms of each call (tenant, query, params), one transaction per call, after a
     warm-up round. Rounds are interleaved (every call once per round), so load that comes
     and goes on a shared machine spreads evenly over the calls compared."""
+    return [med(t) for t in call_times(url, login, calls, rounds, bypass)]
+
+
+def call_times(url: str, login: str, calls: list[tuple[object, str, tuple]], rounds: int,
+               bypass: bool = False) -> list[list[float]]:
+    """The ms of each call in each round (time_calls' samples)."""
     times: list[list[float]] = [[] for _ in calls]
     with psycopg.connect(login_url(url, login), prepare_threshold=None) as conn:
         register_vector(conn)
@@ -279,13 +288,18 @@ def time_calls(url: str, login: str, calls: list[tuple[object, str, tuple]], rou
                     conn.execute(query, params).fetchall()
                     if r:
                         times[i].append((time.perf_counter() - started) * 1000)
-    return [med(t) for t in times]
+    return times
 
 
 def traversal(url: str, tenant, rounds: int, echo) -> dict:
     leaf = "name:node 7"
+    with psycopg.connect(url) as conn:  # the memory that node 1 produces (build_hub)
+        memory = "memory:" + conn.execute(
+            "SELECT id FROM cogdb.memories WHERE tenant_id = %s ORDER BY id LIMIT 1",
+            (tenant,)).fetchone()[0]
+    names = {"name:hub": "hub", leaf: "leaf next to the hub", memory: "memory next to a leaf"}
     cases = []
-    for start in ("name:hub", leaf):
+    for start in names:
         for depth in (1, 2, 3):
             for limit in (100, 1000):
                 cases.append((start, depth, limit))
@@ -293,21 +307,36 @@ def traversal(url: str, tenant, rounds: int, echo) -> dict:
              for c in cases]
     app = time_calls(url, APP, calls, rounds)
     bypass = time_calls(url, BYPASS, calls, rounds, bypass=True)
+    # The same calls with revision 0023's definitions out (its downgrade.sql: the
+    # relationships policies and neighbors() as revision 0020 left them) and back in,
+    # in two blocks each (before, after, after, before), half the rounds per block.
+    samples: dict[str, list[list[float]]] = {"before": [[] for _ in calls],
+                                             "after": [[] for _ in calls]}
+    for state in ("before", "after", "after", "before"):
+        revision_swap.apply(url, "0023", "downgrade" if state == "before" else "upgrade")
+        for i, t in enumerate(call_times(url, APP, calls, max(2, rounds // 2))):
+            samples[state][i].extend(t)
+    revision_swap.apply(url, "0023", "upgrade")
+    before = [med(t) for t in samples["before"]]
+    after = [med(t) for t in samples["after"]]
     with psycopg.connect(login_url(url, APP)) as conn, conn.transaction():
         conn.execute("SELECT cogdb.set_context(%s::text)", (str(tenant),))
         counts = [conn.execute("SELECT count(*), max(depth) FROM cogdb.neighbors(%s, %s,"
                                " max_nodes => %s)", c).fetchone() for c in cases]
     rows = []
-    for (start, depth, limit), a, b, (n, d) in zip(cases, app, bypass, counts, strict=True):
-        rows.append({"start": "hub" if start == "name:hub" else "leaf next to the hub",
-                     "max_depth": depth, "limit": limit, "nodes": n, "deepest": d,
-                     "p50_ms": a, "bypassrls_p50_ms": b})
+    for (start, depth, limit), a, b, (n, d), old, new in zip(cases, app, bypass, counts,
+                                                             before, after, strict=True):
+        rows.append({"start": names[start], "max_depth": depth, "limit": limit, "nodes": n,
+                     "deepest": d, "p50_ms": a, "bypassrls_p50_ms": b,
+                     "before_0023_p50_ms": old, "after_0023_p50_ms": new})
     echo("traversal (neighbors, largest tenant, medians):")
     echo(f"  {'start':<22}{'depth':>6}{'limit':>7}{'nodes':>7}{'reached':>9}"
-         f"{'app ms':>9}{'BYPASSRLS ms':>14}")
+         f"{'app ms':>9}{'BYPASSRLS ms':>14}{'pre-0023 ms':>13}{'0023 ms':>9}{'ratio':>7}")
     for r in rows:
         echo(f"  {r['start']:<22}{r['max_depth']:>6}{r['limit']:>7}{r['nodes']:>7}"
-             f"{r['deepest'] or 0:>9}{r['p50_ms']:>9.2f}{r['bypassrls_p50_ms']:>14.2f}")
+             f"{r['deepest'] or 0:>9}{r['p50_ms']:>9.2f}{r['bypassrls_p50_ms']:>14.2f}"
+             f"{r['before_0023_p50_ms']:>13.2f}{r['after_0023_p50_ms']:>9.2f}"
+             f"{r['after_0023_p50_ms'] / r['before_0023_p50_ms']:>7.2f}")
     return {"cases": rows}
 
 
@@ -442,6 +471,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--queries-per-class", type=int, default=40)
     ap.add_argument("--rounds", type=int, default=15, help="timed calls per query")
     ap.add_argument("--home", help="bench server folder (default bench/out/home-knowledge-<rows>)")
+    ap.add_argument("--traversal-only", action="store_true",
+                    help="load, build the hub graph and time traversal only")
     args = ap.parse_args(argv)
     rows = parse_rows(args.rows)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -471,7 +502,8 @@ def main(argv: list[str] | None = None) -> None:
          f"{report['maintain']['indexes_built']} ANN index(es) in "
          f"{report['maintain']['seconds']:.0f} s")
     largest = meta["tenants"][0]
-    report["upserts"] = upsert_rates(url, meta["tenants"][1], echo)
+    if not args.traversal_only:
+        report["upserts"] = upsert_rates(url, meta["tenants"][1], echo)
     build_hub(url, largest, echo)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM (ANALYZE) cogdb.relationships")
@@ -479,6 +511,11 @@ def main(argv: list[str] | None = None) -> None:
         report["relationships_total"] = conn.execute(
             "SELECT count(*) FROM cogdb.relationships").fetchone()[0]
     report["traversal"] = traversal(url, largest, args.rounds, echo)
+    if args.traversal_only:
+        path = OUT / f"knowledge-{args.rows.lower()}-traversal.json"
+        path.write_text(json.dumps(report, indent=2, default=str))
+        echo(f"JSON: {path}")
+        return
     report["hybrid"] = hybrid_vs_vector(url, data, texts, meta, args.queries_per_class,
                                         max(5, args.rounds // 2), echo)
     report["access_tracking"] = access_tracking(url, data, meta, args.rounds, echo)

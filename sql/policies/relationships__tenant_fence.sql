@@ -12,7 +12,9 @@
 --   shared), and both its memories must be ones the caller reads in that tenant, under
 --   memories__tenant_fence (the grants' test, grant_covers on live_grants() computed once).
 --   These two lookups run for rows of other tenants only, found by the index condition
---   above; the own tenant's rows take the first branch.
+--   above; the own tenant's rows take the first branch. Each is one primary-key probe
+--   (revision 0023: OFFSET 0 keeps it per row, and `(… = …) IS TRUE` keeps the tenant
+--   comparison a filter, as in relationships__endpoints_visible).
 -- (SELECT …) makes the helpers InitPlans: evaluated once per query, not once per row.
 DROP POLICY IF EXISTS relationships__tenant_fence ON cogdb.relationships;
 CREATE POLICY relationships__tenant_fence ON cogdb.relationships
@@ -21,9 +23,11 @@ CREATE POLICY relationships__tenant_fence ON cogdb.relationships
            AND (tenant_id = (SELECT cogdb.current_tenant_id())
                 OR (visibility = 'tenant' AND from_entity_id IS NULL AND to_entity_id IS NULL
                     AND EXISTS (SELECT FROM cogdb.memories m
-                                 WHERE m.tenant_id = relationships.tenant_id
-                                   AND m.id = relationships.from_memory_id)
+                                 WHERE m.id = relationships.from_memory_id
+                                   AND (m.tenant_id = relationships.tenant_id) IS TRUE
+                                OFFSET 0)
                     AND EXISTS (SELECT FROM cogdb.memories m
-                                 WHERE m.tenant_id = relationships.tenant_id
-                                   AND m.id = relationships.to_memory_id))))
+                                 WHERE m.id = relationships.to_memory_id
+                                   AND (m.tenant_id = relationships.tenant_id) IS TRUE
+                                OFFSET 0))))
     WITH CHECK (tenant_id = (SELECT cogdb.current_tenant_id()));

@@ -4,6 +4,7 @@ path, cycles safe, bounded, filtered by type and direction, expired memories ski
 tests/isolation/test_knowledge_isolation.py.)"""
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -124,3 +125,39 @@ def test_an_unknown_start_gives_no_rows(client, tenants):
         # not a reference form (the Python client would read it as a name)
         s.connection.execute("SELECT * FROM cogdb.neighbors('person:Nobody')")
     assert (info.value.sqlstate, info.value.diag.column_name) == ("CGV01", "start")
+
+
+# Rows of memories and relationships this transaction has read so far (heap rows fetched by
+# index and bitmap scans, and read by sequential scans), from the statistics PostgreSQL
+# keeps per transaction: what a statement read, not how long it took.
+ROWS_READ = ("SELECT coalesce(sum(coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0)), 0)"
+             "  FROM pg_stat_xact_user_tables WHERE schemaname = 'cogdb'"
+             "   AND (relname = 'relationships' OR relname LIKE 'memories%%')")
+
+
+def test_a_walk_reads_what_it_reaches_not_the_tenant(client, tenants, db):
+    """docs/trust-model.md "What a walk reads": the endpoint checks of every relationship
+    read (relationships__endpoints_visible) are primary-key probes, and each level of a walk
+    reads the frontier's relationships by node id, so a 3-level walk along a chain of
+    memories reads a few dozen rows in a tenant of 300 memories (before revision 0023, each
+    level read all 300 into hashed sub-plans, twice or more). Control: the same counter
+    sees a read of the whole tenant."""
+    with client.scope(tenants.a) as s:
+        ids = s.remember_many([{"id": f"w{i:03d}", "human": f"memory {i}"} for i in range(300)],
+                              [vec(i % 300) for i in range(300)])
+        for a, b in itertools.pairwise(ids[:7]):
+            s.relate(f"memory:{a}", f"memory:{b}", "led_to")
+    with psycopg.connect(db.app_url) as conn, conn.transaction():
+        conn.execute("SELECT cogdb.set_context(%s::text)", (str(tenants.a),))
+        before = conn.execute(ROWS_READ).fetchone()[0]
+        walk = conn.execute("SELECT node, depth FROM cogdb.neighbors('memory:w000', 3)").fetchall()
+        after_walk = conn.execute(ROWS_READ).fetchone()[0]
+        edges = conn.execute("SELECT count(*) FROM cogdb.relationships"
+                             " WHERE from_memory_id = ANY (%s)", (ids[:3],)).fetchone()[0]
+        after_edges = conn.execute(ROWS_READ).fetchone()[0]
+        assert conn.execute("SELECT count(*) FROM cogdb.memories").fetchone()[0] == 300
+        after_all = conn.execute(ROWS_READ).fetchone()[0]
+    assert walk == [("memory:w001", 1), ("memory:w002", 2), ("memory:w003", 3)]
+    assert after_walk - before <= 60
+    assert edges == 3 and after_edges - after_walk <= 12  # 3 edges, 2 probes each
+    assert after_all - after_edges >= 300                 # control: the whole tenant

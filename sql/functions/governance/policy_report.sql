@@ -108,9 +108,10 @@ AS $$
                    AND p.qual = '((tenant_id = ANY (( SELECT cogdb.readable_tenants() AS readable_tenants)::uuid[])) AND ((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR cogdb.grant_covers((( SELECT cogdb.live_grants() AS live_grants) -> (tenant_id)::text), visibility, id, context_type, tags, created_at, anonymised_at)))'
                    AND p.with_check = '(tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id))'
                    -- relationships: widened the same way for the memory-to-memory
-                   -- relationships of a tenant that shares both memories (traversal)
+                   -- relationships of a tenant that shares both memories (traversal; its
+                   -- per-row probes as revision 0023 wrote them)
                    OR t.relname = 'relationships'
-                   AND p.qual = E'((tenant_id = ANY (( SELECT cogdb.readable_tenants() AS readable_tenants)::uuid[])) AND ((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR ((visibility = \'tenant\'::text) AND (from_entity_id IS NULL) AND (to_entity_id IS NULL) AND (EXISTS ( SELECT\n   FROM cogdb.memories m\n  WHERE ((m.tenant_id = relationships.tenant_id) AND (m.id = relationships.from_memory_id)))) AND (EXISTS ( SELECT\n   FROM cogdb.memories m\n  WHERE ((m.tenant_id = relationships.tenant_id) AND (m.id = relationships.to_memory_id)))))))'
+                   AND p.qual = E'((tenant_id = ANY (( SELECT cogdb.readable_tenants() AS readable_tenants)::uuid[])) AND ((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR ((visibility = \'tenant\'::text) AND (from_entity_id IS NULL) AND (to_entity_id IS NULL) AND (EXISTS ( SELECT\n   FROM cogdb.memories m\n  WHERE ((m.id = relationships.from_memory_id) AND ((m.tenant_id = relationships.tenant_id) IS TRUE))\n OFFSET 0)) AND (EXISTS ( SELECT\n   FROM cogdb.memories m\n  WHERE ((m.id = relationships.to_memory_id) AND ((m.tenant_id = relationships.tenant_id) IS TRUE))\n OFFSET 0)))))'
                    AND p.with_check = '(tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id))'
                    -- entities: widened by the entity criteria of live read grants
                    OR t.relname = 'entities'

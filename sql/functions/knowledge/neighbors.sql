@@ -13,6 +13,17 @@
 -- in order.
 -- Cycles are safe: a node already reached is never entered again.
 --
+-- What a level reads is bounded by the frontier, not by the tenant (revision 0023): every
+-- lookup is by node id, and the walk's tenant is compared as `(… = v_tenant) IS TRUE`, a
+-- filter on the rows the ids found rather than an index condition. Under RLS the index
+-- condition on the tenant is the fences' (`tenant_id = ANY (readable_tenants())`, or the
+-- context's tenant); a second tenant equality here made the planner, which has no
+-- statistics on tenant_id, estimate one row for a whole tenant and read all of it by a
+-- smaller index, filtering the ids. Without RLS (a DBA's BYPASSRLS login) the ids lead: the
+-- node indexes (tenant_id, <node id>) are read by skip scan, one descent per tenant.
+-- OFFSET 0 keeps the expiry check a per-row probe rather than a hashed sub-plan that reads
+-- the whole tenant at every level (docs/trust-model.md "What a walk reads").
+--
 -- Isolation is the policies' doing: a relationship exists for the caller only if the caller
 -- can see both of its nodes (relationships__endpoints_visible), so a path never passes
 -- through another user's private memory or entity, and nothing in the output (rows, depths,
@@ -47,8 +58,8 @@ CREATE OR REPLACE FUNCTION cogdb.neighbors(start text, max_depth integer DEFAULT
 AS $$
 #variable_conflict use_variable
 DECLARE
-    -- The fence does this under RLS; said again so that a role without RLS (a DBA's
-    -- BYPASSRLS login) also walks one tenant by its indexes.
+    -- The fences keep a walk in its tenant under RLS; every lookup says it again, so that a
+    -- role without RLS (a DBA's BYPASSRLS login) also walks one tenant.
     v_own uuid := cogdb.current_tenant_id();
     v_tenant uuid;             -- the tenant this walk runs in
     v_walks uuid[];
@@ -94,7 +105,7 @@ BEGIN
         v_id := substr(start, 8);
         v_walks := cogdb.share_request(true);  -- its own statement: the fence reads the flag
         v_walks := ARRAY(SELECT m.tenant_id FROM cogdb.memories m
-                          WHERE m.tenant_id = ANY (v_walks) AND m.id = v_id
+                          WHERE m.id = v_id AND (m.tenant_id = ANY (v_walks)) IS TRUE
                             AND (m.expires_at IS NULL OR m.expires_at > now())
                           ORDER BY m.tenant_id);
         v_shared := true;
@@ -120,10 +131,10 @@ BEGIN
                 SELECT f.*, row_number() OVER (ORDER BY f.strength DESC, f.ref COLLATE "C") AS n,
                        CASE WHEN f.okind = 'entity'
                             THEN (SELECT en.name FROM cogdb.entities en
-                                   WHERE en.tenant_id = v_tenant AND en.id = f.oid)
+                                   WHERE en.id = f.oid AND (en.tenant_id = v_tenant) IS TRUE)
                             ELSE (SELECT left(coalesce(nullif(m.human_content, ''), m.assistant_content), 200)
                                     FROM cogdb.memories m
-                                   WHERE m.tenant_id = v_tenant AND m.id = f.oid)
+                                   WHERE m.id = f.oid AND (m.tenant_id = v_tenant) IS TRUE)
                        END AS label
                   FROM (
                     SELECT DISTINCT ON (e.okind COLLATE "C", e.oid COLLATE "C") e.*,
@@ -135,7 +146,7 @@ BEGIN
                                CASE WHEN r.to_memory_id IS NOT NULL THEN 'memory' ELSE 'entity' END AS okind,
                                coalesce(r.to_memory_id, r.to_entity_id) AS oid
                           FROM cogdb.relationships r
-                         WHERE direction IN ('out', 'both') AND r.tenant_id = v_tenant
+                         WHERE direction IN ('out', 'both') AND (r.tenant_id = v_tenant) IS TRUE
                            AND (r.from_memory_id = ANY (v_mem) OR r.from_entity_id = ANY (v_ent))
                            AND (types IS NULL OR r.type = ANY (types))
                            AND cogdb.fact_holds(r.valid_from, r.valid_to, r.recorded_at,
@@ -147,7 +158,7 @@ BEGIN
                                CASE WHEN r.from_memory_id IS NOT NULL THEN 'memory' ELSE 'entity' END,
                                coalesce(r.from_memory_id, r.from_entity_id)
                           FROM cogdb.relationships r
-                         WHERE direction IN ('in', 'both') AND r.tenant_id = v_tenant
+                         WHERE direction IN ('in', 'both') AND (r.tenant_id = v_tenant) IS TRUE
                            AND (r.to_memory_id = ANY (v_mem) OR r.to_entity_id = ANY (v_ent))
                            AND (types IS NULL OR r.type = ANY (types))
                            AND cogdb.fact_holds(r.valid_from, r.valid_to, r.recorded_at,
@@ -155,8 +166,8 @@ BEGIN
                      WHERE NOT v_seen ? (e.okind || ':' || e.oid)
                        AND (e.okind = 'entity' OR NOT EXISTS (
                             SELECT FROM cogdb.memories m
-                             WHERE m.tenant_id = v_tenant AND m.id = e.oid
-                               AND m.expires_at <= now()))
+                             WHERE m.id = e.oid AND (m.tenant_id = v_tenant) IS TRUE
+                               AND m.expires_at <= now() OFFSET 0))
                      ORDER BY e.okind COLLATE "C", e.oid COLLATE "C", e.strength DESC,
                               e.via COLLATE "C") f
                  ORDER BY f.strength DESC, f.ref COLLATE "C"

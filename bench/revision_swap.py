@@ -1,0 +1,53 @@
+"""Swap one revision's definitions in and out of a bench database, for before/after figures
+measured in the same run (same data, same machine load).
+
+``apply(url, "0023", "downgrade")`` runs the revision's frozen downgrade.sql as the
+superuser: the definitions it replaced (the state before it); ``"upgrade"`` runs its
+upgrade.sql again (the state after). Both files only replace definitions (functions,
+policies), so they may run any number of times; plans cached by open sessions are
+invalidated by the catalog change, so measure on a fresh connection after a swap.
+Only for a revision whose upgrade replaces definitions and creates no table or step.
+``policies_before(revision, names)`` is the text that a revision's downgrade.sql restores
+for the named policies only (its DROP POLICY IF EXISTS / CREATE POLICY pairs), for a
+revision whose whole downgrade cannot be swapped.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+
+VERSIONS = Path(__file__).resolve().parent.parent / "alembic" / "versions"
+
+
+def sql_of(revision: str, direction: str) -> str:
+    if direction not in ("upgrade", "downgrade"):
+        raise ValueError(f"direction must be upgrade or downgrade, got {direction!r}")
+    folders = [p for p in VERSIONS.glob(f"{revision}_*") if p.is_dir()]
+    if len(folders) != 1:
+        raise FileNotFoundError(f"revision {revision}: {len(folders)} folders in {VERSIONS}")
+    return (folders[0] / f"{direction}.sql").read_text(encoding="utf-8")
+
+
+def apply(admin_url: str, revision: str, direction: str) -> None:
+    text = sql_of(revision, direction)
+    with psycopg.connect(admin_url) as conn, conn.transaction():
+        conn.execute(text)
+
+
+def policies_before(revision: str, names: tuple[str, ...]) -> str:
+    lines = sql_of(revision, "downgrade").splitlines()
+    out: list[str] = []
+    for name in names:
+        start = next(i for i, line in enumerate(lines)
+                     if line.startswith(f"DROP POLICY IF EXISTS {name} "))
+        if not lines[start + 1].startswith(f"CREATE POLICY {name} "):
+            raise ValueError(f"revision {revision}: no CREATE POLICY {name} after its DROP")
+        end = next(i for i in range(start + 1, len(lines)) if lines[i].rstrip().endswith(";"))
+        out.extend(lines[start:end + 1])
+    return "\n".join(out) + "\n"
+
+
+def apply_text(admin_url: str, text: str) -> None:
+    with psycopg.connect(admin_url) as conn, conn.transaction():
+        conn.execute(text)
