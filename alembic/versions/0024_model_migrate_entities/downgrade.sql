@@ -1,0 +1,285 @@
+-- cogdb revision 0024 (model_migrate_entities): downgrade, written by `python -m tools.freeze 0024` from carries.txt.
+-- FROZEN: never edit; a later revision carries its own copy of what it changes.
+SET LOCAL ROLE cogdb_owner;
+
+REVOKE ALL ON FUNCTION cogdb.cleanup_model_embeddings(text, text, integer) FROM PUBLIC, cogdb_app, cogdb_admin, cogdb_auditor;
+COMMENT ON FUNCTION cogdb.cleanup_model_embeddings(text, text, integer) IS NULL;
+-- sql/functions/models/cleanup_model_embeddings.sql as frozen in revision 0019
+-- One batch of `cogdb model cleanup`: deletes at most `batch` of the tenant's kept vectors of
+-- `model` from memory_embeddings (after a cutover: the old model's) and says whether to call
+-- again (more). When none are left, the tenant's migrations away from `model` that were cut
+-- over become phase cleaned, and `cogdb maintain` drops the old model's index once its
+-- memories are gone. Refuses (CGC01) the vectors of a migration in progress to `model`.
+-- Definer for cogdb_admin.
+CREATE OR REPLACE FUNCTION cogdb.cleanup_model_embeddings(tenant_id text, model text,
+                                                          batch integer DEFAULT 1000)
+    RETURNS TABLE (deleted integer, more boolean)
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    SET plan_cache_mode = force_custom_plan
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_tenant uuid := cogdb.known_tenant(tenant_id);
+    v_saved text[];
+BEGIN
+    IF batch IS NULL OR batch NOT BETWEEN 1 AND 100000 THEN
+        RAISE EXCEPTION 'batch must be between 1 and 100000, got %', coalesce(batch::text, 'NULL')
+            USING ERRCODE = 'CGV01', COLUMN = 'batch',
+                  HINT = 'How many vectors one transaction deletes; 1000 is a good start.';
+    END IF;
+    PERFORM cogdb.resolve_model(model);
+    IF EXISTS (SELECT FROM cogdb.model_migrations g
+                WHERE g.tenant_id = v_tenant AND g.to_model = model
+                  AND g.phase IN ('embedding', 'indexed')) THEN
+        RAISE EXCEPTION 'tenant % is migrating to model %: its vectors are the migration''s work',
+                        v_tenant, quote_literal(model)
+            USING ERRCODE = 'CGC01', COLUMN = 'model',
+                  HINT = 'Clean up the old model after the cutover: cogdb model cleanup --tenant T --model OLD';
+    END IF;
+    v_saved := cogdb.enter_tenant(v_tenant);
+    DELETE FROM cogdb.memory_embeddings e
+     WHERE e.tenant_id = v_tenant AND e.model = model
+       AND e.memory_id IN (SELECT k.memory_id FROM cogdb.memory_embeddings k
+                            WHERE k.tenant_id = v_tenant AND k.model = model
+                            ORDER BY k.memory_id LIMIT batch);
+    GET DIAGNOSTICS deleted = ROW_COUNT;
+    more := deleted = batch;
+    IF NOT more THEN
+        UPDATE cogdb.model_migrations g SET phase = 'cleaned', cleaned_at = now()
+         WHERE g.tenant_id = v_tenant AND g.from_model = model AND g.phase = 'cut_over';
+    END IF;
+    IF deleted > 0 THEN
+        PERFORM cogdb.audit_note('model.cleanup', jsonb_build_object('model', model,
+                                                                     'deleted', deleted));
+    END IF;
+    PERFORM cogdb.restore_context(v_saved);
+    RETURN NEXT;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.cleanup_model_embeddings(text, text, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.cleanup_model_embeddings(text, text, integer) TO cogdb_admin;
+COMMENT ON FUNCTION cogdb.cleanup_model_embeddings(text, text, integer) IS
+    'One batch of cogdb model cleanup: deletes at most batch kept vectors of a model for a tenant; more = call again.';
+
+REVOKE ALL ON FUNCTION cogdb.cut_over_model_migration(text, text) FROM PUBLIC, cogdb_app, cogdb_admin, cogdb_auditor;
+COMMENT ON FUNCTION cogdb.cut_over_model_migration(text, text) IS NULL;
+-- sql/functions/models/cut_over_model_migration.sql as frozen in revision 0019
+-- The cutover of a model migration, one transaction, all or nothing. First it stops the
+-- tenant's writes until the commit, so no memory of the old model can arrive behind the
+-- swap: a promoted tenant's own partition is locked in SHARE mode (its writers wait, its
+-- searches go on reading the old vectors through the old index while the new index is
+-- built); a tenant in memories_default, small by definition (below search.ann_min_rows), has
+-- its gate taken exclusively instead (tenant_gate: all its transactions wait, for the short
+-- cutover; the other tenants in memories_default write on). The caller bounds either wait
+-- with lock_timeout. Then it refuses with CGM01, changing nothing, unless every memory of the
+-- tenant's from_model has a vector of to_model (memory_embeddings). Then it swaps: the old
+-- vectors go into memory_embeddings (`cogdb model cleanup` deletes them), each memory takes
+-- (to_model, its new vector), the new vectors leave memory_embeddings, and to_model becomes
+-- the tenant's default model (set_tenant_setting). A search sees the old model before the
+-- commit and the new one after it, never a mix. The memories are updated through
+-- cogdb.memories (its triggers count, index and audit them) in the context of each owner in
+-- turn (memories__owner_updates lets only the owner change a memory). Last, where the
+-- tenant's partition has an ANN index for from_model (migration_index_missing), it builds
+-- the one of to_model (ann_index_statement, a plain CREATE INDEX: its SHARE lock lets
+-- searches through; one bulk build, where an index built before the swap takes an HNSW
+-- insert per memory, measured 2.4x slower: bench/RESULTS.md, "Model migration"), so the
+-- index commits together with the rows it serves and search never reads the new model
+-- without it. Returns the migration, phase cut_over. Definer for cogdb_admin.
+CREATE OR REPLACE FUNCTION cogdb.cut_over_model_migration(tenant_id text, to_model text)
+    RETURNS SETOF cogdb.model_migrations
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    SET plan_cache_mode = force_custom_plan
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_tenant uuid := cogdb.known_tenant(tenant_id);
+    v_row cogdb.model_migrations;
+    v_part text;
+    v_saved text[];
+    v_missing bigint;
+    v_index text;
+    v_owner uuid;
+    v_n bigint := 0;
+    v_step bigint;
+BEGIN
+    v_part := cogdb.memories_partition(v_tenant);
+    IF v_part = 'memories_default' THEN
+        PERFORM pg_advisory_xact_lock(cogdb.tenant_gate(v_tenant));
+    ELSE
+        EXECUTE format('LOCK TABLE cogdb.%I IN SHARE MODE', v_part);
+    END IF;
+    IF cogdb.memories_partition(v_tenant) <> v_part THEN   -- promoted meanwhile
+        RAISE EXCEPTION 'tenant % was moved into a partition of its own meanwhile', v_tenant
+            USING ERRCODE = '55P03', HINT = 'Try again: `cogdb model migrate` does.';
+    END IF;
+    v_row := cogdb.migration_in_progress(v_tenant, to_model);
+    v_saved := cogdb.enter_tenant(v_tenant);
+    EXECUTE format('SELECT count(*) FROM cogdb.%I m WHERE m.tenant_id = %L::uuid AND m.model = $1'
+                   ' AND NOT EXISTS (SELECT FROM cogdb.memory_embeddings e'
+                   '  WHERE e.tenant_id = %L::uuid AND e.memory_id = m.id AND e.model = $2)',
+                   v_part, v_tenant, v_tenant)
+       INTO v_missing USING v_row.from_model, to_model;
+    IF v_missing > 0 THEN
+        RAISE EXCEPTION 'cutover refused: % memories of model % have no vector of model % yet',
+                        v_missing, quote_literal(v_row.from_model), quote_literal(to_model)
+            USING ERRCODE = 'CGM01', COLUMN = 'to_model',
+                  HINT = 'Run `cogdb model migrate --tenant ' || v_tenant || ' --to ' || to_model
+                         || '` again: it embeds what is left, then cuts over.';
+    END IF;
+    v_index := cogdb.migration_index_missing(v_tenant, v_row.from_model, to_model);
+    -- Keep the old vectors (a leftover of an earlier migration back is overwritten).
+    EXECUTE format('INSERT INTO cogdb.memory_embeddings AS e (tenant_id, memory_id, model, embedding)'
+                   ' SELECT m.tenant_id, m.id, m.model, m.embedding FROM cogdb.%I m'
+                   '  WHERE m.tenant_id = %L::uuid AND m.model = $1'
+                   ' ON CONFLICT (tenant_id, memory_id, model)'
+                   ' DO UPDATE SET embedding = EXCLUDED.embedding, embedded_at = EXCLUDED.embedded_at',
+                   v_part, v_tenant)
+       USING v_row.from_model;
+    FOR v_owner IN EXECUTE format('SELECT DISTINCT m.owner_user_id FROM cogdb.%I m'
+                                  ' WHERE m.tenant_id = %L::uuid AND m.model = $1',
+                                  v_part, v_tenant) USING v_row.from_model
+    LOOP
+        PERFORM set_config('app.user_id', coalesce(v_owner::text, ''), true);
+        -- An anonymised memory takes the fixed unit vector anonymise_memories gives, whatever
+        -- its side row holds (as store_model_vectors does).
+        UPDATE cogdb.memories m
+           SET model = to_model,
+               embedding = CASE WHEN m.anonymised_at IS NULL THEN e.embedding
+                                ELSE ('[1' || repeat(',0', public.vector_dims(e.embedding) - 1)
+                                      || ']')::public.vector END
+          FROM cogdb.memory_embeddings e
+         WHERE m.tenant_id = v_tenant AND m.model = v_row.from_model
+           AND m.owner_user_id IS NOT DISTINCT FROM v_owner
+           AND e.tenant_id = v_tenant AND e.memory_id = m.id AND e.model = to_model;
+        GET DIAGNOSTICS v_step = ROW_COUNT;
+        v_n := v_n + v_step;
+    END LOOP;
+    PERFORM set_config('app.user_id', '', true);
+    EXECUTE format('SELECT count(*) FROM cogdb.%I m WHERE m.tenant_id = %L::uuid AND m.model = $1',
+                   v_part, v_tenant)
+       INTO v_missing USING v_row.from_model;
+    IF v_missing > 0 THEN
+        RAISE EXCEPTION 'cutover refused: % memories of model % could not be switched', v_missing,
+                        quote_literal(v_row.from_model)
+            USING ERRCODE = 'CGM01', COLUMN = 'to_model',
+                  HINT = 'Nothing was changed. `cogdb audit policies` reports policy changes that could hide rows from the owner.';
+    END IF;
+    DELETE FROM cogdb.memory_embeddings e WHERE e.tenant_id = v_tenant AND e.model = to_model;
+    IF v_index IS NOT NULL THEN
+        -- CREATE INDEX refuses a table with pending trigger events: the deferred check of
+        -- memories.model against embedding_models runs now instead of at commit.
+        SET CONSTRAINTS ALL IMMEDIATE;
+        EXECUTE cogdb.ann_index_statement(v_tenant, to_model, false);
+    END IF;
+    PERFORM cogdb.set_tenant_setting(v_tenant::text, 'default_model', to_jsonb(to_model));
+    UPDATE cogdb.model_migrations g
+       SET phase = 'cut_over', cut_over_at = now(), total = v_n
+     WHERE g.tenant_id = v_tenant AND g.id = v_row.id
+    RETURNING g.* INTO v_row;
+    PERFORM cogdb.audit_note('model.cut_over', jsonb_build_object(
+        'from_model', v_row.from_model, 'to_model', to_model, 'memories', v_n));
+    PERFORM cogdb.restore_context(v_saved);
+    RETURN NEXT v_row;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.cut_over_model_migration(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.cut_over_model_migration(text, text) TO cogdb_admin;
+COMMENT ON FUNCTION cogdb.cut_over_model_migration(text, text) IS
+    'The cutover of a model migration, one transaction: refuses (CGM01) unless every memory has its new vector and the index is valid; then swaps the vectors and makes the new model the tenant''s default.';
+
+REVOKE ALL ON FUNCTION cogdb.start_model_migration(text, text) FROM PUBLIC, cogdb_app, cogdb_admin, cogdb_auditor;
+COMMENT ON FUNCTION cogdb.start_model_migration(text, text) IS NULL;
+-- sql/functions/models/start_model_migration.sql as frozen in revision 0019
+-- Starts re-embedding a tenant's memories with `to_model` (`cogdb model migrate`,
+-- docs/scale-out.md), or returns the migration of the tenant to `to_model` already in
+-- progress (a run that was killed resumes from its after_id). from_model is the tenant's
+-- model now (resolve_model in its context); total counts its memories of that model.
+-- Refuses: an unknown model (CGV02), the tenant's own model (CGV01), another migration of
+-- the tenant in progress (CGC01), vectors of to_model left in memory_embeddings by an
+-- earlier migration (CGC01: `cogdb model cleanup` removes them; they may predate edits).
+-- Definer for cogdb_admin.
+CREATE OR REPLACE FUNCTION cogdb.start_model_migration(tenant_id text, to_model text)
+    RETURNS SETOF cogdb.model_migrations
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    SET plan_cache_mode = force_custom_plan
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_tenant uuid := cogdb.known_tenant(tenant_id);
+    v_saved text[];
+    v_from text;
+    v_row cogdb.model_migrations;
+    v_total bigint;
+BEGIN
+    PERFORM cogdb.resolve_model(to_model);
+    v_saved := cogdb.enter_tenant(v_tenant);
+    SELECT r.name INTO v_from FROM cogdb.resolve_model(NULL) r;
+    EXECUTE format('SELECT count(*) FROM cogdb.%I m WHERE m.tenant_id = %L::uuid AND m.model = $1',
+                   cogdb.memories_partition(v_tenant), v_tenant)
+       INTO v_total USING v_from;
+    SELECT g.* INTO v_row FROM cogdb.model_migrations g
+     WHERE g.tenant_id = v_tenant AND g.phase IN ('embedding', 'indexed') FOR UPDATE;
+    IF FOUND AND v_row.to_model = to_model THEN
+        UPDATE cogdb.model_migrations g SET total = v_total
+         WHERE g.tenant_id = v_tenant AND g.id = v_row.id RETURNING g.* INTO v_row;
+        PERFORM cogdb.restore_context(v_saved);
+        RETURN NEXT v_row;
+        RETURN;
+    ELSIF FOUND THEN
+        RAISE EXCEPTION 'tenant % is migrating to model % already', v_tenant, quote_literal(v_row.to_model)
+            USING ERRCODE = 'CGC01', COLUMN = 'to_model',
+                  HINT = 'Finish it first: cogdb model migrate --tenant ' || v_tenant || ' --to ' || v_row.to_model;
+    END IF;
+    IF v_from = to_model THEN
+        RAISE EXCEPTION 'model % is the tenant''s model already', quote_literal(to_model)
+            USING ERRCODE = 'CGV01', COLUMN = 'to_model',
+                  HINT = '`cogdb tenant show` names the tenant''s default model; migrate to another one.';
+    END IF;
+    IF EXISTS (SELECT FROM cogdb.memory_embeddings e
+                WHERE e.tenant_id = v_tenant AND e.model = to_model) THEN
+        RAISE EXCEPTION 'vectors of model % from an earlier migration are still kept for tenant %',
+                        quote_literal(to_model), v_tenant
+            USING ERRCODE = 'CGC01', COLUMN = 'to_model',
+                  HINT = 'Remove them first: cogdb model cleanup --tenant ' || v_tenant || ' --model ' || to_model;
+    END IF;
+    INSERT INTO cogdb.model_migrations AS g (tenant_id, from_model, to_model, total)
+    VALUES (v_tenant, v_from, to_model, v_total) RETURNING g.* INTO v_row;
+    PERFORM cogdb.audit_note('model.migrate', jsonb_build_object(
+        'from_model', v_from, 'to_model', to_model, 'memories', v_total));
+    PERFORM cogdb.restore_context(v_saved);
+    RETURN NEXT v_row;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.start_model_migration(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cogdb.start_model_migration(text, text) TO cogdb_admin;
+COMMENT ON FUNCTION cogdb.start_model_migration(text, text) IS
+    'Starts re-embedding a tenant''s memories with to_model, or returns the migration to it already in progress (resume).';
+
+-- sql/functions/models/remember_entity_embeddings.sql: new in this revision
+DROP FUNCTION cogdb.remember_entity_embeddings(text[], text, public.vector[]);
+
+-- sql/functions/models/store_entity_vectors.sql: new in this revision
+DROP FUNCTION cogdb.store_entity_vectors(text, text, text[], public.vector[], uuid[]);
+
+-- sql/functions/models/entity_migration_batch.sql: new in this revision
+DROP FUNCTION cogdb.entity_migration_batch(text, text, integer);
+
+-- sql/policies/entity_embeddings__migration.sql: new in this revision
+DROP POLICY entity_embeddings__migration ON cogdb.entity_embeddings;
+
+-- sql/policies/entity_embeddings__visible_entity.sql: new in this revision
+DROP POLICY entity_embeddings__visible_entity ON cogdb.entity_embeddings;
+
+-- sql/policies/entity_embeddings__tenant_fence.sql: new in this revision
+DROP POLICY entity_embeddings__tenant_fence ON cogdb.entity_embeddings;
+
+-- sql/tables/entity_embeddings.sql: new in this revision
+DROP TABLE cogdb.entity_embeddings;
+
+RESET ROLE;
