@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from helpers import cli
 
+import cogdb
 from cogdb import HashEmbedder, MigrationIncomplete
 from cogdb.db.errors import translated
 
@@ -182,3 +183,19 @@ def test_forget_entity_removes_its_vectors_and_the_cli_reports_entities(db, clie
     assert db.super.execute(count, (tenants.a,)).fetchone() == (len(NAMES) - 1,)
     r = cli(db, "model", "migrate", "--tenant", str(tenants.a), "--to", NEW)
     assert r.exit_code == 0 and f"{0} entities" in r.stdout, r.output
+
+
+async def test_the_async_client_stores_both_vectors_too(db, admin, tenants, new_model):
+    admin.migrate_model(tenants.a, NEW, cut_over=False)
+    client = await cogdb.connect_async(db.app_url, pool_size=1)
+    try:
+        async with client.scope(tenants.a, tenants.a1) as s:
+            r = await s.upsert_entity("Juliet Co", observations=["juliet fact"], embed=True)
+    finally:
+        await client.close()
+    side = db.super.execute("SELECT model, embedding::text FROM cogdb.entity_embeddings"
+                            " WHERE tenant_id = %s AND entity_id = %s", (tenants.a, r.id)
+                            ).fetchall()
+    assert [m for m, _ in side] == [NEW]
+    assert np.allclose(json.loads(side[0][1]), new_model.embed(["Juliet Co\njuliet fact"])[0],
+                       atol=1e-6)

@@ -45,10 +45,12 @@ BEGIN
             USING ERRCODE = '42501', COLUMN = 'ids',
                   HINT = 'A second vector is for an entity the context user just upserted: a tenant-visible one, or their own private one.';
     END IF;
+    -- An id given twice: its last vector.
     INSERT INTO cogdb.entity_embeddings AS e (tenant_id, entity_id, model, embedding, source_digest)
-    SELECT v_tenant, n.id, model, u.v, md5(n.embedding::text)::uuid
-      FROM unnest(ids, embeddings) AS u(id, v)
+    SELECT DISTINCT ON (n.id) v_tenant, n.id, model, u.v, md5(n.embedding::text)::uuid
+      FROM unnest(ids, embeddings) WITH ORDINALITY AS u(id, v, ord)
       JOIN cogdb.entities n ON n.tenant_id = v_tenant AND n.id = u.id AND n.model = v_from
+     ORDER BY n.id, u.ord DESC
     ON CONFLICT ON CONSTRAINT entity_embeddings_pkey
     DO UPDATE SET embedding = EXCLUDED.embedding, source_digest = EXCLUDED.source_digest,
                   embedded_at = EXCLUDED.embedded_at;

@@ -33,8 +33,9 @@ BEGIN
     v_saved := cogdb.enter_tenant(v_tenant);
     -- The foreign key refuses an id that is no entity of the tenant (23503).
     INSERT INTO cogdb.entity_embeddings AS e (tenant_id, entity_id, model, embedding, source_digest)
-    SELECT v_tenant, u.id, to_model, u.v, u.d
-      FROM unnest(ids, embeddings, source_digests) AS u(id, v, d)
+    SELECT DISTINCT ON (u.id) v_tenant, u.id, to_model, u.v, u.d   -- an id twice: its last
+      FROM unnest(ids, embeddings, source_digests) WITH ORDINALITY AS u(id, v, d, ord)
+     ORDER BY u.id, u.ord DESC
     ON CONFLICT ON CONSTRAINT entity_embeddings_pkey
     DO UPDATE SET embedding = EXCLUDED.embedding, source_digest = EXCLUDED.source_digest,
                   embedded_at = EXCLUDED.embedded_at
