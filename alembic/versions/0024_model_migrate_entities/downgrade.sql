@@ -397,6 +397,9 @@ DROP FUNCTION cogdb.store_entity_vectors(text, text, text[], public.vector[], uu
 -- sql/functions/models/entity_migration_batch.sql: new in this revision
 DROP FUNCTION cogdb.entity_migration_batch(text, text, integer);
 
+-- sql/functions/models/private_entity_owners.sql: new in this revision
+DROP FUNCTION cogdb.private_entity_owners(uuid);
+
 -- sql/policies/entity_embeddings__migration.sql: new in this revision
 DROP POLICY entity_embeddings__migration ON cogdb.entity_embeddings;
 

@@ -94,6 +94,30 @@ CREATE POLICY entity_embeddings__migration ON cogdb.entity_embeddings
     WITH CHECK (true);
 -- <<< sql/policies/entity_embeddings__migration.sql
 
+-- >>> sql/functions/models/private_entity_owners.sql
+-- The users of `tenant_id` who own private entities, in id order. FORCE RLS fences the owner
+-- too, and a private entity is visible to its owner only (entities__visible_to_user), so a
+-- definer that must handle every entity of a tenant (a model migration's batches and
+-- cutover) reads the tenant-visible ones in the tenant's context without a user and then
+-- each of these owners' in that owner's context. Read from the owner-only text index, which
+-- the entities' triggers keep (index_text: every entity has its row, with its owner and
+-- visibility), so a tenant's many users without private entities cost nothing. Call it inside
+-- the tenant's context (the text index's fence). Owner-only.
+CREATE OR REPLACE FUNCTION cogdb.private_entity_owners(tenant_id uuid) RETURNS uuid[]
+    LANGUAGE sql STABLE SECURITY INVOKER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(array_agg(DISTINCT x.owner_user_id ORDER BY x.owner_user_id), '{}')
+      FROM cogdb.text_index x
+     WHERE x.tenant_id = private_entity_owners.tenant_id AND x.entity_id IS NOT NULL
+       AND x.visibility = 'private' AND x.owner_user_id IS NOT NULL
+$$;
+
+REVOKE ALL ON FUNCTION cogdb.private_entity_owners(uuid) FROM PUBLIC;
+COMMENT ON FUNCTION cogdb.private_entity_owners(uuid) IS
+    'The users of a tenant who own private entities (from the text index), for definers that handle every entity of the tenant one owner''s context at a time.';
+-- <<< sql/functions/models/private_entity_owners.sql
+
 -- >>> sql/functions/models/entity_migration_batch.sql
 -- The next page of a migration's entities: up to `batch` entities of the tenant whose
 -- embedding is of the migration's from_model and that have no current vector of to_model
@@ -103,8 +127,8 @@ CREATE POLICY entity_embeddings__migration ON cogdb.entity_embeddings
 -- embedding it replaces, which the caller hands back to cogdb.store_entity_vectors. No keyset
 -- position: what is stored drops out of the next page, so a killed run starts again and
 -- skips it. FORCE RLS fences the owner too, so it reads the tenant-visible entities in the
--- tenant's context without a user, then each user's private ones in that user's context (as
--- reindex_text). Definer for cogdb_admin.
+-- tenant's context without a user, then the private ones of each of their owners
+-- (private_entity_owners) in that owner's context. Definer for cogdb_admin.
 CREATE OR REPLACE FUNCTION cogdb.entity_migration_batch(tenant_id text, to_model text,
                                                         batch integer DEFAULT 500)
     RETURNS TABLE (id text, content text, source_digest uuid)
@@ -127,8 +151,8 @@ BEGIN
     END IF;
     v_row := cogdb.migration_in_progress(v_tenant, to_model);
     v_saved := cogdb.enter_tenant(v_tenant);
-    FOR v_user IN SELECT NULL::uuid UNION ALL (SELECT u.id FROM cogdb.users u
-                                                WHERE u.tenant_id = v_tenant ORDER BY u.id) LOOP
+    FOR v_user IN SELECT NULL::uuid UNION ALL SELECT unnest(cogdb.private_entity_owners(v_tenant))
+    LOOP
         EXIT WHEN v_left <= 0;
         PERFORM cogdb.enter_tenant(v_tenant, v_user);
         RETURN QUERY
@@ -383,8 +407,8 @@ COMMENT ON FUNCTION cogdb.start_model_migration(text, text) IS
 -- of to_model (entity_embeddings with the digest of its embedding now: one made before the
 -- entity's embedding last changed does not count); then they swap like the memories. An
 -- entity is visible to the owner per user (entities__visible_to_user), so each step runs in
--- the tenant's context without a user for the tenant-visible ones, then in each user's for
--- their private ones (as reindex_text). An entity inserted by a transaction still open when
+-- the tenant's context without a user for the tenant-visible ones, then in the context of
+-- each owner of private entities (private_entity_owners) for theirs. An entity inserted by a transaction still open when
 -- the cutover locks them keeps from_model (docs/scale-out.md). Returns the migration, phase
 -- cut_over. Definer for cogdb_admin.
 CREATE OR REPLACE FUNCTION cogdb.cut_over_model_migration(tenant_id text, to_model text)
@@ -435,7 +459,7 @@ BEGIN
     END IF;
     -- Entities: lock the tenant's entities of from_model, count those without a current
     -- vector of to_model.
-    v_users := ARRAY(SELECT u.id FROM cogdb.users u WHERE u.tenant_id = v_tenant ORDER BY u.id);
+    v_users := cogdb.private_entity_owners(v_tenant);
     v_missing := 0;
     FOREACH v_user IN ARRAY array_prepend(NULL::uuid, v_users) LOOP
         PERFORM cogdb.enter_tenant(v_tenant, v_user);

@@ -25,8 +25,8 @@
 -- of to_model (entity_embeddings with the digest of its embedding now: one made before the
 -- entity's embedding last changed does not count); then they swap like the memories. An
 -- entity is visible to the owner per user (entities__visible_to_user), so each step runs in
--- the tenant's context without a user for the tenant-visible ones, then in each user's for
--- their private ones (as reindex_text). An entity inserted by a transaction still open when
+-- the tenant's context without a user for the tenant-visible ones, then in the context of
+-- each owner of private entities (private_entity_owners) for theirs. An entity inserted by a transaction still open when
 -- the cutover locks them keeps from_model (docs/scale-out.md). Returns the migration, phase
 -- cut_over. Definer for cogdb_admin.
 CREATE OR REPLACE FUNCTION cogdb.cut_over_model_migration(tenant_id text, to_model text)
@@ -77,7 +77,7 @@ BEGIN
     END IF;
     -- Entities: lock the tenant's entities of from_model, count those without a current
     -- vector of to_model.
-    v_users := ARRAY(SELECT u.id FROM cogdb.users u WHERE u.tenant_id = v_tenant ORDER BY u.id);
+    v_users := cogdb.private_entity_owners(v_tenant);
     v_missing := 0;
     FOREACH v_user IN ARRAY array_prepend(NULL::uuid, v_users) LOOP
         PERFORM cogdb.enter_tenant(v_tenant, v_user);

@@ -6,8 +6,8 @@
 -- embedding it replaces, which the caller hands back to cogdb.store_entity_vectors. No keyset
 -- position: what is stored drops out of the next page, so a killed run starts again and
 -- skips it. FORCE RLS fences the owner too, so it reads the tenant-visible entities in the
--- tenant's context without a user, then each user's private ones in that user's context (as
--- reindex_text). Definer for cogdb_admin.
+-- tenant's context without a user, then the private ones of each of their owners
+-- (private_entity_owners) in that owner's context. Definer for cogdb_admin.
 CREATE OR REPLACE FUNCTION cogdb.entity_migration_batch(tenant_id text, to_model text,
                                                         batch integer DEFAULT 500)
     RETURNS TABLE (id text, content text, source_digest uuid)
@@ -30,8 +30,8 @@ BEGIN
     END IF;
     v_row := cogdb.migration_in_progress(v_tenant, to_model);
     v_saved := cogdb.enter_tenant(v_tenant);
-    FOR v_user IN SELECT NULL::uuid UNION ALL (SELECT u.id FROM cogdb.users u
-                                                WHERE u.tenant_id = v_tenant ORDER BY u.id) LOOP
+    FOR v_user IN SELECT NULL::uuid UNION ALL SELECT unnest(cogdb.private_entity_owners(v_tenant))
+    LOOP
         EXIT WHEN v_left <= 0;
         PERFORM cogdb.enter_tenant(v_tenant, v_user);
         RETURN QUERY
