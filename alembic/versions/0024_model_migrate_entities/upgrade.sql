@@ -432,6 +432,8 @@ DECLARE
     v_users uuid[];
     v_entities bigint := 0;
     v_swapped bigint := 0;
+    v_ids text[] := '{}';
+    v_step_ids text[];
 BEGIN
     v_part := cogdb.memories_partition(v_tenant);
     IF v_part = 'memories_default' THEN
@@ -467,7 +469,8 @@ BEGIN
                    SELECT FROM cogdb.entity_embeddings e
                     WHERE e.tenant_id = v_tenant AND e.entity_id = n.id AND e.model = to_model
                       AND e.source_digest = md5(n.embedding::text)::uuid))
-          INTO v_step, v_n
+               , array_agg(n.id)
+          INTO v_step, v_n, v_step_ids
           FROM (SELECT n.id, n.embedding FROM cogdb.entities n
                  WHERE n.tenant_id = v_tenant AND n.model = v_row.from_model
                    AND (CASE WHEN v_user IS NULL THEN n.visibility = 'tenant'
@@ -475,6 +478,7 @@ BEGIN
                    FOR UPDATE) n;
         v_entities := v_entities + v_step;
         v_missing := v_missing + v_n;
+        v_ids := v_ids || coalesce(v_step_ids, '{}');
     END LOOP;
     v_n := 0;
     PERFORM cogdb.enter_tenant(v_tenant);
@@ -537,6 +541,7 @@ BEGIN
          WHERE n.tenant_id = v_tenant AND n.model = v_row.from_model
            AND (CASE WHEN v_user IS NULL THEN n.visibility = 'tenant'
                      ELSE n.visibility = 'private' AND n.owner_user_id = v_user END)
+           AND n.id = ANY (v_ids)
         ON CONFLICT ON CONSTRAINT entity_embeddings_pkey
         DO UPDATE SET embedding = EXCLUDED.embedding, source_digest = EXCLUDED.source_digest,
                       embedded_at = EXCLUDED.embedded_at;
@@ -546,7 +551,8 @@ BEGIN
          WHERE n.tenant_id = v_tenant AND n.model = v_row.from_model
            AND (CASE WHEN v_user IS NULL THEN n.visibility = 'tenant'
                      ELSE n.visibility = 'private' AND n.owner_user_id = v_user END)
-           AND e.tenant_id = v_tenant AND e.entity_id = n.id AND e.model = to_model;
+           AND e.tenant_id = v_tenant AND e.entity_id = n.id AND e.model = to_model
+           AND n.id = ANY (v_ids);
         GET DIAGNOSTICS v_step = ROW_COUNT;
         v_swapped := v_swapped + v_step;
     END LOOP;
