@@ -2,6 +2,7 @@
 memories, in the same run.
 
     python -m bench migrate [--memories 5000] [--batch 500] [--queries 50] [--prebuilt]
+                            [--entities 1000]
 
 On its own embedded server (bench/out/home-migrate, stopped at the end), one tenant large
 enough to be promoted (its own partition and HNSW index, `cogdb maintain`):
@@ -20,7 +21,11 @@ enough to be promoted (its own partition and HNSW index, `cogdb maintain`):
   promoted tenant whose new index exists before its cutover, so the swap inserts every memory
   into it one by one (the design this replaced);
 - **search** p50 (ms, ``--queries`` text queries, k=10) before and after the cutover: the old
-  model's index, then the new one's.
+  model's index, then the new one's;
+- **entities** (revision 0024): a fourth tenant, in memories_default like the second one and
+  with the same memories, plus ``--entities`` entities embedded by the client
+  (``upsert_entity(embed=True)``, a name and two observations each); its whole migration and
+  its cutover against the second tenant's, so the ratios are what the entities add.
 
 Results: bench/results/migrate.json.
 """
@@ -73,6 +78,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--prebuilt", action="store_true",
                     help="also cut over a third tenant whose new index was built before the "
                          "cutover (the design this replaced: an HNSW insert per memory)")
+    ap.add_argument("--entities", type=int, default=1000,
+                    help="entities of the fourth tenant (0: no entity tenant)")
     ap.add_argument("--home", help="bench server folder (default bench/out/home-migrate)")
     args = ap.parse_args(argv)
     import cogdb
@@ -101,6 +108,8 @@ def main(argv: list[str] | None = None) -> None:
                                             default_model=OLD).id)
             pre = str(admin.create_tenant(f"migrate bench prebuilt {uuid.uuid4().hex[:8]}",
                                           default_model=OLD).id)
+            ent = str(admin.create_tenant(f"migrate bench entities {uuid.uuid4().hex[:8]}",
+                                          default_model=OLD).id)
         app_url = admin_url.replace("postgresql://postgres@", f"postgresql://{APP_LOGIN}@", 1)
         texts = _texts(args.memories, rng)
         queries = [" ".join(rng.choice(WORDS, 3)) for _ in range(args.queries)]
@@ -119,6 +128,15 @@ def main(argv: list[str] | None = None) -> None:
             n_small = max(args.memories // 4, 1)
             with client.scope(small) as s:
                 s.remember_many([{"human_content": t} for t in texts[:n_small]])
+            if args.entities:
+                with client.scope(ent) as s:
+                    s.remember_many([{"human_content": t} for t in texts[:n_small]])
+                for i in range(0, args.entities, args.batch):
+                    with client.scope(ent) as s:
+                        for j in range(i, min(i + args.batch, args.entities)):
+                            s.upsert_entity(f"entity {j}", embed=True,
+                                            observations=list(texts[j % len(texts)
+                                                                    ].split()[:2]))
             if args.prebuilt:
                 for i in range(0, len(texts), args.batch):
                     with client.scope(pre) as s:
@@ -162,6 +180,8 @@ def main(argv: list[str] | None = None) -> None:
                 stop.set()
                 worker.join()
                 small_cut = admin.migrate_model(small, NEW, batch=args.batch)
+                ent_cut = (admin.migrate_model(ent, NEW, batch=args.batch)
+                           if args.entities else None)
                 pre_cut = None
                 if args.prebuilt:   # the new index built before the cutover: HNSW inserts
                     admin.migrate_model(pre, NEW, batch=args.batch, cut_over=False)
@@ -198,6 +218,16 @@ def main(argv: list[str] | None = None) -> None:
             "prebuilt_cutover_vs_in_txn": round(pre_cut.cutover_seconds
                                                 / done_cut.cutover_seconds, 2)
             if pre_cut else None,
+            "small_migrate_total_s": small_cut.seconds,
+            "entities": args.entities,
+            "entities_embedded": ent_cut.entities_embedded if ent_cut else None,
+            "entities_migrate_total_s": ent_cut.seconds if ent_cut else None,
+            "entities_migrate_vs_small": round(ent_cut.seconds / small_cut.seconds, 2)
+            if ent_cut else None,
+            "entities_cutover_s": ent_cut.cutover_seconds if ent_cut else None,
+            "entities_cutover_vs_small": round(ent_cut.cutover_seconds
+                                               / small_cut.cutover_seconds, 2)
+            if ent_cut else None,
             "plans_before": sorted(p or "" for p in before_plans),
             "plans_after": sorted(p or "" for p in after_plans),
         }

@@ -20,6 +20,7 @@ import numpy as np
 from psycopg.types.json import Jsonb
 
 from ..db.errors import InvalidInput
+from ..db.pool import ENTITY_MIGRATION_AWARE
 from ..db.scope import Statement, Steps
 from ..db.values import as_uuid, as_vector, check_json
 from .memories import FILTER_ARGS, Memory, _filter_params
@@ -288,21 +289,41 @@ class KnowledgeMethods:
             check_json(value, label)
         obs = list(observations) if observations is not None else None
         check_json(obs, "observations")
-        vector = None
+        vector = text = None
         if embedding is not None:
             vector = as_vector(embedding, "embedding")
         elif embed:
             text = "\n".join([name or key, *(obs or [])])
             model, matrix = yield from self._embed(model, [text])
             vector = matrix[0]
+        # While the tenant migrates to another model, an entity embedded here gets that
+        # model's vector too (docs/scale-out.md, "Re-embedding without downtime").
+        aware = text is not None and ENTITY_MIGRATION_AWARE.get(self._connection.info.dsn,
+                                                                 False)
         row = (yield Statement(
-            "SELECT * FROM cogdb.upsert_entity(external_id => %s::text, system => %s::text,"
+            "SELECT u.*" + (", t.from_model, t.to_model" if aware else "") +
+            " FROM cogdb.upsert_entity(external_id => %s::text, system => %s::text,"
             " entity_type => %s::text, name => %s::text, data => %s::jsonb,"
             " observations => %s::text[], visibility => %s::text, embedding => %b::vector,"
-            " model => %s::text)",
+            " model => %s::text) AS u"
+            + (" LEFT JOIN cogdb.migration_target() AS t ON true" if aware else ""),
             (key, system, type, name, Jsonb(dict(data)) if data is not None else None, obs,
              visibility, vector, model)))[0]
+        if aware and row["to_model"] is not None and model == row["from_model"]:
+            yield from self._entity_second_vector(row["id"], text, row["to_model"])
         return _from_row(EntityUpsert, row)
+
+    def _entity_second_vector(self, entity_id: str, text: str, to_model: str) -> Steps[None]:
+        """Embed the entity's text with the model its tenant migrates to and store that
+        vector in the same transaction (cogdb.remember_entity_embeddings), so the entity
+        needs no re-embedding before the cutover. A model this client cannot embed is left
+        to the migration's final pass, as is an embedding passed in (its text is unknown)."""
+        try:
+            _, matrix = yield from self._embed(to_model, [text])
+        except InvalidInput:
+            return
+        yield Statement("SELECT cogdb.remember_entity_embeddings(%s::text[], %s::text,"
+                        " %b::vector[])", ([entity_id], to_model, [matrix[0]]))
 
     @operation
     def get_entity(self, ref: Any, *, include_shared: bool = False) -> Steps[Entity | None]:

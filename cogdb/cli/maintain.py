@@ -21,8 +21,13 @@ _CHECKOUT = Path(__file__).resolve().parents[2]
 @click.option("--dry-run", is_flag=True, help="Print the plan and the SQL; change nothing.")
 @click.option("--maintenance-work-mem", default=MAINTENANCE_WORK_MEM, show_default=True,
               help="Memory for each index build (more builds faster, up to the index size).")
+@click.option("--no-promote", is_flag=True,
+              help="Move no tenant into a partition of its own (and build no index there): "
+                   "for a Citus cluster, where a tenant's rows already share a shard "
+                   "(docs/scale-out.md).")
 @json_option()
-def maintain(dry_run: bool, maintenance_work_mem: str, as_json: bool) -> None:
+def maintain(dry_run: bool, maintenance_work_mem: str, no_promote: bool,
+             as_json: bool) -> None:
     """Give large tenants a partition and an ANN index of their own; drop what is no longer
     needed; fold the memory access log into access_count/last_accessed and compact the
     tenant statistics; delete every tenant's expired LangGraph store items; run the retention
@@ -39,7 +44,8 @@ def maintain(dry_run: bool, maintenance_work_mem: str, as_json: bool) -> None:
     with cli_errors():
         echo = (lambda _line: None) if as_json else click.echo
         steps = maintenance.run(urls.admin_url(), echo=echo, dry_run=dry_run,
-                                maintenance_work_mem=maintenance_work_mem)
+                                maintenance_work_mem=maintenance_work_mem,
+                                promotions=not no_promote)
         if as_json:
             emit_json([asdict(s) for s in steps])
         if any(s.error for s in steps):

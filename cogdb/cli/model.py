@@ -81,6 +81,7 @@ def model_migrate(tenant_id: str, to_model: str, batch: int, no_cut_over: bool,
         return
     click.echo(f"tenant {done.tenant_id}: {done.from_model} -> {done.to_model}, phase "
                f"{done.phase}; {done.embedded} memories embedded in {done.batches} batches"
+               f", {done.entities_embedded} entities"
                + (f", cut over in {done.cutover_seconds} s" if done.cutover_seconds is not None
                   else ""))
 

@@ -14,7 +14,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from ..config import POOL_OPEN_TIMEOUT, POOL_WAIT_TIMEOUT
 from .errors import CogdbError, translated
-from .pool import MIGRATION_AWARE, MIGRATION_PROBE, RESET_MESSAGE, check_clean, redact
+from .pool import MIGRATION_PROBE, RESET_MESSAGE, check_clean, redact, remember_probe
 from .scope import Query, ScopeState, Statement, Steps, T
 
 
@@ -27,7 +27,7 @@ async def configure(conn: psycopg.AsyncConnection) -> None:
         raise CogdbError("the pgvector extension is not installed in this database",
                          hint="Run `cogdb migrate` against it first.") from exc
     cur = await conn.execute(MIGRATION_PROBE)
-    MIGRATION_AWARE[conn.info.dsn] = bool((await cur.fetchone())[0])
+    remember_probe(conn.info.dsn, await cur.fetchone())
 
 
 async def reset(conn: psycopg.AsyncConnection) -> None:

@@ -56,7 +56,17 @@ class _JsonbLoader(JsonbLoader):
 #: for the tenant's migration in its own statement only where the schema has it, and a
 #: client keeps writing to a database migrated to an earlier revision.
 MIGRATION_AWARE: dict[str, bool] = {}
-MIGRATION_PROBE = "SELECT to_regprocedure('cogdb.migration_target()') IS NOT NULL"
+#: Likewise, whether it migrates entities' embeddings too (revision 0024): upsert_entity
+#: then stores an entity's second vector (cogdb.remember_entity_embeddings).
+ENTITY_MIGRATION_AWARE: dict[str, bool] = {}
+MIGRATION_PROBE = ("SELECT to_regprocedure('cogdb.migration_target()') IS NOT NULL,"
+                   " to_regprocedure('cogdb.remember_entity_embeddings(text[], text,"
+                   " public.vector[])') IS NOT NULL")
+
+
+def remember_probe(dsn: str, row: tuple) -> None:
+    """Keeps what MIGRATION_PROBE found for connections to ``dsn``."""
+    MIGRATION_AWARE[dsn], ENTITY_MIGRATION_AWARE[dsn] = bool(row[0]), bool(row[1])
 
 
 def configure(conn: psycopg.Connection) -> None:
@@ -69,7 +79,7 @@ def configure(conn: psycopg.Connection) -> None:
     except psycopg.ProgrammingError as exc:  # vector type missing: database not migrated
         raise NotMigrated("the pgvector extension is not installed in this database",
                           hint="Run `cogdb migrate` against it first.") from exc
-    MIGRATION_AWARE[conn.info.dsn] = bool(conn.execute(MIGRATION_PROBE).fetchone()[0])
+    remember_probe(conn.info.dsn, conn.execute(MIGRATION_PROBE).fetchone())
 
 
 #: Whether a connection carries a tenant context (at session level: set_context's is gone

@@ -96,8 +96,11 @@ def seal_audit(url: str) -> int:
                                 " FROM cogdb.audit_seal()").fetchone()[0])
 
 
-def plan(url: str) -> list[Step]:
-    """Compact the tenant sizes and return the plan, without running it."""
+def plan(url: str, *, promotions: bool = True) -> list[Step]:
+    """Compact the tenant sizes and return the plan, without running it. ``promotions=False``
+    leaves out the promotions, and the index steps of the tenants they would have promoted
+    (those indexes live on the tenant's own partition): for a Citus cluster, where a
+    tenant's rows already share a shard (docs/scale-out.md)."""
     with _owner_connection(url) as conn, translated():
         conn.execute("SELECT cogdb.compact_memory_counts()")
         rows = conn.execute("SELECT step, action, index_name, tenant_id, model, memories,"
@@ -105,6 +108,10 @@ def plan(url: str) -> list[Step]:
         # the LangGraph store's vectors (model 'store:<dims>', memories = vectors)
         rows += conn.execute("SELECT step, action, index_name, tenant_id, model, memories,"
                              " statement FROM cogdb.plan_store_maintenance()").fetchall()
+    if not promotions:
+        held = {row[3] for row in rows if row[1] == "promote"}
+        rows = [row for row in rows if row[1] != "promote"
+                and not (row[3] in held and row[1] in ("create", "drop_legacy"))]
     return [Step(n, *row[1:]) for n, row in enumerate(rows, start=1)]
 
 
@@ -195,16 +202,22 @@ def promote(conn: psycopg.Connection, tenant: object, *,
 
 def run(url: str, *, echo: Callable[[str], None] = print, dry_run: bool = False,
         maintenance_work_mem: str = MAINTENANCE_WORK_MEM,
-        progress_every: float = 10.0) -> list[Step]:
+        progress_every: float = 10.0, promotions: bool = True) -> list[Step]:
     """Plan and carry out the maintenance steps; returns them with timings and errors. The
     housekeeping (:func:`housekeep`) runs first, except in a dry run, which changes
-    nothing."""
+    nothing. ``promotions=False``: no tenant is moved into a partition of its own (see
+    :func:`plan`)."""
     if not dry_run:
         folded, compacted = housekeep(url)
         if folded or compacted:
             echo(f"folded {folded} memory access(es) into memories; compacted {compacted} "
                  "statistics row(s)")
-    steps = plan(url)
+    steps = plan(url, promotions=promotions)
+    if not promotions:
+        held = len(plan(url)) - len(steps)
+        if held:
+            echo(f"promotion off: {held} step(s) of tenants above search.ann_min_rows left out;"
+                 " their rows stay in memories_default")
     if not dry_run:
         with _owner_connection(url) as conn:
             # A schema older than the package (migrated later) has no purge yet: skip it.

@@ -1,5 +1,6 @@
-"""``cogdb model migrate`` and ``cogdb model cleanup``: re-embed a tenant's memories with
-another model without stopping it (docs/scale-out.md, "Re-embedding without downtime").
+"""``cogdb model migrate`` and ``cogdb model cleanup``: re-embed a tenant's memories (and
+its entities' embeddings) with another model without stopping it (docs/scale-out.md,
+"Re-embedding without downtime").
 
 The database cannot embed, so this module does the embedding between SQL calls, each its
 own short transaction on an autocommit connection of a member of cogdb_admin:
@@ -10,6 +11,9 @@ own short transaction on an autocommit connection of a member of cogdb_admin:
    model without a vector of the new one; the texts are embedded here; then
    ``cogdb.store_model_vectors`` stores the vectors and moves the keyset position in one
    transaction (ON CONFLICT DO NOTHING: a batch repeated after a crash changes nothing).
+   Then the entities with an embedding of the old model: ``cogdb.entity_migration_batch``
+   and ``cogdb.store_entity_vectors`` (each vector with the digest of the embedding it
+   replaces, so one made before the entity changed is not used).
 3. ``cogdb.model_migration_indexed`` moves the migration to phase indexed and names the ANN
    index the cutover will build (a tenant with its own partition and index).
 4. Cutover: a final pass embeds whatever is still missing (memories written by a client that
@@ -56,6 +60,8 @@ class Migrated:
     resumed_after: str = ""
     #: The ANN index of the new model the cutover builds (or built), if the tenant needs one.
     new_index: str | None = None
+    #: Entities (their optional embedding, for hybrid search) embedded with the new model.
+    entities_embedded: int = 0
     embed_seconds: float = 0.0
     cutover_seconds: float | None = None
     seconds: float = 0.0
@@ -114,6 +120,38 @@ def _pass(conn: psycopg.Connection, tenant: str, to_model: str, embedder: Embedd
             after_batch(done.batches)
 
 
+def _entity_pass(conn: psycopg.Connection, tenant: str, to_model: str, embedder: Embedder,
+                 batch: int, done: Migrated, echo: Callable[[str], None] | None) -> int:
+    """Embed and store the vector of every entity of the old model that lacks a current one
+    (cogdb.entity_migration_batch: none, or one made before its embedding changed); returns
+    how many were stored. No keyset position: what is stored drops out of the next page. A
+    page that stores nothing (every entity in it changed meanwhile) ends the pass: the
+    cutover counts them and the next pass takes them."""
+    stored = 0
+    while True:
+        with translated():
+            rows = conn.execute(
+                "SELECT id, content, source_digest FROM cogdb.entity_migration_batch("
+                "%s::text, %s::text, %s::integer)", (tenant, to_model, batch)).fetchall()
+        if not rows:
+            return stored
+        started = time.perf_counter()
+        vectors = list(embedder.embed([r[1] for r in rows]))
+        done.embed_seconds += time.perf_counter() - started
+        with translated():
+            n = conn.execute(
+                "SELECT cogdb.store_entity_vectors(%s::text, %s::text, %s::text[],"
+                " %b::vector[], %s::uuid[])",
+                (tenant, to_model, [r[0] for r in rows], vectors, [r[2] for r in rows])
+            ).fetchone()[0]
+        stored += n
+        done.entities_embedded += n
+        if echo:
+            echo(f"tenant {tenant}: {done.entities_embedded} entities embedded with {to_model}")
+        if n == 0:
+            return stored
+
+
 def migrate(conn: psycopg.Connection, tenant: object, to_model: str, *,
             batch: int = DEFAULT_BATCH, embedder: Embedder | None = None, cut_over: bool = True,
             echo: Callable[[str], None] | None = None,
@@ -140,6 +178,7 @@ def migrate(conn: psycopg.Connection, tenant: object, to_model: str, *,
         raise CogdbError(f"the embedder makes vectors of {embedder.model!r}, not {to_model!r}")
     _pass(conn, tenant_s, to_model, embedder, batch, done, after_id=None, echo=echo,
           after_batch=after_batch)
+    _entity_pass(conn, tenant_s, to_model, embedder, batch, done, echo)
     indexed = _row(conn, "SELECT * FROM cogdb.model_migration_indexed(%s::text, %s::text)",
                    (tenant_s, to_model))
     done.phase, done.new_index = indexed["phase"], indexed["index_to_build"]
@@ -162,6 +201,9 @@ def _cut_over(conn: psycopg.Connection, tenant: str, to_model: str, embedder: Em
                      after_batch=None)
         if echo and left:
             echo(f"tenant {tenant}: {left} memories written meanwhile embedded")
+        left = _entity_pass(conn, tenant, to_model, embedder, batch, done, None)
+        if echo and left:
+            echo(f"tenant {tenant}: {left} entities upserted meanwhile embedded")
         started = time.perf_counter()
         try:
             with translated(), conn.transaction():

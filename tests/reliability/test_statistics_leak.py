@@ -12,8 +12,8 @@ import numpy as np
 import psycopg
 from helpers import DIMS
 
-APP_TABLES = ("entities", "entity_observations", "events", "memories", "memory_embeddings",
-              "offloaded_contexts",
+APP_TABLES = ("entities", "entity_embeddings", "entity_observations", "events", "memories",
+              "memory_embeddings", "offloaded_contexts",
               "relationship_types", "relationships", "sessions", "store_items",
               "store_vectors", "users", "working_context")
 EXPLAIN = "EXPLAIN SELECT 1 FROM cogdb.memories WHERE tenant_id = %s::uuid"

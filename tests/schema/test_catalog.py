@@ -134,8 +134,9 @@ EXPECTED_TABLE_PRIVILEGES = {
                    # federated insights (revision 0016): the app reads its own budget;
                    # only the federated definer functions change it
                    "privacy_budgets",
-                   # model migrations (revision 0019): a memory's second vector
-                   "memory_embeddings"},
+                   # model migrations (revision 0019): a memory's second vector; an
+                   # entity's (revision 0024)
+                   "memory_embeddings", "entity_embeddings"},
         # events: appending is the only write (no UPDATE/DELETE for anyone); sessions and
         # working_context are written by definer functions only (start_session, end_session,
         # set_working_entry, delete_working_entry), which enforce compare-and-set
@@ -196,7 +197,7 @@ APP_FUNCTIONS = {
     "list_federated_sessions", "federated_counts", "federated_top_topics", "federated_average",
     "privacy_budget",
     # model migrations (revision 0019): the app's second vector while its tenant migrates
-    "migration_target", "remember_embeddings",
+    "migration_target", "remember_embeddings", "remember_entity_embeddings",
 }
 
 

@@ -23,7 +23,14 @@ REFERENCE_TABLES = {
     "identities": "an identity resolves to its tenant, so its key cannot include one",
     "federated_sessions": "a federated session spans tenants (docs/federated.md); its "
                           "participants, distributed by tenant, reference it",
+    # Tenant tables that a policy of a distributed table reads through the functions it
+    # calls: a shard's policy runs on a worker, which cannot query other shards from there.
+    "retention_policies": "memories__retained reads them (retention_cutoffs, "
+                          "retention_horizon), also for a source tenant through live_grants",
+    "share_receipts": "the memories fence reads the grantee's receipts (live_grants)",
 }
+#: Reference tables that have a tenant_id: they are policy inputs (above), not registries.
+POLICY_INPUTS = {"retention_policies", "share_receipts"}
 #: What a policy of a distributed table may call: the context helpers (docs/trust-model.md).
 POLICY_FUNCTIONS = {"current_tenant_id", "current_user_id", "context_stamp", "fact_holds",
                     # read the context tenant's retention policies and holds: on a cluster
@@ -52,8 +59,18 @@ def distribution_problems(conn: psycopg.Connection) -> list[str]:
                for _, _, _, s in plan if s and s.startswith("ALTER")}
     distributed = {t for t, p in placement.items() if p == "distributed"}
     problems = [f"cogdb.{t} would be a reference table but is not a known global registry "
-                "(give it tenant_id, or list it in REFERENCE_TABLES with why it is global)"
+                "(give it tenant_id, or list it in REFERENCE_TABLES with why it is global; a "
+                "tenant table becomes one when a policy reads it through a function)"
                 for t, p in placement.items() if p == "reference" and t not in REFERENCE_TABLES]
+    # Every table of the schema is placed once by the plan (a cycle of foreign keys is not).
+    placed = [t.removeprefix("cogdb.") for _, t, p, s in plan
+              if t and (p == "coordinator" or (s and not s.startswith("ALTER")))]
+    for (table,) in conn.execute(
+            "SELECT relname::text FROM pg_class WHERE relnamespace = 'cogdb'::regnamespace"
+            " AND relkind IN ('r', 'p') AND NOT relispartition ORDER BY 1"):
+        if placed.count(table) != 1:
+            problems.append(f"cogdb.{table} is outside the plan (placed {placed.count(table)} "
+                            "times): break its cycle of foreign keys")
     for table, name, kind, cols, target, target_cols in conn.execute("""
             SELECT c.relname, k.conname, k.contype::text,
                    ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(n, i)
@@ -144,6 +161,11 @@ def test_the_schema_is_distributable_by_tenant(db):
     placement = {t: p for _, t, p, s in _plan(db.super) if t}
     assert {t.removeprefix("cogdb.") for t, p in placement.items() if p == "reference"} \
         == set(REFERENCE_TABLES)
+    notes = {t.removeprefix("cogdb."): n for t, n in db.super.execute(
+        "SELECT table_name, note FROM cogdb.distribution_plan()"
+        " WHERE statement LIKE 'SELECT create_reference_table%'")}
+    assert {t for t, n in notes.items() if n.startswith("Read by the policies")} \
+        == POLICY_INPUTS
     assert placement["cogdb.memories"] == placement["cogdb.relationships"] == "distributed"
     problems = distribution_problems(db.super)
     assert not problems, "the schema is not distributable by tenant:\n  " + "\n  ".join(problems)
@@ -175,6 +197,35 @@ def test_a_table_breaking_each_rule_is_reported(db):
                 "rogue_items_memory_idx", "rogue_items__reads_by_id", "rogue_items__calls"):
         assert bad in problems, f"missed {bad}:\n{problems}"
     assert "rogue_items_pkey" not in problems and "rogue_items__good" not in problems
+
+
+def test_a_table_a_policy_reads_or_outside_the_plan_is_reported(db):
+    """Positive control: a tenant table that a policy reads through a function becomes a
+    reference table in the plan, and is reported until it is listed with its reason; two
+    tables in a cycle of foreign keys are left outside the plan, and reported."""
+    conn = db.super
+    with conn.transaction(force_rollback=True):
+        conn.execute("SET LOCAL ROLE cogdb_owner")
+        conn.execute("CREATE TABLE cogdb.rogue_limits (tenant_id uuid NOT NULL, n int,"
+                     " PRIMARY KEY (tenant_id))")
+        conn.execute("""CREATE FUNCTION cogdb.rogue_limit() RETURNS int LANGUAGE sql STABLE
+            AS $$ SELECT n FROM cogdb.rogue_limits
+                   WHERE tenant_id = cogdb.current_tenant_id() $$""")
+        conn.execute("""CREATE POLICY rogue_limit ON cogdb.memories AS RESTRICTIVE
+            USING (cogdb.rogue_limit() IS NULL)""")
+        conn.execute("CREATE TABLE cogdb.rogue_a (tenant_id uuid NOT NULL, id int,"
+                     " b int, PRIMARY KEY (tenant_id, id))")
+        conn.execute("CREATE TABLE cogdb.rogue_b (tenant_id uuid NOT NULL, id int,"
+                     " a int, PRIMARY KEY (tenant_id, id),"
+                     " FOREIGN KEY (tenant_id, a) REFERENCES cogdb.rogue_a)")
+        conn.execute("ALTER TABLE cogdb.rogue_a ADD FOREIGN KEY (tenant_id, b)"
+                     " REFERENCES cogdb.rogue_b")
+        placement = {t: p for _, t, p, s in _plan(conn) if t}
+        problems = "\n".join(distribution_problems(conn))
+    assert placement["cogdb.rogue_limits"] == "reference"
+    for bad in ("cogdb.rogue_limits would be a reference table", "calls cogdb.rogue_limit",
+                "cogdb.rogue_a is outside the plan", "cogdb.rogue_b is outside the plan"):
+        assert bad in problems, f"missed {bad}:\n{problems}"
 
 
 def test_scale_out_plan_cli(db):

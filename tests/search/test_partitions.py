@@ -9,6 +9,7 @@ query that relies on the fence alone locks every partition: the positive control
 """
 from __future__ import annotations
 
+import json
 import sys
 import threading
 import time
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 import psycopg
 import pytest
-from helpers import SET_CONTEXT, assert_rls_applies
+from helpers import SET_CONTEXT, assert_rls_applies, cli
 
 import cogdb
 import cogdb.ops.maintain
@@ -188,3 +189,24 @@ def test_a_tenants_transactions_wait_for_its_promotion(db, client, tenants, admi
     assert db.super.execute("SELECT count(*) FROM cogdb.memories_default WHERE tenant_id = %s",
                             (tenants.a,)).fetchone() == (0,)
     assert np.isfinite(vecs).all()
+
+
+def test_maintain_no_promote_moves_no_tenant(db, client, tenants):
+    """`cogdb maintain --no-promote` (for a Citus cluster: docs/scale-out.md) leaves a large
+    tenant in memories_default and builds no index on a partition it does not have; without
+    the switch the same plan promotes it (positive control)."""
+    db.super.execute("UPDATE cogdb.settings SET value = to_jsonb(%s::integer)"
+                     " WHERE key = 'search.ann_min_rows'", (MIN,))
+    vecs, _ = bench.corpus.vectors(MIN, 384, seed=6)
+    with client.scope(tenants.a, tenants.a1) as s:
+        s.remember_many(_items("np-", MIN), vecs)
+    part = db.super.execute("SELECT cogdb.partition_name(%s::uuid)", (tenants.a,)).fetchone()[0]
+    exists = "SELECT to_regclass('cogdb.' || %s) IS NOT NULL"
+    r = cli(db, "maintain", "--no-promote", "--json", admin_url=db.url())
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout) == []
+    assert db.super.execute(exists, (part,)).fetchone() == (False,)
+    assert [s.action for s in cogdb.ops.maintain.plan(db.url())] == ["promote", "create"]
+    r = cli(db, "maintain", "--json", admin_url=db.url())
+    assert r.exit_code == 0, r.output
+    assert db.super.execute(exists, (part,)).fetchone() == (True,)

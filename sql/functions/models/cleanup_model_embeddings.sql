@@ -1,5 +1,6 @@
 -- One batch of `cogdb model cleanup`: deletes at most `batch` of the tenant's kept vectors of
--- `model` from memory_embeddings (after a cutover: the old model's) and says whether to call
+-- `model` from memory_embeddings, then from entity_embeddings (after a cutover: the old
+-- model's) and says whether to call
 -- again (more). When none are left, the tenant's migrations away from `model` that were cut
 -- over become phase cleaned, and `cogdb maintain` drops the old model's index once its
 -- memories are gone. Refuses (CGC01) the vectors of a migration in progress to `model`.
@@ -15,6 +16,7 @@ AS $$
 DECLARE
     v_tenant uuid := cogdb.known_tenant(tenant_id);
     v_saved text[];
+    v_n integer;
 BEGIN
     IF batch IS NULL OR batch NOT BETWEEN 1 AND 100000 THEN
         RAISE EXCEPTION 'batch must be between 1 and 100000, got %', coalesce(batch::text, 'NULL')
@@ -37,6 +39,15 @@ BEGIN
                             WHERE k.tenant_id = v_tenant AND k.model = model
                             ORDER BY k.memory_id LIMIT batch);
     GET DIAGNOSTICS deleted = ROW_COUNT;
+    IF deleted < batch THEN   -- the memories' are gone: the entities' next, in the same batch
+        DELETE FROM cogdb.entity_embeddings e
+         WHERE e.tenant_id = v_tenant AND e.model = model
+           AND e.entity_id IN (SELECT k.entity_id FROM cogdb.entity_embeddings k
+                                WHERE k.tenant_id = v_tenant AND k.model = model
+                                ORDER BY k.entity_id LIMIT batch - deleted);
+        GET DIAGNOSTICS v_n = ROW_COUNT;
+        deleted := deleted + v_n;
+    END IF;
     more := deleted = batch;
     IF NOT more THEN
         UPDATE cogdb.model_migrations g SET phase = 'cleaned', cleaned_at = now()

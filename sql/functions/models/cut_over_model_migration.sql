@@ -18,7 +18,17 @@
 -- searches through; one bulk build, where an index built before the swap takes an HNSW
 -- insert per memory, measured 2.4x slower: bench/RESULTS.md, "Model migration"), so the
 -- index commits together with the rows it serves and search never reads the new model
--- without it. Returns the migration, phase cut_over. Definer for cogdb_admin.
+-- without it.
+-- Entities (their optional embedding, for hybrid search) move with the memories: their rows
+-- of from_model are locked FOR UPDATE first (an upsert in flight ends before, the next one
+-- waits for the commit), and the cutover refuses with CGM01 unless each has a current vector
+-- of to_model (entity_embeddings with the digest of its embedding now: one made before the
+-- entity's embedding last changed does not count); then they swap like the memories. An
+-- entity is visible to the owner per user (entities__visible_to_user), so each step runs in
+-- the tenant's context without a user for the tenant-visible ones, then in the context of
+-- each owner of private entities (private_entity_owners) for theirs. An entity inserted by a transaction still open when
+-- the cutover locks them keeps from_model (docs/scale-out.md). Returns the migration, phase
+-- cut_over. Definer for cogdb_admin.
 CREATE OR REPLACE FUNCTION cogdb.cut_over_model_migration(tenant_id text, to_model text)
     RETURNS SETOF cogdb.model_migrations
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -36,6 +46,12 @@ DECLARE
     v_owner uuid;
     v_n bigint := 0;
     v_step bigint;
+    v_user uuid;
+    v_users uuid[];
+    v_entities bigint := 0;
+    v_swapped bigint := 0;
+    v_ids text[] := '{}';
+    v_step_ids text[];
 BEGIN
     v_part := cogdb.memories_partition(v_tenant);
     IF v_part = 'memories_default' THEN
@@ -56,6 +72,36 @@ BEGIN
        INTO v_missing USING v_row.from_model, to_model;
     IF v_missing > 0 THEN
         RAISE EXCEPTION 'cutover refused: % memories of model % have no vector of model % yet',
+                        v_missing, quote_literal(v_row.from_model), quote_literal(to_model)
+            USING ERRCODE = 'CGM01', COLUMN = 'to_model',
+                  HINT = 'Run `cogdb model migrate --tenant ' || v_tenant || ' --to ' || to_model
+                         || '` again: it embeds what is left, then cuts over.';
+    END IF;
+    -- Entities: lock the tenant's entities of from_model, count those without a current
+    -- vector of to_model.
+    v_users := cogdb.private_entity_owners(v_tenant);
+    v_missing := 0;
+    FOREACH v_user IN ARRAY array_prepend(NULL::uuid, v_users) LOOP
+        PERFORM cogdb.enter_tenant(v_tenant, v_user);
+        SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (
+                   SELECT FROM cogdb.entity_embeddings e
+                    WHERE e.tenant_id = v_tenant AND e.entity_id = n.id AND e.model = to_model
+                      AND e.source_digest = md5(n.embedding::text)::uuid))
+               , array_agg(n.id)
+          INTO v_step, v_n, v_step_ids
+          FROM (SELECT n.id, n.embedding FROM cogdb.entities n
+                 WHERE n.tenant_id = v_tenant AND n.model = v_row.from_model
+                   AND (CASE WHEN v_user IS NULL THEN n.visibility = 'tenant'
+                             ELSE n.visibility = 'private' AND n.owner_user_id = v_user END)
+                   FOR UPDATE) n;
+        v_entities := v_entities + v_step;
+        v_missing := v_missing + v_n;
+        v_ids := v_ids || coalesce(v_step_ids, '{}');
+    END LOOP;
+    v_n := 0;
+    PERFORM cogdb.enter_tenant(v_tenant);
+    IF v_missing > 0 THEN
+        RAISE EXCEPTION 'cutover refused: % entities of model % have no vector of model % yet',
                         v_missing, quote_literal(v_row.from_model), quote_literal(to_model)
             USING ERRCODE = 'CGM01', COLUMN = 'to_model',
                   HINT = 'Run `cogdb model migrate --tenant ' || v_tenant || ' --to ' || to_model
@@ -100,6 +146,42 @@ BEGIN
                   HINT = 'Nothing was changed. `cogdb audit policies` reports policy changes that could hide rows from the owner.';
     END IF;
     DELETE FROM cogdb.memory_embeddings e WHERE e.tenant_id = v_tenant AND e.model = to_model;
+    -- Entities: keep the old vectors (with the digest of the embedding they give way to),
+    -- then each entity takes its new vector, in the context that sees it.
+    FOREACH v_user IN ARRAY array_prepend(NULL::uuid, v_users) LOOP
+        PERFORM cogdb.enter_tenant(v_tenant, v_user);
+        INSERT INTO cogdb.entity_embeddings AS k (tenant_id, entity_id, model, embedding,
+                                                  source_digest)
+        SELECT n.tenant_id, n.id, n.model, n.embedding, md5(e.embedding::text)::uuid
+          FROM cogdb.entities n
+          JOIN cogdb.entity_embeddings e
+            ON e.tenant_id = v_tenant AND e.entity_id = n.id AND e.model = to_model
+         WHERE n.tenant_id = v_tenant AND n.model = v_row.from_model
+           AND (CASE WHEN v_user IS NULL THEN n.visibility = 'tenant'
+                     ELSE n.visibility = 'private' AND n.owner_user_id = v_user END)
+           AND n.id = ANY (v_ids)
+        ON CONFLICT ON CONSTRAINT entity_embeddings_pkey
+        DO UPDATE SET embedding = EXCLUDED.embedding, source_digest = EXCLUDED.source_digest,
+                      embedded_at = EXCLUDED.embedded_at;
+        UPDATE cogdb.entities n
+           SET model = to_model, embedding = e.embedding
+          FROM cogdb.entity_embeddings e
+         WHERE n.tenant_id = v_tenant AND n.model = v_row.from_model
+           AND (CASE WHEN v_user IS NULL THEN n.visibility = 'tenant'
+                     ELSE n.visibility = 'private' AND n.owner_user_id = v_user END)
+           AND e.tenant_id = v_tenant AND e.entity_id = n.id AND e.model = to_model
+           AND n.id = ANY (v_ids);
+        GET DIAGNOSTICS v_step = ROW_COUNT;
+        v_swapped := v_swapped + v_step;
+    END LOOP;
+    PERFORM cogdb.enter_tenant(v_tenant);
+    IF v_swapped <> v_entities THEN
+        RAISE EXCEPTION 'cutover refused: % of % entities of model % could not be switched',
+                        v_entities - v_swapped, v_entities, quote_literal(v_row.from_model)
+            USING ERRCODE = 'CGM01', COLUMN = 'to_model',
+                  HINT = 'Nothing was changed. `cogdb audit policies` reports policy changes that could hide rows from the owner.';
+    END IF;
+    DELETE FROM cogdb.entity_embeddings e WHERE e.tenant_id = v_tenant AND e.model = to_model;
     IF v_index IS NOT NULL THEN
         -- CREATE INDEX refuses a table with pending trigger events: the deferred check of
         -- memories.model against embedding_models runs now instead of at commit.
@@ -112,7 +194,8 @@ BEGIN
      WHERE g.tenant_id = v_tenant AND g.id = v_row.id
     RETURNING g.* INTO v_row;
     PERFORM cogdb.audit_note('model.cut_over', jsonb_build_object(
-        'from_model', v_row.from_model, 'to_model', to_model, 'memories', v_n));
+        'from_model', v_row.from_model, 'to_model', to_model, 'memories', v_n,
+        'entities', v_swapped));
     PERFORM cogdb.restore_context(v_saved);
     RETURN NEXT v_row;
 END
@@ -121,4 +204,4 @@ $$;
 REVOKE ALL ON FUNCTION cogdb.cut_over_model_migration(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.cut_over_model_migration(text, text) TO cogdb_admin;
 COMMENT ON FUNCTION cogdb.cut_over_model_migration(text, text) IS
-    'The cutover of a model migration, one transaction: refuses (CGM01) unless every memory has its new vector and the index is valid; then swaps the vectors and makes the new model the tenant''s default.';
+    'The cutover of a model migration, one transaction: refuses (CGM01) unless every memory and entity of the old model has its new vector; then swaps the vectors and makes the new model the tenant''s default.';

@@ -3,8 +3,9 @@
 -- progress (a run that was killed resumes from its after_id). from_model is the tenant's
 -- model now (resolve_model in its context); total counts its memories of that model.
 -- Refuses: an unknown model (CGV02), the tenant's own model (CGV01), another migration of
--- the tenant in progress (CGC01), vectors of to_model left in memory_embeddings by an
--- earlier migration (CGC01: `cogdb model cleanup` removes them; they may predate edits).
+-- the tenant in progress (CGC01), vectors of to_model left in memory_embeddings or
+-- entity_embeddings by an earlier migration (CGC01: `cogdb model cleanup` removes them; they
+-- may predate edits).
 -- Definer for cogdb_admin.
 CREATE OR REPLACE FUNCTION cogdb.start_model_migration(tenant_id text, to_model text)
     RETURNS SETOF cogdb.model_migrations
@@ -45,7 +46,9 @@ BEGIN
                   HINT = '`cogdb tenant show` names the tenant''s default model; migrate to another one.';
     END IF;
     IF EXISTS (SELECT FROM cogdb.memory_embeddings e
-                WHERE e.tenant_id = v_tenant AND e.model = to_model) THEN
+                WHERE e.tenant_id = v_tenant AND e.model = to_model)
+       OR EXISTS (SELECT FROM cogdb.entity_embeddings e
+                   WHERE e.tenant_id = v_tenant AND e.model = to_model) THEN
         RAISE EXCEPTION 'vectors of model % from an earlier migration are still kept for tenant %',
                         quote_literal(to_model), v_tenant
             USING ERRCODE = 'CGC01', COLUMN = 'to_model',

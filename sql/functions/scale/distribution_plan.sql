@@ -2,7 +2,9 @@
 -- step a DBA runs on the coordinator, in order. Tenant tables (a tenant_id column, and no
 -- key without it) are distributed by tenant_id, all co-located with the most referenced one,
 -- referenced tables before the tables that reference them; global registries (no tenant_id,
--- or a key that is unique across tenants, like identities) become reference tables;
+-- or a key that is unique across tenants, like identities) and the tables a policy reads
+-- through the functions it calls (found by name in their bodies, transitively) become
+-- reference tables;
 -- Alembic's version table stays on the coordinator. A foreign key from a reference table to
 -- a distributed one (Citus refuses those) is dropped first, and its note says what then
 -- keeps the rule. Partitions are left out: they follow their parent. Reads only the
@@ -17,6 +19,7 @@ DECLARE
     v_reference regclass[];
     v_distributed regclass[];
     v_coordinator regclass[];
+    v_policy_inputs regclass[];
     v_tables regclass[];
     v_anchor regclass;
     v_next regclass;
@@ -24,6 +27,25 @@ DECLARE
     v_step integer := 0;
     r record;
 BEGIN
+    -- The tables a policy reads through the functions it calls (retention_cutoffs reads
+    -- retention_policies; live_grants, share_receipts): followed by name through the
+    -- functions' bodies, transitively. A shard's policy runs on a worker, which cannot run a
+    -- distributed query from inside it, so these must be on every node: reference tables.
+    WITH RECURSIVE reach(fn) AS (
+        SELECT d.refobjid FROM pg_depend d
+          JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid
+          JOIN pg_class c ON c.oid = p.polrelid
+         WHERE d.refclassid = 'pg_proc'::regclass AND c.relnamespace = 'cogdb'::regnamespace
+        UNION
+        SELECT f.oid FROM reach w JOIN pg_proc g ON g.oid = w.fn
+         CROSS JOIN LATERAL regexp_matches(g.prosrc, 'cogdb\.([a-z_0-9]+)', 'g') m
+          JOIN pg_proc f ON f.proname = m[1] AND f.pronamespace = 'cogdb'::regnamespace)
+    SELECT coalesce(array_agg(DISTINCT c.oid::regclass), '{}') INTO v_policy_inputs
+      FROM reach w JOIN pg_proc g ON g.oid = w.fn
+     CROSS JOIN LATERAL regexp_matches(g.prosrc, 'cogdb\.([a-z_0-9]+)', 'g') m
+      JOIN pg_class c ON c.relname = m[1] AND c.relnamespace = 'cogdb'::regnamespace
+                     AND c.relkind IN ('r', 'p') AND NOT c.relispartition;
+
     SELECT coalesce(array_agg(x.rel ORDER BY x.rel::text) FILTER (WHERE x.kind = 'reference'), '{}'),
            coalesce(array_agg(x.rel ORDER BY x.rel::text) FILTER (WHERE x.kind = 'distributed'), '{}'),
            coalesce(array_agg(x.rel ORDER BY x.rel::text) FILTER (WHERE x.kind = 'coordinator'), '{}')
@@ -31,6 +53,7 @@ BEGIN
       FROM (SELECT c.oid::regclass AS rel,
                    CASE WHEN c.relname = 'alembic_version' THEN 'coordinator'
                         WHEN t.attnum IS NULL THEN 'reference'
+                        WHEN c.oid = ANY (v_policy_inputs) THEN 'reference'
                         WHEN EXISTS (SELECT FROM pg_constraint k
                                       WHERE k.conrelid = c.oid AND k.contype IN ('p', 'u')
                                         AND NOT t.attnum = ANY (k.conkey)) THEN 'reference'
@@ -80,7 +103,12 @@ BEGIN
             IF v_kind = 'reference' THEN
                 distribution_column := NULL;
                 statement := format('SELECT create_reference_table(%L)', v_next::text);
-                note := 'A global registry: a copy on every node.';
+                note := CASE WHEN v_next = ANY (v_policy_inputs)
+                    THEN 'Read by the policies of distributed tables (through the functions '
+                         'they call): a copy on every node, so a shard''s policy reads it '
+                         'locally. Small; written by the admin''s definer functions, each write '
+                         'on every node.'
+                    ELSE 'A global registry: a copy on every node.' END;
             ELSE
                 distribution_column := 'tenant_id';
                 statement := CASE WHEN v_anchor IS NULL
