@@ -137,6 +137,8 @@ BEGIN
      WHERE o.tenant_id = v_tenant AND o.owner_user_id = v_user;
     UPDATE cogdb.text_index x SET owner_user_id = NULL
      WHERE x.tenant_id = v_tenant AND x.owner_user_id = v_user;
+    UPDATE cogdb.text_queue q SET owner_user_id = NULL
+     WHERE q.tenant_id = v_tenant AND q.owner_user_id = v_user;
     DELETE FROM cogdb.memory_accesses a WHERE a.tenant_id = v_tenant AND a.owner_user_id = v_user;
     GET DIAGNOSTICS v_n = ROW_COUNT;
     v_counts := v_counts || jsonb_build_object('memory_accesses.deleted', v_n);
