@@ -168,6 +168,15 @@ COMMENT ON FUNCTION cogdb.index_text() IS
 -- so the index gets exactly what the writer's own statement would have written; an entry
 -- whose memory is gone (deleted, purged, or its tenant removed) is dropped. Entries another
 -- call is indexing right now are skipped (SKIP LOCKED), so concurrent calls share the work.
+--
+-- Against concurrent writers:
+-- - A memory that already has its index row keeps it (ON CONFLICT DO NOTHING): that row was
+--   written by an UPDATE of the memory (index_text indexes updates in their statement), which
+--   is as new as what this call read, or newer. Overwriting it could put back text that an
+--   update or an anonymisation replaced while this call waited for it.
+-- - Each group is its own subtransaction, waiting at most 2 s for a lock: a
+--   memory whose deletion is in flight (the index row's foreign key waits for it) leaves its
+--   group in the queue for the next call instead of failing or stalling every tenant's.
 -- Returns how many memories were indexed. Owner-only: the app empties its own tenant's queue
 -- through index_pending_text.
 CREATE OR REPLACE FUNCTION cogdb.index_queued_text(tenant_id uuid DEFAULT NULL,
@@ -179,6 +188,7 @@ AS $$
 #variable_conflict use_column
 DECLARE
     v_caller text[];
+    v_lock_timeout text := current_setting('lock_timeout');
     v_total bigint := 0;
     v_n bigint;
     g record;
@@ -208,18 +218,23 @@ BEGIN
             ELSE
                 PERFORM cogdb.enter_tenant(g.tenant_id, g.owner_user_id);
             END IF;
-            INSERT INTO cogdb.text_index AS x (tenant_id, memory_id, owner_user_id, visibility,
-                                               language, tsv)
-            SELECT m.tenant_id, m.id, m.owner_user_id, m.visibility, l.language,
-                   setweight(to_tsvector(l.language, coalesce(m.summary, '')), 'A')
-                   || setweight(to_tsvector(l.language, m.human_content || ' ' || m.assistant_content), 'B')
-              FROM cogdb.memories m
-             CROSS JOIN (SELECT cogdb.tenant_language(g.tenant_id) AS language) l
-             WHERE m.tenant_id = g.tenant_id AND m.id = ANY (g.ids)
-            ON CONFLICT (tenant_id, memory_id) WHERE memory_id IS NOT NULL DO UPDATE
-               SET owner_user_id = excluded.owner_user_id, visibility = excluded.visibility,
-                   language = excluded.language, tsv = excluded.tsv;
-            GET DIAGNOSTICS v_n = ROW_COUNT;
+            BEGIN
+                PERFORM set_config('lock_timeout', '2s', true);
+                INSERT INTO cogdb.text_index AS x (tenant_id, memory_id, owner_user_id,
+                                                   visibility, language, tsv)
+                SELECT m.tenant_id, m.id, m.owner_user_id, m.visibility, l.language,
+                       setweight(to_tsvector(l.language, coalesce(m.summary, '')), 'A')
+                       || setweight(to_tsvector(l.language, m.human_content || ' ' || m.assistant_content), 'B')
+                  FROM cogdb.memories m
+                 CROSS JOIN (SELECT cogdb.tenant_language(g.tenant_id) AS language) l
+                 WHERE m.tenant_id = g.tenant_id AND m.id = ANY (g.ids)
+                ON CONFLICT (tenant_id, memory_id) WHERE memory_id IS NOT NULL DO NOTHING;
+                GET DIAGNOSTICS v_n = ROW_COUNT;
+                PERFORM set_config('lock_timeout', v_lock_timeout, true);
+            EXCEPTION WHEN foreign_key_violation OR lock_not_available THEN
+                PERFORM set_config('lock_timeout', v_lock_timeout, true);
+                CONTINUE;  -- the group stays queued; its deleted memories drop out next time
+            END;
             v_total := v_total + v_n;
         END IF;
         DELETE FROM cogdb.text_queue q WHERE q.tenant_id = g.tenant_id AND q.memory_id = ANY (g.ids);
@@ -311,6 +326,11 @@ BEGIN
     -- the users row's lock serialises concurrent erasures of one user
     PERFORM FROM cogdb.users u WHERE u.tenant_id = v_tenant AND u.id = v_user FOR UPDATE;
     v_found := FOUND;
+    -- The user's entries in the text queue lose their owner first: their rows locked before
+    -- anything below writes the text index, a concurrent index_queued_text skips them
+    -- instead of waiting on that index while holding them (a deadlock with this function).
+    UPDATE cogdb.text_queue q SET owner_user_id = NULL
+     WHERE q.tenant_id = v_tenant AND q.owner_user_id = v_user;
 
     -- Sessions: whole, with their events; first clear what points into them from outside.
     -- A private session is seen by the user alone, so only the user's own rows can point
@@ -400,8 +420,6 @@ BEGIN
      WHERE o.tenant_id = v_tenant AND o.owner_user_id = v_user;
     UPDATE cogdb.text_index x SET owner_user_id = NULL
      WHERE x.tenant_id = v_tenant AND x.owner_user_id = v_user;
-    UPDATE cogdb.text_queue q SET owner_user_id = NULL
-     WHERE q.tenant_id = v_tenant AND q.owner_user_id = v_user;
     DELETE FROM cogdb.memory_accesses a WHERE a.tenant_id = v_tenant AND a.owner_user_id = v_user;
     GET DIAGNOSTICS v_n = ROW_COUNT;
     v_counts := v_counts || jsonb_build_object('memory_accesses.deleted', v_n);

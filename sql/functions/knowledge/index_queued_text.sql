@@ -6,6 +6,15 @@
 -- so the index gets exactly what the writer's own statement would have written; an entry
 -- whose memory is gone (deleted, purged, or its tenant removed) is dropped. Entries another
 -- call is indexing right now are skipped (SKIP LOCKED), so concurrent calls share the work.
+--
+-- Against concurrent writers:
+-- - A memory that already has its index row keeps it (ON CONFLICT DO NOTHING): that row was
+--   written by an UPDATE of the memory (index_text indexes updates in their statement), which
+--   is as new as what this call read, or newer. Overwriting it could put back text that an
+--   update or an anonymisation replaced while this call waited for it.
+-- - Each group is its own subtransaction, waiting at most 2 s for a lock: a
+--   memory whose deletion is in flight (the index row's foreign key waits for it) leaves its
+--   group in the queue for the next call instead of failing or stalling every tenant's.
 -- Returns how many memories were indexed. Owner-only: the app empties its own tenant's queue
 -- through index_pending_text.
 CREATE OR REPLACE FUNCTION cogdb.index_queued_text(tenant_id uuid DEFAULT NULL,
@@ -17,6 +26,7 @@ AS $$
 #variable_conflict use_column
 DECLARE
     v_caller text[];
+    v_lock_timeout text := current_setting('lock_timeout');
     v_total bigint := 0;
     v_n bigint;
     g record;
@@ -46,18 +56,23 @@ BEGIN
             ELSE
                 PERFORM cogdb.enter_tenant(g.tenant_id, g.owner_user_id);
             END IF;
-            INSERT INTO cogdb.text_index AS x (tenant_id, memory_id, owner_user_id, visibility,
-                                               language, tsv)
-            SELECT m.tenant_id, m.id, m.owner_user_id, m.visibility, l.language,
-                   setweight(to_tsvector(l.language, coalesce(m.summary, '')), 'A')
-                   || setweight(to_tsvector(l.language, m.human_content || ' ' || m.assistant_content), 'B')
-              FROM cogdb.memories m
-             CROSS JOIN (SELECT cogdb.tenant_language(g.tenant_id) AS language) l
-             WHERE m.tenant_id = g.tenant_id AND m.id = ANY (g.ids)
-            ON CONFLICT (tenant_id, memory_id) WHERE memory_id IS NOT NULL DO UPDATE
-               SET owner_user_id = excluded.owner_user_id, visibility = excluded.visibility,
-                   language = excluded.language, tsv = excluded.tsv;
-            GET DIAGNOSTICS v_n = ROW_COUNT;
+            BEGIN
+                PERFORM set_config('lock_timeout', '2s', true);
+                INSERT INTO cogdb.text_index AS x (tenant_id, memory_id, owner_user_id,
+                                                   visibility, language, tsv)
+                SELECT m.tenant_id, m.id, m.owner_user_id, m.visibility, l.language,
+                       setweight(to_tsvector(l.language, coalesce(m.summary, '')), 'A')
+                       || setweight(to_tsvector(l.language, m.human_content || ' ' || m.assistant_content), 'B')
+                  FROM cogdb.memories m
+                 CROSS JOIN (SELECT cogdb.tenant_language(g.tenant_id) AS language) l
+                 WHERE m.tenant_id = g.tenant_id AND m.id = ANY (g.ids)
+                ON CONFLICT (tenant_id, memory_id) WHERE memory_id IS NOT NULL DO NOTHING;
+                GET DIAGNOSTICS v_n = ROW_COUNT;
+                PERFORM set_config('lock_timeout', v_lock_timeout, true);
+            EXCEPTION WHEN foreign_key_violation OR lock_not_available THEN
+                PERFORM set_config('lock_timeout', v_lock_timeout, true);
+                CONTINUE;  -- the group stays queued; its deleted memories drop out next time
+            END;
             v_total := v_total + v_n;
         END IF;
         DELETE FROM cogdb.text_queue q WHERE q.tenant_id = g.tenant_id AND q.memory_id = ANY (g.ids);
