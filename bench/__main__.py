@@ -19,6 +19,7 @@
     federated  federated_counts / federated_average over N tenants vs one tenant's own count
     gdpr     erase_user and export_user against delete_user of the same user
     migrate  cogdb model migrate: re-embedding rate vs the import, index, cutover, search p50
+    textqueue  bulk writes with the full-text index in the statement, deferred, and off
 """
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ BENCHMARKS = {"search": "bench.search_bench", "corpus": "bench.corpus_check",
               "sharing": "bench.sharing_bench",
               "federated": "bench.federated_bench",
               "gdpr": "bench.gdpr_bench",
-              "migrate": "bench.migrate_bench"}
+              "migrate": "bench.migrate_bench",
+              "textqueue": "bench.text_queue_bench"}
 
 
 def main() -> None:

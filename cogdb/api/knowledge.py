@@ -544,6 +544,19 @@ class KnowledgeMethods:
         return int(rows[0]["n"])
 
     @operation
+    def index_pending_text(self, max_rows: int | None = None) -> Steps[int]:
+        """Index now the text of this tenant's memories that bulk inserts queued (a statement
+        of at least the setting text.defer_min_rows memories defers it; ``cogdb maintain``
+        indexes them otherwise), so hybrid search matches their words at once; returns how
+        many, of every user of the tenant. ``max_rows``: at most this many (None: all)."""
+        if max_rows is not None and (isinstance(max_rows, bool) or not isinstance(max_rows, int)
+                                     or max_rows < 1):
+            raise InvalidInput(f"max_rows must be a whole number of at least 1, got {max_rows!r}",
+                               field="max_rows", hint="Leave it out to index everything queued.")
+        rows = yield Statement("SELECT cogdb.index_pending_text(%s::integer) AS n", (max_rows,))
+        return int(rows[0]["n"])
+
+    @operation
     def stats(self) -> Steps[dict[str, Any]]:
         """The tenant's statistics: memories by context type, source and visibility,
         entities, observations, relationships, bytes and last activity (kept by triggers)."""

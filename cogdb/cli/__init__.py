@@ -38,6 +38,7 @@ from .scale import scale_out_group
 from .sessions import context_group, event_group, offload_group, session_group
 from .share import share_group
 from .tenant import tenant_group
+from .text import text_group
 from .user import user_group
 from .vocabulary import vocabulary_group
 
@@ -61,6 +62,6 @@ for command in (db_group, migrate_command, tenant_group, user_group, model_group
                 relate, relationships, relation_type_group, neighbors, stats, quickstart,
                 import_group, export_group, maintain, bench, session_group, event_group,
                 context_group, offload_group, mcp_command, audit_group, retention_group,
-                purge, scale_out_group, share_group, federated_group):
+                purge, scale_out_group, share_group, federated_group, text_group):
     main.add_command(command)
 handle_errors(main)

@@ -119,9 +119,25 @@ class BatchResult:
     timings: dict[str, float]
 
 
+#: Queued memories indexed per transaction at the end of an import.
+TEXT_BATCH = 10_000
+
+
 def flush_wal(client: Any, tenant: Any, user: Any) -> None:
-    """Waits until everything committed so far is on disk: a transaction that gets an id
-    commits synchronously, and its commit record comes after every earlier commit's."""
+    """Ends an import: indexes the text of the memories its batches queued (a batch is a bulk
+    insert, whose full-text indexing the database defers; an imported memory is then found by
+    hybrid search's text half as soon as the import returns), and waits until everything
+    committed so far is on disk: a transaction that gets an id commits synchronously, and its
+    commit record comes after every earlier commit's."""
+    while True:  # TEXT_BATCH memories per transaction
+        with client.scope(tenant, user) as s:
+            if s.connection.execute(  # a schema from before deferred text indexing: none
+                    "SELECT to_regprocedure('cogdb.index_pending_text(integer)') IS NULL"
+                    ).fetchone()[0]:
+                break
+            s.connection.execute(_BATCH_SETTINGS)
+            if s.index_pending_text(TEXT_BATCH) < TEXT_BATCH:
+                break
     with client.scope(tenant, user) as s:
         s.connection.execute("SELECT set_config('synchronous_commit', 'on', true),"
                              " pg_catalog.pg_current_xact_id()")

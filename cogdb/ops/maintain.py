@@ -85,6 +85,28 @@ def housekeep(url: str) -> tuple[int, int]:
     return int(folded), int(compacted)
 
 
+#: How many queued memories one call of cogdb.index_queued_text indexes (one transaction each,
+#: so a large queue neither holds its locks for long nor loses all its work to one failure).
+TEXT_BATCH = 10_000
+
+
+def index_queued_text(url: str, echo: Callable[[str], None] = lambda _line: None) -> int:
+    """Index the full text of every tenant's memories that bulk inserts queued
+    (cogdb.index_queued_text, TEXT_BATCH at a time, until the queue is empty); returns how
+    many were indexed. A schema older than the queue has nothing to do."""
+    total = 0
+    with _owner_connection(url) as conn, translated():
+        if conn.execute("SELECT to_regclass('cogdb.text_queue') IS NULL").fetchone()[0]:
+            return 0
+        while conn.execute("SELECT EXISTS (SELECT FROM cogdb.text_queue)").fetchone()[0]:
+            total += int(conn.execute("SELECT cogdb.index_queued_text(NULL, %s)",
+                                      (TEXT_BATCH,)).fetchone()[0])
+            left = conn.execute("SELECT count(*) FROM cogdb.text_queue").fetchone()[0]
+            if left:
+                echo(f"text: {total:,} queued memories indexed, {left:,} to go")
+    return total
+
+
 def seal_audit(url: str) -> int:
     """Seal every tenant's audit chain head (cogdb.audit_seal), after the housekeeping wrote
     its own records; returns how many new seals (none before the audit's revision)."""
@@ -212,6 +234,9 @@ def run(url: str, *, echo: Callable[[str], None] = print, dry_run: bool = False,
         if folded or compacted:
             echo(f"folded {folded} memory access(es) into memories; compacted {compacted} "
                  "statistics row(s)")
+        indexed = index_queued_text(url, echo)
+        if indexed:
+            echo(f"text: indexed {indexed:,} memories queued by bulk inserts")
     steps = plan(url, promotions=promotions)
     if not promotions:
         held = len(plan(url)) - len(steps)

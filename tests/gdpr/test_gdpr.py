@@ -269,7 +269,7 @@ def test_every_user_column_is_covered(db):
         ("memories", "owner_user_id"), ("memory_accesses", "owner_user_id"),
         ("offloaded_contexts", "owner_user_id"), ("relationships", "owner_user_id"),
         ("retention_holds", "user_id"), ("sessions", "owner_user_id"),
-        ("text_index", "owner_user_id"), ("users", "id"),
+        ("text_index", "owner_user_id"), ("text_queue", "owner_user_id"), ("users", "id"),
         ("working_context", "owner_user_id"), ("working_context", "updated_by"),
     }
     found = {(t, c) for t, c, _ in db.super.execute("SELECT * FROM cogdb.user_columns()")}

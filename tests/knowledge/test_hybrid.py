@@ -144,6 +144,7 @@ def test_hybrid_recalls_exact_tokens_that_vectors_miss(client, tenants):
              else f"ticket {i}: a routine note about the runner" for i in range(200)]
     with client.scope(tenants.a) as s:
         ids = s.remember_many([{"human": t} for t in texts], vectors)
+        s.index_pending_text()  # a bulk insert's text is indexed later (test_text_queue.py)
         vector_hits = hybrid_hits = 0
         for i in range(20):
             query = f"job failed {codes[i]}"

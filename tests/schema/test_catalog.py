@@ -86,6 +86,10 @@ FENCE_EXEMPT = {
                      "audit_rows/audit_note definers and moved into the fenced audit_records "
                      "at commit by the audit_flush definer; rows never outlive their "
                      "transaction; RLS is forced and no other role has any privilege on it",
+    "text_queue": "ids of memories whose full-text indexing a bulk insert deferred (docs/"
+                  "architecture.md, Deferred text indexing), written by the index_text definer "
+                  "trigger and emptied across tenants by index_queued_text (`cogdb maintain`); "
+                  "RLS is forced and no other role has any privilege on it",
     "memory_accesses": "append-only access log written by the record_access definer (only ids "
                        "the caller can see) and folded into memories by `cogdb maintain`; RLS is "
                        "forced and no other role has any privilege on it",
@@ -174,7 +178,8 @@ APP_FUNCTIONS = {
     # the knowledge layer (revision 0008) and the helpers its invoker functions call
     "builtin_relationship_types", "entity_id_for", "fact_holds", "forget_entity", "get_entity",
     "hybrid_search", "jsonb_merge", "list_relationship_types", "list_relationships",
-    "merge_entities", "neighbors", "record_access", "register_relationship_type", "relate",
+    "index_pending_text", "merge_entities", "neighbors", "record_access",
+    "register_relationship_type", "relate",
     "resolve_node", "stats", "tenant_language", "text_candidates", "text_query",
     "upsert_entity",
     # the MCP knowledge-graph tools' reads and observation removal

@@ -48,6 +48,11 @@ BEGIN
     -- the users row's lock serialises concurrent erasures of one user
     PERFORM FROM cogdb.users u WHERE u.tenant_id = v_tenant AND u.id = v_user FOR UPDATE;
     v_found := FOUND;
+    -- The user's entries in the text queue lose their owner first: their rows locked before
+    -- anything below writes the text index, a concurrent index_queued_text skips them
+    -- instead of waiting on that index while holding them (a deadlock with this function).
+    UPDATE cogdb.text_queue q SET owner_user_id = NULL
+     WHERE q.tenant_id = v_tenant AND q.owner_user_id = v_user;
 
     -- Sessions: whole, with their events; first clear what points into them from outside.
     -- A private session is seen by the user alone, so only the user's own rows can point

@@ -18,6 +18,7 @@ AS $$
       ('memory_counts', 'fence', 'owner-only: append-only tenant sizes that cogdb maintain reads across tenants'),
       ('model_migrations', 'fence', 'owner-only: each tenant''s model migration state, written and listed across tenants by cogdb_admin''s definer functions; the app reads its own row through migration_target()'),
       ('text_index', 'fence', 'owner-only: the full-text index (a GIN index is unusable under an RLS condition); text_candidates filters the tenant itself'),
+      ('text_queue', 'fence', 'owner-only: ids of memories whose full-text indexing a bulk insert deferred, emptied across tenants by index_queued_text (cogdb maintain)'),
       ('tenant_stats', 'fence', 'owner-only: append-only per-tenant counters, read for one tenant by stats()/tenant_stats()'),
       ('memory_accesses', 'fence', 'owner-only: append-only access log folded into memories by cogdb maintain'),
       ('audit_heads', 'fence', 'owner-only: each tenant''s audit chain head, locked and advanced by audit_append, which names the tenant'),

@@ -1,7 +1,11 @@
 -- Statement trigger that keeps cogdb.text_index in step with its sources, once per
 -- statement over the transition tables:
 --   memories             INSERT, or an UPDATE of the text, summary, owner or visibility:
---                        summary (weight A), question and answer (B);
+--                        summary (weight A), question and answer (B). An INSERT of at least
+--                        text.defer_min_rows memories (0: never) only queues their ids in
+--                        cogdb.text_queue, for index_queued_text / index_pending_text: the
+--                        text vectors are most of what indexing costs a bulk write
+--                        (docs/architecture.md "Deferred text indexing");
 --   entities             INSERT, or an UPDATE of name, type, owner or visibility;
 --   entity_observations  INSERT or DELETE: the entity's document again.
 -- An entity's document is its name (A), observations (B) and type (C). The text is indexed
@@ -16,11 +20,20 @@ AS $$
 DECLARE
     v_memories text[];
     v_entities text[];
+    v_defer integer;
 BEGIN
     -- Which rows changed what the index holds (the transition tables a trigger has depend on
     -- the event, so each event reads its own).
     IF TG_TABLE_NAME = 'memories' AND TG_OP = 'INSERT' THEN
         SELECT array_agg(n.id) INTO v_memories FROM new_rows n;
+        v_defer := cogdb.int_setting('text.defer_min_rows');
+        IF v_defer > 0 AND cardinality(v_memories) >= v_defer THEN
+            INSERT INTO cogdb.text_queue (tenant_id, memory_id, owner_user_id)
+            SELECT n.tenant_id, n.id, n.owner_user_id FROM new_rows n
+            ON CONFLICT (tenant_id, memory_id) DO UPDATE
+               SET owner_user_id = excluded.owner_user_id, queued_at = excluded.queued_at;
+            RETURN NULL;
+        END IF;
     ELSIF TG_TABLE_NAME = 'memories' THEN
         SELECT array_agg(n.id) INTO v_memories
           FROM new_rows n JOIN old_rows o ON o.tenant_id = n.tenant_id AND o.id = n.id

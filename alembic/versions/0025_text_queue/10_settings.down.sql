@@ -1,0 +1,1 @@
+DELETE FROM cogdb.settings WHERE key = 'text.defer_min_rows';
