@@ -98,7 +98,8 @@ BEGIN
         -- Superseded instead of moved: self-loops, and facts the survivor already has.
         UPDATE cogdb.relationships r SET superseded_at = now(), superseded_by = (
                    SELECT s.id FROM cogdb.relationships s
-                    WHERE s.superseded_at IS NULL AND s.valid_to IS NULL AND s.type = r.type
+                    WHERE s.tenant_id = v_tenant AND s.superseded_at IS NULL AND s.valid_to IS NULL
+                      AND s.type = r.type
                       AND s.visibility = r.visibility
                       AND s.owner_user_id IS NOT DISTINCT FROM
                           CASE WHEN r.visibility = 'private' THEN r.owner_user_id ELSE s.owner_user_id END
@@ -109,12 +110,14 @@ BEGIN
                            r.to_memory_id,
                            CASE WHEN r.to_entity_id = v_oid THEN v_sid ELSE r.to_entity_id END)
                     LIMIT 1)
-         WHERE (r.from_entity_id = v_oid OR r.to_entity_id = v_oid) AND r.superseded_at IS NULL
+         WHERE r.tenant_id = v_tenant AND (r.from_entity_id = v_oid OR r.to_entity_id = v_oid)
+           AND r.superseded_at IS NULL
            AND ((r.from_entity_id = v_oid AND r.to_entity_id = v_sid)
                 OR (r.from_entity_id = v_sid AND r.to_entity_id = v_oid)
                 OR (r.valid_to IS NULL AND EXISTS (
                     SELECT FROM cogdb.relationships s
-                     WHERE s.superseded_at IS NULL AND s.valid_to IS NULL AND s.type = r.type
+                     WHERE s.tenant_id = v_tenant AND s.superseded_at IS NULL AND s.valid_to IS NULL
+                      AND s.type = r.type
                        AND s.visibility = r.visibility
                        AND (r.visibility = 'tenant' OR s.owner_user_id = r.owner_user_id)
                        AND (s.from_memory_id, s.from_entity_id, s.to_memory_id, s.to_entity_id)
@@ -130,7 +133,7 @@ BEGIN
             UPDATE cogdb.relationships r
                SET from_entity_id = CASE WHEN r.from_entity_id = v_oid THEN v_sid ELSE r.from_entity_id END,
                    to_entity_id = CASE WHEN r.to_entity_id = v_oid THEN v_sid ELSE r.to_entity_id END
-             WHERE (r.from_entity_id = v_oid OR r.to_entity_id = v_oid)
+             WHERE r.tenant_id = v_tenant AND (r.from_entity_id = v_oid OR r.to_entity_id = v_oid)
                AND NOT (r.superseded_at IS NOT NULL
                         AND (r.from_entity_id = v_sid OR r.to_entity_id = v_sid))
             RETURNING r.superseded_at

@@ -22,7 +22,8 @@ BEGIN
                tsv = setweight(to_tsvector(v_language, coalesce(m.summary, '')), 'A')
                      || setweight(to_tsvector(v_language, m.human_content || ' ' || m.assistant_content), 'B')
           FROM cogdb.memories m
-         WHERE x.tenant_id = m.tenant_id AND x.memory_id = m.id
+         WHERE x.tenant_id = reindex_text.tenant_id AND m.tenant_id = reindex_text.tenant_id
+           AND x.memory_id = m.id
            AND (CASE WHEN v_user IS NULL THEN m.visibility = 'tenant'
                      ELSE m.visibility = 'private' AND m.owner_user_id = v_user END);
         GET DIAGNOSTICS v_n = ROW_COUNT;
@@ -36,7 +37,8 @@ BEGIN
                               WHERE o.tenant_id = e.tenant_id AND o.entity_id = e.id), '')), 'B')
                      || setweight(to_tsvector(v_language, e.entity_type), 'C')
           FROM cogdb.entities e
-         WHERE x.tenant_id = e.tenant_id AND x.entity_id = e.id
+         WHERE x.tenant_id = reindex_text.tenant_id AND e.tenant_id = reindex_text.tenant_id
+           AND x.entity_id = e.id
            AND (CASE WHEN v_user IS NULL THEN e.visibility = 'tenant'
                      ELSE e.visibility = 'private' AND e.owner_user_id = v_user END);
         GET DIAGNOSTICS v_n = ROW_COUNT;

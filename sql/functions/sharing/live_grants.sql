@@ -9,7 +9,9 @@
 -- this transaction's stamp: set by search, get, get_entity, list_entities and hybrid_search
 -- for their own statements, see share_request) or when no live grant exists. Live: not
 -- revoked, not expired (read at each statement, so a revocation or an expiry applies to the
--- next one). "h" goes with the grants so that grant_covers hides what the source's retention
+-- next one; expiry against clock_timestamp(), not now(), which is the transaction's start and
+-- would keep an expired grant live for as long as a transaction begun before it stays open;
+-- a revocation is seen by a READ COMMITTED statement, see docs/trust-model.md). "h" goes with the grants so that grant_covers hides what the source's retention
 -- hides (memories__retained computes the context tenant's cutoffs only): conservatively,
 -- every shared memory older than the source's shortest max_age (unless anonymised), even
 -- where a more specific policy of the source keeps it longer. Definer: FORCE RLS fences the
@@ -44,7 +46,7 @@ BEGIN
                    '[]') AS entity_grants
           FROM cogdb.share_receipts s
          WHERE s.tenant_id = v_tenant AND s.revoked_at IS NULL
-           AND (s.expires_at IS NULL OR s.expires_at > now())
+           AND (s.expires_at IS NULL OR s.expires_at > clock_timestamp())
          GROUP BY s.source_tenant_id
     LOOP
         v_saved := cogdb.enter_tenant(r.source);

@@ -24,7 +24,7 @@ BEGIN
        OR NOT EXISTS (SELECT FROM cogdb.share_receipts r
                        WHERE r.tenant_id = v_grantee AND r.source_tenant_id = source_tenant
                          AND r.revoked_at IS NULL
-                         AND (r.expires_at IS NULL OR r.expires_at > now())) THEN
+                         AND (r.expires_at IS NULL OR r.expires_at > clock_timestamp())) THEN
         RETURN;
     END IF;
     v_saved := cogdb.enter_tenant(source_tenant);
