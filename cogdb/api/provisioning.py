@@ -105,19 +105,26 @@ class AdminClient:
                       batch: int = model_migrate.DEFAULT_BATCH, cut_over: bool = True,
                       embedder: Any = None,
                       echo: Callable[[str], None] | None = None,
-                      after_batch: Callable[[int], None] | None = None
+                      after_batch: Callable[[int], None] | None = None,
+                      settle_batch: int = model_migrate.DEFAULT_SETTLE_BATCH,
+                      after_settle: Callable[[int], None] | None = None
                       ) -> model_migrate.Migrated:
         """Re-embed ``tenant``'s memories with ``to_model`` without stopping it, and (with
         ``cut_over``) switch the tenant to it in one transaction (docs/scale-out.md,
         "Re-embedding without downtime"). Resumes the migration in progress when there is one.
         Batches of ``batch`` memories, each one transaction; ``echo`` gets progress lines. A
-        tenant with its own partition and ANN index gets the new model's index built inside
-        the cutover's transaction (its searches go on meanwhile, its writes wait). Raises
+        tenant with its own partition and ANN index, migrated by a member of cogdb_owner, gets
+        the new model's index and one over its new vectors built CONCURRENTLY first; its
+        cutover then only flips the default model (its writes wait milliseconds) and the rows
+        settle afterwards in transactions of ``settle_batch`` (phase settling; search reads
+        both places meanwhile; a killed run resumes settling). Otherwise the new index is
+        built inside the cutover's transaction (its searches go on, its writes wait). Raises
         :class:`cogdb.MigrationIncomplete` (CGM01) when the cutover cannot be done yet."""
         check_text(to_model, "to_model")
         return model_migrate.migrate(self.connection, tenant, to_model, batch=batch,
                                      cut_over=cut_over, embedder=embedder, echo=echo,
-                                     after_batch=after_batch)
+                                     after_batch=after_batch, settle_batch=settle_batch,
+                                     after_settle=after_settle)
 
     def cleanup_model(self, tenant: uuid.UUID | str, model: str, *, batch: int = 1000,
                       echo: Callable[[str], None] | None = None) -> model_migrate.Cleaned:

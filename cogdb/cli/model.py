@@ -8,7 +8,7 @@ import click
 
 from ..api.client import connect_admin
 from ..embedders import SPECS
-from ..ops.model_migrate import DEFAULT_BATCH
+from ..ops.model_migrate import DEFAULT_BATCH, DEFAULT_SETTLE_BATCH
 from .common import cli_errors, emit_json, json_option
 
 
@@ -61,21 +61,27 @@ def model_list(as_json: bool) -> None:
               show_default=True, help="Memories embedded per transaction.")
 @click.option("--no-cut-over", is_flag=True,
               help="Embed (and index) only; run again without it to cut over.")
+@click.option("--settle-batch", type=click.IntRange(1, 100000), default=DEFAULT_SETTLE_BATCH,
+              show_default=True, help="Memories moved per settle transaction after a cutover "
+              "that only flipped the default model.")
 @json_option()
 def model_migrate(tenant_id: str, to_model: str, batch: int, no_cut_over: bool,
-                  as_json: bool) -> None:
+                  settle_batch: int, as_json: bool) -> None:
     """Re-embed a tenant's memories with model --to without stopping it, then switch the
     tenant to it in one transaction (its searches see the old model before, the new one
     after, never a mix). Resumes where a killed run stopped; progress on stderr.
 
     Writes during the migration get both vectors; a final pass embeds anything left. A
-    tenant with its own ANN index gets the new model's index built in the cutover's
+    tenant with its own ANN index, migrated by a member of cogdb_owner, gets the new model's
+    indexes built CONCURRENTLY first, so its cutover only flips the default model (writes
+    wait milliseconds) and the rows settle afterwards in short transactions (phase settling;
+    a killed run resumes there). Otherwise the new index is built in the cutover's
     transaction (its writes wait meanwhile, its searches do not). The old vectors are kept
     until `cogdb model cleanup --tenant T --model OLD`."""
     echo = None if as_json else (lambda line: click.echo(line, err=True))
     with cli_errors(), connect_admin() as admin:
         done = admin.migrate_model(tenant_id, to_model, batch=batch, cut_over=not no_cut_over,
-                                   echo=echo)
+                                   echo=echo, settle_batch=settle_batch)
     if as_json:
         emit_json(asdict(done))
         return
@@ -83,7 +89,9 @@ def model_migrate(tenant_id: str, to_model: str, batch: int, no_cut_over: bool,
                f"{done.phase}; {done.embedded} memories embedded in {done.batches} batches"
                f", {done.entities_embedded} entities"
                + (f", cut over in {done.cutover_seconds} s" if done.cutover_seconds is not None
-                  else ""))
+                  else "")
+               + (f", {done.settled} memories settled in {done.settle_seconds} s"
+                  if done.settle_seconds is not None else ""))
 
 
 @model_group.command("cleanup")

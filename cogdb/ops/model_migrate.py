@@ -21,6 +21,17 @@ own short transaction on an autocommit connection of a member of cogdb_admin:
    the tenant's default model, and builds the new index, in one transaction (with
    maintenance_work_mem as `cogdb maintain` sets it). A memory written between the final pass and
    the cutover makes it refuse (CGM01, nothing changed): the pass and the cutover are retried.
+5. Settle (revision 0027), for a tenant with its own partition and ANN index when the
+   connection's login is a member of cogdb_owner: before the cutover,
+   ``cogdb.settle_index_steps`` names two indexes to build CONCURRENTLY (an HNSW index over
+   the tenant's side vectors of the new model, and the new model's, empty, on its partition),
+   run here one statement each in autocommit as cogdb_owner, as `cogdb maintain` runs its
+   plan. With both valid, the cutover only checks and flips the default model (phase
+   settling: the tenant's writes wait milliseconds, not the swap) and
+   ``cogdb.settle_model_migration`` then moves the rows in short transactions of
+   ``settle_batch`` while search reads both places; the side index is dropped CONCURRENTLY at
+   the end. A killed run resumes settling (start_model_migration returns the settling
+   migration). Without cogdb_owner, the cutover swaps the rows in its transaction as before.
 """
 from __future__ import annotations
 
@@ -31,6 +42,7 @@ from typing import Any
 
 import psycopg
 from pgvector.psycopg import register_vector
+from psycopg import sql
 from psycopg.rows import dict_row
 
 from ..config import MAINTENANCE_WORK_MEM
@@ -44,6 +56,10 @@ DEFAULT_BATCH = 500
 CUTOVER_LOCK_TIMEOUT = "5s"
 #: How often the final pass and the cutover are tried before giving up.
 CUTOVER_ATTEMPTS = 5
+#: Memories one settle transaction moves (cogdb.settle_model_migration).
+DEFAULT_SETTLE_BATCH = 1000
+#: How long one settle transaction waits for a row lock before it is tried again.
+SETTLE_LOCK_TIMEOUT = "5s"
 
 
 @dataclass
@@ -64,6 +80,13 @@ class Migrated:
     entities_embedded: int = 0
     embed_seconds: float = 0.0
     cutover_seconds: float | None = None
+    #: The indexes built CONCURRENTLY before the cutover so that it only flips the default
+    #: model (empty: the cutover swaps the rows itself).
+    settle_indexes: list[str] = field(default_factory=list)
+    #: Memories moved by the settle's short transactions after such a cutover, and in how many.
+    settled: int = 0
+    settle_batches: int = 0
+    settle_seconds: float | None = None
     seconds: float = 0.0
     migration: dict[str, Any] = field(default_factory=dict)
 
@@ -155,14 +178,20 @@ def _entity_pass(conn: psycopg.Connection, tenant: str, to_model: str, embedder:
 def migrate(conn: psycopg.Connection, tenant: object, to_model: str, *,
             batch: int = DEFAULT_BATCH, embedder: Embedder | None = None, cut_over: bool = True,
             echo: Callable[[str], None] | None = None,
-            after_batch: Callable[[int], None] | None = None) -> Migrated:
+            after_batch: Callable[[int], None] | None = None,
+            settle_batch: int = DEFAULT_SETTLE_BATCH,
+            after_settle: Callable[[int], None] | None = None) -> Migrated:
     """Migrate ``tenant`` to ``to_model`` (or resume its migration) and, with ``cut_over``,
-    cut over. ``conn``: an autocommit connection of a member of cogdb_admin; ``embedder``:
-    the new model's (default: the one the registry names); ``after_batch``: a hook called
-    with the batch count after each committed batch."""
+    cut over (and settle). ``conn``: an autocommit connection of a member of cogdb_admin (and
+    of cogdb_owner, for a promoted tenant's cutover without the write pause); ``embedder``:
+    the new model's (default: the one the registry names); ``after_batch``/``after_settle``:
+    hooks called with the count after each committed batch/settle transaction."""
     tenant_s = as_uuid(tenant, "tenant")
     if not 1 <= batch <= 100000:
         raise InvalidInput(f"batch must be between 1 and 100000, got {batch}", field="batch")
+    if not 1 <= settle_batch <= 100000:
+        raise InvalidInput(f"settle_batch must be between 1 and 100000, got {settle_batch}",
+                           field="settle_batch")
     started = time.perf_counter()
     with translated():  # the vectors travel in binary (%b), as remember_many's do
         register_vector(conn)
@@ -170,6 +199,16 @@ def migrate(conn: psycopg.Connection, tenant: object, to_model: str, *,
                (tenant_s, to_model))
     done = Migrated(tenant_s, row["from_model"], to_model, row["phase"], row["total"],
                     resumed_after=row["after_id"])
+    if row["phase"] == "settling":   # cut over already: a killed run resumes settling
+        if echo:
+            echo(f"tenant {tenant_s}: resuming the settle of the migration to {to_model}")
+        if cut_over:
+            row = {**row, "phase": _settle(conn, tenant_s, to_model, settle_batch, done, echo,
+                                           after_settle)}
+        done.phase = row["phase"]
+        done.migration = row
+        done.seconds = round(time.perf_counter() - started, 3)
+        return done
     if echo and row["after_id"]:
         echo(f"tenant {tenant_s}: resuming the migration to {to_model} after id "
              f"{row['after_id']!r} ({row['embedded']} embedded before)")
@@ -185,8 +224,12 @@ def migrate(conn: psycopg.Connection, tenant: object, to_model: str, *,
     if echo and indexed["index_to_build"]:
         echo(f"tenant {tenant_s}: the cutover builds the ANN index {indexed['index_to_build']}")
     row = {**row, "phase": indexed["phase"], "embedded": indexed["embedded"]}
+    _build_settle_indexes(conn, tenant_s, to_model, done, echo)
     if cut_over:
         row = _cut_over(conn, tenant_s, to_model, embedder, batch, done, echo)
+        if row["phase"] == "settling":
+            row = {**row, "phase": _settle(conn, tenant_s, to_model, settle_batch, done, echo,
+                                           after_settle)}
     done.phase = row["phase"]
     done.migration = row
     done.seconds = round(time.perf_counter() - started, 3)
@@ -229,6 +272,84 @@ def _cut_over(conn: psycopg.Connection, tenant: str, to_model: str, embedder: Em
             echo(f"tenant {tenant}: cut over to {to_model} in {done.cutover_seconds} s")
         return row
     raise AssertionError("unreachable")
+
+
+def _is_owner(conn: psycopg.Connection) -> bool:
+    with translated():
+        return bool(conn.execute("SELECT pg_has_role(current_user, 'cogdb_owner', 'MEMBER')"
+                                 ).fetchone()[0])
+
+
+def _as_owner(conn: psycopg.Connection, statement: str | sql.Composable) -> None:
+    """One index statement (CONCURRENTLY: autocommit, no transaction) as cogdb_owner, who
+    owns the tables, with maintenance_work_mem as `cogdb maintain` sets it."""
+    with translated():
+        conn.execute("SET ROLE cogdb_owner")
+        try:
+            conn.execute("SELECT set_config('maintenance_work_mem', greatest("
+                         "pg_size_bytes(current_setting('maintenance_work_mem')),"
+                         " pg_size_bytes(%s)) / 1024 || 'kB', false)", (MAINTENANCE_WORK_MEM,))
+            conn.execute(statement)
+        finally:
+            conn.execute("RESET maintenance_work_mem")
+            conn.execute("RESET ROLE")
+
+
+def _build_settle_indexes(conn: psycopg.Connection, tenant: str, to_model: str,
+                          done: Migrated, echo: Callable[[str], None] | None) -> None:
+    """Build the indexes that let the cutover only flip the default model
+    (cogdb.settle_index_steps), where the login may (a member of cogdb_owner)."""
+    with translated():
+        steps = conn.execute("SELECT index_name, statement FROM cogdb.settle_index_steps("
+                             "%s::text, %s::text)", (tenant, to_model)).fetchall()
+    if not steps:
+        return
+    if not _is_owner(conn):
+        if echo:
+            echo(f"tenant {tenant}: not a member of cogdb_owner, so the cutover swaps every "
+                 "memory in its transaction (the tenant's writes wait for it)")
+        return
+    for name, statement in steps:
+        if echo:
+            echo(f"tenant {tenant}: {statement.split(' ', 1)[0].lower()} index {name}")
+        _as_owner(conn, statement)
+        if name not in done.settle_indexes and not statement.startswith("DROP"):
+            done.settle_indexes.append(name)
+
+
+def _settle(conn: psycopg.Connection, tenant: str, to_model: str, settle_batch: int,
+            done: Migrated, echo: Callable[[str], None] | None,
+            after_settle: Callable[[int], None] | None) -> str:
+    """Settle transactions (cogdb.settle_model_migration) until none is left, then drop the
+    side index; returns the migration's phase (cut_over)."""
+    started = time.perf_counter()
+    attempts = 0
+    while True:
+        try:
+            with translated(), conn.transaction():
+                conn.execute("SELECT set_config('lock_timeout', %s, true)",
+                             (SETTLE_LOCK_TIMEOUT,))
+                r = _row(conn, "SELECT * FROM cogdb.settle_model_migration(%s::text, %s::text,"
+                               " %s::integer)", (tenant, to_model, settle_batch))
+        except CogdbError as exc:
+            attempts += 1
+            if exc.sqlstate != "55P03" or attempts >= CUTOVER_ATTEMPTS:
+                raise
+            continue
+        attempts = 0
+        done.settled += r["settled"]
+        done.settle_batches += 1
+        if echo and r["settled"]:
+            echo(f"tenant {tenant}: {done.settled} memories settled on {to_model}, "
+                 f"{r['remaining']} to go")
+        if after_settle:
+            after_settle(done.settle_batches)
+        if r["phase"] != "settling":
+            if r["drop_index"] and _is_owner(conn):
+                _as_owner(conn, sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS cogdb.{}").format(
+                    sql.Identifier(r["drop_index"])))
+            done.settle_seconds = round(time.perf_counter() - started, 3)
+            return r["phase"]
 
 
 @dataclass

@@ -5,9 +5,12 @@
 -- the memory (forget, the retention purge, a user's or tenant's deletion) deletes its rows,
 -- and anonymising it blanks them (cogdb.anonymise_memories).
 --
--- Unpartitioned: search never reads it (a search reads cogdb.memories, whose rows the cutover
--- swaps), so it needs no per-tenant ANN index; the new model's index is built on the
--- tenant's memories partition by the cutover (cogdb.cut_over_model_migration).
+-- Unpartitioned. Search reads it only while a promoted tenant's migration settles (revision
+-- 0027): through a per-tenant partial HNSW index (settle_index_name, `WHERE tenant_id = T AND
+-- model = NEW`, built CONCURRENTLY before the cutover by `cogdb model migrate` and dropped
+-- when the rows have settled); a partial index per tenant serves as the tenant's own without
+-- partitioning the table. A tenant in memories_default has its rows swapped by the cutover
+-- (cogdb.cut_over_model_migration).
 -- A row is visible when its memory is (policy memory_embeddings__visible_memory: a private
 -- memory's vectors to its owner only); the migration's definer functions, run by an admin
 -- inside the fence, handle every user's rows (memory_embeddings__migration, cogdb_owner).

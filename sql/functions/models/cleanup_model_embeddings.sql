@@ -3,7 +3,8 @@
 -- model's) and says whether to call
 -- again (more). When none are left, the tenant's migrations away from `model` that were cut
 -- over become phase cleaned, and `cogdb maintain` drops the old model's index once its
--- memories are gone. Refuses (CGC01) the vectors of a migration in progress to `model`.
+-- memories are gone. Refuses (CGC01) the vectors of a migration in progress to `model`
+-- (settling included: search reads them until they have settled).
 -- Definer for cogdb_admin.
 CREATE OR REPLACE FUNCTION cogdb.cleanup_model_embeddings(tenant_id text, model text,
                                                           batch integer DEFAULT 1000)
@@ -26,7 +27,7 @@ BEGIN
     PERFORM cogdb.resolve_model(model);
     IF EXISTS (SELECT FROM cogdb.model_migrations g
                 WHERE g.tenant_id = v_tenant AND g.to_model = model
-                  AND g.phase IN ('embedding', 'indexed')) THEN
+                  AND g.phase IN ('embedding', 'indexed', 'settling')) THEN
         RAISE EXCEPTION 'tenant % is migrating to model %: its vectors are the migration''s work',
                         v_tenant, quote_literal(model)
             USING ERRCODE = 'CGC01', COLUMN = 'model',

@@ -28,7 +28,15 @@
 -- the tenant's context without a user for the tenant-visible ones, then in the context of
 -- each owner of private entities (private_entity_owners) for theirs. An entity inserted by a transaction still open when
 -- the cutover locks them keeps from_model (docs/scale-out.md). Returns the migration, phase
--- cut_over. Definer for cogdb_admin.
+-- cut_over.
+-- A promoted tenant whose side and new-model indexes are built (model_migration_settles,
+-- settle_index_steps: `cogdb model migrate` builds them CONCURRENTLY before the cutover)
+-- skips the memories' swap and the index build: after the checks (and the entities' swap) it
+-- only makes to_model the default and returns phase settling; settle_model_migration then
+-- moves the rows in small transactions while search reads the union of both places
+-- (search_tenant). The partition's SHARE lock is then held for the check's count and the
+-- entities, not for a write and an index insert per memory (docs/scale-out.md, "The
+-- cutover's write pause", and bench/RESULTS.md). Definer for cogdb_admin.
 CREATE OR REPLACE FUNCTION cogdb.cut_over_model_migration(tenant_id text, to_model text)
     RETURNS SETOF cogdb.model_migrations
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -52,6 +60,8 @@ DECLARE
     v_swapped bigint := 0;
     v_ids text[] := '{}';
     v_step_ids text[];
+    v_settles boolean;
+    v_total bigint;
 BEGIN
     v_part := cogdb.memories_partition(v_tenant);
     IF v_part = 'memories_default' THEN
@@ -65,11 +75,11 @@ BEGIN
     END IF;
     v_row := cogdb.migration_in_progress(v_tenant, to_model);
     v_saved := cogdb.enter_tenant(v_tenant);
-    EXECUTE format('SELECT count(*) FROM cogdb.%I m WHERE m.tenant_id = %L::uuid AND m.model = $1'
-                   ' AND NOT EXISTS (SELECT FROM cogdb.memory_embeddings e'
-                   '  WHERE e.tenant_id = %L::uuid AND e.memory_id = m.id AND e.model = $2)',
-                   v_part, v_tenant, v_tenant)
-       INTO v_missing USING v_row.from_model, to_model;
+    EXECUTE format('SELECT count(*) FILTER (WHERE NOT EXISTS (SELECT FROM cogdb.memory_embeddings e'
+                   '  WHERE e.tenant_id = %L::uuid AND e.memory_id = m.id AND e.model = $2)),'
+                   ' count(*) FROM cogdb.%I m WHERE m.tenant_id = %L::uuid AND m.model = $1',
+                   v_tenant, v_part, v_tenant)
+       INTO v_missing, v_total USING v_row.from_model, to_model;
     IF v_missing > 0 THEN
         RAISE EXCEPTION 'cutover refused: % memories of model % have no vector of model % yet',
                         v_missing, quote_literal(v_row.from_model), quote_literal(to_model)
@@ -108,6 +118,8 @@ BEGIN
                          || '` again: it embeds what is left, then cuts over.';
     END IF;
     v_index := cogdb.migration_index_missing(v_tenant, v_row.from_model, to_model);
+    v_settles := cogdb.model_migration_settles(v_tenant, to_model);
+    IF NOT v_settles THEN
     -- Keep the old vectors (a leftover of an earlier migration back is overwritten).
     EXECUTE format('INSERT INTO cogdb.memory_embeddings AS e (tenant_id, memory_id, model, embedding)'
                    ' SELECT m.tenant_id, m.id, m.model, m.embedding FROM cogdb.%I m'
@@ -146,6 +158,11 @@ BEGIN
                   HINT = 'Nothing was changed. `cogdb audit policies` reports policy changes that could hide rows from the owner.';
     END IF;
     DELETE FROM cogdb.memory_embeddings e WHERE e.tenant_id = v_tenant AND e.model = to_model;
+    ELSE
+        -- The rows stay where they are and settle later (settle_model_migration); search
+        -- reads both places meanwhile (search_tenant).
+        v_n := v_total;
+    END IF;
     -- Entities: keep the old vectors (with the digest of the embedding they give way to),
     -- then each entity takes its new vector, in the context that sees it.
     FOREACH v_user IN ARRAY array_prepend(NULL::uuid, v_users) LOOP
@@ -182,7 +199,7 @@ BEGIN
                   HINT = 'Nothing was changed. `cogdb audit policies` reports policy changes that could hide rows from the owner.';
     END IF;
     DELETE FROM cogdb.entity_embeddings e WHERE e.tenant_id = v_tenant AND e.model = to_model;
-    IF v_index IS NOT NULL THEN
+    IF v_index IS NOT NULL AND NOT v_settles THEN
         -- CREATE INDEX refuses a table with pending trigger events: the deferred check of
         -- memories.model against embedding_models runs now instead of at commit.
         SET CONSTRAINTS ALL IMMEDIATE;
@@ -190,12 +207,13 @@ BEGIN
     END IF;
     PERFORM cogdb.set_tenant_setting(v_tenant::text, 'default_model', to_jsonb(to_model));
     UPDATE cogdb.model_migrations g
-       SET phase = 'cut_over', cut_over_at = now(), total = v_n
+       SET phase = CASE WHEN v_settles THEN 'settling' ELSE 'cut_over' END,
+           cut_over_at = now(), total = v_n
      WHERE g.tenant_id = v_tenant AND g.id = v_row.id
     RETURNING g.* INTO v_row;
     PERFORM cogdb.audit_note('model.cut_over', jsonb_build_object(
         'from_model', v_row.from_model, 'to_model', to_model, 'memories', v_n,
-        'entities', v_swapped));
+        'entities', v_swapped, 'settling', v_settles));
     PERFORM cogdb.restore_context(v_saved);
     RETURN NEXT v_row;
 END

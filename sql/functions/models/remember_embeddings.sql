@@ -10,8 +10,11 @@
 -- given for a memory whose embedding the context user may change (memories__owner_updates:
 -- their own, or one without an owner) and that is not anonymised. Refuses (42501, naming the
 -- first id) any other id of the tenant, and any id that is not a memory of the context's
--- tenant; (CGV01, COLUMN model) when no migration to `model` is in progress. Definer: reads
--- the tenant's memories partition like the migration's batches (cogdb.memories_partition).
+-- tenant; (CGV01, COLUMN model) when no migration to `model` is in progress. A settling
+-- migration (revision 0027) still takes them: a write whose statement began before the
+-- cutover committed stores a memory of the old model after it, and its second vector is what
+-- search and the settle find it by. Definer: reads the tenant's memories partition like the
+-- migration's batches (cogdb.memories_partition), and model_migrations (owner-only).
 CREATE OR REPLACE FUNCTION cogdb.remember_embeddings(ids text[], model text,
                                                      embeddings public.vector[])
     RETURNS integer
@@ -26,7 +29,10 @@ DECLARE
     v_refused text;
     v_n integer;
 BEGIN
-    IF NOT EXISTS (SELECT FROM cogdb.migration_target() t WHERE t.to_model = model) THEN
+    IF NOT EXISTS (SELECT FROM cogdb.migration_target() t WHERE t.to_model = model)
+       AND NOT EXISTS (SELECT FROM cogdb.model_migrations g
+                        WHERE g.tenant_id = v_tenant AND g.to_model = model
+                          AND g.phase = 'settling') THEN
         RAISE EXCEPTION 'the tenant is not migrating to model %', coalesce(quote_literal(model), 'NULL')
             USING ERRCODE = 'CGV01', COLUMN = 'model',
                   HINT = 'Only a migration in progress (cogdb model migrate) takes a second vector.';

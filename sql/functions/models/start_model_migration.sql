@@ -1,6 +1,7 @@
 -- Starts re-embedding a tenant's memories with `to_model` (`cogdb model migrate`,
 -- docs/scale-out.md), or returns the migration of the tenant to `to_model` already in
--- progress (a run that was killed resumes from its after_id). from_model is the tenant's
+-- progress (a run that was killed resumes from its after_id; one that is settling resumes
+-- settling). from_model is the tenant's
 -- model now (resolve_model in its context); total counts its memories of that model.
 -- Refuses: an unknown model (CGV02), the tenant's own model (CGV01), another migration of
 -- the tenant in progress (CGC01), vectors of to_model left in memory_embeddings or
@@ -28,7 +29,7 @@ BEGIN
                    cogdb.memories_partition(v_tenant), v_tenant)
        INTO v_total USING v_from;
     SELECT g.* INTO v_row FROM cogdb.model_migrations g
-     WHERE g.tenant_id = v_tenant AND g.phase IN ('embedding', 'indexed') FOR UPDATE;
+     WHERE g.tenant_id = v_tenant AND g.phase IN ('embedding', 'indexed', 'settling') FOR UPDATE;
     IF FOUND AND v_row.to_model = to_model THEN
         UPDATE cogdb.model_migrations g SET total = v_total
          WHERE g.tenant_id = v_tenant AND g.id = v_row.id RETURNING g.* INTO v_row;

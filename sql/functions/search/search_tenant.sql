@@ -13,7 +13,11 @@
 --                    tenant's memories because most are private to others);
 --   ann:<index>      the HNSW index on the tenant's own partition (see ann_index_name and
 --                    partition_name; `cogdb maintain` promotes the tenant and builds it), with
---                    iterative scans so filters keep their recall.
+--                    iterative scans so filters keep their recall;
+--   ann:<index>+<side index>
+--                    while a model migration of the tenant settles (a valid index named
+--                    settle_index_name exists): the union of that index and the HNSW index of
+--                    the side vectors in memory_embeddings (exact: both ranked in full).
 -- Every statement on memories names the tenant as a constant: planned for this call
 -- (plan_cache_mode = force_custom_plan), the planner reads the tenant's partition only, and
 -- unset filters fold away. The exact path and the count are static SQL (parsed once per
@@ -64,6 +68,11 @@ DECLARE
     v_index text;
     v_indexed boolean;
     v_visible bigint;
+    v_side text;
+    v_settling boolean;
+    v_default text;
+    v_dist text;
+    v_side_dist text;
     v_columns constant text :=
         's.id, 1 - s.distance, s.conversation_id, s.sequence_index, s.human_content,'
         ' s.assistant_content, s.summary, s.context_type, s.source, s.created_at,'
@@ -117,8 +126,81 @@ BEGIN
         SELECT i.indisvalid INTO v_indexed  -- (NULL if maintain dropped it meanwhile)
           FROM pg_index i WHERE i.indexrelid = to_regclass('cogdb.' || v_index);
     END IF;
+    -- A migration settling (docs/scale-out.md "Re-embedding without downtime"): the tenant's
+    -- cutover made v_model its default, but some memories still hold the old model's vector,
+    -- with v_model's in memory_embeddings, indexed by settle_index_name until the settle has
+    -- moved them all. Two catalog cache lookups for every other tenant, no query.
+    IF v_indexed THEN
+        v_side := cogdb.settle_index_name(v_tenant, v_model);
+        IF to_regclass('cogdb.' || v_side) IS NOT NULL THEN
+            SELECT i.indisvalid INTO v_settling
+              FROM pg_index i WHERE i.indexrelid = to_regclass('cogdb.' || v_side);
+        END IF;
+    END IF;
+    IF v_settling IS NOT TRUE AND search_tenant.model IS NOT NULL
+       AND v_tenant = cogdb.current_tenant_id() THEN
+        -- An explicit search of another model than the default while the tenant settles onto
+        -- its default: some of that model's memories have moved already, so none is returned
+        -- (as after the settle), never a part of them.
+        SELECT r.name INTO v_default FROM cogdb.resolve_model(NULL) r;
+        IF v_default <> v_model
+           AND to_regclass('cogdb.' || cogdb.settle_index_name(v_tenant, v_default)) IS NOT NULL
+        THEN
+            RETURN;
+        END IF;
+    END IF;
     -- From here on, every statement is planned for this call, with the tenant as a constant.
     PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
+    IF v_settling THEN
+        -- The union of the memories of v_model (settled, or written since the cutover) and the
+        -- side vectors of v_model whose memory is still of another model, each through its
+        -- index (ANN) or ranked in full (exact, as below); joined to memories for the filters
+        -- and the policies. One statement, one snapshot: settle_model_migration moves a
+        -- memory and deletes its side vector in one transaction, so each memory is in exactly
+        -- one branch.
+        EXECUTE format('SELECT count(*) FROM (SELECT FROM cogdb.memories m'
+                       ' WHERE m.tenant_id = %1$L AND m.model = %2$L%3$s'
+                       ' UNION ALL SELECT FROM cogdb.memory_embeddings e'
+                       '  JOIN cogdb.memories m ON m.tenant_id = %1$L AND m.id = e.memory_id'
+                       ' WHERE e.tenant_id = %1$L AND e.model = %2$L AND m.model <> %2$L%3$s'
+                       ' LIMIT %4$s) c',
+                       v_tenant, v_model, cogdb.memory_filters_sql(3, metadata_filter),
+                       v_exact_max + 1)
+           INTO v_visible
+          USING query, k, only_conversation, only_source, only_context_type, tags_any,
+                created_after, created_before, only_owner, only_visibility;
+        IF v_visible > v_exact_max THEN
+            PERFORM set_config('hnsw.ef_search',
+                               coalesce(ef_search::text, v_settings ->> 'search.ef_search'), true);
+            PERFORM set_config('hnsw.max_scan_tuples',
+                               v_settings ->> 'search.max_scan_tuples', true);
+            PERFORM set_config('enable_sort', 'off', true);
+            v_dist := format('(m.embedding::public.vector(%s)) OPERATOR(public.<=>) $1', v_dims);
+            v_side_dist := format('(e.embedding::public.vector(%s)) OPERATOR(public.<=>) $1',
+                                  v_dims);
+        ELSE
+            v_dist := 'm.embedding OPERATOR(public.<=>) $1';
+            v_side_dist := 'e.embedding OPERATOR(public.<=>) $1';
+        END IF;
+        RETURN QUERY EXECUTE format(
+            'SELECT %1$s, %2$L::text FROM ('
+            ' (SELECT %3$s, %4$s AS distance FROM cogdb.memories m'
+            '   WHERE m.tenant_id = %5$L AND m.model = %6$L%7$s ORDER BY %4$s LIMIT $2)'
+            ' UNION ALL'
+            ' (SELECT %3$s, %8$s AS distance FROM cogdb.memory_embeddings e'
+            '   JOIN cogdb.memories m ON m.tenant_id = %5$L AND m.id = e.memory_id'
+            '   WHERE e.tenant_id = %5$L AND e.model = %6$L AND m.model <> %6$L%7$s'
+            '   ORDER BY %8$s LIMIT $2)) s'
+            ' ORDER BY s.distance, s.id LIMIT $2',
+            v_columns,
+            CASE WHEN v_visible > v_exact_max THEN 'ann:' || v_index || '+' || v_side
+                 ELSE 'exact' END,
+            v_fields, v_dist, v_tenant, v_model, cogdb.memory_filters_sql(3, metadata_filter),
+            v_side_dist)
+          USING query, k, only_conversation, only_source, only_context_type, tags_any,
+                created_after, created_before, only_owner, only_visibility;
+        RETURN;
+    END IF;
     IF v_indexed THEN
         -- Count the candidates the caller may see, stopping just past the exact threshold.
         IF metadata_filter IS NULL THEN

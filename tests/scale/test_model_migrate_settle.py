@@ -1,0 +1,214 @@
+"""A promoted tenant's cutover without the write pause (revision 0027, docs/scale-out.md
+"Re-embedding without downtime"): `cogdb model migrate` run by a member of cogdb_owner builds
+the side index and the new model's index CONCURRENTLY, the cutover only flips the default
+model (phase settling), and the rows settle in short transactions. Searches during the
+settle return one model with full recall (exact ranking as the oracle); the tenant's writes
+go on during the cutover and the settle with a short lock_timeout; a killed settle resumes;
+an explicit search of the old model returns nothing while the tenant settles."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from test_model_migrate import NEW, OLD, _fill, _oracle, _state, _texts
+
+import cogdb
+import cogdb.ops.maintain
+from cogdb import HashEmbedder
+from cogdb.db.errors import translated
+
+
+@pytest.fixture
+def new_model(admin):
+    admin.register_model(NEW, 64, embedder="hash")
+    return HashEmbedder(NEW, 64)
+
+
+@pytest.fixture
+def owner_admin(db):
+    """The migrating login (a member of cogdb_owner, as `cogdb maintain` needs)."""
+    a = cogdb.connect_admin(db.url())
+    yield a
+    a.close()
+
+
+def _promoted(db, client, tenant, user, n, seed):
+    db.super.execute("UPDATE cogdb.settings SET value = '20' WHERE key = 'search.ann_min_rows'")
+    db.super.execute("UPDATE cogdb.settings SET value = '5' WHERE key = 'search.exact_max_rows'")
+    texts = _texts(n, seed=seed)
+    ids = _fill(client, tenant, user, texts)
+    steps = cogdb.ops.maintain.run(db.url(), echo=lambda *_: None)
+    assert [(s.action, s.error) for s in steps] == [("promote", None), ("create", None)]
+    return texts, ids
+
+
+def _names(db, tenant):
+    return tuple(db.super.execute(q, (tenant, m)).fetchone()[0] for q, m in (
+        ("SELECT cogdb.ann_index_name(%s, %s)", OLD),
+        ("SELECT cogdb.ann_index_name(%s, %s)", NEW),
+        ("SELECT cogdb.settle_index_name(%s, %s)", NEW)))
+
+
+def _exists(db, index):
+    return db.super.execute("SELECT to_regclass('cogdb.' || %s) IS NOT NULL",
+                            (index,)).fetchone()[0]
+
+
+QUERIES = ("alpha bravo", "kilo lima mike", "oscar note 7")
+
+
+def test_the_cutover_flips_the_model_and_the_rows_settle_with_full_recall(
+        db, client, owner_admin, tenants, new_model):
+    texts, ids = _promoted(db, client, tenants.a, tenants.a1, 40, seed=11)
+    old_index, new_index, side_index = _names(db, tenants.a)
+    done = owner_admin.migrate_model(tenants.a, NEW, batch=16, cut_over=False)
+    assert done.phase == "indexed" and done.settle_indexes == [side_index, new_index]
+    before = _state(db, tenants.a)
+
+    # A writer with a short lock_timeout, writing while the cutover and the settle run.
+    writer = cogdb.connect(db.app_url + "&options=-c%20lock_timeout%3D1000", pool_size=1)
+    written: list[str] = []
+    failures: list[BaseException] = []
+    stop = threading.Event()
+
+    def writing() -> None:
+        i = 0
+        while not stop.is_set():
+            try:
+                with writer.scope(tenants.a, tenants.a2) as s:
+                    written.append(s.remember(f"written meanwhile {i}", "", id=f"w{i:03d}",
+                                              private=True))
+            except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+                failures.append(exc)
+                return
+            i += 1
+
+    seen: list[tuple[str, set[str]]] = []
+
+    def during_settle(batches: int) -> None:
+        # Searches as a1 between settle transactions: the new model's exact top-k over all
+        # a1's memories, whichever of the two places each one is in now.
+        n_old = db.super.execute("SELECT count(*) FROM cogdb.memories WHERE tenant_id = %s"
+                                 " AND model = %s AND id = ANY (%s)",
+                                 (tenants.a, OLD, ids)).fetchone()[0]
+        for q in QUERIES:
+            with client.scope(tenants.a, tenants.a1) as s:
+                hits = s.search(q, k=5)
+                assert s.search(q, k=5, model=OLD) == []   # the old model: nothing, not a part
+            assert [h.id for h in hits] == _oracle(new_model, texts, ids, q, 5)
+            seen.append((str(n_old), {h.plan for h in hits}))
+
+    worker = threading.Thread(target=writing)
+    worker.start()
+    try:
+        done = owner_admin.migrate_model(tenants.a, NEW, settle_batch=15,
+                                         after_settle=during_settle)
+    finally:
+        stop.set()
+        worker.join()
+        writer.close()
+    assert failures == [] and written
+    # the 40 and those written (private to a2, unseen by a1) before the cutover committed
+    assert done.phase == "cut_over" and done.settled >= 40
+    # searched while 25, 10, then 0 of the 40 were still of the old model, through both indexes
+    assert [n for n, _ in seen[::3]][:3] == ["25", "10", "0"]
+    assert {p for _, plans in seen for p in plans} == {f"ann:{new_index}+{side_index}"}
+    after = _state(db, tenants.a)
+    assert after["default"] == NEW
+    assert {m for _, m, _ in after["memories"]} == {NEW}
+    # the old vectors are kept, exactly as they were; the new ones left the side table
+    assert [r for r in after["side"] if r[0] in ids] == [
+        (i, OLD, v) for i, _, v in before["memories"]]
+    assert {m for i, m, _ in after["side"]} == {OLD}
+    assert not _exists(db, side_index) and _exists(db, new_index)
+    with client.scope(tenants.a, tenants.a1) as s:
+        hits = s.search("alpha bravo", k=5)
+    assert {h.plan for h in hits} == {f"ann:{new_index}"}
+    row = owner_admin.model_migrations(tenants.a)[0]
+    assert row["phase"] == "cut_over" and 40 <= row["total"] <= done.settled
+    assert [(s.action, s.index_name) for s in cogdb.ops.maintain.plan(db.url())] == [
+        ("drop_unneeded", old_index)]
+
+
+def test_a_settle_transaction_locks_rows_not_the_tenant(db, client, owner_admin, tenants,
+                                                        new_model):
+    _promoted(db, client, tenants.a, None, 24, seed=12)
+    owner_admin.migrate_model(tenants.a, NEW, cut_over=False)
+    with translated():
+        owner_admin.connection.execute("SELECT cogdb.cut_over_model_migration(%s::text, %s)",
+                                       (str(tenants.a), NEW))
+    assert owner_admin.model_migrations(tenants.a)[0]["phase"] == "settling"
+    # nothing moved in the cutover: every memory still holds its old vector
+    assert {m for _, m, _ in _state(db, tenants.a)["memories"]} == {OLD}
+    writer = cogdb.connect(db.app_url + "&options=-c%20lock_timeout%3D500", pool_size=1)
+    try:
+        with owner_admin.connection.transaction():
+            row = owner_admin.connection.execute(
+                "SELECT settled, remaining FROM cogdb.settle_model_migration(%s::text, %s, 5)",
+                (str(tenants.a), NEW)).fetchone()
+            assert row == (5, 19)
+            # open settle transaction: a new memory and a change of an unsettled one go through
+            with writer.scope(tenants.a) as s:
+                s.remember("written during a settle transaction", "", id="during")
+                s.connection.execute("UPDATE cogdb.memories SET tags = '[\"x\"]'"
+                                     " WHERE id = 'm0023'")
+            # a memory of the open batch waits for it (row lock), a few milliseconds in use
+            with pytest.raises(cogdb.CogdbError) as info, writer.scope(tenants.a) as s:
+                s.connection.execute("UPDATE cogdb.memories SET tags = '[\"x\"]'"
+                                     " WHERE id = 'm0000'")
+            assert info.value.sqlstate == "55P03"
+    finally:
+        writer.close()
+    with client.scope(tenants.a) as s:
+        assert s.search("during", k=1)[0].id == "during"   # written with the new model
+
+
+def test_a_killed_settle_resumes(db, client, owner_admin, tenants, new_model):
+    texts, ids = _promoted(db, client, tenants.a, tenants.a1, 30, seed=13)
+    _, new_index, side_index = _names(db, tenants.a)
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_two(batches: int) -> None:
+        if batches == 2:
+            raise Stop
+
+    with pytest.raises(Stop):
+        owner_admin.migrate_model(tenants.a, NEW, settle_batch=7, after_settle=stop_at_two)
+    row = owner_admin.model_migrations(tenants.a)[0]
+    assert row["phase"] == "settling"
+    left = db.super.execute("SELECT count(*) FROM cogdb.memories WHERE tenant_id = %s"
+                            " AND model = %s", (tenants.a, OLD)).fetchone()[0]
+    assert left == 16
+    for q in QUERIES:   # stopped halfway: still one model, full recall
+        with client.scope(tenants.a, tenants.a1) as s:
+            assert [h.id for h in s.search(q, k=5)] == _oracle(new_model, texts, ids, q, 5)
+    # another migration waits for this one
+    with pytest.raises(cogdb.CogdbError) as info:
+        owner_admin.migrate_model(tenants.a, OLD)
+    assert info.value.sqlstate == "CGC01"
+    done = owner_admin.migrate_model(tenants.a, NEW, settle_batch=7)
+    assert (done.phase, done.settled, done.embedded) == ("cut_over", 16, 0)
+    assert {m for _, m, _ in _state(db, tenants.a)["memories"]} == {NEW}
+    assert not _exists(db, side_index) and _exists(db, new_index)
+    # once more: nothing to do
+    again = owner_admin.connection.execute(
+        "SELECT phase, settled, drop_index FROM cogdb.settle_model_migration(%s::text, %s)",
+        (str(tenants.a), NEW)).fetchone()
+    assert again == ("cut_over", 0, None)
+
+
+def test_settle_refusals_name_the_field(db, client, owner_admin, tenants, new_model):
+    _fill(client, tenants.a, None, _texts(3, seed=14))
+    with pytest.raises(cogdb.CogdbError) as info, translated():
+        owner_admin.connection.execute(
+            "SELECT * FROM cogdb.settle_model_migration(%s::text, %s, 0)", (str(tenants.a), NEW))
+    assert info.value.sqlstate == "CGV01" and "batch" in info.value.message
+    with pytest.raises(cogdb.CogdbError) as info, translated():
+        owner_admin.connection.execute(
+            "SELECT * FROM cogdb.settle_model_migration(%s::text, %s)", (str(tenants.a), NEW))
+    assert info.value.sqlstate == "CGN01"
+    # an unpromoted tenant needs no index and is cut over by the swap, as before
+    done = owner_admin.migrate_model(tenants.a, NEW)
+    assert (done.phase, done.settle_indexes, done.settle_seconds) == ("cut_over", [], None)
