@@ -193,6 +193,8 @@ APP_FUNCTIONS = {
     # and get set, and the shared-read note they leave in the source's audit chain
     "live_grants", "grant_covers", "readable_tenants", "search_tenant", "share_request",
     "note_shared_read",
+    # a model migration settling (revision 0027): search_tenant finds the side index by name
+    "settle_index_name",
     # sharing entities (revision 0022): the entities fence's per-row grant test, and the text
     # half of hybrid_search(include_shared) in the sharing tenants
     "entity_grant_covers", "shared_text_candidates", "get_shared_entity",
