@@ -78,7 +78,7 @@ def test_the_cutover_flips_the_model_and_the_rows_settle_with_full_recall(
                 with writer.scope(tenants.a, tenants.a2) as s:
                     written.append(s.remember(f"written meanwhile {i}", "", id=f"w{i:03d}",
                                               private=True))
-            except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            except BaseException as exc:
                 failures.append(exc)
                 return
             i += 1
