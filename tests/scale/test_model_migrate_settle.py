@@ -7,9 +7,11 @@ go on during the cutover and the settle with a short lock_timeout; a killed sett
 an explicit search of the old model returns nothing while the tenant settles."""
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
+from helpers import cli
 from test_model_migrate import NEW, OLD, _fill, _oracle, _state, _texts
 
 import cogdb
@@ -212,3 +214,18 @@ def test_settle_refusals_name_the_field(db, client, owner_admin, tenants, new_mo
     # an unpromoted tenant needs no index and is cut over by the swap, as before
     done = owner_admin.migrate_model(tenants.a, NEW)
     assert (done.phase, done.settle_indexes, done.settle_seconds) == ("cut_over", [], None)
+
+
+def test_the_migrate_command_settles(db, client, tenants, new_model):
+    _promoted(db, client, tenants.a, None, 22, seed=15)
+    _, new_index, side_index = _names(db, tenants.a)
+    result = cli(db, "model", "migrate", "--tenant", str(tenants.a), "--to", NEW,
+                 "--settle-batch", "10", "--json", admin_url=db.url())
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert (out["phase"], out["settled"], out["settle_batches"]) == ("cut_over", 22, 3)
+    assert out["settle_indexes"] == [side_index, new_index]
+    assert not _exists(db, side_index) and _exists(db, new_index)
+    bad = cli(db, "model", "migrate", "--tenant", str(tenants.a), "--to", NEW,
+              "--settle-batch", "0", admin_url=db.url())
+    assert bad.exit_code == 2 and "--settle-batch" in bad.output
