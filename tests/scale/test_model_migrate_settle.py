@@ -65,6 +65,7 @@ def test_the_cutover_flips_the_model_and_the_rows_settle_with_full_recall(
     old_index, new_index, side_index = _names(db, tenants.a)
     done = owner_admin.migrate_model(tenants.a, NEW, batch=16, cut_over=False)
     assert done.phase == "indexed" and done.settle_indexes == [side_index, new_index]
+    assert cogdb.ops.maintain.plan(db.url()) == []   # the new index, still empty, is kept
     before = _state(db, tenants.a)
 
     # A writer with a short lock_timeout, writing while the cutover and the settle run.
@@ -183,6 +184,8 @@ def test_a_killed_settle_resumes(db, client, owner_admin, tenants, new_model):
     left = db.super.execute("SELECT count(*) FROM cogdb.memories WHERE tenant_id = %s"
                             " AND model = %s", (tenants.a, OLD)).fetchone()[0]
     assert left == 16
+    # maintain keeps the new model's index, small as it still is (search reads it)
+    assert new_index not in {s.index_name for s in cogdb.ops.maintain.plan(db.url())}
     for q in QUERIES:   # stopped halfway: still one model, full recall
         with client.scope(tenants.a, tenants.a1) as s:
             assert [h.id for h in s.search(q, k=5)] == _oracle(new_model, texts, ids, q, 5)

@@ -16,7 +16,8 @@
 --                 (halfvec is 43% smaller, but on a 165k-row tenant it missed some queries
 --                 entirely where full precision did not: bench/RESULTS.md)
 --   drop_unneeded an index whose tenant/model fell below half of search.ann_min_rows (the
---                 hysteresis keeps a tenant near the threshold from flapping)
+--                 hysteresis keeps a tenant near the threshold from flapping), except the
+--                 new model's index of a model migration in progress (revision 0027)
 -- Sizes come from cogdb.memory_counts (compact it first with compact_memory_counts()).
 CREATE OR REPLACE FUNCTION cogdb.plan_maintenance()
     RETURNS TABLE (step integer, action text, index_name text, tenant_id uuid, model text,
@@ -74,6 +75,11 @@ AS $$
           FROM indexes x LEFT JOIN wanted w ON w.name = x.name
          WHERE x.valid AND NOT x.legacy
            AND coalesce(w.n, 0) < cogdb.int_setting('search.ann_min_rows') / 2
+           -- the new model's index of a migration in progress, built before its rows arrive
+           -- (settle_index_steps): search reads it while the migration settles
+           AND x.name NOT IN (SELECT cogdb.ann_index_name(g.tenant_id, g.to_model)
+                                FROM cogdb.model_migrations g
+                               WHERE g.phase IN ('embedding', 'indexed', 'settling'))
     )
     SELECT (row_number() OVER (ORDER BY a.rank, a.n DESC NULLS LAST, a.name))::integer,
            a.action, a.name, a.tenant_id, a.model, a.n,
