@@ -67,6 +67,10 @@ def test_the_cutover_flips_the_model_and_the_rows_settle_with_full_recall(
     assert done.phase == "indexed" and done.settle_indexes == [side_index, new_index]
     assert cogdb.ops.maintain.plan(db.url()) == []   # the new index, still empty, is kept
     before = _state(db, tenants.a)
+    text_rows = "SELECT memory_id, xmin::text FROM cogdb.text_index WHERE tenant_id = %s" \
+                " AND memory_id = ANY (%s) ORDER BY 1"
+    text_before = db.super.execute(text_rows, (tenants.a, ids)).fetchall()
+    assert len(text_before) == 40
 
     # A writer with a short lock_timeout, writing while the cutover and the settle run.
     writer = cogdb.connect(db.app_url + "&options=-c%20lock_timeout%3D1000", pool_size=1)
@@ -124,6 +128,8 @@ def test_the_cutover_flips_the_model_and_the_rows_settle_with_full_recall(
         (i, OLD, v) for i, _, v in before["memories"]]
     assert {m for i, m, _ in after["side"]} == {OLD}
     assert not _exists(db, side_index) and _exists(db, new_index)
+    # the settle changed vectors only: no memory's text was indexed again
+    assert db.super.execute(text_rows, (tenants.a, ids)).fetchall() == text_before
     with client.scope(tenants.a, tenants.a1) as s:
         hits = s.search("alpha bravo", k=5)
     assert {h.plan for h in hits} == {f"ann:{new_index}"}
