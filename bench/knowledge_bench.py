@@ -9,8 +9,10 @@ search benchmark's settings) it:
 1. loads ``--rows`` memories for ``--tenants`` Zipf-sized tenants (bench/corpus.py vectors,
    synthetic text of 20-60 words from a Zipf vocabulary, a few exact tokens: order numbers,
    error codes, names) by COPY with triggers off (the bench-only bulk path), then fills the
-   text index, the tenant statistics and the tenant sizes as the triggers would have, and
-   runs ``cogdb maintain`` (the large tenants' ANN indexes);
+   text index (its indexes built after the fill), the counts and the tenant statistics as
+   the triggers would have, set-based and with triggers still off, checks the result against
+   what the triggers compute (check_load), and runs ``cogdb maintain`` (the large tenants'
+   partitions and ANN indexes);
 2. entity upserts through the Python client as the app login: new keys, repeated keys
    (the merge path), and 4 connections upserting one hot key;
 3. traversal in the largest tenant: a hub entity with 1,000 relationships, each neighbour
@@ -21,7 +23,9 @@ search benchmark's settings) it:
    them again with revision 0023's definitions swapped out and back in (bench/revision_swap.py):
    before/after in the same database (``--traversal-only`` stops after this step);
 4. hybrid_search vs search (vector-only) per tenant size class, the same queries (text of a
-   memory of the tenant + the corpus' held-out vector), medians;
+   memory of the tenant + the corpus' held-out vector), medians, with revision 0028's
+   definitions (hybrid_search, text_candidates) out and in, and their results compared
+   (``--hybrid-only`` runs the load and this step only);
 5. access tracking: a whole scope around a search, with and without record_access;
 6. quality on a labelled set whose answers are exact tokens (2,000 tickets embedded with the
    built-in HashEmbedder; 150 questions naming an order number, an error code or a
@@ -59,6 +63,8 @@ APP = "cogdb_bench_app"
 BYPASS = "cogdb_bench_bypass"
 VOCAB = 20_000
 CLASS_ORDER = ("tiny", "small", "medium", "large", "largest")
+# The revision whose hybrid_search and text_candidates the hybrid step swaps out and in.
+HYBRID_REVISION = "0028"
 
 
 def med(values: list[float]) -> float:
@@ -118,9 +124,23 @@ def load(url: str, data: corpus.Corpus, texts: list[str], edges: int, echo) -> d
         raise SystemExit(f"{loaded} bench memories found, expected 0 or {len(ids)}: remove "
                          "the --home folder and run again")
     started = time.perf_counter()
+    phases: dict[str, float] = {}
+
+    def phase(name: str, at: float) -> float:
+        now = time.perf_counter()
+        phases[name] = now - at
+        return now
+
     with psycopg.connect(url) as conn:
         register_vector(conn)
-        conn.execute("SET session_replication_role = replica")  # bench-only: triggers off
+        # The bench-only bulk path: the load runs as the superuser with triggers off (row
+        # checks, the statement triggers and the foreign keys' own triggers), for the COPY
+        # and every fill below; the fills then write what the statement triggers would have,
+        # set-based, and the text index's indexes are built after its fill. check_load()
+        # compares the result with what the app's triggers compute.
+        conn.execute("SET session_replication_role = replica")
+        conn.execute("SET maintenance_work_mem = '1GB'")
+        at = time.perf_counter()
         with conn.cursor() as cur, cur.copy(
                 "COPY cogdb.memories (tenant_id, id, human_content, model, embedding)"
                 " FROM STDIN WITH (FORMAT BINARY)") as copy:
@@ -128,33 +148,49 @@ def load(url: str, data: corpus.Corpus, texts: list[str], edges: int, echo) -> d
             for i, mid in enumerate(ids):
                 copy.write_row((tenants[int(data.tenant[i])], mid, texts[i], MODEL,
                                 data.vectors[i]))
-        conn.execute("RESET session_replication_role")
-        # What the statement triggers would have written (they were off for the COPY). The
-        # GIN index is built after the fill, not row by row (at 1M rows the fill into the
-        # indexed table had not finished after 17 minutes; the bench-only bulk path, like the
-        # COPY). Still slow at 1M: the fill without the index ran past 7 minutes (two foreign
-        # keys checked per row); not finished this session.
-        gin = conn.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = 'cogdb'"
-                           " AND indexname = 'text_index_tenant_tsv_idx'").fetchone()[0]
-        conn.execute("DROP INDEX cogdb.text_index_tenant_tsv_idx")
+        at = phase("copy", at)
+        # The text index as cogdb.index_text writes it (summary A, question and answer B, in
+        # the tenant's search.language), its indexes dropped for the fill and built after.
+        defs = [r[0] for r in conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = 'cogdb'"
+            " AND tablename = 'text_index'").fetchall()]
+        for (name,) in conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname ="
+                                    " 'cogdb' AND tablename = 'text_index'").fetchall():
+            conn.execute(f"DROP INDEX cogdb.{name}")
         conn.execute("""
             INSERT INTO cogdb.text_index (tenant_id, memory_id, owner_user_id, visibility,
                                           language, tsv)
-            SELECT tenant_id, id, owner_user_id, visibility, 'english',
-                   setweight(to_tsvector('english', human_content || ' ' || assistant_content), 'B')
-              FROM cogdb.memories WHERE id LIKE 'k%'""")
-        conn.execute("SET LOCAL maintenance_work_mem = '1GB'")
-        conn.execute(gin)
+            SELECT m.tenant_id, m.id, m.owner_user_id, m.visibility, l.language,
+                   setweight(to_tsvector(l.language, coalesce(m.summary, '')), 'A')
+                   || setweight(to_tsvector(l.language, m.human_content || ' '
+                                            || m.assistant_content), 'B')
+              FROM cogdb.memories m
+              JOIN (SELECT t.id, cogdb.tenant_language(t.id) AS language
+                      FROM cogdb.tenants t OFFSET 0) l ON l.id = m.tenant_id
+             WHERE m.id LIKE 'k%'""")  # OFFSET 0: the language once per tenant
+        at = phase("text_index_fill", at)
+        for d in defs:
+            conn.execute(d)
+        at = phase("text_index_indexes", at)
+        # The counts and statistics as count_memory_changes and count_tenant_stats write them.
         conn.execute("""
             INSERT INTO cogdb.memory_counts (tenant_id, model, delta)
             SELECT tenant_id, model, count(*) FROM cogdb.memories WHERE id LIKE 'k%'
              GROUP BY 1, 2""")
         conn.execute("""
             INSERT INTO cogdb.tenant_stats (tenant_id, metric, delta, bytes)
-            SELECT tenant_id, 'memories', count(*), sum(pg_column_size(m.*) + 28)
-              FROM cogdb.memories m WHERE id LIKE 'k%' GROUP BY 1""")
+            SELECT c.tenant_id, x.metric, sum(x.counts), sum(x.bytes)
+              FROM (SELECT m.tenant_id, m.context_type, m.source, m.visibility,
+                           pg_column_size(m.*)::bigint + 28 AS size
+                      FROM cogdb.memories m WHERE m.id LIKE 'k%') c
+             CROSS JOIN LATERAL (VALUES ('memories', 1, c.size),
+                                        ('memories.context_type.' || c.context_type, 1, 0),
+                                        ('memories.source.' || c.source, 1, 0),
+                                        ('memories.visibility.' || c.visibility, 1, 0))
+                   AS x(metric, counts, bytes)
+             GROUP BY 1, 2""")
+        at = phase("memory_counts_and_stats", at)
         # Background relationships between memories of each tenant (the "many rows").
-        conn.execute("SET session_replication_role = replica")
         conn.execute("""
             INSERT INTO cogdb.relationships (tenant_id, from_memory_id, to_memory_id, type,
                                              strength)
@@ -168,15 +204,71 @@ def load(url: str, data: corpus.Corpus, texts: list[str], edges: int, echo) -> d
                              WHERE m.tenant_id = a.tenant_id AND m.id > a.id
                              ORDER BY m.id LIMIT 1 OFFSET (g %% 5)) b ON true""",
                      (edges, len(ids)))
+        conn.execute("""
+            INSERT INTO cogdb.tenant_stats (tenant_id, metric, delta, bytes)
+            SELECT c.tenant_id, x.metric, sum(x.counts), sum(x.bytes)
+              FROM (SELECT r.tenant_id, r.superseded_at IS NOT NULL AS superseded,
+                           pg_column_size(r.*)::bigint + 28 AS size
+                      FROM cogdb.relationships r) c
+             CROSS JOIN LATERAL (VALUES ('relationships', 1, c.size),
+                                        ('relationships.superseded', c.superseded::integer, 0))
+                   AS x(metric, counts, bytes)
+             GROUP BY 1, 2 HAVING sum(x.counts) <> 0 OR sum(x.bytes) <> 0""")
+        at = phase("relationships", at)
         conn.execute("RESET session_replication_role")
         conn.commit()
     with psycopg.connect(url, autocommit=True) as conn:
         for table in ("memories", "text_index", "relationships"):
             conn.execute(f"VACUUM (ANALYZE) cogdb.{table}")
         n_edges = conn.execute("SELECT count(*) FROM cogdb.relationships").fetchone()[0]
+    at = phase("vacuum_analyze", at)
+    check_load(url, len(ids), n_edges)
+    phase("check", at)
+    seconds = time.perf_counter() - started
     echo(f"loaded {len(ids):,} memories, text index and {n_edges:,} background relationships"
-         f" in {time.perf_counter() - started:.0f} s (COPY, triggers off)")
+         f" in {seconds:.0f} s (COPY, triggers off; "
+         + ", ".join(f"{k} {v:.0f} s" for k, v in phases.items()) + ")")
+    meta["load"] = {"seconds": seconds, "phases": phases}
     return meta
+
+
+def check_load(url: str, n_memories: int, n_edges: int) -> None:
+    """The bulk path's result is what the app's triggers would have written: as many text
+    index rows, counts and statistics as rows, and for a sample of memories (every 997th,
+    all tenants) a text vector equal to the one cogdb.index_text computes. Cheap (index
+    lookups and one pass over the small tables); raises on any difference."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute("""
+            SELECT (SELECT count(*) FROM cogdb.memories WHERE id LIKE 'k%'),
+                   (SELECT count(*) FROM cogdb.text_index
+                     WHERE memory_id IS NOT NULL AND memory_id LIKE 'k%'),
+                   (SELECT sum(delta) FROM cogdb.memory_counts),
+                   (SELECT sum(delta) FROM cogdb.tenant_stats WHERE metric = 'memories'),
+                   (SELECT sum(delta) FROM cogdb.tenant_stats
+                     WHERE metric LIKE 'memories.visibility.%'),
+                   (SELECT sum(delta) FROM cogdb.tenant_stats WHERE metric = 'relationships')
+            """).fetchone()
+        want = (n_memories, n_memories, n_memories, n_memories, n_memories, n_edges)
+        if tuple(int(v or 0) for v in row) != want:
+            raise SystemExit(f"bulk load check: memories, text index rows, memory_counts, "
+                             f"tenant_stats memories / visibility, relationships = {row}, "
+                             f"expected {want}")
+        bad = conn.execute("""
+            SELECT count(*) FROM cogdb.memories m
+              JOIN cogdb.text_index t ON t.tenant_id = m.tenant_id AND t.memory_id = m.id
+             WHERE m.id = ANY (ARRAY(SELECT 'k' || lpad(g::text, 7, '0')
+                                       FROM generate_series(0, %s - 1, 997) g))
+               AND (t.tsv, t.language, t.visibility, t.owner_user_id)
+                   IS DISTINCT FROM
+                   (setweight(to_tsvector(cogdb.tenant_language(m.tenant_id),
+                                          coalesce(m.summary, '')), 'A')
+                    || setweight(to_tsvector(cogdb.tenant_language(m.tenant_id),
+                                             m.human_content || ' ' || m.assistant_content), 'B'),
+                    cogdb.tenant_language(m.tenant_id), m.visibility, m.owner_user_id)""",
+                           (n_memories,)).fetchone()[0]
+        if bad:
+            raise SystemExit(f"bulk load check: {bad} sampled text index rows differ from "
+                             "what cogdb.index_text computes")
 
 
 # --- measurements --------------------------------------------------------------------------
@@ -352,6 +444,11 @@ def traversal(url: str, tenant, rounds: int, echo) -> dict:
 
 def hybrid_vs_vector(url: str, data: corpus.Corpus, texts: list[str], meta: dict,
                      per_class: int, rounds: int, echo) -> dict:
+    """Per size class: search (vector-only), hybrid_search (text + vector) and hybrid_search
+    (text only), the same queries, with revision HYBRID_REVISION's definitions out
+    ("before") and in ("after"), in four blocks (before, after, after, before), rounds
+    interleaved within each: the ratios of both states come from the same run. The hybrid
+    results of both states are compared too (they must not differ)."""
     rng = np.random.default_rng(21)
     rows_of: dict[int, list[int]] = defaultdict(list)
     for i, t in enumerate(data.tenant):
@@ -362,9 +459,10 @@ def hybrid_vs_vector(url: str, data: corpus.Corpus, texts: list[str], meta: dict
         cls = "largest" if t == 0 else size_class(int(data.sizes[t]))
         by_class[cls].append((qi, t))
     result = {}
-    echo("hybrid vs vector-only (k=10, medians per size class):")
-    echo(f"  {'class':<10}{'queries':>8}{'vector ms':>11}{'hybrid ms':>11}{'ratio':>7}"
-         f"{'text-only ms':>14}")
+    echo(f"hybrid vs vector-only (k=10, medians per size class), revision {HYBRID_REVISION}"
+         f" out (before) and in (after):")
+    echo(f"  {'class':<10}{'queries':>8}{'state':>8}{'vector ms':>11}{'hybrid ms':>11}"
+         f"{'ratio':>7}{'text-only ms':>14}")
     for cls in CLASS_ORDER:
         picks = by_class.get(cls, [])
         if not picks:
@@ -380,14 +478,45 @@ def hybrid_vs_vector(url: str, data: corpus.Corpus, texts: list[str], meta: dict
                       (tenant, "SELECT * FROM cogdb.hybrid_search(%s, %b::vector, 10,"
                                " model => %s)", (words, q, MODEL)),
                       (tenant, "SELECT * FROM cogdb.hybrid_search(%s, k => 10)", (words,))]
-        timed = time_calls(url, APP, calls, rounds)
-        v, h, x = timed[0::3], timed[1::3], timed[2::3]
-        result[cls] = {"queries": len(picks), "vector_p50_ms": med(v), "hybrid_p50_ms": med(h),
-                       "text_only_p50_ms": med(x), "ratio": med(h) / med(v)}
-        r = result[cls]
-        echo(f"  {cls:<10}{r['queries']:>8}{r['vector_p50_ms']:>11.2f}{r['hybrid_p50_ms']:>11.2f}"
-             f"{r['ratio']:>7.2f}{r['text_only_p50_ms']:>14.2f}")
+        samples: dict[str, list[list[float]]] = {"before": [[] for _ in calls],
+                                                 "after": [[] for _ in calls]}
+        found: dict[str, list] = {}
+        for state in ("before", "after", "after", "before"):
+            revision_swap.apply(url, HYBRID_REVISION,
+                                "downgrade" if state == "before" else "upgrade")
+            for n, t in enumerate(call_times(url, APP, calls, max(2, rounds // 2))):
+                samples[state][n].extend(t)
+            if state not in found:
+                found[state] = call_results(url, APP, calls[1::3] + calls[2::3])
+        revision_swap.apply(url, HYBRID_REVISION, "upgrade")
+        result[cls] = {"queries": len(picks),
+                       "results_differ": sum(a != b for a, b in zip(found["before"],
+                                                                   found["after"],
+                                                                   strict=True))}
+        for state in ("before", "after"):
+            timed = [med(t) for t in samples[state]]
+            v, h, x = timed[0::3], timed[1::3], timed[2::3]
+            r = {"vector_p50_ms": med(v), "hybrid_p50_ms": med(h), "text_only_p50_ms": med(x),
+                 "ratio": med(h) / med(v)}
+            result[cls][state] = r
+            echo(f"  {cls:<10}{len(picks):>8}{state:>8}{r['vector_p50_ms']:>11.2f}"
+                 f"{r['hybrid_p50_ms']:>11.2f}{r['ratio']:>7.2f}{r['text_only_p50_ms']:>14.2f}")
+        if result[cls]["results_differ"]:
+            echo(f"  {cls}: {result[cls]['results_differ']} hybrid results differ between"
+                 " the states")
     return result
+
+
+def call_results(url: str, login: str, calls: list[tuple[object, str, tuple]]) -> list:
+    """Each call's rows (kind, id, score, text_rank, vector_rank), in order."""
+    out = []
+    with psycopg.connect(login_url(url, login)) as conn:
+        register_vector(conn)
+        for tenant, query, params in calls:
+            with conn.transaction():
+                conn.execute("SELECT cogdb.set_context(%s::text)", (str(tenant),))
+                out.append([r[:5] for r in conn.execute(query, params).fetchall()])
+    return out
 
 
 def access_tracking(url: str, data: corpus.Corpus, meta: dict, rounds: int, echo) -> dict:
@@ -481,6 +610,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--queries-per-class", type=int, default=40)
     ap.add_argument("--rounds", type=int, default=15, help="timed calls per query")
     ap.add_argument("--home", help="bench server folder (default bench/out/home-knowledge-<rows>)")
+    ap.add_argument("--hybrid-only", action="store_true",
+                    help="load, then time hybrid vs vector-only search only")
     ap.add_argument("--traversal-only", action="store_true",
                     help="load, build the hub graph and time traversal only")
     args = ap.parse_args(argv)
@@ -507,11 +638,18 @@ def main(argv: list[str] | None = None) -> None:
               "largest_tenant_rows": int(data.sizes[0]),
               "maintain": {"seconds": time.perf_counter() - started,
                            "indexes_built": sum(s.action == "create" for s in steps)},
-              "server": server_report(url)}
+              "server": server_report(url), "load": meta.get("load")}
     echo(f"largest tenant {data.sizes[0]:,} memories; maintain built "
          f"{report['maintain']['indexes_built']} ANN index(es) in "
          f"{report['maintain']['seconds']:.0f} s")
     largest = meta["tenants"][0]
+    if args.hybrid_only:
+        report["hybrid"] = hybrid_vs_vector(url, data, texts, meta, args.queries_per_class,
+                                            max(5, args.rounds // 2), echo)
+        path = OUT / f"knowledge-{args.rows.lower()}-hybrid.json"
+        path.write_text(json.dumps(report, indent=2, default=str))
+        echo(f"JSON: {path}")
+        return
     if not args.traversal_only:
         report["upserts"] = upsert_rates(url, meta["tenants"][1], echo)
     build_hub(url, largest, echo)

@@ -295,6 +295,41 @@ def test_hybrid_search_never_matches_another_tenants_or_users_text(app_conn, cli
     assert graph.secret in candidates("a1 only", tenant=tenants.a, user=tenants.a1)
 
 
+def test_text_candidates_match_the_same_in_a_small_and_a_large_tenant(app_conn, client,
+                                                                       tenants, graph):
+    """text_candidates matches a tenant of at most `scan` (100 here) documents in one pass
+    over its own rows, a larger one through the GIN index: the same candidates and ranks,
+    and the same fences (another tenant's and another user's private text never match)."""
+    queries = ["ZETA-7", "a1 only", "acme in A", "shared hop", "shared or globex", "quokka"]
+    contexts = {"a1": dict(tenant=tenants.a, user=tenants.a1),
+                "a2": dict(tenant=tenants.a, user=tenants.a2),
+                "b1": dict(tenant=tenants.b, user=tenants.b1), "none": dict()}
+
+    def candidates() -> dict:
+        return {(q, who): _set(app_conn, "SELECT kind, id, rank FROM cogdb.text_candidates("
+                               "cogdb.text_query(%s), 10)", (q,), **ctx)
+                for q in queries for who, ctx in contexts.items()}
+
+    small = candidates()
+    # controls: each context finds its own text; the fences hold on this path
+    assert {i for _, i, _ in small[("ZETA-7", "a1")]} == {graph.p}
+    assert small[("ZETA-7", "a2")] == small[("ZETA-7", "b1")] == small[("ZETA-7", "none")] == set()
+    assert graph.secret in {i for _, i, _ in small[("a1 only", "a1")]}
+    assert small[("a1 only", "a2")] == small[("a1 only", "b1")] == set()
+    assert {i for _, i, _ in small[("acme in A", "b1")]} == {graph.b_acme}
+    assert len(small[("shared hop", "b1")]) == 4  # S3 and S4 have both words, S1 and S2 one
+    # 120 more documents in each tenant (no query word among them), in batches below
+    # text.defer_min_rows so they are indexed at once: both tenants now take the GIN path
+    for tenant, user in ((tenants.a, tenants.a1), (tenants.b, tenants.b1)):
+        with client.scope(tenant, user) as s:
+            for batch in range(2):
+                s.remember_many([{"human": f"filler note {batch}-{i}"} for i in range(60)],
+                                [vec(100 + i) for i in range(60)])
+    assert _rows(app_conn, "SELECT count(*) FROM cogdb.text_candidates("
+                 "cogdb.text_query('filler note'), 1000)", tenant=tenants.a) == [(120,)]
+    assert candidates() == small
+
+
 def test_record_access_and_stats_stay_inside_the_context(app_conn, admin, db, tenants, graph):
     def recorded(ids, **ctx):
         return _rows(app_conn, "SELECT cogdb.record_access(%s::text[])", (ids,), **ctx)[0][0]

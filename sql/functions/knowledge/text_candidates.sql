@@ -12,6 +12,12 @@
 -- a name) is always ranked in full. When max_rows documents have every word, the single
 -- words are not scanned. A query with OR or -excluded words is matched as written.
 --
+-- A tenant with at most `scan` documents is matched in one pass over its own rows instead:
+-- no LIMIT above could bind there, so the candidates are the same (every document with
+-- some word; with OR or -excluded words, every document matching the query), without the
+-- GIN index's posting lists of the words, whose length is the whole database's (a tiny
+-- tenant's text half cost several times its vector half: bench/RESULTS.md, Knowledge).
+--
 -- Definer over the owner-only cogdb.text_index, whose GIN index (tenant_id, tsv) the planner
 -- can use there (see sql/tables/text_index.sql for why not under RLS). It filters the tenant
 -- (cogdb.current_tenant_id(): no context, no rows) and the caller's visibility itself;
@@ -31,6 +37,7 @@ DECLARE
     v_scan integer := least(greatest(2 * least(greatest(coalesce(max_rows, 100), 1), 1000), 100), 2000);
     v_words text[] := '{}';
     v_any tsquery := query;
+    v_small boolean;
     v_kinds text[];
     v_ids text[];
     v_ranks real[];
@@ -46,6 +53,30 @@ BEGIN
     END IF;
     IF cardinality(v_words) < 2 THEN
         v_words := '{}';
+    END IF;
+    -- At most v_scan documents in the tenant (all kinds and visibilities; the two unique
+    -- indexes, read no further than v_scan + 1 entries): one pass over them.
+    SELECT (SELECT count(*) FROM (SELECT FROM cogdb.text_index t
+                                   WHERE t.tenant_id = v_tenant AND t.memory_id IS NOT NULL
+                                   LIMIT v_scan + 1) m)
+           + (SELECT count(*) FROM (SELECT FROM cogdb.text_index t
+                                     WHERE t.tenant_id = v_tenant AND t.entity_id IS NOT NULL
+                                     LIMIT v_scan + 1) e) <= v_scan
+      INTO v_small;
+    IF v_small THEN
+        RETURN QUERY
+        SELECT a.kind, a.id, ts_rank(a.tsv, v_any)
+          FROM (SELECT CASE WHEN t.memory_id IS NOT NULL THEN 'memory' ELSE 'entity' END AS kind,
+                       coalesce(t.memory_id, t.entity_id) AS id, t.tsv
+                  FROM cogdb.text_index t
+                 WHERE t.tenant_id = v_tenant
+                   AND (t.visibility = 'tenant' OR t.owner_user_id = v_user)
+                OFFSET 0) a  -- the tenant's rows, then the match: not the words' posting lists
+         WHERE a.kind = ANY (kinds)
+           AND a.tsv @@ CASE WHEN cardinality(v_words) > 0 THEN v_any ELSE query END
+         ORDER BY 3 DESC, 2
+         LIMIT v_rows;
+        RETURN;
     END IF;
     -- The documents with every word first; when there are max_rows of them, documents with
     -- only some of the words would rank below them, and the single words are not scanned.
