@@ -20,6 +20,7 @@
     gdpr     erase_user and export_user against delete_user of the same user
     migrate  cogdb model migrate: re-embedding rate vs the import, index, cutover, search p50
     textqueue  bulk writes with the full-text index in the statement, deferred, and off
+    planning  what planning the policies costs a search, before and after revision 0029
 """
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ BENCHMARKS = {"search": "bench.search_bench", "corpus": "bench.corpus_check",
               "federated": "bench.federated_bench",
               "gdpr": "bench.gdpr_bench",
               "migrate": "bench.migrate_bench",
-              "textqueue": "bench.text_queue_bench"}
+              "textqueue": "bench.text_queue_bench",
+              "planning": "bench.planning_bench"}
 
 
 def main() -> None:

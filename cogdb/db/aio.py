@@ -15,7 +15,7 @@ from psycopg_pool import AsyncConnectionPool
 from ..config import POOL_OPEN_TIMEOUT, POOL_WAIT_TIMEOUT
 from .errors import CogdbError, translated
 from .pool import MIGRATION_PROBE, RESET_MESSAGE, check_clean, redact, remember_probe
-from .scope import Query, ScopeState, Statement, Steps, T
+from .scope import Query, ScopeState, Statement, Steps, T, returns_rows
 
 
 async def configure(conn: psycopg.AsyncConnection) -> None:
@@ -65,7 +65,7 @@ async def fetch_rows_async(conn: psycopg.AsyncConnection, query: Query,
     with translated():
         async with conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(query, params)
-            return await cur.fetchall() if cur.description else []
+            return await cur.fetchall() if returns_rows(cur) else []
 
 
 class AsyncScopeBase(ScopeState):

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg import sql
+from psycopg.pq import ExecStatus
 from psycopg.rows import dict_row
 
 from .errors import ScopeRequired, translated
@@ -54,7 +55,15 @@ def fetch_rows(conn: psycopg.Connection, query: Query, params: Sequence[Any] = (
     ``prepare=True`` keeps it prepared on the server (see cogdb.db.pool.PREPARE_THRESHOLD)."""
     with translated(), conn.cursor(row_factory=dict_row) as cur:
         cur.execute(query, params, prepare=prepare)
-        return cur.fetchall() if cur.description else []
+        return cur.fetchall() if returns_rows(cur) else []
+
+
+def returns_rows(cur: psycopg.Cursor | psycopg.AsyncCursor) -> bool:
+    """Whether the cursor's last statement returned rows (a SELECT, … RETURNING), read from
+    the result's status: ``cur.description`` would build a Column object per column on every
+    call (a search returns 29), a measurable share of the client's time per request."""
+    res = cur.pgresult
+    return res is not None and res.status == ExecStatus.TUPLES_OK and res.nfields > 0
 
 
 def fetch_value(conn: psycopg.Connection, query: Query, params: Sequence[Any] = ()) -> Any:

@@ -3,7 +3,8 @@
 -- key without it) are distributed by tenant_id, all co-located with the most referenced one,
 -- referenced tables before the tables that reference them; global registries (no tenant_id,
 -- or a key that is unique across tenants, like identities) and the tables a policy reads
--- through the functions it calls (found by name in their bodies, transitively) become
+-- through the functions it calls (found by name in their bodies, or through pg_depend for a
+-- standard-SQL body, transitively) become
 -- reference tables;
 -- Alembic's version table stays on the coordinator. A foreign key from a reference table to
 -- a distributed one (Citus refuses those) is dropped first, and its note says what then
@@ -29,21 +30,32 @@ DECLARE
 BEGIN
     -- The tables a policy reads through the functions it calls (retention_cutoffs reads
     -- retention_policies; live_grants, share_receipts): followed by name through the
-    -- functions' bodies, transitively. A shard's policy runs on a worker, which cannot run a
-    -- distributed query from inside it, so these must be on every node: reference tables.
+    -- functions' bodies (pg_depend for a standard-SQL body), transitively. A shard's policy
+    -- runs on a worker, which cannot run a distributed query from inside it, so these must be
+    -- on every node: reference tables.
     WITH RECURSIVE reach(fn) AS (
         SELECT d.refobjid FROM pg_depend d
           JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid
           JOIN pg_class c ON c.oid = p.polrelid
          WHERE d.refclassid = 'pg_proc'::regclass AND c.relnamespace = 'cogdb'::regnamespace
         UNION
-        SELECT f.oid FROM reach w JOIN pg_proc g ON g.oid = w.fn
-         CROSS JOIN LATERAL regexp_matches(g.prosrc, 'cogdb\.([a-z_0-9]+)', 'g') m
-          JOIN pg_proc f ON f.proname = m[1] AND f.pronamespace = 'cogdb'::regnamespace)
+        SELECT n.fn FROM reach w JOIN pg_proc g ON g.oid = w.fn
+         CROSS JOIN LATERAL (
+               SELECT f.oid FROM regexp_matches(g.prosrc, 'cogdb\.([a-z_0-9]+)', 'g') m
+                 JOIN pg_proc f ON f.proname = m[1] AND f.pronamespace = 'cogdb'::regnamespace
+               UNION ALL  -- a standard-SQL body (RETURN, BEGIN ATOMIC) has no text
+               SELECT d.refobjid FROM pg_depend d
+                WHERE d.classid = 'pg_proc'::regclass AND d.objid = g.oid
+                  AND d.refclassid = 'pg_proc'::regclass) n(fn))
     SELECT coalesce(array_agg(DISTINCT c.oid::regclass), '{}') INTO v_policy_inputs
-      FROM reach w JOIN pg_proc g ON g.oid = w.fn
-     CROSS JOIN LATERAL regexp_matches(g.prosrc, 'cogdb\.([a-z_0-9]+)', 'g') m
-      JOIN pg_class c ON c.relname = m[1] AND c.relnamespace = 'cogdb'::regnamespace
+      FROM (SELECT c.oid FROM reach w JOIN pg_proc g ON g.oid = w.fn
+             CROSS JOIN LATERAL regexp_matches(g.prosrc, 'cogdb\.([a-z_0-9]+)', 'g') m
+              JOIN pg_class c ON c.relname = m[1] AND c.relnamespace = 'cogdb'::regnamespace
+            UNION
+            SELECT d.refobjid FROM reach w JOIN pg_depend d
+                ON d.classid = 'pg_proc'::regclass AND d.objid = w.fn
+               AND d.refclassid = 'pg_class'::regclass) t
+      JOIN pg_class c ON c.oid = t.oid AND c.relnamespace = 'cogdb'::regnamespace
                      AND c.relkind IN ('r', 'p') AND NOT c.relispartition;
 
     SELECT coalesce(array_agg(x.rel ORDER BY x.rel::text) FILTER (WHERE x.kind = 'reference'), '{}'),

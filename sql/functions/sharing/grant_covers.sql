@@ -7,13 +7,15 @@
 -- it. One expression, each argument that may hold a sub-select used once, so the planner
 -- inlines it (LANGUAGE sql, no SET clause; docs/conventions.md rule 2): one jsonpath test
 -- per row, no function call of its own, no sub-plan.
+-- Its body is standard SQL (RETURN, or BEGIN ATOMIC): parsed once, when it is created, and
+-- kept as a tree, so inlining it costs the planner no parse of its text on every statement
+-- (docs/conventions.md rule 2).
 CREATE OR REPLACE FUNCTION cogdb.grant_covers(entry jsonb, visibility text, id text,
                                               context_type text, tags jsonb,
                                               created_at timestamptz, anonymised_at timestamptz)
     RETURNS boolean
     LANGUAGE sql STABLE PARALLEL SAFE SECURITY INVOKER
-AS $$
-    SELECT visibility = 'tenant'
+RETURN visibility = 'tenant'
        AND pg_catalog.jsonb_path_exists(
                entry,
                '$ ? (@.h < $at || $anonymised == true) .g[*] ? ((!(exists(@.c)) || @.c[*] == $ct) && (!(exists(@.i)) || @.i[*] == $id) && (!(exists(@.g)) || @.g[*] == $tags[*]))',
@@ -24,8 +26,7 @@ AS $$
                    'ct', context_type, 'id', id,
                    'tags', CASE WHEN pg_catalog.jsonb_typeof(tags) = 'object'
                                 THEN pg_catalog.jsonb_path_query_array(tags, '$.keyvalue().key')
-                                ELSE tags END))
-$$;
+                                ELSE tags END));
 
 REVOKE ALL ON FUNCTION cogdb.grant_covers(jsonb, text, text, text, jsonb, timestamptz, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cogdb.grant_covers(jsonb, text, text, text, jsonb, timestamptz, timestamptz) TO cogdb_app;
