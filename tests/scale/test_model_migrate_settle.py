@@ -195,6 +195,10 @@ def test_a_killed_settle_resumes(db, client, owner_admin, tenants, new_model):
     for q in QUERIES:   # stopped halfway: still one model, full recall
         with client.scope(tenants.a, tenants.a1) as s:
             assert [h.id for h in s.search(q, k=5)] == _oracle(new_model, texts, ids, q, 5)
+            # hybrid search's vector half is search_tenant's: the same union while settling
+            hybrid = s.hybrid_search(None, k=5, vector=new_model.embed([q])[0],
+                                     include_entities=False)
+            assert [h.id for h in hybrid] == _oracle(new_model, texts, ids, q, 5)
     # another migration waits for this one
     with pytest.raises(cogdb.CogdbError) as info:
         owner_admin.migrate_model(tenants.a, OLD)
