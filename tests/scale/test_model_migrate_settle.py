@@ -242,3 +242,47 @@ def test_the_migrate_command_settles(db, client, tenants, new_model):
     bad = cli(db, "model", "migrate", "--tenant", str(tenants.a), "--to", NEW,
               "--settle-batch", "0", admin_url=db.url())
     assert bad.exit_code == 2 and "--settle-batch" in bad.output
+
+
+def test_a_write_of_the_old_model_open_when_the_settle_ends_is_settled_too(
+        db, client, owner_admin, tenants, new_model):
+    """A write whose statement resolved the old model before the cutover committed can
+    commit after the settle's last batch. The settle's end waits for such a write (the
+    partition's SHARE lock, as the cutover takes) and counts again: the memory settles in the
+    next batch instead of staying on the old model once the side index is gone."""
+    _promoted(db, client, tenants.a, None, 24, seed=14)
+    owner_admin.migrate_model(tenants.a, NEW, cut_over=False)
+    with translated():
+        owner_admin.connection.execute("SELECT cogdb.cut_over_model_migration(%s::text, %s)",
+                                       (str(tenants.a), NEW))
+    settle = "SELECT phase, settled, remaining FROM cogdb.settle_model_migration(%s::text, %s)"
+    # the late write: the old model named, as a statement begun before the cutover resolved
+    # it; its second vector (NEW) goes to the side table, the migration still settling
+    late = client.scope(tenants.a)
+    s = late.__enter__()
+    try:
+        s.remember("alpha bravo written late", "", id="late", model=OLD)
+        s.connection.execute("SELECT cogdb.remember_embeddings(ARRAY['late'], %s, ARRAY[%s])",
+                             (NEW, new_model.embed(["alpha bravo written late\n"])[0]))
+        result: list = []
+
+        def settling() -> None:
+            with cogdb.connect_admin(db.url()) as a, translated():
+                result.append(a.connection.execute(settle, (str(tenants.a), NEW)).fetchone())
+        worker = threading.Thread(target=settling)
+        worker.start()
+        worker.join(2.0)
+        assert worker.is_alive()   # the settle's end waits for the open write
+    finally:
+        late.__exit__(None, None, None)
+    worker.join(30)
+    # the 24 settled, the late one seen after the wait: not done yet
+    assert result == [("settling", 24, 1)]
+    with translated():
+        row = owner_admin.connection.execute(settle, (str(tenants.a), NEW)).fetchone()
+    assert row == ("cut_over", 1, 0)
+    model = db.super.execute("SELECT model FROM cogdb.memories WHERE tenant_id = %s"
+                             " AND id = 'late'", (tenants.a,)).fetchone()[0]
+    assert model == NEW
+    with client.scope(tenants.a) as s:
+        assert "late" in [h.id for h in s.search("alpha bravo written late", k=3)]

@@ -11,6 +11,9 @@
 -- the migration becomes phase cut_over and drop_index names the side index for the caller
 -- to drop CONCURRENTLY (search stops reading it when nothing is left in it). Called again
 -- after that, it changes nothing and names the index again (a run killed before the drop).
+-- Before it ends the settle, it waits for the tenant's open writes (the partition's SHARE
+-- lock, a moment) and counts again, so a write of from_model begun before the cutover and
+-- committed after the last batch is settled too (revision 0030).
 -- A memory of from_model without a vector of to_model (written with an explicit model after
 -- the cutover) keeps from_model, as after a cutover that swaps. CGN01 when the tenant has no
 -- settling or settled migration to to_model. Definer for cogdb_admin.
@@ -114,6 +117,19 @@ BEGIN
                    '  WHERE e.tenant_id = %L::uuid AND e.memory_id = m.id AND e.model = $2)',
                    v_part, v_tenant, v_tenant)
        INTO remaining USING v_row.from_model, to_model;
+    IF remaining = 0 THEN
+        -- The end, where no memory of the old model may arrive behind it: a write whose
+        -- statement resolved from_model before the cutover committed can still be open, its
+        -- memory invisible to this snapshot. The partition's SHARE lock (the cutover's) waits
+        -- for it and holds new writes for the rest of this short transaction; then count
+        -- again, in a new snapshot: what arrived settles in the next batch (revision 0030).
+        EXECUTE format('LOCK TABLE cogdb.%I IN SHARE MODE', v_part);
+        EXECUTE format('SELECT count(*) FROM cogdb.%I m WHERE m.tenant_id = %L::uuid'
+                       ' AND m.model = $1 AND EXISTS (SELECT FROM cogdb.memory_embeddings e'
+                       '  WHERE e.tenant_id = %L::uuid AND e.memory_id = m.id AND e.model = $2)',
+                       v_part, v_tenant, v_tenant)
+           INTO remaining USING v_row.from_model, to_model;
+    END IF;
     IF remaining = 0 THEN
         -- Side rows of to_model whose memory is of to_model already cannot be left (each
         -- batch deletes its own; remember_embeddings takes none after the cutover); any other
