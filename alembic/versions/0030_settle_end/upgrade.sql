@@ -38,6 +38,7 @@ DECLARE
     v_ids text[];
     v_owner uuid;
     v_step bigint;
+    v_left text;  -- counts the memories left to settle
 BEGIN
     IF batch IS NULL OR batch NOT BETWEEN 1 AND 100000 THEN
         RAISE EXCEPTION 'batch must be between 1 and 100000, got %', coalesce(batch::text, 'NULL')
@@ -117,11 +118,11 @@ BEGIN
         DELETE FROM cogdb.memory_embeddings e
          WHERE e.tenant_id = v_tenant AND e.model = to_model AND e.memory_id = ANY (v_ids);
     END IF;
-    EXECUTE format('SELECT count(*) FROM cogdb.%I m WHERE m.tenant_id = %L::uuid AND m.model = $1'
-                   ' AND EXISTS (SELECT FROM cogdb.memory_embeddings e'
-                   '  WHERE e.tenant_id = %L::uuid AND e.memory_id = m.id AND e.model = $2)',
-                   v_part, v_tenant, v_tenant)
-       INTO remaining USING v_row.from_model, to_model;
+    v_left := format('SELECT count(*) FROM cogdb.%I m WHERE m.tenant_id = %L::uuid AND m.model = $1'
+                     ' AND EXISTS (SELECT FROM cogdb.memory_embeddings e'
+                     '  WHERE e.tenant_id = %L::uuid AND e.memory_id = m.id AND e.model = $2)',
+                     v_part, v_tenant, v_tenant);
+    EXECUTE v_left INTO remaining USING v_row.from_model, to_model;
     IF remaining = 0 THEN
         -- The end, where no memory of the old model may arrive behind it: a write whose
         -- statement resolved from_model before the cutover committed can still be open, its
@@ -129,11 +130,7 @@ BEGIN
         -- for it and holds new writes for the rest of this short transaction; then count
         -- again, in a new snapshot: what arrived settles in the next batch (revision 0030).
         EXECUTE format('LOCK TABLE cogdb.%I IN SHARE MODE', v_part);
-        EXECUTE format('SELECT count(*) FROM cogdb.%I m WHERE m.tenant_id = %L::uuid'
-                       ' AND m.model = $1 AND EXISTS (SELECT FROM cogdb.memory_embeddings e'
-                       '  WHERE e.tenant_id = %L::uuid AND e.memory_id = m.id AND e.model = $2)',
-                       v_part, v_tenant, v_tenant)
-           INTO remaining USING v_row.from_model, to_model;
+        EXECUTE v_left INTO remaining USING v_row.from_model, to_model;
     END IF;
     IF remaining = 0 THEN
         -- Side rows of to_model whose memory is of to_model already cannot be left (each
