@@ -132,7 +132,12 @@ BEGIN
     -- moved them all. Two catalog cache lookups for every other tenant, no query.
     IF v_indexed THEN
         v_side := cogdb.settle_index_name(v_tenant, v_model);
-        IF to_regclass('cogdb.' || v_side) IS NOT NULL THEN
+        -- Only once the cutover has made v_model the tenant's default (an explicit search of
+        -- the new model before it reads the new model's memories only, as before revision
+        -- 0027: the side vectors are not complete until the cutover's check; revision 0030).
+        IF to_regclass('cogdb.' || v_side) IS NOT NULL
+           AND (search_tenant.model IS NULL OR v_tenant <> cogdb.current_tenant_id()
+                OR v_model = (SELECT r.name FROM cogdb.resolve_model(NULL) r)) THEN
             SELECT i.indisvalid INTO v_settling
               FROM pg_index i WHERE i.indexrelid = to_regclass('cogdb.' || v_side);
         END IF;
