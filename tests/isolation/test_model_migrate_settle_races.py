@@ -182,11 +182,14 @@ def test_settling_filters_follow_the_policies(db, app_conn, settling_a):
     assert not any(r[0].startswith("a") or r[0] in ("p-priv", "x-late") for r in b)
 
 
-@pytest.mark.xfail(strict=True, reason="known gap (docs/scale-out.md, 'Not covered'): "
-                   "memory_embeddings' fence admits the context's tenant only, so a grantee's "
-                   "shared search misses the source's unsettled memories until its settle ends")
 def test_a_shared_search_of_a_settling_tenant_finds_every_shared_memory(db, client, admin,
                                                                         app_conn):
+    """A grantee's shared search of a source that settles a migration reads the side vectors
+    of the memories the grant covers (memory_embeddings__tenant_fence widened by
+    readable_tenants(), memory_embeddings__visible_memory under the memories' policies): all
+    22 covered memories, never the source's private or uncovered ones; without asking for
+    shared rows, none of the source's side rows is readable. Before (0027) the shared search
+    found none of the unsettled memories."""
     admin.register_model(NEW, 16, embedder="hash")
     db.super.execute("UPDATE cogdb.settings SET value = '20' WHERE key = 'search.ann_min_rows'")
     db.super.execute("UPDATE cogdb.settings SET value = '2' WHERE key = 'search.exact_max_rows'")
@@ -196,7 +199,11 @@ def test_a_shared_search_of_a_settling_tenant_finds_every_shared_memory(db, clie
     src_user = admin.create_user(src, email=f"u-{tag}@src.example").id
     _put(app_conn, src, src_user,
          [{"id": f"s{i:02d}", "human_content": f"s note {i}", "tags": ["project-x"]}
-          for i in range(22)], [vec(i) for i in range(22)])
+          for i in range(22)]
+         + [{"id": "s-private", "human_content": "s private", "tags": ["project-x"],
+             "visibility": "private"},
+            {"id": "s-other", "human_content": "s other", "tags": ["other"]}],
+         [vec(i) for i in range(24)])
     _put(app_conn, dst, None, [{"id": "d-own", "human_content": "d"}], [vec(30)])
     assert all(s.error is None for s in cogdb.ops.maintain.run(db.url(), echo=lambda *_: None))
     admin.grant_share(src, dst, tags=["project-x"])
@@ -204,4 +211,16 @@ def test_a_shared_search_of_a_settling_tenant_finds_every_shared_memory(db, clie
     q = str(_new_vec("s note 3").tolist())
     got = _rows(app_conn, "SELECT id, tenant_id FROM cogdb.search(%s::vector, 50,"
                 " model => %s, include_shared => true)", (q, NEW), tenant=dst)
-    assert len([r for r in got if str(r[1]) == str(src)]) == 22
+    from_src = {r[0] for r in got if str(r[1]) == str(src)}
+    assert from_src == {f"s{i:02d}" for i in range(22)}   # not s-private, not s-other
+    # the side rows themselves: none without asking; asked, only the covered memories'
+    side = ("SELECT count(*), count(*) FILTER (WHERE memory_id IN ('s-private', 's-other'))"
+            " FROM cogdb.memory_embeddings WHERE tenant_id = %s")
+    assert _rows(app_conn, side, (src,), tenant=dst) == [(0, 0)]
+    app_conn.autocommit = True
+    with app_conn.transaction(force_rollback=True):
+        app_conn.execute(SET, (str(dst), None))
+        app_conn.execute("SELECT cogdb.share_request(true)")   # its own statement
+        assert app_conn.execute(side, (src,)).fetchall() == [(22, 0)]
+    # the source itself reads all of its side rows (its own private one as its owner)
+    assert _rows(app_conn, side, (src,), tenant=src, user=src_user) == [(24, 2)]
