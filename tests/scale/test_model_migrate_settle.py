@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 
+import psycopg
 import pytest
 from helpers import cli
 from test_model_migrate import NEW, OLD, _fill, _oracle, _state, _texts
@@ -286,3 +287,31 @@ def test_a_write_of_the_old_model_open_when_the_settle_ends_is_settled_too(
     assert model == NEW
     with client.scope(tenants.a) as s:
         assert "late" in [h.id for h in s.search("alpha bravo written late", k=3)]
+
+
+def test_another_tenants_open_statement_does_not_hold_the_settle_end(
+        db, client, owner_admin, tenants, new_model):
+    """The settle's end waits for its own tenant's transactions only (the tenant's gate):
+    tenant B's open UPDATE that names no tenant locks every partition of memories, A's too,
+    and must not hold A's settle (a lock on A's partition waited for it, and A's writes
+    queued behind that wait); A's own writes go on right after."""
+    _promoted(db, client, tenants.a, None, 24, seed=15)
+    owner_admin.migrate_model(tenants.a, NEW, cut_over=False)
+    with translated():
+        owner_admin.connection.execute("SELECT cogdb.cut_over_model_migration(%s::text, %s)",
+                                       (str(tenants.a), NEW))
+    other = psycopg.connect(db.app_url, autocommit=True)
+    try:
+        with other.transaction():
+            other.execute("SELECT cogdb.set_context(%s::text, NULL)", (str(tenants.b),))
+            other.execute("UPDATE cogdb.memories SET tags = tags WHERE id = 'no-such-id'")
+            with cogdb.connect_admin(db.url() + "&options=-c%20lock_timeout%3D2000") as a, \
+                    translated():
+                row = a.connection.execute(
+                    "SELECT phase, settled, remaining FROM cogdb.settle_model_migration("
+                    "%s::text, %s)", (str(tenants.a), NEW)).fetchone()
+            assert row == ("cut_over", 24, 0)
+    finally:
+        other.close()
+    with client.scope(tenants.a) as s:
+        s.remember("after the settle", "", id="after")

@@ -52,6 +52,13 @@ WIDENED_FENCES = {
         "(EXISTS ( SELECT\n   FROM cogdb.entities e\n  WHERE ((e.tenant_id = "
         "entity_observations.tenant_id) AND (e.id = entity_observations.entity_id))\n OFFSET 0))))"
     ),
+    # a settling source's side vectors of the memories a grant covers (revision 0030)
+    "memory_embeddings": (
+        "((tenant_id = ANY (( SELECT cogdb.readable_tenants() AS readable_tenants)::uuid[])) "
+        "AND ((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR "
+        "(EXISTS ( SELECT\n   FROM cogdb.memories m\n  WHERE ((m.tenant_id = "
+        "memory_embeddings.tenant_id) AND (m.id = memory_embeddings.memory_id))\n OFFSET 0))))"
+    ),
 }
 
 # Tables that have a tenant_id column but are not fenced by the tenant policy.

@@ -16,8 +16,8 @@ SET LOCAL ROLE cogdb_owner;
 -- the migration becomes phase cut_over and drop_index names the side index for the caller
 -- to drop CONCURRENTLY (search stops reading it when nothing is left in it). Called again
 -- after that, it changes nothing and names the index again (a run killed before the drop).
--- Before it ends the settle, it waits for the tenant's open writes (the partition's SHARE
--- lock, a moment) and counts again, so a write of from_model begun before the cutover and
+-- Before it ends the settle, it waits for the tenant's open transactions (its gate, taken
+-- exclusively for a moment) and counts again, so a write of from_model begun before the cutover and
 -- committed after the last batch is settled too (revision 0030).
 -- A memory of from_model without a vector of to_model (written with an explicit model after
 -- the cutover) keeps from_model, as after a cutover that swaps. CGN01 when the tenant has no
@@ -126,10 +126,13 @@ BEGIN
     IF remaining = 0 THEN
         -- The end, where no memory of the old model may arrive behind it: a write whose
         -- statement resolved from_model before the cutover committed can still be open, its
-        -- memory invisible to this snapshot. The partition's SHARE lock (the cutover's) waits
-        -- for it and holds new writes for the rest of this short transaction; then count
+        -- memory invisible to this snapshot. The tenant's gate, taken exclusively (every
+        -- transaction of the tenant holds it shared from set_context on), waits for the
+        -- tenant's open transactions and holds its new ones for the rest of this short
+        -- transaction; other tenants never wait, nor make it wait (a lock on the partition
+        -- would wait for any tenant's statement that locked every partition); then count
         -- again, in a new snapshot: what arrived settles in the next batch (revision 0030).
-        EXECUTE format('LOCK TABLE cogdb.%I IN SHARE MODE', v_part);
+        PERFORM pg_advisory_xact_lock(cogdb.tenant_gate(v_tenant));
         EXECUTE v_left INTO remaining USING v_row.from_model, to_model;
     END IF;
     IF remaining = 0 THEN
