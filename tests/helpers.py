@@ -92,6 +92,23 @@ def sql_error(conn: psycopg.Connection, query: str | sql.Composable, params: Any
     return info.value
 
 
+def rows_in_context(conn: psycopg.Connection, query: str, params: Any = (), *,
+                    tenant: Any = None, user: Any = None) -> list[tuple]:
+    """Rows of ``query`` after ``cogdb.set_context(tenant, user)`` (when a tenant is given), in
+    a transaction that is rolled back; ``conn`` must be subject to row-level security."""
+    assert_rls_applies(conn)
+    if not conn.autocommit:
+        conn.rollback()
+        conn.autocommit = True
+    with conn.transaction():
+        if tenant is not None:
+            conn.execute("SELECT cogdb.set_context(%s::text, %s::text)",
+                         (str(tenant), None if user is None else str(user)))
+        rows = conn.execute(query, params).fetchall()
+        raise psycopg.Rollback()
+    return rows
+
+
 def refused(conn: psycopg.Connection, query: str | sql.Composable, params: Any = (), *,
             tenant: Any = None, user: Any = None) -> str | None:
     """The SQLSTATE of :func:`sql_error`."""

@@ -11,11 +11,10 @@ table's own fence B's vector would show in A; the mutation run
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
 
-import psycopg
 import pytest
-from helpers import assert_rls_applies, refused
+from helpers import refused
+from helpers import rows_in_context as _rows
 
 from cogdb import HashEmbedder
 
@@ -26,20 +25,6 @@ IDS = "SELECT entity_id FROM cogdb.entity_embeddings ORDER BY 1"
 CALL = "SELECT cogdb.remember_entity_embeddings(ARRAY[%s], %s, ARRAY[%s::vector])"
 
 
-def _rows(conn: psycopg.Connection, query: str, params: Any = (), *, tenant: Any = None,
-          user: Any = None) -> list[tuple]:
-    """Rows of ``query`` in the given context, in a transaction that is rolled back."""
-    assert_rls_applies(conn)
-    if not conn.autocommit:
-        conn.rollback()
-        conn.autocommit = True
-    with conn.transaction():
-        if tenant is not None:
-            conn.execute("SELECT cogdb.set_context(%s::text, %s::text)",
-                         (str(tenant), None if user is None else str(user)))
-        rows = conn.execute(query, params).fetchall()
-        raise psycopg.Rollback()
-    return rows
 
 
 @pytest.fixture

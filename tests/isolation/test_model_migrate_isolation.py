@@ -11,31 +11,16 @@ expects a test here to fail.
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
 
-import psycopg
 import pytest
-from helpers import assert_rls_applies, refused
+from helpers import refused
+from helpers import rows_in_context as _rows
 
 from cogdb import HashEmbedder
 
 NEW = "iso-hash-16"
 
 
-def _rows(conn: psycopg.Connection, query: str, params: Any = (), *, tenant: Any = None,
-          user: Any = None) -> list[tuple]:
-    """Rows of ``query`` in the given context, in a transaction that is rolled back."""
-    assert_rls_applies(conn)
-    if not conn.autocommit:
-        conn.rollback()
-        conn.autocommit = True
-    with conn.transaction():
-        if tenant is not None:
-            conn.execute("SELECT cogdb.set_context(%s::text, %s::text)",
-                         (str(tenant), None if user is None else str(user)))
-        rows = conn.execute(query, params).fetchall()
-        raise psycopg.Rollback()
-    return rows
 
 
 @pytest.fixture

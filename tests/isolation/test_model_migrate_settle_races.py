@@ -12,6 +12,7 @@ import numpy as np
 import psycopg
 import pytest
 from helpers import assert_rls_applies, sql_error, vec
+from helpers import rows_in_context as _rows
 
 import cogdb
 import cogdb.ops.maintain
@@ -22,15 +23,6 @@ THIRD = "settle-third-hash-16"
 SET = "SELECT cogdb.set_context(%s::text, %s::text)"
 
 
-def _rows(conn, query, params=(), tenant=None, user=None):
-    if not conn.autocommit:
-        conn.rollback()
-        conn.autocommit = True
-    assert_rls_applies(conn)
-    with conn.transaction(force_rollback=True):
-        if tenant is not None:
-            conn.execute(SET, (str(tenant), None if user is None else str(user)))
-        return conn.execute(query, params).fetchall()
 
 
 def _put(conn, tenant, user, rows, vectors, model=None):

@@ -45,6 +45,15 @@ def _promoted(db, client, tenant, user, n, seed):
     return texts, ids
 
 
+def _cut_over_only(db, client, owner_admin, tenant, seed):
+    """24 memories of a promoted tenant, embedded with NEW and cut over (phase settling),
+    nothing settled yet."""
+    _promoted(db, client, tenant, None, 24, seed=seed)
+    owner_admin.migrate_model(tenant, NEW, cut_over=False)
+    with translated():
+        owner_admin.connection.execute("SELECT cogdb.cut_over_model_migration(%s::text, %s)",
+                                       (str(tenant), NEW))
+
 def _names(db, tenant):
     return tuple(db.super.execute(q, (tenant, m)).fetchone()[0] for q, m in (
         ("SELECT cogdb.ann_index_name(%s, %s)", OLD),
@@ -142,11 +151,7 @@ def test_the_cutover_flips_the_model_and_the_rows_settle_with_full_recall(
 
 def test_a_settle_transaction_locks_rows_not_the_tenant(db, client, owner_admin, tenants,
                                                         new_model):
-    _promoted(db, client, tenants.a, None, 24, seed=12)
-    owner_admin.migrate_model(tenants.a, NEW, cut_over=False)
-    with translated():
-        owner_admin.connection.execute("SELECT cogdb.cut_over_model_migration(%s::text, %s)",
-                                       (str(tenants.a), NEW))
+    _cut_over_only(db, client, owner_admin, tenants.a, seed=12)
     assert owner_admin.model_migrations(tenants.a)[0]["phase"] == "settling"
     # nothing moved in the cutover: every memory still holds its old vector
     assert {m for _, m, _ in _state(db, tenants.a)["memories"]} == {OLD}
@@ -251,11 +256,7 @@ def test_a_write_of_the_old_model_open_when_the_settle_ends_is_settled_too(
     commit after the settle's last batch. The settle's end waits for such a write (the
     partition's SHARE lock, as the cutover takes) and counts again: the memory settles in the
     next batch instead of staying on the old model once the side index is gone."""
-    _promoted(db, client, tenants.a, None, 24, seed=14)
-    owner_admin.migrate_model(tenants.a, NEW, cut_over=False)
-    with translated():
-        owner_admin.connection.execute("SELECT cogdb.cut_over_model_migration(%s::text, %s)",
-                                       (str(tenants.a), NEW))
+    _cut_over_only(db, client, owner_admin, tenants.a, seed=14)
     settle = "SELECT phase, settled, remaining FROM cogdb.settle_model_migration(%s::text, %s)"
     # the late write: the old model named, as a statement begun before the cutover resolved
     # it; its second vector (NEW) goes to the side table, the migration still settling
@@ -295,11 +296,7 @@ def test_another_tenants_open_statement_does_not_hold_the_settle_end(
     tenant B's open UPDATE that names no tenant locks every partition of memories, A's too,
     and must not hold A's settle (a lock on A's partition waited for it, and A's writes
     queued behind that wait); A's own writes go on right after."""
-    _promoted(db, client, tenants.a, None, 24, seed=15)
-    owner_admin.migrate_model(tenants.a, NEW, cut_over=False)
-    with translated():
-        owner_admin.connection.execute("SELECT cogdb.cut_over_model_migration(%s::text, %s)",
-                                       (str(tenants.a), NEW))
+    _cut_over_only(db, client, owner_admin, tenants.a, seed=15)
     other = psycopg.connect(db.app_url, autocommit=True)
     try:
         with other.transaction():
