@@ -312,3 +312,84 @@ def test_another_tenants_open_statement_does_not_hold_the_settle_end(
         other.close()
     with client.scope(tenants.a) as s:
         s.remember("after the settle", "", id="after")
+
+
+def _indexed_only(db, client, owner_admin, tenant, seed):
+    """24 memories of a promoted tenant, embedded with NEW, its side and new-model indexes
+    built: the cutover would settle (model_migration_settles)."""
+    _promoted(db, client, tenant, None, 24, seed=seed)
+    assert owner_admin.migrate_model(tenant, NEW, cut_over=False).phase == "indexed"
+    assert db.super.execute("SELECT cogdb.model_migration_settles(%s, %s)",
+                            (tenant, NEW)).fetchone()[0]
+
+
+CUT_OVER = "SELECT phase FROM cogdb.cut_over_model_migration(%s::text, %s)"
+
+
+def test_another_tenants_open_statement_does_not_hold_the_cutover(
+        db, client, owner_admin, tenants, new_model):
+    """Revision 0031: a settling cutover waits for its own tenant's transactions only (the
+    tenant's gate). Tenant B's open UPDATE that names no tenant locks every partition of
+    memories in ROW EXCLUSIVE mode, A's too; the SHARE lock the cutover took on A's
+    partition waited for it until lock_timeout (and A's writes queued behind the wait)."""
+    _indexed_only(db, client, owner_admin, tenants.a, seed=16)
+    other = psycopg.connect(db.app_url, autocommit=True)
+    try:
+        with other.transaction():
+            other.execute("SELECT cogdb.set_context(%s::text, NULL)", (str(tenants.b),))
+            other.execute("UPDATE cogdb.memories SET tags = tags WHERE id = 'no-such-id'")
+            with cogdb.connect_admin(db.url() + "&options=-c%20lock_timeout%3D2000") as a, \
+                    translated():
+                phase = a.connection.execute(CUT_OVER, (str(tenants.a), NEW)).fetchone()[0]
+            assert phase == "settling"
+    finally:
+        other.close()
+    with client.scope(tenants.a) as s:
+        s.remember("after the cutover", "", id="after")
+        assert s.get("after").model == NEW
+
+
+def test_a_settling_cutover_waits_for_its_own_tenants_transactions(
+        db, client, owner_admin, tenants, new_model):
+    """The gate still holds the tenant's own writers: with a transaction of tenant A open
+    (set_context takes the gate shared), A's cutover waits and gives up at lock_timeout,
+    changing nothing; once it ends, the cutover runs. Control for the test above: a
+    cutover that took no lock at all would pass that one."""
+    _indexed_only(db, client, owner_admin, tenants.a, seed=17)
+    mine = psycopg.connect(db.app_url, autocommit=True)
+    try:
+        with mine.transaction():
+            mine.execute("SELECT cogdb.set_context(%s::text, NULL)", (str(tenants.a),))
+            with cogdb.connect_admin(db.url() + "&options=-c%20lock_timeout%3D300") as a:
+                with pytest.raises(psycopg.errors.LockNotAvailable):
+                    a.connection.execute(CUT_OVER, (str(tenants.a), NEW))
+    finally:
+        mine.close()
+    assert db.super.execute("SELECT phase FROM cogdb.model_migrations WHERE tenant_id = %s",
+                            (tenants.a,)).fetchone()[0] == "indexed"
+    with translated():
+        phase = owner_admin.connection.execute(CUT_OVER, (str(tenants.a), NEW)).fetchone()[0]
+    assert phase == "settling"
+
+
+def test_the_settle_indexes_cannot_be_dropped_during_the_cutover(
+        db, client, owner_admin, tenants, new_model):
+    """Under the gate alone, the settling cutover still keeps the indexes it checked: its
+    count read A's partition and memory_embeddings, and it checks the indexes again after
+    that read, whose locks last until the commit; so the new-model index the settle's
+    searches need cannot be dropped in between (a DROP INDEX CONCURRENTLY by another login
+    times out); after the commit it can be (control)."""
+    _indexed_only(db, client, owner_admin, tenants.a, seed=18)
+    new_index = _names(db, tenants.a)[1]
+    drop = f"DROP INDEX CONCURRENTLY cogdb.{new_index}"
+    with cogdb.connect_admin(db.url()) as a:
+        a.connection.execute("BEGIN")
+        assert a.connection.execute(CUT_OVER, (str(tenants.a), NEW)).fetchone()[0] == "settling"
+        with psycopg.connect(db.url() + "&options=-c%20lock_timeout%3D300",
+                             autocommit=True) as dba:
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                dba.execute(drop)
+            assert _exists(db, new_index)
+            a.connection.execute("COMMIT")
+            dba.execute(drop)
+    assert not _exists(db, new_index)

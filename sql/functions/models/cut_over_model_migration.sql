@@ -1,12 +1,16 @@
 -- The cutover of a model migration, one transaction, all or nothing. First it stops the
 -- tenant's writes until the commit, so no memory of the old model can arrive behind the
--- swap: a promoted tenant's own partition is locked in SHARE mode (its writers wait, its
--- searches go on reading the old vectors through the old index while the new index is
--- built); a tenant in memories_default, small by definition (below search.ann_min_rows), has
--- its gate taken exclusively instead (tenant_gate: all its transactions wait, for the short
--- cutover; the other tenants in memories_default write on). The caller bounds either wait
--- with lock_timeout. Then it refuses with CGM01, changing nothing, unless every memory of the
--- tenant's from_model has a vector of to_model (memory_embeddings). Then it swaps: the old
+-- swap: a promoted tenant that swaps its rows here has its own partition locked in SHARE
+-- mode (its writers wait, its searches go on reading the old vectors through the old index
+-- while the new index is built); a tenant in memories_default, small by definition (below
+-- search.ann_min_rows), and a promoted tenant whose cutover only flips the default (it
+-- settles, below) have their gate taken exclusively instead (tenant_gate: all the tenant's
+-- transactions wait, for the short cutover; other tenants write on, and none of their open
+-- statements holds it: a SHARE lock on the partition waited for any transaction that had
+-- locked every partition, e.g. an UPDATE naming no tenant; revision 0031). The caller
+-- bounds either wait with lock_timeout. Then it refuses with CGM01, changing nothing,
+-- unless every memory of the tenant's from_model has a vector of to_model
+-- (memory_embeddings). Then it swaps: the old
 -- vectors go into memory_embeddings (`cogdb model cleanup` deletes them), each memory takes
 -- (to_model, its new vector), the new vectors leave memory_embeddings, and to_model becomes
 -- the tenant's default model (set_tenant_setting). A search sees the old model before the
@@ -34,7 +38,7 @@
 -- skips the memories' swap and the index build: after the checks (and the entities' swap) it
 -- only makes to_model the default and returns phase settling; settle_model_migration then
 -- moves the rows in small transactions while search reads the union of both places
--- (search_tenant). The partition's SHARE lock is then held for the check's count and the
+-- (search_tenant). The tenant's gate is then held for the check's count and the
 -- entities, not for a write and an index insert per memory (docs/scale-out.md, "The
 -- cutover's write pause", and bench/RESULTS.md). Definer for cogdb_admin.
 CREATE OR REPLACE FUNCTION cogdb.cut_over_model_migration(tenant_id text, to_model text)
@@ -61,10 +65,12 @@ DECLARE
     v_ids text[] := '{}';
     v_step_ids text[];
     v_settles boolean;
+    v_gated boolean;           -- the tenant's gate holds its writers (not a partition lock)
     v_total bigint;
 BEGIN
     v_part := cogdb.memories_partition(v_tenant);
-    IF v_part = 'memories_default' THEN
+    v_gated := v_part = 'memories_default' OR cogdb.model_migration_settles(v_tenant, to_model);
+    IF v_gated THEN
         PERFORM pg_advisory_xact_lock(cogdb.tenant_gate(v_tenant));
     ELSE
         EXECUTE format('LOCK TABLE cogdb.%I IN SHARE MODE', v_part);
@@ -119,6 +125,13 @@ BEGIN
     END IF;
     v_index := cogdb.migration_index_missing(v_tenant, v_row.from_model, to_model);
     v_settles := cogdb.model_migration_settles(v_tenant, to_model);
+    IF v_gated AND v_part <> 'memories_default' AND NOT v_settles THEN
+        -- Checked again after the count above: its reads of the partition and of
+        -- memory_embeddings hold their locks until the commit, so neither index can be
+        -- dropped from here on. Only a settling cutover may run under the gate alone.
+        RAISE EXCEPTION 'the side or new-model index of tenant % became unusable meanwhile', v_tenant
+            USING ERRCODE = '55P03', HINT = 'Try again: `cogdb model migrate` builds it again.';
+    END IF;
     IF NOT v_settles THEN
     -- Keep the old vectors (a leftover of an earlier migration back is overwritten).
     EXECUTE format('INSERT INTO cogdb.memory_embeddings AS e (tenant_id, memory_id, model, embedding)'
