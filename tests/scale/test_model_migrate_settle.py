@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import psycopg
 import pytest
@@ -360,9 +361,9 @@ def test_a_settling_cutover_waits_for_its_own_tenants_transactions(
     try:
         with mine.transaction():
             mine.execute("SELECT cogdb.set_context(%s::text, NULL)", (str(tenants.a),))
-            with cogdb.connect_admin(db.url() + "&options=-c%20lock_timeout%3D300") as a:
-                with pytest.raises(psycopg.errors.LockNotAvailable):
-                    a.connection.execute(CUT_OVER, (str(tenants.a), NEW))
+            with cogdb.connect_admin(db.url() + "&options=-c%20lock_timeout%3D300") as a, \
+                    pytest.raises(psycopg.errors.LockNotAvailable):
+                a.connection.execute(CUT_OVER, (str(tenants.a), NEW))
     finally:
         mine.close()
     assert db.super.execute("SELECT phase FROM cogdb.model_migrations WHERE tenant_id = %s",
@@ -372,16 +373,18 @@ def test_a_settling_cutover_waits_for_its_own_tenants_transactions(
     assert phase == "settling"
 
 
-def test_the_settle_indexes_cannot_be_dropped_during_the_cutover(
+def test_the_settle_indexes_stay_valid_through_the_cutover(
         db, client, owner_admin, tenants, new_model):
-    """Under the gate alone, the settling cutover still keeps the indexes it checked: its
-    count read A's partition and memory_embeddings, and it checks the indexes again after
-    that read, whose locks last until the commit; so the new-model index the settle's
-    searches need cannot be dropped in between (a DROP INDEX CONCURRENTLY by another login
-    times out); after the commit it can be (control)."""
+    """The settling cutover holds A's partition in SHARE UPDATE EXCLUSIVE mode until it
+    commits (revision 0031, from its review): a DROP INDEX CONCURRENTLY of the new-model
+    index, which marks the index invalid before it waits for the transactions using it,
+    waits for the cutover first and times out, leaving the index valid and A's searches
+    whole. Without the lock the cutover committed phase settling over an invalid index and
+    A's search returned nothing. Control: after the commit the drop goes through."""
     _indexed_only(db, client, owner_admin, tenants.a, seed=18)
     new_index = _names(db, tenants.a)[1]
     drop = f"DROP INDEX CONCURRENTLY cogdb.{new_index}"
+    valid = "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('cogdb.' || %s)"
     with cogdb.connect_admin(db.url()) as a:
         a.connection.execute("BEGIN")
         assert a.connection.execute(CUT_OVER, (str(tenants.a), NEW)).fetchone()[0] == "settling"
@@ -389,7 +392,56 @@ def test_the_settle_indexes_cannot_be_dropped_during_the_cutover(
                              autocommit=True) as dba:
             with pytest.raises(psycopg.errors.LockNotAvailable):
                 dba.execute(drop)
-            assert _exists(db, new_index)
+            assert db.super.execute(valid, (new_index,)).fetchone()[0] is True
             a.connection.execute("COMMIT")
+            with client.scope(tenants.a) as s:
+                assert len(s.search("alpha bravo", k=30)) == 24
             dba.execute(drop)
     assert not _exists(db, new_index)
+
+
+def test_the_tenants_reads_go_on_while_the_cutover_waits_for_its_gate(
+        db, client, owner_admin, tenants, new_model):
+    """close_tenant_gate (revision 0031, from its review): while the cutover waits for a
+    transaction of A left open, it does not queue ahead of A's other transactions (a queued
+    exclusive request held every later one, reads included, for the whole lock_timeout):
+    another reader of A, with a lock_timeout of 500 ms, gets in; the cutover gives up
+    (55P03), changing nothing. Control: the reader does wait while the cutover holds the
+    gate (an open cutover transaction)."""
+    _indexed_only(db, client, owner_admin, tenants.a, seed=19)
+    idle = psycopg.connect(db.app_url, autocommit=True)
+    reader = psycopg.connect(db.app_url + "&options=-c%20lock_timeout%3D500", autocommit=True)
+    outcome: list[object] = []
+
+    def cut_over() -> None:
+        with cogdb.connect_admin(db.url() + "&options=-c%20lock_timeout%3D3000") as a:
+            try:
+                a.connection.execute(CUT_OVER, (str(tenants.a), NEW))
+                outcome.append("cut over")
+            except psycopg.errors.LockNotAvailable as exc:
+                outcome.append(exc)
+
+    try:
+        idle.execute("BEGIN")
+        idle.execute("SELECT cogdb.set_context(%s::text, NULL)", (str(tenants.a),))
+        idle.execute("SELECT count(*) FROM cogdb.memories").fetchone()
+        worker = threading.Thread(target=cut_over)
+        worker.start()
+        time.sleep(0.8)
+        with reader.transaction():
+            reader.execute("SELECT cogdb.set_context(%s::text, NULL)", (str(tenants.a),))
+            assert reader.execute("SELECT count(*) FROM cogdb.memories").fetchone()[0] == 24
+        worker.join(30)
+        assert len(outcome) == 1 and isinstance(outcome[0], psycopg.errors.LockNotAvailable)
+        idle.execute("ROLLBACK")
+        # control: a cutover holding the gate does hold the reader
+        with cogdb.connect_admin(db.url()) as a:
+            a.connection.execute("BEGIN")
+            assert a.connection.execute(CUT_OVER, (str(tenants.a), NEW)).fetchone()[0] \
+                == "settling"
+            with pytest.raises(psycopg.errors.LockNotAvailable), reader.transaction():
+                reader.execute("SELECT cogdb.set_context(%s::text, NULL)", (str(tenants.a),))
+            a.connection.execute("ROLLBACK")
+    finally:
+        idle.close()
+        reader.close()

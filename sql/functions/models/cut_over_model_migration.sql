@@ -7,8 +7,11 @@
 -- settles, below) have their gate taken exclusively instead (tenant_gate: all the tenant's
 -- transactions wait, for the short cutover; other tenants write on, and none of their open
 -- statements holds it: a SHARE lock on the partition waited for any transaction that had
--- locked every partition, e.g. an UPDATE naming no tenant; revision 0031). The caller
--- bounds either wait with lock_timeout. Then it refuses with CGM01, changing nothing,
+-- locked every partition, e.g. an UPDATE naming no tenant; revision 0031), by
+-- close_tenant_gate (it lets the tenant's traffic through while it tries, and queues ahead
+-- of it for 200 ms at most); the settling one holds its partition in SHARE UPDATE EXCLUSIVE
+-- mode as well, so the side table's index aside, no index it checked is dropped until the
+-- commit. The caller bounds either wait with lock_timeout. Then it refuses with CGM01, changing nothing,
 -- unless every memory of the tenant's from_model has a vector of to_model
 -- (memory_embeddings). Then it swaps: the old
 -- vectors go into memory_embeddings (`cogdb model cleanup` deletes them), each memory takes
@@ -71,7 +74,15 @@ BEGIN
     v_part := cogdb.memories_partition(v_tenant);
     v_gated := v_part = 'memories_default' OR cogdb.model_migration_settles(v_tenant, to_model);
     IF v_gated THEN
-        PERFORM pg_advisory_xact_lock(cogdb.tenant_gate(v_tenant));
+        IF v_part <> 'memories_default' THEN
+            -- Before the gate (it conflicts with no writer, but may wait for an index build
+            -- or a vacuum, which must not hold the tenant's traffic): no index of the
+            -- partition can be dropped or built until the commit. A DROP INDEX CONCURRENTLY
+            -- marks its index invalid before it waits for the transactions using it; this
+            -- lock makes it wait first.
+            EXECUTE format('LOCK TABLE cogdb.%I IN SHARE UPDATE EXCLUSIVE MODE', v_part);
+        END IF;
+        PERFORM cogdb.close_tenant_gate(v_tenant);
     ELSE
         EXECUTE format('LOCK TABLE cogdb.%I IN SHARE MODE', v_part);
     END IF;
@@ -126,11 +137,11 @@ BEGIN
     v_index := cogdb.migration_index_missing(v_tenant, v_row.from_model, to_model);
     v_settles := cogdb.model_migration_settles(v_tenant, to_model);
     IF v_gated AND v_part <> 'memories_default' AND NOT v_settles THEN
-        -- Checked again after the count above: its reads of the partition and of
-        -- memory_embeddings hold their locks until the commit, so neither index can be
-        -- dropped from here on. Only a settling cutover may run under the gate alone.
+        -- Checked again under the locks: only a settling cutover may run without the
+        -- partition's SHARE lock.
         RAISE EXCEPTION 'the side or new-model index of tenant % became unusable meanwhile', v_tenant
-            USING ERRCODE = '55P03', HINT = 'Try again: `cogdb model migrate` builds it again.';
+            USING ERRCODE = '55P03',
+                  HINT = 'Try again (`cogdb model migrate` does): without the index the cutover swaps the rows under a SHARE lock on the partition.';
     END IF;
     IF NOT v_settles THEN
     -- Keep the old vectors (a leftover of an earlier migration back is overwritten).

@@ -127,7 +127,7 @@ BEGIN
         -- transaction; other tenants never wait, nor make it wait (a lock on the partition
         -- would wait for any tenant's statement that locked every partition); then count
         -- again, in a new snapshot: what arrived settles in the next batch (revision 0030).
-        PERFORM pg_advisory_xact_lock(cogdb.tenant_gate(v_tenant));
+        PERFORM cogdb.close_tenant_gate(v_tenant);  -- (revision 0031: without a queue first)
         EXECUTE v_left INTO remaining USING v_row.from_model, to_model;
     END IF;
     IF remaining = 0 THEN
