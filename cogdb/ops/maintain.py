@@ -38,6 +38,9 @@ from . import retention
 
 #: How long a promotion waits for each lock before it backs off, and how often it tries.
 PROMOTE_LOCK_TIMEOUT = "2s"
+PROMOTE_LOCK_TIMEOUT_MS = 2000
+#: How long the tenant's gate is queued for at most (close_tenant_gate's 200 ms, in SQL).
+GATE_QUEUE_MS = 200
 PROMOTE_ATTEMPTS = 6
 #: DEADLOCKS. A promotion's ATTACH holds memories_default exclusively and then needs SHARE ROW
 #: EXCLUSIVE on the tables whose foreign keys reference memories (text_index), to give the new
@@ -175,6 +178,32 @@ def _locked(conn: psycopg.Connection, statement: str, params: tuple, attempts: i
             time.sleep(0.2 * 2 ** attempt)
 
 
+def _take_gate(conn: psycopg.Connection, tenant: object, attempts: int) -> None:
+    """The tenant's gate, exclusively, at session level (the move spans transactions), as
+    close_tenant_gate takes it in SQL: each attempt tries without queueing for the
+    promotion's lock_timeout less 200 ms, then queues for 200 ms at most. A queued request
+    holds every later transaction of the tenant, reads included, so one of its transactions
+    left open would otherwise stall all its traffic for every attempt's whole timeout."""
+    patience = PROMOTE_LOCK_TIMEOUT_MS / 1000 - GATE_QUEUE_MS / 1000
+    for attempt in range(attempts):
+        until = time.monotonic() + patience
+        while time.monotonic() < until:
+            if conn.execute("SELECT pg_try_advisory_lock(cogdb.tenant_gate(%s::uuid))",
+                            (tenant,)).fetchone()[0]:
+                return
+            time.sleep(0.01)
+        conn.execute("SELECT set_config('lock_timeout', %s, false)", (f"{GATE_QUEUE_MS}ms",))
+        try:
+            conn.execute("SELECT pg_advisory_lock(cogdb.tenant_gate(%s::uuid))", (tenant,))
+            return
+        except errors.LockNotAvailable:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * 2 ** attempt)
+        finally:
+            conn.execute("SELECT set_config('lock_timeout', %s, false)", (PROMOTE_LOCK_TIMEOUT,))
+
+
 def promote(conn: psycopg.Connection, tenant: object, *,
             attempts: int = PROMOTE_ATTEMPTS) -> int:
     """Move ``tenant`` from memories_default into its own partition; returns the rows
@@ -185,7 +214,7 @@ def promote(conn: psycopg.Connection, tenant: object, *,
     conn.execute("SELECT set_config('lock_timeout', %s, false)", (PROMOTE_LOCK_TIMEOUT,))
     try:
         # The tenant's transactions wait from here until the move commits (or fails).
-        _locked(conn, "SELECT pg_advisory_lock(cogdb.tenant_gate(%s::uuid))", (tenant,), attempts)
+        _take_gate(conn, tenant, attempts)
         try:
             for attempt in range(attempts):
                 try:
