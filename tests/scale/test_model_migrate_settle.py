@@ -7,9 +7,11 @@ go on during the cutover and the settle with a short lock_timeout; a killed sett
 an explicit search of the old model returns nothing while the tenant settles."""
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
+from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -291,6 +293,24 @@ def test_a_write_of_the_old_model_open_when_the_settle_ends_is_settled_too(
         assert "late" in [h.id for h in s.search("alpha bravo written late", k=3)]
 
 
+@contextlib.contextmanager
+def _every_partition_locked_by(db, tenant) -> Iterator[None]:
+    """A transaction of ``tenant``, open for the block, whose UPDATE names no tenant: it
+    locks every partition of memories in ROW EXCLUSIVE mode, other tenants' too."""
+    with psycopg.connect(db.app_url, autocommit=True) as other, other.transaction():
+        other.execute("SELECT cogdb.set_context(%s::text, NULL)", (str(tenant),))
+        other.execute("UPDATE cogdb.memories SET tags = tags WHERE id = 'no-such-id'")
+        yield
+
+
+@contextlib.contextmanager
+def _impatient_admin(db) -> Iterator[cogdb.AdminClient]:
+    """An admin login with a lock_timeout of 2 s, errors translated."""
+    with cogdb.connect_admin(db.url() + "&options=-c%20lock_timeout%3D2000") as a, \
+            translated():
+        yield a
+
+
 def test_another_tenants_open_statement_does_not_hold_the_settle_end(
         db, client, owner_admin, tenants, new_model):
     """The settle's end waits for its own tenant's transactions only (the tenant's gate):
@@ -298,19 +318,11 @@ def test_another_tenants_open_statement_does_not_hold_the_settle_end(
     and must not hold A's settle (a lock on A's partition waited for it, and A's writes
     queued behind that wait); A's own writes go on right after."""
     _cut_over_only(db, client, owner_admin, tenants.a, seed=15)
-    other = psycopg.connect(db.app_url, autocommit=True)
-    try:
-        with other.transaction():
-            other.execute("SELECT cogdb.set_context(%s::text, NULL)", (str(tenants.b),))
-            other.execute("UPDATE cogdb.memories SET tags = tags WHERE id = 'no-such-id'")
-            with cogdb.connect_admin(db.url() + "&options=-c%20lock_timeout%3D2000") as a, \
-                    translated():
-                row = a.connection.execute(
-                    "SELECT phase, settled, remaining FROM cogdb.settle_model_migration("
-                    "%s::text, %s)", (str(tenants.a), NEW)).fetchone()
-            assert row == ("cut_over", 24, 0)
-    finally:
-        other.close()
+    with _every_partition_locked_by(db, tenants.b), _impatient_admin(db) as a:
+        row = a.connection.execute(
+            "SELECT phase, settled, remaining FROM cogdb.settle_model_migration("
+            "%s::text, %s)", (str(tenants.a), NEW)).fetchone()
+    assert row == ("cut_over", 24, 0)
     with client.scope(tenants.a) as s:
         s.remember("after the settle", "", id="after")
 
@@ -334,17 +346,9 @@ def test_another_tenants_open_statement_does_not_hold_the_cutover(
     memories in ROW EXCLUSIVE mode, A's too; the SHARE lock the cutover took on A's
     partition waited for it until lock_timeout (and A's writes queued behind the wait)."""
     _indexed_only(db, client, owner_admin, tenants.a, seed=16)
-    other = psycopg.connect(db.app_url, autocommit=True)
-    try:
-        with other.transaction():
-            other.execute("SELECT cogdb.set_context(%s::text, NULL)", (str(tenants.b),))
-            other.execute("UPDATE cogdb.memories SET tags = tags WHERE id = 'no-such-id'")
-            with cogdb.connect_admin(db.url() + "&options=-c%20lock_timeout%3D2000") as a, \
-                    translated():
-                phase = a.connection.execute(CUT_OVER, (str(tenants.a), NEW)).fetchone()[0]
-            assert phase == "settling"
-    finally:
-        other.close()
+    with _every_partition_locked_by(db, tenants.b), _impatient_admin(db) as a:
+        phase = a.connection.execute(CUT_OVER, (str(tenants.a), NEW)).fetchone()[0]
+    assert phase == "settling"
     with client.scope(tenants.a) as s:
         s.remember("after the cutover", "", id="after")
         assert s.get("after").model == NEW
