@@ -92,7 +92,7 @@ def sql_error(conn: psycopg.Connection, query: str | sql.Composable, params: Any
     return info.value
 
 
-def rows_in_context(conn: psycopg.Connection, query: str, params: Any = (), *,
+def rows_in_context(conn: psycopg.Connection, query: str | sql.Composable, params: Any = (), *,
                     tenant: Any = None, user: Any = None) -> list[tuple]:
     """Rows of ``query`` after ``cogdb.set_context(tenant, user)`` (when a tenant is given), in
     a transaction that is rolled back; ``conn`` must be subject to row-level security."""

@@ -37,8 +37,8 @@ from ..db.errors import CogdbError, translated
 from . import retention
 
 #: How long a promotion waits for each lock before it backs off, and how often it tries.
-PROMOTE_LOCK_TIMEOUT = "2s"
 PROMOTE_LOCK_TIMEOUT_MS = 2000
+PROMOTE_LOCK_TIMEOUT = f"{PROMOTE_LOCK_TIMEOUT_MS}ms"
 #: How long the tenant's gate is queued for at most (close_tenant_gate's 200 ms, in SQL).
 GATE_QUEUE_MS = 200
 PROMOTE_ATTEMPTS = 6

@@ -15,11 +15,11 @@ input, 42501 privileges or row-level security.
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
 
 import psycopg
 import pytest
-from helpers import assert_rls_applies, refused, vec
+from helpers import refused, vec
+from helpers import rows_in_context as _rows
 from psycopg import sql
 
 import cogdb
@@ -30,23 +30,6 @@ SHARED_MEMORIES = {  # id -> text, the same in both tenants
     "mem_s3": "shared hop S3",
     "mem_s4": "shared hop S4",
 }
-
-
-def _rows(conn: psycopg.Connection, query: str | sql.Composable, params: Any = (), *,
-          tenant: Any = None, user: Any = None) -> list[tuple]:
-    """Rows of ``query`` in the given context (none: no context), in a transaction that is
-    rolled back."""
-    assert_rls_applies(conn)
-    if not conn.autocommit:
-        conn.rollback()
-        conn.autocommit = True
-    with conn.transaction():
-        if tenant is not None:
-            conn.execute("SELECT cogdb.set_context(%s::text, %s::text)",
-                         (str(tenant), None if user is None else str(user)))
-        rows = conn.execute(query, params).fetchall()
-        raise psycopg.Rollback()
-    return rows
 
 
 def _set(conn, query, params=(), **ctx) -> set:
