@@ -449,3 +449,54 @@ def test_the_tenants_reads_go_on_while_the_cutover_waits_for_its_gate(
     finally:
         idle.close()
         reader.close()
+
+
+def test_a_swapping_cutover_does_not_queue_ahead_of_the_tenants_writes(
+        db, client, admin, tenants, new_model):
+    """Revision 0032: a promoted tenant whose cutover swaps its rows (migrated by a login
+    outside cogdb_owner: no settle indexes) locks its partition in SHARE mode, without
+    queueing for it. Tenant B's open UPDATE naming no tenant holds every partition, A's too:
+    the cutover cannot have the lock, and meanwhile A's writer (lock_timeout 500 ms) gets in
+    (a queued SHARE request held it behind until the cutover's lock_timeout); the cutover
+    gives up (55P03), changing nothing, and runs once B's transaction ends. Control: a
+    cutover holding the lock does hold A's writer."""
+    _promoted(db, client, tenants.a, None, 24, seed=20)
+    before = admin.migrate_model(tenants.a, NEW, cut_over=False).phase
+    assert not db.super.execute("SELECT cogdb.model_migration_settles(%s, %s)",
+                                (tenants.a, NEW)).fetchone()[0]
+    writer = cogdb.connect(db.app_url + "&options=-c%20lock_timeout%3D500", pool_size=1)
+    outcome: list[object] = []
+
+    def cut_over() -> None:
+        with cogdb.connect_admin(db.admin_url + "&options=-c%20lock_timeout%3D3000") as a:
+            try:
+                a.connection.execute(CUT_OVER, (str(tenants.a), NEW))
+                outcome.append("cut over")
+            except psycopg.errors.LockNotAvailable as exc:
+                outcome.append(exc)
+
+    def write(memory_id: str) -> None:
+        with writer.scope(tenants.a) as s:
+            s.remember(f"written {memory_id}", "", id=memory_id)
+
+    try:
+        with _every_partition_locked_by(db, tenants.b):
+            worker = threading.Thread(target=cut_over)
+            worker.start()
+            time.sleep(0.8)
+            write("during")
+            worker.join(30)
+        assert len(outcome) == 1 and isinstance(outcome[0], psycopg.errors.LockNotAvailable)
+        assert db.super.execute("SELECT phase FROM cogdb.model_migrations WHERE tenant_id = %s",
+                                (tenants.a,)).fetchone()[0] == before
+        with cogdb.connect_admin(db.admin_url) as a:
+            a.connection.execute("BEGIN")
+            assert a.connection.execute(CUT_OVER, (str(tenants.a), NEW)).fetchone()[0] \
+                == "cut_over"
+            with pytest.raises(cogdb.CogdbError, match="lock timeout"):
+                write("held")
+            a.connection.execute("COMMIT")
+    finally:
+        writer.close()
+    with client.scope(tenants.a) as s:
+        assert s.get("during").model == NEW
