@@ -19,7 +19,7 @@
     federated  federated_counts / federated_average over N tenants vs one tenant's own count
     gdpr     erase_user and export_user against delete_user of the same user
     migrate  cogdb model migrate: re-embedding rate vs the import, index, cutover, search p50
-    entitycut  a model migration's cutover of a tenant with many entities, before/after 0032
+    migplans  a migration's cutover of many entities and its settle batches, before/after 0032
     textqueue  bulk writes with the full-text index in the statement, deferred, and off
     planning  what planning the policies costs a search, before and after revision 0029
 """
@@ -39,7 +39,7 @@ BENCHMARKS = {"search": "bench.search_bench", "corpus": "bench.corpus_check",
               "replicas": "bench.replicas_bench",
               "sharing": "bench.sharing_bench",
               "federated": "bench.federated_bench",
-              "entitycut": "bench.entity_cutover_bench",
+              "migplans": "bench.migration_plans_bench",
               "gdpr": "bench.gdpr_bench",
               "migrate": "bench.migrate_bench",
               "textqueue": "bench.text_queue_bench",

@@ -14,6 +14,11 @@
 -- Before it ends the settle, it waits for the tenant's open transactions (its gate, taken
 -- exclusively for a moment) and counts again, so a write of from_model begun before the cutover and
 -- committed after the last batch is settled too (revision 0030).
+-- The function plans without nested loops (revision 0032): with no statistics on tenant_id
+-- the planner estimates one row for the tenant, and joined each batch's memories to the
+-- tenant's side rows in a nested loop that compared every pair, so a batch cost the batch
+-- size times the memories left to settle (bench/RESULTS.md "The settle without nested
+-- loops"); hash joins cost what the batch and the tenant's rows hold.
 -- A memory of from_model without a vector of to_model (written with an explicit model after
 -- the cutover) keeps from_model, as after a cutover that swaps. CGN01 when the tenant has no
 -- settling or settled migration to to_model. Definer for cogdb_admin.
@@ -23,6 +28,7 @@ CREATE OR REPLACE FUNCTION cogdb.settle_model_migration(tenant_id text, to_model
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     SET plan_cache_mode = force_custom_plan
+    SET enable_nestloop = off
 AS $$
 #variable_conflict use_variable
 DECLARE
@@ -98,7 +104,8 @@ BEGIN
              WHERE m.tenant_id = v_tenant AND m.id = ANY (v_ids)
                AND m.model = v_row.from_model
                AND m.owner_user_id IS NOT DISTINCT FROM v_owner
-               AND e.tenant_id = v_tenant AND e.memory_id = m.id AND e.model = to_model;
+               AND e.tenant_id = v_tenant AND e.memory_id = ANY (v_ids)
+               AND e.memory_id = m.id AND e.model = to_model;
             GET DIAGNOSTICS v_step = ROW_COUNT;
             settled := settled + v_step;
         END LOOP;
