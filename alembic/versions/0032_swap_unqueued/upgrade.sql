@@ -286,8 +286,8 @@ BEGIN
     -- then each entity takes its new vector, in the context that sees it. The entities
     -- locked above are joined as rows (unnest), not compared with `= ANY (v_ids)`: that was
     -- an index condition of every probe, read through in full each time, and made these two
-    -- statements quadratic in the tenant's entities (revision 0032: 1.7 and 1.1 s of a 1.8 s
-    -- cutover at 4,000 entities).
+    -- statements quadratic in the tenant's entities (revision 0032: 1.7 and 1.1 s of a 2.9 s
+    -- cutover at 4,000 entities, under auto_explain).
     FOREACH v_user IN ARRAY array_prepend(NULL::uuid, v_users) LOOP
         PERFORM cogdb.enter_tenant(v_tenant, v_user);
         INSERT INTO cogdb.entity_embeddings AS k (tenant_id, entity_id, model, embedding,
@@ -368,8 +368,8 @@ COMMENT ON FUNCTION cogdb.cut_over_model_migration(text, text) IS
 -- The function plans without nested loops (revision 0032): with no statistics on tenant_id
 -- the planner estimates one row for the tenant, and joined each batch's memories to the
 -- tenant's side rows in a nested loop that compared every pair, so a batch cost the batch
--- size times the memories left to settle (bench/RESULTS.md "The settle without nested
--- loops"); hash joins cost what the batch and the tenant's rows hold.
+-- size times the memories left to settle (bench/RESULTS.md, revision 0032); hash joins
+-- cost what the batch and the tenant's rows hold.
 -- A memory of from_model without a vector of to_model (written with an explicit model after
 -- the cutover) keeps from_model, as after a cutover that swaps. CGN01 when the tenant has no
 -- settling or settled migration to to_model. Definer for cogdb_admin.

@@ -197,8 +197,8 @@ BEGIN
     -- then each entity takes its new vector, in the context that sees it. The entities
     -- locked above are joined as rows (unnest), not compared with `= ANY (v_ids)`: that was
     -- an index condition of every probe, read through in full each time, and made these two
-    -- statements quadratic in the tenant's entities (revision 0032: 1.7 and 1.1 s of a 1.8 s
-    -- cutover at 4,000 entities).
+    -- statements quadratic in the tenant's entities (revision 0032: 1.7 and 1.1 s of a 2.9 s
+    -- cutover at 4,000 entities, under auto_explain).
     FOREACH v_user IN ARRAY array_prepend(NULL::uuid, v_users) LOOP
         PERFORM cogdb.enter_tenant(v_tenant, v_user);
         INSERT INTO cogdb.entity_embeddings AS k (tenant_id, entity_id, model, embedding,

@@ -17,8 +17,8 @@
 -- The function plans without nested loops (revision 0032): with no statistics on tenant_id
 -- the planner estimates one row for the tenant, and joined each batch's memories to the
 -- tenant's side rows in a nested loop that compared every pair, so a batch cost the batch
--- size times the memories left to settle (bench/RESULTS.md "The settle without nested
--- loops"); hash joins cost what the batch and the tenant's rows hold.
+-- size times the memories left to settle (bench/RESULTS.md, revision 0032); hash joins
+-- cost what the batch and the tenant's rows hold.
 -- A memory of from_model without a vector of to_model (written with an explicit model after
 -- the cutover) keeps from_model, as after a cutover that swaps. CGN01 when the tenant has no
 -- settling or settled migration to to_model. Definer for cogdb_admin.
