@@ -257,8 +257,9 @@ def test_a_write_of_the_old_model_open_when_the_settle_ends_is_settled_too(
         db, client, owner_admin, tenants, new_model):
     """A write whose statement resolved the old model before the cutover committed can
     commit after the settle's last batch. The settle's end waits for such a write (the
-    partition's SHARE lock, as the cutover takes) and counts again: the memory settles in the
-    next batch instead of staying on the old model once the side index is gone."""
+    tenant's gate, tried for its lock_timeout of 4 s less 200 ms) and counts again: the memory
+    settles in the next batch instead of staying on the old model once the side index is
+    gone."""
     _cut_over_only(db, client, owner_admin, tenants.a, seed=14)
     settle = "SELECT phase, settled, remaining FROM cogdb.settle_model_migration(%s::text, %s)"
     # the late write: the old model named, as a statement begun before the cutover resolved
@@ -272,7 +273,8 @@ def test_a_write_of_the_old_model_open_when_the_settle_ends_is_settled_too(
         result: list = []
 
         def settling() -> None:
-            with cogdb.connect_admin(db.url()) as a, translated():
+            with cogdb.connect_admin(db.url() + "&options=-c%20lock_timeout%3D4000") as a, \
+                    translated():
                 result.append(a.connection.execute(settle, (str(tenants.a), NEW)).fetchone())
         worker = threading.Thread(target=settling)
         worker.start()
@@ -451,15 +453,18 @@ def test_the_tenants_reads_go_on_while_the_cutover_waits_for_its_gate(
         reader.close()
 
 
+@pytest.mark.parametrize("timeout_ms", [3000, 0])
 def test_a_swapping_cutover_does_not_queue_ahead_of_the_tenants_writes(
-        db, client, admin, tenants, new_model):
+        db, client, admin, tenants, new_model, timeout_ms):
     """Revision 0032: a promoted tenant whose cutover swaps its rows (migrated by a login
     outside cogdb_owner: no settle indexes) locks its partition in SHARE mode, without
     queueing for it. Tenant B's open UPDATE naming no tenant holds every partition, A's too:
     the cutover cannot have the lock, and meanwhile A's writer (lock_timeout 500 ms) gets in
     (a queued SHARE request held it behind until the cutover's lock_timeout); the cutover
     gives up (55P03), changing nothing, and runs once B's transaction ends. Control: a
-    cutover holding the lock does hold A's writer."""
+    cutover holding the lock does hold A's writer. With no lock_timeout (0) it tries for a
+    second, then queues for 200 ms at most (from the review of 0032: it queued without a
+    bound, and the writer timed out)."""
     _promoted(db, client, tenants.a, None, 24, seed=20)
     before = admin.migrate_model(tenants.a, NEW, cut_over=False).phase
     assert not db.super.execute("SELECT cogdb.model_migration_settles(%s, %s)",
@@ -468,7 +473,8 @@ def test_a_swapping_cutover_does_not_queue_ahead_of_the_tenants_writes(
     outcome: list[object] = []
 
     def cut_over() -> None:
-        with cogdb.connect_admin(db.admin_url + "&options=-c%20lock_timeout%3D3000") as a:
+        with cogdb.connect_admin(db.admin_url + f"&options=-c%20lock_timeout%3D{timeout_ms}"
+                                 "%20-c%20statement_timeout%3D10000") as a:
             try:
                 a.connection.execute(CUT_OVER, (str(tenants.a), NEW))
                 outcome.append("cut over")

@@ -12,10 +12,11 @@ SET LOCAL ROLE cogdb_owner;
 -- EXCLUSIVE mode) would stall the tenant's traffic for as long as the request waits. So it
 -- first tries without queueing, every 10 ms, for the caller's lock_timeout less 200 ms (1 s
 -- when there is no lock_timeout), which lets the tenant's traffic through meanwhile; only
--- then does it queue, for at most 200 ms (or without a bound when the caller set none), so
--- a tenant whose transactions always overlap is still served: its running transactions
--- end, its new ones wait at most that long. Times out with 55P03, as a lock wait does (the
--- callers' retries expect it). Revision 0031 for the gate (close_tenant_gate), 0032 for the
+-- then does it queue, for at most 200 ms, so a tenant whose transactions always overlap is
+-- still served: its running transactions end, its new ones wait at most that long. Times
+-- out with 55P03, as a lock wait does (the callers' retries expect it), a caller without a
+-- lock_timeout too (revision 0032, from its review: with none, 0031's gate queued without a
+-- bound, holding the tenant's traffic for as long as it waited). Revision 0031 for the gate (close_tenant_gate), 0032 for the
 -- partition (a model migration's cutover that swaps a promoted tenant's rows).
 CREATE OR REPLACE FUNCTION cogdb.lock_unqueued(tenant_id uuid, share_table regclass DEFAULT NULL)
     RETURNS void
@@ -48,7 +49,7 @@ BEGIN
         EXIT WHEN clock_timestamp() >= v_until;
         PERFORM pg_sleep(0.01);
     END LOOP;
-    IF v_ms > v_queue_ms THEN
+    IF v_ms = 0 OR v_ms > v_queue_ms THEN
         PERFORM set_config('lock_timeout', v_queue_ms || 'ms', true);
     END IF;
     IF share_table IS NULL THEN
@@ -141,7 +142,6 @@ CREATE OR REPLACE FUNCTION cogdb.cut_over_model_migration(tenant_id text, to_mod
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     SET plan_cache_mode = force_custom_plan
-    SET enable_nestloop = off
 AS $$
 #variable_conflict use_variable
 DECLARE
@@ -284,9 +284,11 @@ BEGIN
     END IF;
     -- Entities: keep the old vectors (with the digest of the embedding they give way to),
     -- then each entity takes its new vector, in the context that sees it. The entities
-    -- locked above are joined as rows (unnest), not compared with `= ANY (v_ids)`: that was
-    -- an index condition of every probe, read through in full each time, and made these two
-    -- statements quadratic in the tenant's entities (revision 0032: 1.7 and 1.1 s of a 2.9 s
+    -- locked above are kept to with a filter, `(… = ANY (v_ids)) IS TRUE`, not an index
+    -- condition: with one row estimated for the tenant's entities (no statistics on
+    -- tenant_id), the planner ran the list as the index condition of a primary-key probe
+    -- repeated for every new vector, reading all of it each time, and these two statements
+    -- were quadratic in the tenant's entities (revision 0032: 1.7 and 1.1 s of a 2.9 s
     -- cutover at 4,000 entities, under auto_explain).
     FOREACH v_user IN ARRAY array_prepend(NULL::uuid, v_users) LOOP
         PERFORM cogdb.enter_tenant(v_tenant, v_user);
@@ -365,11 +367,11 @@ COMMENT ON FUNCTION cogdb.cut_over_model_migration(text, text) IS
 -- Before it ends the settle, it waits for the tenant's open transactions (its gate, taken
 -- exclusively for a moment) and counts again, so a write of from_model begun before the cutover and
 -- committed after the last batch is settled too (revision 0030).
--- The function plans without nested loops (revision 0032): with no statistics on tenant_id
--- the planner estimates one row for the tenant, and joined each batch's memories to the
--- tenant's side rows in a nested loop that compared every pair, so a batch cost the batch
--- size times the memories left to settle (bench/RESULTS.md, revision 0032); hash joins
--- cost what the batch and the tenant's rows hold.
+-- Each memory of a batch reads its new vector by a primary-key probe of the side table (a
+-- sub-select per row, revision 0032), not through a join: with one row estimated for the
+-- tenant (no statistics on tenant_id), the planner joined the batch to all of the tenant's
+-- side rows in a nested loop that compared every pair, so a batch cost its size times the
+-- memories left to settle (bench/RESULTS.md, revision 0032).
 -- A memory of from_model without a vector of to_model (written with an explicit model after
 -- the cutover) keeps from_model, as after a cutover that swaps. CGN01 when the tenant has no
 -- settling or settled migration to to_model. Definer for cogdb_admin.
@@ -379,7 +381,6 @@ CREATE OR REPLACE FUNCTION cogdb.settle_model_migration(tenant_id text, to_model
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     SET plan_cache_mode = force_custom_plan
-    SET enable_nestloop = off
 AS $$
 #variable_conflict use_variable
 DECLARE
@@ -448,15 +449,19 @@ BEGIN
             PERFORM set_config('app.user_id', coalesce(v_owner::text, ''), true);
             UPDATE cogdb.memories m
                SET model = to_model,
-                   embedding = CASE WHEN m.anonymised_at IS NULL THEN e.embedding
-                                    ELSE ('[1' || repeat(',0', public.vector_dims(e.embedding) - 1)
-                                          || ']')::public.vector END
-              FROM cogdb.memory_embeddings e
+                   embedding = (SELECT CASE WHEN m.anonymised_at IS NULL THEN e.embedding
+                                            ELSE ('[1' || repeat(',0', public.vector_dims(e.embedding) - 1)
+                                                  || ']')::public.vector END
+                                  FROM cogdb.memory_embeddings e
+                                 WHERE e.tenant_id = v_tenant AND e.memory_id = m.id
+                                   AND e.model = to_model)
              WHERE m.tenant_id = v_tenant AND m.id = ANY (v_ids)
                AND m.model = v_row.from_model
                AND m.owner_user_id IS NOT DISTINCT FROM v_owner
-               AND e.tenant_id = v_tenant AND e.memory_id = ANY (v_ids)
-               AND e.memory_id = m.id AND e.model = to_model;
+               AND EXISTS (SELECT FROM cogdb.memory_embeddings e
+                            WHERE e.tenant_id = v_tenant AND e.memory_id = m.id
+                              AND e.model = to_model
+                           OFFSET 0);  -- a probe per row, never a join (as above)
             GET DIAGNOSTICS v_step = ROW_COUNT;
             settled := settled + v_step;
         END LOOP;

@@ -7,10 +7,11 @@
 -- EXCLUSIVE mode) would stall the tenant's traffic for as long as the request waits. So it
 -- first tries without queueing, every 10 ms, for the caller's lock_timeout less 200 ms (1 s
 -- when there is no lock_timeout), which lets the tenant's traffic through meanwhile; only
--- then does it queue, for at most 200 ms (or without a bound when the caller set none), so
--- a tenant whose transactions always overlap is still served: its running transactions
--- end, its new ones wait at most that long. Times out with 55P03, as a lock wait does (the
--- callers' retries expect it). Revision 0031 for the gate (close_tenant_gate), 0032 for the
+-- then does it queue, for at most 200 ms, so a tenant whose transactions always overlap is
+-- still served: its running transactions end, its new ones wait at most that long. Times
+-- out with 55P03, as a lock wait does (the callers' retries expect it), a caller without a
+-- lock_timeout too (revision 0032, from its review: with none, 0031's gate queued without a
+-- bound, holding the tenant's traffic for as long as it waited). Revision 0031 for the gate (close_tenant_gate), 0032 for the
 -- partition (a model migration's cutover that swaps a promoted tenant's rows).
 CREATE OR REPLACE FUNCTION cogdb.lock_unqueued(tenant_id uuid, share_table regclass DEFAULT NULL)
     RETURNS void
@@ -43,7 +44,7 @@ BEGIN
         EXIT WHEN clock_timestamp() >= v_until;
         PERFORM pg_sleep(0.01);
     END LOOP;
-    IF v_ms > v_queue_ms THEN
+    IF v_ms = 0 OR v_ms > v_queue_ms THEN
         PERFORM set_config('lock_timeout', v_queue_ms || 'ms', true);
     END IF;
     IF share_table IS NULL THEN

@@ -14,11 +14,11 @@
 -- Before it ends the settle, it waits for the tenant's open transactions (its gate, taken
 -- exclusively for a moment) and counts again, so a write of from_model begun before the cutover and
 -- committed after the last batch is settled too (revision 0030).
--- The function plans without nested loops (revision 0032): with no statistics on tenant_id
--- the planner estimates one row for the tenant, and joined each batch's memories to the
--- tenant's side rows in a nested loop that compared every pair, so a batch cost the batch
--- size times the memories left to settle (bench/RESULTS.md, revision 0032); hash joins
--- cost what the batch and the tenant's rows hold.
+-- Each memory of a batch reads its new vector by a primary-key probe of the side table (a
+-- sub-select per row, revision 0032), not through a join: with one row estimated for the
+-- tenant (no statistics on tenant_id), the planner joined the batch to all of the tenant's
+-- side rows in a nested loop that compared every pair, so a batch cost its size times the
+-- memories left to settle (bench/RESULTS.md, revision 0032).
 -- A memory of from_model without a vector of to_model (written with an explicit model after
 -- the cutover) keeps from_model, as after a cutover that swaps. CGN01 when the tenant has no
 -- settling or settled migration to to_model. Definer for cogdb_admin.
@@ -28,7 +28,6 @@ CREATE OR REPLACE FUNCTION cogdb.settle_model_migration(tenant_id text, to_model
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     SET plan_cache_mode = force_custom_plan
-    SET enable_nestloop = off
 AS $$
 #variable_conflict use_variable
 DECLARE
@@ -97,15 +96,19 @@ BEGIN
             PERFORM set_config('app.user_id', coalesce(v_owner::text, ''), true);
             UPDATE cogdb.memories m
                SET model = to_model,
-                   embedding = CASE WHEN m.anonymised_at IS NULL THEN e.embedding
-                                    ELSE ('[1' || repeat(',0', public.vector_dims(e.embedding) - 1)
-                                          || ']')::public.vector END
-              FROM cogdb.memory_embeddings e
+                   embedding = (SELECT CASE WHEN m.anonymised_at IS NULL THEN e.embedding
+                                            ELSE ('[1' || repeat(',0', public.vector_dims(e.embedding) - 1)
+                                                  || ']')::public.vector END
+                                  FROM cogdb.memory_embeddings e
+                                 WHERE e.tenant_id = v_tenant AND e.memory_id = m.id
+                                   AND e.model = to_model)
              WHERE m.tenant_id = v_tenant AND m.id = ANY (v_ids)
                AND m.model = v_row.from_model
                AND m.owner_user_id IS NOT DISTINCT FROM v_owner
-               AND e.tenant_id = v_tenant AND e.memory_id = ANY (v_ids)
-               AND e.memory_id = m.id AND e.model = to_model;
+               AND EXISTS (SELECT FROM cogdb.memory_embeddings e
+                            WHERE e.tenant_id = v_tenant AND e.memory_id = m.id
+                              AND e.model = to_model
+                           OFFSET 0);  -- a probe per row, never a join (as above)
             GET DIAGNOSTICS v_step = ROW_COUNT;
             settled := settled + v_step;
         END LOOP;
