@@ -4,7 +4,9 @@ measured in the same run (same data, same machine load).
 ``apply(url, "0023", "downgrade")`` runs the revision's frozen downgrade.sql as the
 superuser: the definitions it replaced (the state before it); ``"upgrade"`` runs its
 upgrade.sql again (the state after). Both files only replace definitions (functions,
-policies), so they may run any number of times; plans cached by open sessions are
+policies), so they may run any number of times, except a downgrade that drops a function
+the revision added (0032's ``lock_unqueued``): it runs once between two upgrades, so a
+bench upgrades first; plans cached by open sessions are
 invalidated by the catalog change, so measure on a fresh connection after a swap.
 Only for a revision whose upgrade replaces definitions and creates no table or step.
 ``policies_before(revision, names)`` is the text that a revision's downgrade.sql restores
