@@ -62,8 +62,8 @@ def model_list(as_json: bool) -> None:
 @click.option("--no-cut-over", is_flag=True,
               help="Embed (and index) only; run again without it to cut over.")
 @click.option("--settle-batch", type=click.IntRange(1, 100000), default=DEFAULT_SETTLE_BATCH,
-              show_default=True, help="Memories moved per settle transaction after a cutover "
-              "that only flipped the default model.")
+              show_default=True, help="Memories (then entities) moved per settle transaction "
+              "after a cutover that only flipped the default model.")
 @json_option()
 def model_migrate(tenant_id: str, to_model: str, batch: int, no_cut_over: bool,
                   settle_batch: int, as_json: bool) -> None:
@@ -74,10 +74,10 @@ def model_migrate(tenant_id: str, to_model: str, batch: int, no_cut_over: bool,
     Writes during the migration get both vectors; a final pass embeds anything left. A
     tenant with its own ANN index, migrated by a member of cogdb_owner, gets the new model's
     indexes built CONCURRENTLY first, so its cutover only flips the default model (writes
-    wait milliseconds) and the rows settle afterwards in short transactions (phase settling;
-    a killed run resumes there). Otherwise the new index is built in the cutover's
-    transaction (its writes wait meanwhile, its searches do not). The old vectors are kept
-    until `cogdb model cleanup --tenant T --model OLD`."""
+    wait milliseconds) and the memories, then the entities, settle afterwards in short
+    transactions (phase settling; a killed run resumes there). Otherwise the new index is
+    built in the cutover's transaction (its writes wait meanwhile, its searches do not).
+    The old vectors are kept until `cogdb model cleanup --tenant T --model OLD`."""
     echo = None if as_json else (lambda line: click.echo(line, err=True))
     with cli_errors(), connect_admin() as admin:
         done = admin.migrate_model(tenant_id, to_model, batch=batch, cut_over=not no_cut_over,
@@ -90,7 +90,7 @@ def model_migrate(tenant_id: str, to_model: str, batch: int, no_cut_over: bool,
                f", {done.entities_embedded} entities"
                + (f", cut over in {done.cutover_seconds} s" if done.cutover_seconds is not None
                   else "")
-               + (f", {done.settled} memories settled in {done.settle_seconds} s"
+               + (f", {done.settled} memories and entities settled in {done.settle_seconds} s"
                   if done.settle_seconds is not None else ""))
 
 

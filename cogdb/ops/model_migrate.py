@@ -28,10 +28,11 @@ own short transaction on an autocommit connection of a member of cogdb_admin:
    run here one statement each in autocommit as cogdb_owner, as `cogdb maintain` runs its
    plan. With both valid, the cutover only checks and flips the default model (phase
    settling: the tenant's writes wait milliseconds, not the swap) and
-   ``cogdb.settle_model_migration`` then moves the rows in short transactions of
-   ``settle_batch`` while search reads both places; the side index is dropped CONCURRENTLY at
-   the end. A killed run resumes settling (start_model_migration returns the settling
-   migration). Without cogdb_owner, the cutover swaps the rows in its transaction as before.
+   ``cogdb.settle_model_migration`` then moves the memories, then the entities, in short
+   transactions of ``settle_batch`` while search and hybrid search read both places; the
+   side index is dropped CONCURRENTLY at the end. A killed run resumes settling
+   (start_model_migration returns the settling migration). Without cogdb_owner, the cutover
+   swaps the rows in its transaction as before.
 """
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ DEFAULT_BATCH = 500
 CUTOVER_LOCK_TIMEOUT = "5s"
 #: How often the final pass and the cutover are tried before giving up.
 CUTOVER_ATTEMPTS = 5
-#: Memories one settle transaction moves (cogdb.settle_model_migration).
+#: Memories (then entities) one settle transaction moves (cogdb.settle_model_migration).
 DEFAULT_SETTLE_BATCH = 1000
 #: How long one settle transaction waits for a row lock before it is tried again.
 SETTLE_LOCK_TIMEOUT = "5s"
@@ -83,7 +84,8 @@ class Migrated:
     #: The indexes built CONCURRENTLY before the cutover so that it only flips the default
     #: model (empty: the cutover swaps the rows itself).
     settle_indexes: list[str] = field(default_factory=list)
-    #: Memories moved by the settle's short transactions after such a cutover, and in how many.
+    #: Memories and entities moved by the settle's short transactions after such a cutover,
+    #: and in how many.
     settled: int = 0
     settle_batches: int = 0
     settle_seconds: float | None = None
@@ -340,7 +342,7 @@ def _settle(conn: psycopg.Connection, tenant: str, to_model: str, settle_batch: 
         done.settled += r["settled"]
         done.settle_batches += 1
         if echo and r["settled"]:
-            echo(f"tenant {tenant}: {done.settled} memories settled on {to_model}, "
+            echo(f"tenant {tenant}: {done.settled} memories and entities settled on {to_model}, "
                  f"{r['remaining']} to go")
         if after_settle:
             after_settle(done.settle_batches)

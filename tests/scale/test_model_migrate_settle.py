@@ -506,3 +506,62 @@ def test_a_swapping_cutover_does_not_queue_ahead_of_the_tenants_writes(
         writer.close()
     with client.scope(tenants.a) as s:
         assert s.get("during").model == NEW
+
+
+def test_a_settling_cutover_leaves_the_entities_and_the_settle_moves_them(
+        db, client, owner_admin, tenants, new_model):
+    """Revision 0033: the settling cutover checks and locks the entities but leaves them on
+    the old model (they swapped inside it, with the tenant's gate held, about 0.4 ms each);
+    hybrid search's entity half reads them through their current vector of the new model
+    meanwhile, and the settle moves them in batches once no memory is left. In every state
+    the entity hits are the new model's exact ranking over all entities a user sees: a1
+    (whose private ones are every third) and a2 (who sees none of them: the side rows are
+    read under the entities' policies); an explicit search of the old model finds no
+    entity while the tenant settles."""
+    from test_model_migrate_entities import NAMES, _entities, _entity_hits, _models
+    from test_model_migrate_entities import _oracle as _entity_oracle
+
+    _promoted(db, client, tenants.a, None, 24, seed=21)
+    texts = _entities(client, tenants.a, tenants.a1)
+    a2_texts = {i: t for i, t in texts.items() if NAMES.index(t.split("\n")[0]) % 3 != 0}
+    assert len(a2_texts) < len(texts)
+    old = HashEmbedder(OLD, 384)
+    assert owner_admin.migrate_model(tenants.a, NEW, cut_over=False).phase == "indexed"
+    kept = dict(db.super.execute("SELECT id, embedding::text FROM cogdb.entities"
+                                 " WHERE tenant_id = %s", (tenants.a,)).fetchall())
+    with translated():
+        assert owner_admin.connection.execute(
+            CUT_OVER, (str(tenants.a), NEW)).fetchone()[0] == "settling"
+    assert set(_models(db, tenants.a).values()) == {OLD}   # the cutover left them
+
+    def check() -> None:
+        for query in ("acme fact", "delta works", "hotel"):
+            assert _entity_hits(client, tenants.a, tenants.a1, new_model, query) \
+                == _entity_oracle(new_model, texts, query)
+            assert _entity_hits(client, tenants.a, tenants.a2, new_model, query) \
+                == _entity_oracle(new_model, a2_texts, query)
+
+    check()
+    with client.scope(tenants.a, tenants.a1) as s:
+        hits = s.hybrid_search(None, k=50, vector=old.embed(["acme fact"])[0], model=OLD)
+    assert [h for h in hits if h.kind == "entity"] == []
+    settle = "SELECT phase, settled, remaining FROM cogdb.settle_model_migration(%s::text, %s, 3)"
+    moved: list[tuple[int, int]] = []   # (settled by the call, entities of NEW after it)
+    while True:
+        with translated():
+            phase, settled, remaining = owner_admin.connection.execute(
+                settle, (str(tenants.a), NEW)).fetchone()
+        moved.append((settled, list(_models(db, tenants.a).values()).count(NEW)))
+        if phase == "settling":
+            check()
+        else:
+            break
+    # 24 memories in 8 batches of 3, then the 8 entities in 3 more
+    assert moved == [(3, 0)] * 8 + [(3, 3), (3, 6), (2, 8)]
+    assert phase == "cut_over" and remaining == 0
+    check()
+    # each entity kept its old vector, and no vector of the new model is left aside
+    side = db.super.execute("SELECT entity_id, model, embedding::text FROM"
+                            " cogdb.entity_embeddings WHERE tenant_id = %s",
+                            (tenants.a,)).fetchall()
+    assert sorted(side) == sorted((i, OLD, v) for i, v in kept.items())

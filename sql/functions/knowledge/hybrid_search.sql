@@ -11,7 +11,9 @@
 -- OR-ed) against the owner-only text index through cogdb.text_candidates, joined back to
 -- memories and entities under their policies and the filters. The vector half: cogdb.search
 -- itself for memories (its plan, exact or the tenant's ANN index, is in `plan`) and an exact
--- scan of the entities that have an embedding of the same model. Each half contributes its
+-- scan of the entities that have an embedding of the same model (while a model migration of
+-- the tenant settles onto that model, also of the entities not moved yet, through their
+-- current vector of it in entity_embeddings: revision 0033). Each half contributes its
 -- best `candidates` (default 50, at least k, at most 1000); with filters the text half
 -- fetches four times as many before filtering.
 -- Filters are search's; they narrow memories. Entities have no conversation, source, context
@@ -83,6 +85,10 @@ DECLARE
     v_vtenant uuid[] := '{}';
     v_vsim double precision[] := '{}';
     v_vplan text;
+    v_default text;
+    v_side regclass;
+    v_entity_side boolean := false;   -- entities of the tenant settling onto v_model
+    v_entity_none boolean := false;   -- v_model is not the model the tenant settles onto
 BEGIN
     IF v_tenant IS NULL THEN
         RETURN;  -- no context: nothing is visible
@@ -141,6 +147,21 @@ BEGIN
     IF v_use_vector THEN
         v_model := (cogdb.resolve_model(hybrid_search.model)).name;
         PERFORM cogdb.check_vector(query_vector, 'query_vector');
+        -- A migration of the tenant settling onto its default model (revision 0033; the
+        -- rule search_tenant follows for memories): the entities not moved yet keep the old
+        -- model, with their current vector of the default in entity_embeddings, so the
+        -- entity half reads both places; an explicit search of another model finds no
+        -- entity, never a part of them. Catalog cache lookups, no query, for every other
+        -- tenant.
+        v_default := CASE WHEN hybrid_search.model IS NULL THEN v_model
+                          ELSE (cogdb.resolve_model(NULL)).name END;
+        v_side := to_regclass('cogdb.' || cogdb.settle_index_name(v_tenant, v_default));
+        IF v_side IS NOT NULL AND v_model <> v_default THEN
+            v_entity_none := true;
+        ELSIF v_side IS NOT NULL THEN
+            v_entity_side := coalesce((SELECT i.indisvalid FROM pg_index i
+                                        WHERE i.indexrelid = v_side), false);
+        END IF;
     END IF;
     v_plan := concat_ws('+', CASE WHEN v_use_text THEN 'text' END,
                         CASE WHEN v_use_vector THEN 'vector' END);
@@ -239,7 +260,7 @@ BEGIN
         UNION ALL
         (SELECT 'entity', e.tenant_id, e.id, 1 - (e.embedding OPERATOR(public.<=>) query_vector)
            FROM cogdb.entities e
-          WHERE v_use_vector AND v_entities AND e.tenant_id = ANY (v_tenants)
+          WHERE v_use_vector AND v_entities AND NOT v_entity_none AND e.tenant_id = ANY (v_tenants)
             AND e.model = v_model AND e.embedding IS NOT NULL
             AND e.merged_into IS NULL
             AND (only_owner IS NULL OR e.owner_user_id = only_owner)
@@ -247,6 +268,24 @@ BEGIN
             AND (created_after IS NULL OR e.first_seen >= created_after)
             AND (created_before IS NULL OR e.first_seen < created_before)
           ORDER BY e.embedding OPERATOR(public.<=>) query_vector, e.id, e.tenant_id
+          LIMIT v_cand)
+        UNION ALL
+        -- The tenant's entities still of the old model while it settles: their current
+        -- vector of v_model (its digest is that of the entity's embedding now), read under
+        -- entity_embeddings' and entities' policies. The settle moves an entity and deletes
+        -- its side row in one transaction, so each entity is in one of the two branches.
+        (SELECT 'entity', e.tenant_id, e.id, 1 - (k.embedding OPERATOR(public.<=>) query_vector)
+           FROM cogdb.entity_embeddings k
+           JOIN cogdb.entities e ON e.tenant_id = k.tenant_id AND e.id = k.entity_id
+          WHERE v_entity_side AND v_entities AND k.tenant_id = v_tenant AND k.model = v_model
+            AND e.model <> v_model AND e.embedding IS NOT NULL
+            AND k.source_digest = md5(e.embedding::text)::uuid
+            AND e.merged_into IS NULL
+            AND (only_owner IS NULL OR e.owner_user_id = only_owner)
+            AND (only_visibility IS NULL OR e.visibility = only_visibility)
+            AND (created_after IS NULL OR e.first_seen >= created_after)
+            AND (created_before IS NULL OR e.first_seen < created_before)
+          ORDER BY k.embedding OPERATOR(public.<=>) query_vector, e.id
           LIMIT v_cand)
     ), vector_ranked AS (
         SELECT v.kind, v.tenant, v.id, v.similarity,

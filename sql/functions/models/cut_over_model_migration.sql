@@ -41,11 +41,12 @@
 -- cut_over.
 -- A promoted tenant whose side and new-model indexes are built (model_migration_settles,
 -- settle_index_steps: `cogdb model migrate` builds them CONCURRENTLY before the cutover)
--- skips the memories' swap and the index build: after the checks (and the entities' swap) it
--- only makes to_model the default and returns phase settling; settle_model_migration then
+-- skips the memories' and the entities' swap and the index build: after the checks it
+-- only makes to_model the default and returns phase settling (the entities since revision
+-- 0033; before it they swapped here, about 0.4 ms each with the tenant's gate held); settle_model_migration then
 -- moves the rows in small transactions while search reads the union of both places
 -- (search_tenant). The tenant's gate is then held for the check's count and the
--- entities, not for a write and an index insert per memory (docs/scale-out.md, "The
+-- entities' check, not for a write and an index insert per memory or entity (docs/scale-out.md, "The
 -- cutover's write pause", and bench/RESULTS.md). Definer for cogdb_admin.
 CREATE OR REPLACE FUNCTION cogdb.cut_over_model_migration(tenant_id text, to_model text)
     RETURNS SETOF cogdb.model_migrations
@@ -192,48 +193,23 @@ BEGIN
         -- reads both places meanwhile (search_tenant).
         v_n := v_total;
     END IF;
-    -- Entities: keep the old vectors (with the digest of the embedding they give way to),
-    -- then each entity takes its new vector, in the context that sees it. The entities
-    -- locked above are kept to with a filter, `(… = ANY (v_ids)) IS TRUE`, not an index
-    -- condition: with one row estimated for the tenant's entities (no statistics on
-    -- tenant_id), the planner ran the list as the index condition of a primary-key probe
-    -- repeated for every new vector, reading all of it each time, and these two statements
-    -- were quadratic in the tenant's entities (revision 0032: 1.7 and 1.1 s of a 2.9 s
-    -- cutover at 4,000 entities, under auto_explain).
-    FOREACH v_user IN ARRAY array_prepend(NULL::uuid, v_users) LOOP
-        PERFORM cogdb.enter_tenant(v_tenant, v_user);
-        INSERT INTO cogdb.entity_embeddings AS k (tenant_id, entity_id, model, embedding,
-                                                  source_digest)
-        SELECT n.tenant_id, n.id, n.model, n.embedding, md5(e.embedding::text)::uuid
-          FROM cogdb.entities n
-          JOIN cogdb.entity_embeddings e
-            ON e.tenant_id = v_tenant AND e.entity_id = n.id AND e.model = to_model
-         WHERE n.tenant_id = v_tenant AND n.model = v_row.from_model
-           AND (CASE WHEN v_user IS NULL THEN n.visibility = 'tenant'
-                     ELSE n.visibility = 'private' AND n.owner_user_id = v_user END)
-           AND (n.id = ANY (v_ids)) IS TRUE
-        ON CONFLICT ON CONSTRAINT entity_embeddings_pkey
-        DO UPDATE SET embedding = EXCLUDED.embedding, source_digest = EXCLUDED.source_digest,
-                      embedded_at = EXCLUDED.embedded_at;
-        UPDATE cogdb.entities n
-           SET model = to_model, embedding = e.embedding
-          FROM cogdb.entity_embeddings e
-         WHERE n.tenant_id = v_tenant AND n.model = v_row.from_model
-           AND (CASE WHEN v_user IS NULL THEN n.visibility = 'tenant'
-                     ELSE n.visibility = 'private' AND n.owner_user_id = v_user END)
-           AND e.tenant_id = v_tenant AND e.entity_id = n.id AND e.model = to_model
-           AND (n.id = ANY (v_ids)) IS TRUE;
-        GET DIAGNOSTICS v_step = ROW_COUNT;
-        v_swapped := v_swapped + v_step;
-    END LOOP;
-    PERFORM cogdb.enter_tenant(v_tenant);
-    IF v_swapped <> v_entities THEN
-        RAISE EXCEPTION 'cutover refused: % of % entities of model % could not be switched',
-                        v_entities - v_swapped, v_entities, quote_literal(v_row.from_model)
-            USING ERRCODE = 'CGM01', COLUMN = 'to_model',
-                  HINT = 'Nothing was changed. `cogdb audit policies` reports policy changes that could hide rows from the owner.';
+    IF NOT v_settles THEN
+        -- Entities: keep the old vectors, each entity takes its new vector, in each context
+        -- that sees them (swap_entity_vectors).
+        v_swapped := cogdb.swap_entity_vectors(v_tenant, v_row.from_model, to_model, v_ids,
+                                               array_prepend(NULL::uuid, v_users));
+        IF v_swapped <> v_entities THEN
+            RAISE EXCEPTION 'cutover refused: % of % entities of model % could not be switched',
+                            v_entities - v_swapped, v_entities, quote_literal(v_row.from_model)
+                USING ERRCODE = 'CGM01', COLUMN = 'to_model',
+                      HINT = 'Nothing was changed. `cogdb audit policies` reports policy changes that could hide rows from the owner.';
+        END IF;
+        DELETE FROM cogdb.entity_embeddings e WHERE e.tenant_id = v_tenant AND e.model = to_model;
     END IF;
-    DELETE FROM cogdb.entity_embeddings e WHERE e.tenant_id = v_tenant AND e.model = to_model;
+    -- A cutover that settles leaves the entities too (revision 0033): each keeps its old
+    -- vector with its current vector of to_model in entity_embeddings (checked above, under
+    -- the lock), hybrid search reads both places while the tenant settles, and
+    -- settle_model_migration moves them after the memories.
     IF v_index IS NOT NULL AND NOT v_settles THEN
         -- CREATE INDEX refuses a table with pending trigger events: the deferred check of
         -- memories.model against embedding_models runs now instead of at commit.
@@ -248,7 +224,8 @@ BEGIN
     RETURNING g.* INTO v_row;
     PERFORM cogdb.audit_note('model.cut_over', jsonb_build_object(
         'from_model', v_row.from_model, 'to_model', to_model, 'memories', v_n,
-        'entities', v_swapped, 'settling', v_settles));
+        'entities', v_swapped, 'settling', v_settles,
+        'entities_settling', CASE WHEN v_settles THEN v_entities ELSE 0 END));
     PERFORM cogdb.restore_context(v_saved);
     RETURN NEXT v_row;
 END

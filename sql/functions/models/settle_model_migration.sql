@@ -1,5 +1,7 @@
 -- One step of settling a migration whose cutover only made to_model the tenant's default
--- (docs/scale-out.md "Re-embedding without downtime"): in one short transaction, at most
+-- (docs/scale-out.md "Re-embedding without downtime"). Memories first, then entities
+-- (revision 0033: the batch is entities once no memory is left; `settled` and `remaining`
+-- count both). In one short transaction, at most
 -- `batch` memories of from_model that have a vector of to_model in memory_embeddings take it
 -- (their old vector goes into memory_embeddings, as the swap of cut_over_model_migration
 -- does; an anonymised memory takes the fixed unit vector), and those side rows of to_model
@@ -39,6 +41,10 @@ DECLARE
     v_owner uuid;
     v_step bigint;
     v_left text;  -- counts the memories left to settle
+    v_user uuid;
+    v_eids text[] := '{}';
+    v_ectx uuid[] := '{}';
+    v_step_ids text[];
 BEGIN
     IF batch IS NULL OR batch NOT BETWEEN 1 AND 100000 THEN
         RAISE EXCEPTION 'batch must be between 1 and 100000, got %', coalesce(batch::text, 'NULL')
@@ -123,11 +129,55 @@ BEGIN
         DELETE FROM cogdb.memory_embeddings e
          WHERE e.tenant_id = v_tenant AND e.model = to_model AND e.memory_id = ANY (v_ids);
     END IF;
+    IF v_ids IS NULL THEN
+        -- No memory left to move: a batch of entities (revision 0033; the settling cutover
+        -- leaves them), those of from_model whose vector of to_model is current, locked
+        -- FOR UPDATE in each context that sees them (an upsert of one waits for this batch),
+        -- moved by swap_entity_vectors as the cutover moves them, their side rows of
+        -- to_model deleted in the same transaction: hybrid search reads each in one place.
+        FOREACH v_user IN ARRAY array_prepend(NULL::uuid, cogdb.private_entity_owners(v_tenant))
+        LOOP
+            EXIT WHEN cardinality(v_eids) >= batch;
+            PERFORM cogdb.enter_tenant(v_tenant, v_user);
+            SELECT array_agg(x.id) INTO v_step_ids
+              FROM (SELECT n.id FROM cogdb.entities n
+                     WHERE n.tenant_id = v_tenant AND n.model = v_row.from_model
+                       AND (CASE WHEN v_user IS NULL THEN n.visibility = 'tenant'
+                                 ELSE n.visibility = 'private' AND n.owner_user_id = v_user END)
+                       AND EXISTS (SELECT FROM cogdb.entity_embeddings e
+                                    WHERE e.tenant_id = v_tenant AND e.entity_id = n.id
+                                      AND e.model = to_model
+                                      AND e.source_digest = md5(n.embedding::text)::uuid
+                                   OFFSET 0)
+                     ORDER BY n.id LIMIT batch - cardinality(v_eids)
+                       FOR UPDATE OF n) x;
+            IF v_step_ids IS NOT NULL THEN
+                v_eids := v_eids || v_step_ids;
+                v_ectx := array_append(v_ectx, v_user);
+            END IF;
+        END LOOP;
+        PERFORM cogdb.enter_tenant(v_tenant);
+        IF cardinality(v_eids) > 0 THEN
+            v_step := cogdb.swap_entity_vectors(v_tenant, v_row.from_model, to_model, v_eids,
+                                                v_ectx);
+            IF v_step <> cardinality(v_eids) THEN
+                RAISE EXCEPTION 'settle refused: % of % entities of model % could not be switched',
+                                cardinality(v_eids) - v_step, cardinality(v_eids),
+                                quote_literal(v_row.from_model)
+                    USING ERRCODE = 'CGM01', COLUMN = 'to_model',
+                          HINT = 'Nothing was changed. `cogdb audit policies` reports policy changes that could hide rows from the owner.';
+            END IF;
+            DELETE FROM cogdb.entity_embeddings e
+             WHERE e.tenant_id = v_tenant AND e.model = to_model AND e.entity_id = ANY (v_eids);
+            settled := v_step;
+        END IF;
+    END IF;
     v_left := format('SELECT count(*) FROM cogdb.%I m WHERE m.tenant_id = %L::uuid AND m.model = $1'
                      ' AND EXISTS (SELECT FROM cogdb.memory_embeddings e'
                      '  WHERE e.tenant_id = %L::uuid AND e.memory_id = m.id AND e.model = $2)',
                      v_part, v_tenant, v_tenant);
     EXECUTE v_left INTO remaining USING v_row.from_model, to_model;
+    remaining := remaining + cogdb.entities_to_settle(v_tenant, v_row.from_model, to_model);
     IF remaining = 0 THEN
         -- The end, where no memory of the old model may arrive behind it: a write whose
         -- statement resolved from_model before the cutover committed can still be open, its
@@ -139,12 +189,16 @@ BEGIN
         -- again, in a new snapshot: what arrived settles in the next batch (revision 0030).
         PERFORM cogdb.close_tenant_gate(v_tenant);  -- (revision 0031: without a queue first)
         EXECUTE v_left INTO remaining USING v_row.from_model, to_model;
+        remaining := remaining + cogdb.entities_to_settle(v_tenant, v_row.from_model, to_model);
     END IF;
     IF remaining = 0 THEN
         -- Side rows of to_model whose memory is of to_model already cannot be left (each
         -- batch deletes its own; remember_embeddings takes none after the cutover); any other
         -- leftover belongs to the migration and goes with it.
         DELETE FROM cogdb.memory_embeddings e WHERE e.tenant_id = v_tenant AND e.model = to_model;
+        -- An entity whose embedding changed after the cutover (its side row no longer
+        -- current) keeps from_model; its stale side row goes with the migration.
+        DELETE FROM cogdb.entity_embeddings e WHERE e.tenant_id = v_tenant AND e.model = to_model;
         UPDATE cogdb.model_migrations g
            SET phase = 'cut_over'
          WHERE g.tenant_id = v_tenant AND g.id = v_row.id
@@ -155,7 +209,9 @@ BEGIN
     END IF;
     IF settled > 0 THEN
         PERFORM cogdb.audit_note('model.settle', jsonb_build_object(
-            'from_model', v_row.from_model, 'to_model', to_model, 'memories', settled));
+            'from_model', v_row.from_model, 'to_model', to_model,
+            'memories', CASE WHEN v_ids IS NULL THEN 0 ELSE settled END,
+            'entities', CASE WHEN v_ids IS NULL THEN settled ELSE 0 END));
     END IF;
     phase := v_row.phase;
     PERFORM cogdb.restore_context(v_saved);
