@@ -1,5 +1,6 @@
 """What a model migration's cutover costs per entity, and its settle per batch, before and
-after revision 0032 (plans without nested loops), in the same run.
+after revision 0032 (plans without nested loops), and a promoted tenant's settling cutover
+with many entities before and after revision 0033 (the entities settle), in the same run.
 
     python -m bench migplans [--entities 4000] [--rounds 2] [--memories 20000]
 
@@ -21,7 +22,14 @@ migrate` without the cutover (the side and new-model indexes built CONCURRENTLY)
 cogdb_admin, each batch its own transaction, committed), the definitions swapped before
 every batch: before, after, before, after, ... so that both states see the same number of
 memories left to settle, give or take one batch. Median seconds per batch per state, and
-the ratio. ``--memories 0`` skips it. Results: bench/results/migplans.json.
+the ratio. ``--memories 0`` skips it.
+
+**The settling cutover with entities** (revision 0033). A promoted tenant of 2,000 memories
+and ``--entities`` entities, migrated by `cogdb model migrate` without the cutover (its
+settle indexes built); its cutover (phase settling) timed twice per state and round, each
+time rolled back, with 0033's definitions swapped out ("before": the entities swap inside
+the cutover, with the tenant's gate held) and in ("after": they are checked and left to the
+settle). Results: bench/results/migplans.json.
 """
 from __future__ import annotations
 
@@ -42,6 +50,7 @@ OLD, NEW, DIMS = "bench-ecut-old-64", "bench-ecut-new-64", 64
 SOLD, SNEW, SDIMS = "bench-settle-old-384", "bench-settle-new-384", 384
 APP_LOGIN = "cogdb_bench_migplans_app"
 REVISION = "0032"
+SETTLE_REVISION = "0033"
 
 
 def _tenant(admin_url: str, app_url: str, n: int) -> str:
@@ -119,6 +128,45 @@ def _settle(admin_url: str, app_url: str, n: int, echo) -> dict[str, list[float]
     return times
 
 
+def _settling_cutover(admin_url: str, app_url: str, n_entities: int, rounds: int,
+                      echo) -> dict[str, list[float]]:
+    import cogdb
+    import cogdb.ops.maintain
+    from cogdb import AdminClient
+
+    with AdminClient(admin_url) as admin:
+        admin.connection.execute("UPDATE cogdb.settings SET value = to_jsonb(1000)"
+                                 " WHERE key = 'search.ann_min_rows'")
+        tenant = str(admin.create_tenant(f"settling cutover {uuid.uuid4().hex[:8]}",
+                                         default_model=OLD).id)
+    with cogdb.connect(app_url) as client:
+        for i in range(0, 2000, 1000):
+            with client.scope(tenant) as s:
+                s.remember_many([{"human_content": f"memory {j} of the cutover bench"}
+                                 for j in range(i, i + 1000)])
+        for i in range(0, n_entities, 500):
+            with client.scope(tenant) as s:
+                for j in range(i, min(i + 500, n_entities)):
+                    s.upsert_entity(f"entity {j}", embed=True,
+                                    observations=[f"observation {j}", "shared"])
+    steps = cogdb.ops.maintain.run(admin_url, echo=lambda *_: None)
+    assert not any(s.error for s in steps), steps
+    with AdminClient(admin_url) as admin:
+        phase = admin.migrate_model(tenant, NEW, cut_over=False).phase
+        assert phase == "indexed", phase
+    times: dict[str, list[float]] = {"before": [], "after": []}
+    for r in range(rounds):
+        for state in (("before", "after") if r % 2 == 0 else ("after", "before")):
+            revision_swap.apply(admin_url, SETTLE_REVISION,
+                                "downgrade" if state == "before" else "upgrade")
+            for _ in range(2):
+                times[state].append(_cutover_s(admin_url, tenant))
+            echo(f"settling cutover, round {r + 1} {state}: "
+                 + ", ".join(f"{t:.3f}" for t in times[state][-2:]) + " s")
+    revision_swap.apply(admin_url, SETTLE_REVISION, "upgrade")
+    return times
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench migplans", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -138,9 +186,11 @@ def main(argv: list[str] | None = None) -> None:
     times: dict[str, list[float]] = {"before": [], "after": []}
     try:
         migrate(admin_url, "head")
-        # the released state, whatever an interrupted run left (0032's downgrade drops a
-        # function, so it runs once between two upgrades)
+        # the released state, whatever an interrupted run left (0032's and 0033's
+        # downgrades drop functions, so each runs once between two upgrades); each part
+        # swaps one revision, the later revision's definitions applied after the earlier's
         revision_swap.apply(admin_url, REVISION, "upgrade")
+        revision_swap.apply(admin_url, SETTLE_REVISION, "upgrade")
         with AdminClient(admin_url) as admin:
             for name in (OLD, NEW):
                 admin.register_model(name, DIMS, embedder="hash")
@@ -160,9 +210,11 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"round {r + 1} {state}: " + ", ".join(f"{t:.3f}" for t in
                                                              times[state][-2:]) + " s")
         revision_swap.apply(admin_url, REVISION, "upgrade")  # a downgrade runs once only
+        settling = _settling_cutover(admin_url, app_url, args.entities, args.rounds, print)
         settle = (_settle(admin_url, app_url, args.memories, print) if args.memories
                   else {"before": [], "after": []})
         revision_swap.apply(admin_url, REVISION, "upgrade")
+        revision_swap.apply(admin_url, SETTLE_REVISION, "upgrade")
     finally:
         embedded.stop(home)
     before, after = (statistics.median(times[s]) for s in ("before", "after"))
@@ -174,7 +226,11 @@ def main(argv: list[str] | None = None) -> None:
               "cutover_s_median_after": round(after, 3),
               "after_vs_before": round(after / before, 2),
               "ms_per_entity_after": round(after * 1000 / args.entities, 3),
-              "settle_memories": args.memories}
+              "settle_memories": args.memories,
+              "settling_cutover_s_before": [round(t, 3) for t in settling["before"]],
+              "settling_cutover_s_after": [round(t, 3) for t in settling["after"]],
+              "settling_cutover_s_median_before": round(statistics.median(settling["before"]), 3),
+              "settling_cutover_s_median_after": round(statistics.median(settling["after"]), 3)}
     if settle["before"] and settle["after"]:
         sb, sa = (statistics.median(settle[s]) for s in ("before", "after"))
         result.update({"settle_batch_s_before": [round(t, 3) for t in settle["before"]],

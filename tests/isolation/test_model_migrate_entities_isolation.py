@@ -92,3 +92,48 @@ def test_remember_entity_embeddings_writes_only_what_the_user_may_change(db, app
     for call in ("SELECT * FROM cogdb.entity_migration_batch(%s, %s)",
                  "SELECT cogdb.store_entity_vectors(%s, %s, '{}', '{}', '{}')"):
         assert refused(app_conn, call, (str(tenants.a), NEW), tenant=tenants.a) == "42501"
+
+
+def test_a_settling_tenants_entity_half_reads_its_own_vectors(db, client, admin, tenants):
+    """Revision 0033: while a promoted tenant settles, hybrid search reads its entities not
+    moved yet through their side vectors of the new model. Both tenants settle, each with a
+    "Shared Co" of the same id but made of different text, and a "Secret Co" private to
+    their first user: each tenant's hit is its own vector (A's query is A's text: similarity
+    1; B's is not), labelled with its own tenant; a1 finds its private entity (positive
+    control), a2 does not."""
+    import cogdb
+    import cogdb.ops.maintain
+    from cogdb.db.errors import translated
+
+    admin.register_model(NEW, 16, embedder="hash")
+    db.super.execute("UPDATE cogdb.settings SET value = '20' WHERE key = 'search.ann_min_rows'")
+    texts = {tenants.a: "alpha", tenants.b: "bravo zulu"}
+    users = {tenants.a: tenants.a1, tenants.b: tenants.b1}
+    for t, obs in texts.items():
+        with client.scope(t, users[t]) as s:
+            s.remember_many([{"human_content": f"memory {i} {obs}"} for i in range(24)])
+            s.upsert_entity("Shared Co", embed=True, observations=[obs])
+            s.upsert_entity("Secret Co", embed=True, visibility="private")
+    cogdb.ops.maintain.run(db.url(), echo=lambda *_: None)
+    with cogdb.connect_admin(db.url()) as owner, translated():
+        for t in texts:
+            assert owner.migrate_model(t, NEW, cut_over=False).phase == "indexed"
+            assert owner.connection.execute(
+                "SELECT phase FROM cogdb.cut_over_model_migration(%s::text, %s)",
+                (str(t), NEW)).fetchone()[0] == "settling"
+    assert NEW not in {m for (m,) in db.super.execute(
+        "SELECT model FROM cogdb.entities WHERE tenant_id = ANY (%s)",
+        ([tenants.a, tenants.b],)).fetchall()}   # all still of the old model
+    query = HashEmbedder(NEW, 16).embed(["Shared Co\nalpha"])[0]
+
+    def hits(tenant, user) -> dict[str, tuple[float, str]]:
+        with client.scope(tenant, user) as s:
+            return {h.name: (round(h.similarity, 5), str(h.tenant_id))
+                    for h in s.hybrid_search(None, k=50, vector=query) if h.kind == "entity"}
+
+    a1, a2, b1 = hits(tenants.a, tenants.a1), hits(tenants.a, tenants.a2), \
+        hits(tenants.b, tenants.b1)
+    assert a1["Shared Co"] == (1.0, str(tenants.a)) and "Secret Co" in a1
+    assert a2 == {"Shared Co": (1.0, str(tenants.a))}
+    assert b1["Shared Co"][0] < 0.99 and b1["Shared Co"][1] == str(tenants.b)
+    assert set(b1) == {"Shared Co", "Secret Co"}
