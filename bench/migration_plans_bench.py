@@ -29,7 +29,9 @@ and ``--entities`` entities, migrated by `cogdb model migrate` without the cutov
 settle indexes built); its cutover (phase settling) timed twice per state and round, each
 time rolled back, with 0033's definitions swapped out ("before": the entities swap inside
 the cutover, with the tenant's gate held) and in ("after": they are checked and left to the
-settle). Results: bench/results/migplans.json.
+settle). Then that cutover is committed, the memories settle, and hybrid search's p50 (20
+vector-only queries through the Python client as the app login) is taken while the 4,000
+entities wait to settle and again once they have. Results: bench/results/migplans.json.
 """
 from __future__ import annotations
 
@@ -164,6 +166,35 @@ def _settling_cutover(admin_url: str, app_url: str, n_entities: int, rounds: int
             echo(f"settling cutover, round {r + 1} {state}: "
                  + ", ".join(f"{t:.3f}" for t in times[state][-2:]) + " s")
     revision_swap.apply(admin_url, SETTLE_REVISION, "upgrade")
+    # Hybrid search (vector half, app login) while the entities settle, against the same
+    # search once they have: the cutover committed, the memories settled, then timed.
+    from cogdb import HashEmbedder
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute("SET ROLE cogdb_admin")
+        conn.execute("SELECT cogdb.cut_over_model_migration(%s::text, %s)", (tenant, NEW))
+        conn.execute("SELECT cogdb.settle_model_migration(%s::text, %s, 100000)", (tenant, NEW))
+    queries = HashEmbedder(NEW, DIMS).embed([f"entity {j} observation {j}" for j in range(20)])
+
+    def hybrid_ms() -> float:
+        took = []
+        with cogdb.connect(app_url) as client:
+            for q in queries:
+                t0 = time.perf_counter()
+                with client.scope(tenant) as s:
+                    s.hybrid_search(None, k=10, vector=q)
+                took.append((time.perf_counter() - t0) * 1000)
+        return statistics.median(took)
+
+    times["hybrid_ms_settling"] = [hybrid_ms()]
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute("SET ROLE cogdb_admin")
+        while conn.execute("SELECT phase FROM cogdb.settle_model_migration(%s::text, %s, 1000)",
+                           (tenant, NEW)).fetchone()[0] == "settling":
+            pass
+    times["hybrid_ms_settled"] = [hybrid_ms()]
+    echo(f"hybrid p50 while {n_entities} entities settle: {times['hybrid_ms_settling'][0]:.1f}"
+         f" ms, after: {times['hybrid_ms_settled'][0]:.1f} ms")
     return times
 
 
@@ -230,7 +261,9 @@ def main(argv: list[str] | None = None) -> None:
               "settling_cutover_s_before": [round(t, 3) for t in settling["before"]],
               "settling_cutover_s_after": [round(t, 3) for t in settling["after"]],
               "settling_cutover_s_median_before": round(statistics.median(settling["before"]), 3),
-              "settling_cutover_s_median_after": round(statistics.median(settling["after"]), 3)}
+              "settling_cutover_s_median_after": round(statistics.median(settling["after"]), 3),
+              "hybrid_ms_p50_entities_settling": round(settling["hybrid_ms_settling"][0], 2),
+              "hybrid_ms_p50_entities_settled": round(settling["hybrid_ms_settled"][0], 2)}
     if settle["before"] and settle["after"]:
         sb, sa = (statistics.median(settle[s]) for s in ("before", "after"))
         result.update({"settle_batch_s_before": [round(t, 3) for t in settle["before"]],

@@ -1,7 +1,7 @@
 -- One step of settling a migration whose cutover only made to_model the tenant's default
 -- (docs/scale-out.md "Re-embedding without downtime"). Memories first, then entities
--- (revision 0033: the batch is entities once no memory is left; `settled` and `remaining`
--- count both). In one short transaction, at most
+-- (revision 0033: the batch is entities once no memory is left; `settled` counts either,
+-- `remaining` the memories left, and the entities left once no memory is). In one short transaction, at most
 -- `batch` memories of from_model that have a vector of to_model in memory_embeddings take it
 -- (their old vector goes into memory_embeddings, as the swap of cut_over_model_migration
 -- does; an anonymised memory takes the fixed unit vector), and those side rows of to_model
@@ -177,7 +177,9 @@ BEGIN
                      '  WHERE e.tenant_id = %L::uuid AND e.memory_id = m.id AND e.model = $2)',
                      v_part, v_tenant, v_tenant);
     EXECUTE v_left INTO remaining USING v_row.from_model, to_model;
-    remaining := remaining + cogdb.entities_to_settle(v_tenant, v_row.from_model, to_model);
+    IF remaining = 0 THEN  -- the entities are counted once no memory is left
+        remaining := cogdb.entities_to_settle(v_tenant, v_row.from_model, to_model);
+    END IF;
     IF remaining = 0 THEN
         -- The end, where no memory of the old model may arrive behind it: a write whose
         -- statement resolved from_model before the cutover committed can still be open, its
@@ -189,7 +191,9 @@ BEGIN
         -- again, in a new snapshot: what arrived settles in the next batch (revision 0030).
         PERFORM cogdb.close_tenant_gate(v_tenant);  -- (revision 0031: without a queue first)
         EXECUTE v_left INTO remaining USING v_row.from_model, to_model;
-        remaining := remaining + cogdb.entities_to_settle(v_tenant, v_row.from_model, to_model);
+        IF remaining = 0 THEN
+            remaining := cogdb.entities_to_settle(v_tenant, v_row.from_model, to_model);
+        END IF;
     END IF;
     IF remaining = 0 THEN
         -- Side rows of to_model whose memory is of to_model already cannot be left (each

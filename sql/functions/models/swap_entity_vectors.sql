@@ -5,10 +5,12 @@
 -- is visible to the owner per user (entities__visible_to_user), so it runs in each context of
 -- `contexts` in turn: NULL for the tenant-visible entities (the tenant's context without a
 -- user), an owner's id for that owner's private ones; it ends in the tenant's context. The
--- ids are kept to with a filter, `(… = ANY (ids)) IS TRUE`, not an index condition: with one
--- row estimated for the tenant's entities (no statistics on tenant_id), the planner ran the
--- list as the index condition of a primary-key probe repeated for every new vector, and the
--- swap was quadratic in the entities (revision 0032). Returns how many entities it switched;
+-- ids are kept to with a filter, `(… = ANY (ids)) IS TRUE`, not an index condition, and each
+-- entity's new vector is a primary-key probe of the side table (a sub-select per row, OFFSET
+-- 0), never a join: with one row estimated for the tenant's entities (no statistics on
+-- tenant_id), the planner ran the list as the index condition of a primary-key probe
+-- repeated for every new vector (revision 0032), and joined a batch to every side row left
+-- in a nested loop (the review of 0033): both quadratic. Returns how many entities it switched;
 -- the caller compares that with what it locked and deletes the side rows of to_model.
 -- Invoker: called by the definers cut_over_model_migration and settle_model_migration.
 CREATE OR REPLACE FUNCTION cogdb.swap_entity_vectors(tenant_id uuid, from_model text,
@@ -29,10 +31,13 @@ BEGIN
         PERFORM cogdb.enter_tenant(tenant_id, v_user);
         INSERT INTO cogdb.entity_embeddings AS k (tenant_id, entity_id, model, embedding,
                                                   source_digest)
-        SELECT n.tenant_id, n.id, n.model, n.embedding, md5(e.embedding::text)::uuid
+        SELECT n.tenant_id, n.id, n.model, n.embedding, e.digest
           FROM cogdb.entities n
-          JOIN cogdb.entity_embeddings e
-            ON e.tenant_id = tenant_id AND e.entity_id = n.id AND e.model = to_model
+         CROSS JOIN LATERAL (SELECT md5(e.embedding::text)::uuid AS digest
+                               FROM cogdb.entity_embeddings e
+                              WHERE e.tenant_id = tenant_id AND e.entity_id = n.id
+                                AND e.model = to_model
+                             OFFSET 0) e
          WHERE n.tenant_id = tenant_id AND n.model = from_model
            AND (CASE WHEN v_user IS NULL THEN n.visibility = 'tenant'
                      ELSE n.visibility = 'private' AND n.owner_user_id = v_user END)
@@ -41,13 +46,18 @@ BEGIN
         DO UPDATE SET embedding = EXCLUDED.embedding, source_digest = EXCLUDED.source_digest,
                       embedded_at = EXCLUDED.embedded_at;
         UPDATE cogdb.entities n
-           SET model = to_model, embedding = e.embedding
-          FROM cogdb.entity_embeddings e
+           SET model = to_model,
+               embedding = (SELECT e.embedding FROM cogdb.entity_embeddings e
+                             WHERE e.tenant_id = tenant_id AND e.entity_id = n.id
+                               AND e.model = to_model)
          WHERE n.tenant_id = tenant_id AND n.model = from_model
            AND (CASE WHEN v_user IS NULL THEN n.visibility = 'tenant'
                      ELSE n.visibility = 'private' AND n.owner_user_id = v_user END)
-           AND e.tenant_id = tenant_id AND e.entity_id = n.id AND e.model = to_model
-           AND (n.id = ANY (ids)) IS TRUE;
+           AND (n.id = ANY (ids)) IS TRUE
+           AND EXISTS (SELECT FROM cogdb.entity_embeddings e
+                        WHERE e.tenant_id = tenant_id AND e.entity_id = n.id
+                          AND e.model = to_model
+                       OFFSET 0);
         GET DIAGNOSTICS v_step = ROW_COUNT;
         v_swapped := v_swapped + v_step;
     END LOOP;
