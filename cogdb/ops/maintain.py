@@ -80,12 +80,22 @@ def _owner_connection(url: str) -> psycopg.Connection:
 
 
 def housekeep(url: str) -> tuple[int, int]:
-    """Fold the memory access log into access_count/last_accessed and compact the tenant
-    statistics; returns (accesses folded, statistics rows compacted)."""
+    """Fold the memory access log into access_count/last_accessed, compact the tenant
+    statistics and set the planner's estimate of a tenant's memories in each partition
+    (cogdb.set_tenant_estimates: a dump and restore loses it, and search.ann_min_rows may have
+    changed); returns (accesses folded, statistics rows compacted)."""
     with _owner_connection(url) as conn, translated():
         folded = conn.execute("SELECT cogdb.fold_memory_accesses()").fetchone()[0]
         compacted = conn.execute("SELECT cogdb.compact_tenant_stats()").fetchone()[0]
+        _set_tenant_estimates(conn)
     return int(folded), int(compacted)
+
+
+def _set_tenant_estimates(conn: psycopg.Connection) -> None:
+    """cogdb.set_tenant_estimates(), on a schema that has it (revision 0034 on)."""
+    if conn.execute("SELECT to_regprocedure('cogdb.set_tenant_estimates()') IS NOT NULL"
+                    ).fetchone()[0]:
+        conn.execute("SELECT cogdb.set_tenant_estimates()")
 
 
 #: How many queued memories one call of cogdb.index_queued_text indexes (one transaction each,
@@ -248,6 +258,7 @@ def promote(conn: psycopg.Connection, tenant: object, *,
         cur.execute("SELECT cogdb.partition_name(%s::uuid)", (tenant,))
         name = cur.fetchone()[0]
         cur.execute(f'ANALYZE cogdb."{name}"')
+    _set_tenant_estimates(conn)  # the new partition has none yet
     return moved
 
 

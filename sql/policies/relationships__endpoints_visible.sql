@@ -4,9 +4,8 @@
 -- traversal can never pass through such a node or reveal it. RESTRICTIVE: it narrows the
 -- visibility policy, never widens it. The node tables' fences scope the ids to the context's
 -- tenant; this table's own fence (relationships__tenant_fence) keeps the edge itself there.
--- Each sub-select also names the context's tenant (an InitPlan, once per query). Not the
--- edge's own tenant_id: that would make this table's fence redundant, and a loosened fence
--- could no longer be caught by a test.
+-- Each sub-select also names the context's tenant. Not the edge's own tenant_id: that would
+-- make this table's fence redundant, and a loosened fence could no longer be caught by a test.
 -- Another tenant's relationship (which reaches this policy only when the caller asked for
 -- shared rows and the fence let it through) passes here: its memories are checked by
 -- relationships__tenant_fence, in the edge's own tenant, under memories__tenant_fence, and
@@ -19,14 +18,20 @@
 -- - `OFFSET 0` keeps each EXISTS a per-row probe: without it the planner may turn it into
 --   a hashed sub-plan that reads every memory (entity) of the tenant once per statement,
 --   i.e. at every level of a walk, however small the walk.
--- - the tenant is compared as `(… = …) IS TRUE`: the same test (a row whose comparison is
---   NULL was never visible), written so that it is a filter on the row the probe found and
---   not a second index condition: the probe's index condition is then the node table's
---   fence (`tenant_id = ANY (readable_tenants())`, or the context's tenant) and the id, i.e.
---   the primary key (tenant_id, id). With a second tenant equality beside the fence's, the
---   planner, which has no statistics on tenant_id (docs/trust-model.md, known limits),
---   estimates one row for the whole tenant and may read all of it by a smaller index,
---   filtering the id.
+-- - memories: the tenant is named as an equality, `m.tenant_id = (SELECT
+--   cogdb.current_tenant_id())`, which partition pruning uses once the InitPlan has run:
+--   the probe reads the tenant's partition by its primary key (tenant_id, id), not one
+--   per partition (81 primary-key descents per probe at 1M rows before revision 0034;
+--   the fence's `= ANY (…)` is an array, which pruning cannot use). It is a
+--   second tenant equality beside the fence's, which revision 0023 had avoided: without
+--   statistics on tenant_id the planner took one row for the whole tenant and read it by a
+--   smaller index; since 0034 each partition carries the planner's estimate of a
+--   tenant's rows (cogdb.set_tenant_estimates: search.ann_min_rows, at most a tenth of the
+--   partition) and the primary key wins.
+-- - entities (not partitioned): the tenant is compared as `(… = …) IS TRUE`, the same test
+--   (a row whose comparison is NULL was never visible) written as a filter on the row the
+--   probe found, not a second index condition: the index condition is the fence's and the
+--   id, the primary key (tenant_id, id).
 DROP POLICY IF EXISTS relationships__endpoints_visible ON cogdb.relationships;
 CREATE POLICY relationships__endpoints_visible ON cogdb.relationships
     AS RESTRICTIVE FOR ALL TO PUBLIC
@@ -34,7 +39,7 @@ CREATE POLICY relationships__endpoints_visible ON cogdb.relationships
            OR ((from_memory_id IS NULL
                 OR EXISTS (SELECT FROM cogdb.memories m
                             WHERE m.id = relationships.from_memory_id
-                              AND (m.tenant_id = (SELECT cogdb.current_tenant_id())) IS TRUE
+                              AND m.tenant_id = (SELECT cogdb.current_tenant_id())
                            OFFSET 0))
            AND (from_entity_id IS NULL
                 OR EXISTS (SELECT FROM cogdb.entities e
@@ -44,7 +49,7 @@ CREATE POLICY relationships__endpoints_visible ON cogdb.relationships
            AND (to_memory_id IS NULL
                 OR EXISTS (SELECT FROM cogdb.memories m
                             WHERE m.id = relationships.to_memory_id
-                              AND (m.tenant_id = (SELECT cogdb.current_tenant_id())) IS TRUE
+                              AND m.tenant_id = (SELECT cogdb.current_tenant_id())
                            OFFSET 0))
            AND (to_entity_id IS NULL
                 OR EXISTS (SELECT FROM cogdb.entities e
@@ -54,7 +59,7 @@ CREATE POLICY relationships__endpoints_visible ON cogdb.relationships
     WITH CHECK ((from_memory_id IS NULL
                  OR EXISTS (SELECT FROM cogdb.memories m
                              WHERE m.id = relationships.from_memory_id
-                               AND (m.tenant_id = (SELECT cogdb.current_tenant_id())) IS TRUE
+                               AND m.tenant_id = (SELECT cogdb.current_tenant_id())
                             OFFSET 0))
                 AND (from_entity_id IS NULL
                      OR EXISTS (SELECT FROM cogdb.entities e
@@ -64,7 +69,7 @@ CREATE POLICY relationships__endpoints_visible ON cogdb.relationships
                 AND (to_memory_id IS NULL
                      OR EXISTS (SELECT FROM cogdb.memories m
                                  WHERE m.id = relationships.to_memory_id
-                                   AND (m.tenant_id = (SELECT cogdb.current_tenant_id())) IS TRUE
+                                   AND m.tenant_id = (SELECT cogdb.current_tenant_id())
                                 OFFSET 0))
                 AND (to_entity_id IS NULL
                      OR EXISTS (SELECT FROM cogdb.entities e

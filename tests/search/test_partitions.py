@@ -249,3 +249,120 @@ def test_maintain_no_promote_moves_no_tenant(db, client, tenants):
     r = cli(db, "maintain", "--json", admin_url=db.url())
     assert r.exit_code == 0, r.output
     assert db.super.execute(exists, (part,)).fetchone() == (True,)
+
+
+# ---------------------------------------------------------------- the planner's tenant estimate
+
+TENANT_ESTIMATE = """
+    SELECT s.tablename::text, s.n_distinct,
+           s.most_common_vals IS NULL AND s.histogram_bounds IS NULL
+      FROM pg_stats s
+      JOIN pg_class c ON c.relname = s.tablename AND c.relnamespace = 'cogdb'::regnamespace
+      JOIN pg_inherits h ON h.inhrelid = c.oid
+     WHERE s.schemaname = 'cogdb' AND s.attname = 'tenant_id' AND NOT s.inherited
+       AND h.inhparent = 'cogdb.memories'::regclass
+     ORDER BY 1"""
+
+
+def _partitions_read(app_conn, tenant, user, query: str, params: tuple) -> set[str]:
+    """The partitions of memories that EXPLAIN ANALYZE of ``query``, in the tenant's context,
+    shows read (a scan that ran at least once)."""
+    with app_conn.transaction(force_rollback=True):
+        app_conn.execute(SET_CONTEXT, (str(tenant), str(user)))
+        plan = app_conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query,
+                                params).fetchone()[0][0]["Plan"]
+    read: set[str] = set()
+
+    def walk(node: dict) -> None:
+        if node.get("Relation Name", "").startswith("memories") and node.get("Actual Loops"):
+            read.add(node["Relation Name"])
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan)
+    return read
+
+
+def test_a_relationships_endpoint_checks_read_the_tenants_partition(db, app_conn, client,
+                                                                    promoted, tenants):
+    """docs/trust-model.md "What a walk reads": each memory a relationship's endpoint check
+    (relationships__endpoints_visible) probes is read in the tenant's own partition only
+    (revision 0034: the probe names the tenant, which prunes the others when the statement
+    starts); a walk through them finds the same nodes. Control: a lookup by id that relies
+    on the fence alone reads every partition."""
+    names, _, _ = promoted
+    with client.scope(tenants.a, tenants.a1) as s:
+        for i in range(3):
+            s.relate(f"memory:t0-{i:04d}", f"memory:t0-{i + 1:04d}", "led_to")
+    edges = "SELECT id FROM cogdb.relationships WHERE from_memory_id = %s"
+    assert _partitions_read(app_conn, tenants.a, tenants.a1, edges, ("t0-0001",)) == {
+        names[tenants.a]}
+    every = {names[tenants.a], names[tenants.b], "memories_default"}
+    assert _partitions_read(app_conn, tenants.a, tenants.a1,
+                            "SELECT id FROM cogdb.memories WHERE id = %s", ("t0-0001",)) == every
+    with app_conn.transaction(force_rollback=True):
+        app_conn.execute(SET_CONTEXT, (str(tenants.a), str(tenants.a1)))
+        assert app_conn.execute("SELECT node, depth FROM cogdb.neighbors('memory:t0-0000', 3)"
+                                ).fetchall() == [("memory:t0-0001", 1), ("memory:t0-0002", 2),
+                                                 ("memory:t0-0003", 3)]
+
+
+def test_the_tenant_estimates_hold_no_tenant_and_survive_analyze(db, app_conn, promoted, tenants):
+    """set_tenant_estimates writes a number of distinct tenants per partition and nothing
+    else (no value, no frequency), at most a tenth of the partition per tenant; ANALYZE keeps
+    it (the column's statistics target is 0); only the owner sets it; a run that changes
+    nothing writes nothing; statistics an ANALYZE computed by hand lose their values."""
+    names, _, _ = promoted
+    every = sorted(("memories_default", names[tenants.a], names[tenants.b]))
+    db.super.execute("ANALYZE cogdb.memories")
+    assert db.super.execute(TENANT_ESTIMATE).fetchall() == [(n, 10.0, True) for n in every]
+    assert db.super.execute("SELECT cogdb.set_tenant_estimates()").fetchone() == (0,)
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), app_conn.transaction():
+        app_conn.execute("SELECT cogdb.set_tenant_estimates()")
+    # A large partition: one tenant per search.ann_min_rows rows, as a fraction of its rows.
+    db.super.execute("UPDATE pg_class SET reltuples = 10 * %s WHERE oid = %s::regclass",
+                     (MIN, f"cogdb.{names[tenants.b]}"))
+    assert db.super.execute("SELECT cogdb.set_tenant_estimates()").fetchone() == (1,)
+    assert dict((r[0], r[1]) for r in db.super.execute(TENANT_ESTIMATE))[
+        names[tenants.b]] == pytest.approx(-1 / MIN)
+    # Statistics computed by an ANALYZE with a target set by hand hold the tenant's id; the
+    # next run replaces them, values and all (a restore alone would keep them).
+    part = f'cogdb."{names[tenants.a]}"'
+    db.super.execute(f"ALTER TABLE {part} ALTER COLUMN tenant_id SET STATISTICS 100")
+    db.super.execute(f"ANALYZE {part}")
+    db.super.execute(f"ALTER TABLE {part} ALTER COLUMN tenant_id SET STATISTICS 0")
+    assert (names[tenants.a], 1.0, False) in db.super.execute(TENANT_ESTIMATE).fetchall()
+    assert db.super.execute("SELECT cogdb.set_tenant_estimates()").fetchone() == (1,)
+    assert (names[tenants.a], 10.0, True) in db.super.execute(TENANT_ESTIMATE).fetchall()
+
+
+def test_a_query_naming_another_promoted_tenant_reads_none_of_its_rows(app_conn, promoted,
+                                                                       tenants):
+    """The fence stays an index condition in a promoted tenant's partition: a query naming
+    it from another tenant reads none of its rows (EXPLAIN ANALYZE removes none, no
+    sequential scan), though the estimates make a tenant a tenth of its partition. Control:
+    in its own context the same measurement counts the rows a filter removes."""
+
+    def removed(query: str, params: tuple, tenant) -> tuple[int, set[str]]:
+        with app_conn.transaction(force_rollback=True):
+            app_conn.execute(SET_CONTEXT, (str(tenant), None))
+            plan = app_conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query,
+                                    params).fetchone()[0][0]["Plan"]
+        count, kinds = 0, set()
+
+        def walk(node: dict) -> None:
+            nonlocal count
+            count += node.get("Rows Removed by Filter", 0)
+            count += node.get("Rows Removed by Index Recheck", 0)
+            kinds.add(node["Node Type"])
+            for child in node.get("Plans", []):
+                walk(child)
+
+        walk(plan)
+        return count, kinds
+
+    query = "SELECT id FROM cogdb.memories WHERE tenant_id = %s"
+    count, kinds = removed(query, (tenants.b,), tenants.a)
+    assert count == 0 and "Seq Scan" not in kinds, kinds
+    count, _ = removed(query + " AND human_content = 'none'", (tenants.b,), tenants.b)
+    assert count == MIN  # control

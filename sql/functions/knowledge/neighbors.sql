@@ -14,13 +14,15 @@
 -- Cycles are safe: a node already reached is never entered again.
 --
 -- What a level reads is bounded by the frontier, not by the tenant (revision 0023): every
--- lookup is by node id, and the walk's tenant is compared as `(… = v_tenant) IS TRUE`, a
--- filter on the rows the ids found rather than an index condition. Under RLS the index
--- condition on the tenant is the fences' (`tenant_id = ANY (readable_tenants())`, or the
--- context's tenant); a second tenant equality here made the planner, which has no
--- statistics on tenant_id, estimate one row for a whole tenant and read all of it by a
--- smaller index, filtering the ids. Without RLS (a DBA's BYPASSRLS login) the ids lead: the
--- node indexes (tenant_id, <node id>) are read by skip scan, one descent per tenant.
+-- lookup is by node id. The relationships' and entities' tenant is compared as
+-- `(… = v_tenant) IS TRUE`, a filter on the rows the ids found rather than an index
+-- condition (under RLS the index condition on the tenant is the fences'). The memories'
+-- tenant is an equality, `m.tenant_id = v_tenant` (revision 0034): a parameter of the
+-- generic plan, which partition pruning uses when the statement starts, so each probe reads
+-- the tenant's partition by its primary key instead of every partition's; the estimates of
+-- set_tenant_estimates keep the planner on the primary key. Without RLS (a DBA's BYPASSRLS
+-- login) the ids lead the relationships' and entities' lookups: their indexes
+-- (tenant_id, <node id>) are read by skip scan, one descent per tenant.
 -- OFFSET 0 keeps the expiry check a per-row probe rather than a hashed sub-plan that reads
 -- the whole tenant at every level (docs/trust-model.md "What a walk reads").
 --
@@ -134,7 +136,7 @@ BEGIN
                                    WHERE en.id = f.oid AND (en.tenant_id = v_tenant) IS TRUE)
                             ELSE (SELECT left(coalesce(nullif(m.human_content, ''), m.assistant_content), 200)
                                     FROM cogdb.memories m
-                                   WHERE m.id = f.oid AND (m.tenant_id = v_tenant) IS TRUE)
+                                   WHERE m.id = f.oid AND m.tenant_id = v_tenant)
                        END AS label
                   FROM (
                     SELECT DISTINCT ON (e.okind COLLATE "C", e.oid COLLATE "C") e.*,
@@ -166,7 +168,7 @@ BEGIN
                      WHERE NOT v_seen ? (e.okind || ':' || e.oid)
                        AND (e.okind = 'entity' OR NOT EXISTS (
                             SELECT FROM cogdb.memories m
-                             WHERE m.id = e.oid AND (m.tenant_id = v_tenant) IS TRUE
+                             WHERE m.id = e.oid AND m.tenant_id = v_tenant
                                AND m.expires_at <= now() OFFSET 0))
                      ORDER BY e.okind COLLATE "C", e.oid COLLATE "C", e.strength DESC,
                               e.via COLLATE "C") f
