@@ -20,7 +20,7 @@ search benchmark's settings) it:
    tenants; neighbors() at depth 1-3 from the hub and from a leaf beside it, as the app login
    (RLS) and, as the same-run baseline, as a BYPASSRLS role; and from a memory (the one
    node 1 produces, with the tenant's background memory-to-memory relationships), all of
-   them again with revision 0023's definitions swapped out and back in (bench/revision_swap.py):
+   them again with revision 0034's definitions swapped out and back in (bench/revision_swap.py):
    before/after in the same database (``--traversal-only`` stops after this step);
 4. hybrid_search vs search (vector-only) per tenant size class, the same queries (text of a
    memory of the tenant + the corpus' held-out vector), medians, with revision 0028's
@@ -36,6 +36,7 @@ It prints the figures and writes bench/out/knowledge-<rows>.json.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 import threading
@@ -393,6 +394,29 @@ def call_times(url: str, login: str, calls: list[tuple[object, str, tuple]], rou
     return times
 
 
+#: The revision whose definitions traversal() swaps out and in: the walk's last change.
+SWAPPED = "0034"
+
+
+def relate_times(url: str, tenant, memories: list[str], rounds: int) -> list[float]:
+    """The ms of relate() between two memories of the tenant (consecutive pairs of
+    ``memories``), each call in its own transaction, rolled back; one session, after a
+    warm-up round (the session's first calls are planned, later ones use cached plans)."""
+    pairs = list(itertools.pairwise(memories))
+    times: list[float] = []
+    with psycopg.connect(login_url(url, APP)) as conn:
+        for r in range(rounds + 1):
+            for a, b in pairs:
+                with conn.transaction(force_rollback=True):
+                    conn.execute("SELECT cogdb.set_context(%s::text)", (str(tenant),))
+                    started = time.perf_counter()
+                    conn.execute("SELECT cogdb.relate(%s, %s, 'relates_to')",
+                                 (f"memory:{a}", f"memory:{b}")).fetchall()
+                    if r:
+                        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
 def traversal(url: str, tenant, rounds: int, echo) -> dict:
     leaf = "name:node 7"
     with psycopg.connect(url) as conn:  # the memory that node 1 produces (build_hub)
@@ -409,16 +433,25 @@ def traversal(url: str, tenant, rounds: int, echo) -> dict:
              for c in cases]
     app = time_calls(url, APP, calls, rounds)
     bypass = time_calls(url, BYPASS, calls, rounds, bypass=True)
-    # The same calls with revision 0023's definitions out (its downgrade.sql: the
-    # relationships policies and neighbors() as revision 0020 left them) and back in,
-    # in two blocks each (before, after, after, before), half the rounds per block.
+    # The same calls with revision SWAPPED's definitions out (its downgrade.sql: the
+    # relationships policy, neighbors() and the tenant estimates as the revision before it
+    # left them) and back in, in two blocks each (before, after, after, before), half the
+    # rounds per block. The database is at head: the first downgrade follows an upgrade.
+    # relate() between two of the tenant's memories pays the same probes (its policy's WITH
+    # CHECK, resolve_node), timed in the same blocks.
+    with psycopg.connect(url) as conn:
+        pair_ids = [r[0] for r in conn.execute(
+            "SELECT id FROM cogdb.memories WHERE tenant_id = %s ORDER BY id DESC LIMIT 6",
+            (tenant,))]
     samples: dict[str, list[list[float]]] = {"before": [[] for _ in calls],
                                              "after": [[] for _ in calls]}
+    relates: dict[str, list[float]] = {"before": [], "after": []}
     for state in ("before", "after", "after", "before"):
-        revision_swap.apply(url, "0023", "downgrade" if state == "before" else "upgrade")
+        revision_swap.apply(url, SWAPPED, "downgrade" if state == "before" else "upgrade")
         for i, t in enumerate(call_times(url, APP, calls, max(2, rounds // 2))):
             samples[state][i].extend(t)
-    revision_swap.apply(url, "0023", "upgrade")
+        relates[state].extend(relate_times(url, tenant, pair_ids, max(2, rounds // 2)))
+    revision_swap.apply(url, SWAPPED, "upgrade")
     before = [med(t) for t in samples["before"]]
     after = [med(t) for t in samples["after"]]
     with psycopg.connect(login_url(url, APP)) as conn, conn.transaction():
@@ -430,16 +463,22 @@ def traversal(url: str, tenant, rounds: int, echo) -> dict:
                                                              before, after, strict=True):
         rows.append({"start": names[start], "max_depth": depth, "limit": limit, "nodes": n,
                      "deepest": d, "p50_ms": a, "bypassrls_p50_ms": b,
-                     "before_0023_p50_ms": old, "after_0023_p50_ms": new})
+                     "revision": SWAPPED, "before_p50_ms": old, "after_p50_ms": new})
     echo("traversal (neighbors, largest tenant, medians):")
     echo(f"  {'start':<22}{'depth':>6}{'limit':>7}{'nodes':>7}{'reached':>9}"
-         f"{'app ms':>9}{'BYPASSRLS ms':>14}{'pre-0023 ms':>13}{'0023 ms':>9}{'ratio':>7}")
+         f"{'app ms':>9}{'BYPASSRLS ms':>14}{'pre-' + SWAPPED + ' ms':>13}{SWAPPED + ' ms':>9}"
+         f"{'ratio':>7}")
     for r in rows:
         echo(f"  {r['start']:<22}{r['max_depth']:>6}{r['limit']:>7}{r['nodes']:>7}"
              f"{r['deepest'] or 0:>9}{r['p50_ms']:>9.2f}{r['bypassrls_p50_ms']:>14.2f}"
-             f"{r['before_0023_p50_ms']:>13.2f}{r['after_0023_p50_ms']:>9.2f}"
-             f"{r['after_0023_p50_ms'] / r['before_0023_p50_ms']:>7.2f}")
-    return {"cases": rows}
+             f"{r['before_p50_ms']:>13.2f}{r['after_p50_ms']:>9.2f}"
+             f"{r['after_p50_ms'] / r['before_p50_ms']:>7.2f}")
+    relate = {"before_p50_ms": med(relates["before"]), "after_p50_ms": med(relates["after"]),
+              "calls": len(relates["after"])}
+    echo(f"relate() between two memories of the tenant (rolled back), medians: "
+         f"pre-{SWAPPED} {relate['before_p50_ms']:.2f} ms, "
+         f"{SWAPPED} {relate['after_p50_ms']:.2f} ms")
+    return {"cases": rows, "relate": relate}
 
 
 def hybrid_vs_vector(url: str, data: corpus.Corpus, texts: list[str], meta: dict,
