@@ -12,7 +12,10 @@ rerun the whole isolation suite, the longest run of all; the tests that caught s
 the only ones whose failures the assertions below rely on. The whole suite runs unmutated in
 the normal session anyway.)
 
-The runs share the running server and go in parallel; each stops at its first failure.
+The runs share the running server and go in parallel; each stops at its first failure. A
+mutation run collects first only the isolation modules that name the policy or its table
+(pytest's start and the collection of every module were most of a run's time); if none of
+them fails, it runs the whole isolation suite.
 """
 from __future__ import annotations
 
@@ -40,8 +43,11 @@ ISOLATION_TESTS = "tests/isolation/"
 #: Plugins that the adapters' test packages install (langchain-tests brings LangSmith's, whose
 #: import alone is ~2 s of CPU) and that no isolation test uses: left out of each of the ~50
 #: mutation runs, which the isolation tests' own collection already makes the bulk of.
+#: hypothesis' plugin too (~1.8 s of imports per run): the state machines use hypothesis
+#: itself, which works without it, and import it only when their modules are collected.
 UNUSED_PLUGINS = [arg for name in ("langsmith_plugin", "benchmark", "recording", "codspeed",
-                                   "syrupy", "socket") for arg in ("-p", f"no:{name}")]
+                                   "syrupy", "socket", "hypothesispytest")
+                  for arg in ("-p", f"no:{name}")]
 # Isolation tests that fail on the unmutated schema because of a known, reported bug. They
 # would stop a -x run before any policy-dependent test and make every mutation "caught" for
 # the wrong reason, so the subprocess runs (control and mutated alike) leave them out. They
@@ -73,6 +79,27 @@ class Run:
         tail = "\n".join(self.output.splitlines()[-40:])
         return (f"policy={self.policy} rc={self.returncode} in {self.elapsed:.0f}s"
                 f" summary={self.summary!r}\n{tail}")
+
+
+def _naming_modules(policy: str) -> list[str]:
+    """The isolation test modules that name the policy or its table: where conftest's order
+    looks first, and, collected alone, a run that starts in seconds instead of importing and
+    collecting every isolation module (hypothesis' state machines among them)."""
+    table = policy.split("__", 1)[0]
+    return [str(p.relative_to(ROOT)) for p in sorted((ROOT / ISOLATION_TESTS).glob("test_*.py"))
+            if table in (text := p.read_text(encoding="utf-8")) or policy in text]
+
+
+def _run_mutation(server_url: str, template: str, policy: str) -> Run:
+    """The isolation tests against the loosened policy: first the modules that name it or its
+    table; if none of them fails, every isolation test (so a mutation is caught wherever a
+    test catches it, as when every run was the whole suite)."""
+    narrow = _naming_modules(policy)
+    if narrow:
+        run = _run_isolation_tests(server_url, template, policy, narrow)
+        if run.returncode != 0:
+            return run
+    return _run_isolation_tests(server_url, template, policy)
 
 
 def _run_isolation_tests(server_url: str, template: str, policy: str | None,
@@ -116,7 +143,7 @@ def runs(pg_server, cogdb_template, policies) -> dict[str | None, Run]:
     # so the cores are not busy with one run each.
     workers = min(len(targets), (os.cpu_count() or 2) + 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(lambda p: _run_isolation_tests(url, template, p), targets))
+        results = list(pool.map(lambda p: _run_mutation(url, template, p), targets))
     runs: dict[str | None, Run] = dict(zip(targets, results, strict=True))
     caught = sorted({test for run in results for test in run.failed_tests})
     # Nothing caught: the whole suite is the control (the mutation tests fail anyway).
