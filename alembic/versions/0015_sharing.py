@@ -2,7 +2,7 @@
 
 Revision ID: 0015
 Revises: 0014
-Create Date: 2026-12-02
+Create Date: 2026-12-01
 
 The generic body: upgrade.sql and downgrade.sql in 0015_sharing/ were written by
 `python -m tools.freeze 0015` from the list in 0015_sharing/carries.txt.

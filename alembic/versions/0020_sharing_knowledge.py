@@ -1,8 +1,8 @@
-"""sharing_knowledge: a budget charge the asker cannot undo; traversal through shared memories
+"""sharing_knowledge: a privacy budget charge the asker cannot undo
 
 Revision ID: 0020
-Revises: 0019
-Create Date: 2026-12-02
+Revises: 0018
+Create Date: 2026-12-01
 
 The generic body: upgrade.sql and downgrade.sql in 0020_sharing_knowledge/ were written by
 `python -m tools.freeze 0020` from the list in 0020_sharing_knowledge/carries.txt.
@@ -10,7 +10,7 @@ The generic body: upgrade.sql and downgrade.sql in 0020_sharing_knowledge/ were 
 from cogdb.migrations import frozen_revision
 
 revision = "0020"
-down_revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

@@ -144,11 +144,15 @@ def undone_by(before: str | None, target: str) -> list[Revision]:
     if before is None or target_id == before:
         return []
     by_id = {r.id: r for r in revisions()}
-    chain = [s.revision for s in script_directory().iterate_revisions(before, "base")]
+    scripts = script_directory()
+    chain = [s.revision for s in scripts.iterate_revisions(before, "base")]
     if target_id is not None and target_id not in chain:
         return []  # not an ancestor of the current revision: an upgrade
-    stop = chain.index(target_id) if target_id is not None else len(chain)
-    return [by_id[rid] for rid in chain[:stop]]
+    # What stays is the target's ancestry; the history branches (0019 beside 0020-0021, joined
+    # by 0022), so a revision walked after the target can still be one that goes.
+    kept = ({s.revision for s in scripts.iterate_revisions(target_id, "base")}
+            if target_id is not None else set())
+    return [by_id[rid] for rid in chain if rid not in kept]
 
 
 _DOLLAR_QUOTED = re.compile(r"\$(\w*)\$.*?\$\1\$", re.S)

@@ -797,3 +797,17 @@ def test_migrate_from_two_threads_in_one_process(fresh_db):
         "concurrent command.upgrade() calls in one process run each other's SQL on the wrong "
         "connection. Serialise migrate() with a module-level threading.Lock (or document it "
         "as not thread-safe and have callers use processes).")
+
+
+def test_a_downgrade_to_one_side_of_the_fork_undoes_the_other():
+    """0019 and 0020 both revise 0018 (released in parallel) and 0022 joins them
+    (docs/architecture.md, Migrations): migrating to a revision on one side undoes the other
+    side too, and the warning before a downgrade must list it."""
+    from cogdb.ops.migrate import undone_by
+
+    to_0019 = [r.id for r in undone_by("0022", "0019")]
+    assert to_0019 == ["0022", "0021", "0020"]
+    to_0020 = {r.id for r in undone_by("0022", "0020")}
+    assert to_0020 == {"0022", "0021", "0019"}
+    assert [r.id for r in undone_by("0021", "0020")] == ["0021"]      # one side: a line
+    assert undone_by("0020", "0022") == []                             # an upgrade

@@ -171,9 +171,6 @@ DROP FUNCTION cogdb.retention_cutoffs();
 -- sql/functions/retention/retention_horizon.sql: new in this revision
 DROP FUNCTION cogdb.retention_horizon();
 
--- sql/functions/internal/known_tenant.sql: new in this revision
-DROP FUNCTION cogdb.known_tenant(text);
-
 -- sql/policies/retention_holds__inside_fence.sql: new in this revision
 DROP POLICY retention_holds__inside_fence ON cogdb.retention_holds;
 

@@ -152,33 +152,6 @@ CREATE POLICY retention_holds__inside_fence ON cogdb.retention_holds
     WITH CHECK (true);
 -- <<< sql/policies/retention_holds__inside_fence.sql
 
--- >>> sql/functions/internal/known_tenant.sql
--- The tenant an admin's definer function acts on: tenant_id parsed (CGV01 naming the field)
--- and registered, else CGN01 with where to look. One rule for retention's admin functions;
--- runs with its caller's rights (they are definer functions of the owner, who reads every
--- tenant's row of cogdb.tenants).
-CREATE OR REPLACE FUNCTION cogdb.known_tenant(tenant_id text) RETURNS uuid
-    LANGUAGE plpgsql STABLE SECURITY INVOKER
-    SET search_path = pg_catalog, pg_temp
-AS $$
-#variable_conflict use_variable
-DECLARE
-    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
-BEGIN
-    IF v_tenant IS NULL OR NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
-        RAISE EXCEPTION 'no tenant with id %', coalesce(v_tenant::text, 'NULL')
-            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
-                  HINT = 'List tenants with cogdb.list_tenants().';
-    END IF;
-    RETURN v_tenant;
-END
-$$;
-
-REVOKE ALL ON FUNCTION cogdb.known_tenant(text) FROM PUBLIC;
-COMMENT ON FUNCTION cogdb.known_tenant(text) IS
-    'The registered tenant an admin function acts on, or CGV01/CGN01 naming tenant_id.';
--- <<< sql/functions/internal/known_tenant.sql
-
 -- >>> sql/functions/retention/retention_horizon.sql
 -- The youngest age cutoff of the context tenant's policies: now() minus the shortest max_age;
 -- a memory created after it is kept by every policy, so memories__retained looks no further
@@ -235,10 +208,15 @@ CREATE OR REPLACE FUNCTION cogdb.list_retention(tenant_id text)
 AS $$
 #variable_conflict use_variable
 DECLARE
-    v_tenant uuid := cogdb.known_tenant(tenant_id);
+    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
     v_saved text[];
     v_result jsonb;
 BEGIN
+    IF v_tenant IS NULL OR NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
+        RAISE EXCEPTION 'no tenant with id %', coalesce(v_tenant::text, 'NULL')
+            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
+                  HINT = 'List tenants with cogdb.list_tenants().';
+    END IF;
     v_saved := cogdb.enter_tenant(v_tenant);
     SELECT jsonb_build_object(
                'policies', coalesce((
@@ -284,9 +262,14 @@ CREATE OR REPLACE FUNCTION cogdb.set_retention_policy(tenant_id text, context_ty
 AS $$
 #variable_conflict use_variable
 DECLARE
-    v_tenant uuid := cogdb.known_tenant(tenant_id);
+    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
     v_saved text[];
 BEGIN
+    IF v_tenant IS NULL OR NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
+        RAISE EXCEPTION 'no tenant with id %', coalesce(v_tenant::text, 'NULL')
+            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
+                  HINT = 'List tenants with cogdb.list_tenants().';
+    END IF;
     IF context_type IS NULL OR (context_type <> '*'
                                 AND NOT context_type = ANY (cogdb.allowed_values('context_type'))) THEN
         RAISE EXCEPTION 'context_type must be * or one of %, got %',
@@ -348,10 +331,15 @@ CREATE OR REPLACE FUNCTION cogdb.drop_retention_policy(tenant_id text, context_t
 AS $$
 #variable_conflict use_variable
 DECLARE
-    v_tenant uuid := cogdb.known_tenant(tenant_id);
+    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
     v_saved text[];
     v_found boolean;
 BEGIN
+    IF v_tenant IS NULL OR NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
+        RAISE EXCEPTION 'no tenant with id %', coalesce(v_tenant::text, 'NULL')
+            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
+                  HINT = 'List tenants with cogdb.list_tenants().';
+    END IF;
     v_saved := cogdb.enter_tenant(v_tenant);
     DELETE FROM cogdb.retention_policies p
      WHERE p.tenant_id = v_tenant AND p.context_type = context_type AND p.source = source;
@@ -380,10 +368,15 @@ CREATE OR REPLACE FUNCTION cogdb.place_legal_hold(tenant_id text, user_id text D
 AS $$
 #variable_conflict use_variable
 DECLARE
-    v_tenant uuid := cogdb.known_tenant(tenant_id);
+    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
     v_user uuid := cogdb.parse_uuid(user_id, 'user_id');
     v_saved text[];
 BEGIN
+    IF v_tenant IS NULL OR NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
+        RAISE EXCEPTION 'no tenant with id %', coalesce(v_tenant::text, 'NULL')
+            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
+                  HINT = 'List tenants with cogdb.list_tenants().';
+    END IF;
     IF reason IS NULL OR btrim(reason) = '' OR length(reason) > 1000 THEN
         RAISE EXCEPTION 'reason must be 1 to 1000 characters'
             USING ERRCODE = 'CGV01', COLUMN = 'reason',
@@ -421,11 +414,16 @@ CREATE OR REPLACE FUNCTION cogdb.release_legal_hold(tenant_id text, user_id text
 AS $$
 #variable_conflict use_variable
 DECLARE
-    v_tenant uuid := cogdb.known_tenant(tenant_id);
+    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
     v_user uuid := cogdb.parse_uuid(user_id, 'user_id');
     v_saved text[];
     v_found boolean;
 BEGIN
+    IF v_tenant IS NULL OR NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
+        RAISE EXCEPTION 'no tenant with id %', coalesce(v_tenant::text, 'NULL')
+            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
+                  HINT = 'List tenants with cogdb.list_tenants().';
+    END IF;
     v_saved := cogdb.enter_tenant(v_tenant);
     DELETE FROM cogdb.retention_holds h
      WHERE h.tenant_id = v_tenant AND h.user_id IS NOT DISTINCT FROM v_user;
@@ -467,7 +465,7 @@ CREATE OR REPLACE FUNCTION cogdb.purge_retention(tenant_id text, batch integer D
 AS $$
 #variable_conflict use_variable
 DECLARE
-    v_tenant uuid := cogdb.known_tenant(tenant_id);
+    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
     v_saved text[];
     v_held uuid[];
     v_owner uuid;
@@ -476,6 +474,11 @@ DECLARE
     v_anonymise text[];
     v_n integer;
 BEGIN
+    IF v_tenant IS NULL OR NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
+        RAISE EXCEPTION 'no tenant with id %', coalesce(v_tenant::text, 'NULL')
+            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
+                  HINT = 'List tenants with cogdb.list_tenants().';
+    END IF;
     IF batch IS NULL OR batch NOT BETWEEN 1 AND 100000 THEN
         RAISE EXCEPTION 'batch must be between 1 and 100000, got %', coalesce(batch::text, 'NULL')
             USING ERRCODE = 'CGV01', COLUMN = 'batch',
@@ -901,7 +904,7 @@ AS $$
     SELECT 'public_database_access', 'database ' || d.datname::text,
            'PUBLIC has ' || string_agg(x.privilege_type, ' and ' ORDER BY x.privilege_type)
                || ' on the database',
-           format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC; GRANT CONNECT ON DATABASE %I TO cogdb_app, cogdb_admin, cogdb_auditor; GRANT TEMPORARY ON DATABASE %I TO cogdb_app, cogdb_owner;',
+           format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC; GRANT CONNECT ON DATABASE %I TO cogdb_app, cogdb_admin, cogdb_auditor; GRANT TEMPORARY ON DATABASE %I TO cogdb_app;',
                   d.datname, d.datname, d.datname)
       FROM pg_database d
       CROSS JOIN LATERAL aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) x

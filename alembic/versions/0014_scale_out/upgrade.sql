@@ -135,36 +135,34 @@ COMMENT ON FUNCTION cogdb.distribution_plan() IS
 -- traversal can never pass through such a node or reveal it. RESTRICTIVE: it narrows the
 -- visibility policy, never widens it. The node tables' fences scope the ids to the context's
 -- tenant; this table's own fence (relationships__tenant_fence) keeps the edge itself there.
--- Each sub-select also names the context's tenant (an InitPlan, once per query), so it reads
--- one tenant's partition here and one shard on a cluster distributed by tenant
--- (docs/scale-out.md). Not the edge's own tenant_id: that would make this table's fence
--- redundant, and a loosened fence could no longer be caught by a test.
+-- Each sub-select also names the edge's tenant_id, so it reads one tenant's partition and,
+-- on a cluster distributed by tenant, one co-located shard (docs/scale-out.md).
 DROP POLICY IF EXISTS relationships__endpoints_visible ON cogdb.relationships;
 CREATE POLICY relationships__endpoints_visible ON cogdb.relationships
     AS RESTRICTIVE FOR ALL TO PUBLIC
     USING ((from_memory_id IS NULL OR EXISTS (SELECT FROM cogdb.memories m
-                                               WHERE m.tenant_id = (SELECT cogdb.current_tenant_id())
+                                               WHERE m.tenant_id = relationships.tenant_id
                                                  AND m.id = relationships.from_memory_id))
            AND (from_entity_id IS NULL OR EXISTS (SELECT FROM cogdb.entities e
-                                                   WHERE e.tenant_id = (SELECT cogdb.current_tenant_id())
+                                                   WHERE e.tenant_id = relationships.tenant_id
                                                      AND e.id = relationships.from_entity_id))
            AND (to_memory_id IS NULL OR EXISTS (SELECT FROM cogdb.memories m
-                                                 WHERE m.tenant_id = (SELECT cogdb.current_tenant_id())
+                                                 WHERE m.tenant_id = relationships.tenant_id
                                                    AND m.id = relationships.to_memory_id))
            AND (to_entity_id IS NULL OR EXISTS (SELECT FROM cogdb.entities e
-                                                 WHERE e.tenant_id = (SELECT cogdb.current_tenant_id())
+                                                 WHERE e.tenant_id = relationships.tenant_id
                                                    AND e.id = relationships.to_entity_id)))
     WITH CHECK ((from_memory_id IS NULL OR EXISTS (SELECT FROM cogdb.memories m
-                                                    WHERE m.tenant_id = (SELECT cogdb.current_tenant_id())
+                                                    WHERE m.tenant_id = relationships.tenant_id
                                                       AND m.id = relationships.from_memory_id))
                 AND (from_entity_id IS NULL OR EXISTS (SELECT FROM cogdb.entities e
-                                                        WHERE e.tenant_id = (SELECT cogdb.current_tenant_id())
+                                                        WHERE e.tenant_id = relationships.tenant_id
                                                           AND e.id = relationships.from_entity_id))
                 AND (to_memory_id IS NULL OR EXISTS (SELECT FROM cogdb.memories m
-                                                      WHERE m.tenant_id = (SELECT cogdb.current_tenant_id())
+                                                      WHERE m.tenant_id = relationships.tenant_id
                                                         AND m.id = relationships.to_memory_id))
                 AND (to_entity_id IS NULL OR EXISTS (SELECT FROM cogdb.entities e
-                                                      WHERE e.tenant_id = (SELECT cogdb.current_tenant_id())
+                                                      WHERE e.tenant_id = relationships.tenant_id
                                                         AND e.id = relationships.to_entity_id)));
 -- <<< sql/policies/relationships__endpoints_visible.sql
 
@@ -173,17 +171,16 @@ CREATE POLICY relationships__endpoints_visible ON cogdb.relationships
 -- caller can see its entity, read under the entities policies. The only permissive policy
 -- on entity_observations. The entities fence scopes the id to the context's tenant; this
 -- table's own fence (entity_observations__tenant_fence) keeps the observation there. The
--- sub-select also names the context's tenant (an InitPlan): one partition, one shard on a
--- cluster distributed by tenant (docs/scale-out.md); not the row's own tenant_id, which
--- would make the fence redundant (and its loosening untestable).
+-- sub-select names the observation's tenant_id too: one co-located shard on a cluster
+-- distributed by tenant (docs/scale-out.md).
 DROP POLICY IF EXISTS entity_observations__visible_entity ON cogdb.entity_observations;
 CREATE POLICY entity_observations__visible_entity ON cogdb.entity_observations
     AS PERMISSIVE FOR ALL TO PUBLIC
     USING (EXISTS (SELECT FROM cogdb.entities e
-                    WHERE e.tenant_id = (SELECT cogdb.current_tenant_id())
+                    WHERE e.tenant_id = entity_observations.tenant_id
                       AND e.id = entity_observations.entity_id))
     WITH CHECK (EXISTS (SELECT FROM cogdb.entities e
-                         WHERE e.tenant_id = (SELECT cogdb.current_tenant_id())
+                         WHERE e.tenant_id = entity_observations.tenant_id
                            AND e.id = entity_observations.entity_id));
 -- <<< sql/policies/entity_observations__visible_entity.sql
 

@@ -148,7 +148,7 @@ AS $$
     SELECT 'public_database_access', 'database ' || d.datname::text,
            'PUBLIC has ' || string_agg(x.privilege_type, ' and ' ORDER BY x.privilege_type)
                || ' on the database',
-           format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC; GRANT CONNECT ON DATABASE %I TO cogdb_app, cogdb_admin, cogdb_auditor; GRANT TEMPORARY ON DATABASE %I TO cogdb_app, cogdb_owner;',
+           format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC; GRANT CONNECT ON DATABASE %I TO cogdb_app, cogdb_admin, cogdb_auditor; GRANT TEMPORARY ON DATABASE %I TO cogdb_app;',
                   d.datname, d.datname, d.datname)
       FROM pg_database d
       CROSS JOIN LATERAL aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) x
@@ -540,36 +540,34 @@ DROP TABLE cogdb.share_grants;
 -- traversal can never pass through such a node or reveal it. RESTRICTIVE: it narrows the
 -- visibility policy, never widens it. The node tables' fences scope the ids to the context's
 -- tenant; this table's own fence (relationships__tenant_fence) keeps the edge itself there.
--- Each sub-select also names the context's tenant (an InitPlan, once per query), so it reads
--- one tenant's partition here and one shard on a cluster distributed by tenant
--- (docs/scale-out.md). Not the edge's own tenant_id: that would make this table's fence
--- redundant, and a loosened fence could no longer be caught by a test.
+-- Each sub-select also names the edge's tenant_id, so it reads one tenant's partition and,
+-- on a cluster distributed by tenant, one co-located shard (docs/scale-out.md).
 DROP POLICY IF EXISTS relationships__endpoints_visible ON cogdb.relationships;
 CREATE POLICY relationships__endpoints_visible ON cogdb.relationships
     AS RESTRICTIVE FOR ALL TO PUBLIC
     USING ((from_memory_id IS NULL OR EXISTS (SELECT FROM cogdb.memories m
-                                               WHERE m.tenant_id = (SELECT cogdb.current_tenant_id())
+                                               WHERE m.tenant_id = relationships.tenant_id
                                                  AND m.id = relationships.from_memory_id))
            AND (from_entity_id IS NULL OR EXISTS (SELECT FROM cogdb.entities e
-                                                   WHERE e.tenant_id = (SELECT cogdb.current_tenant_id())
+                                                   WHERE e.tenant_id = relationships.tenant_id
                                                      AND e.id = relationships.from_entity_id))
            AND (to_memory_id IS NULL OR EXISTS (SELECT FROM cogdb.memories m
-                                                 WHERE m.tenant_id = (SELECT cogdb.current_tenant_id())
+                                                 WHERE m.tenant_id = relationships.tenant_id
                                                    AND m.id = relationships.to_memory_id))
            AND (to_entity_id IS NULL OR EXISTS (SELECT FROM cogdb.entities e
-                                                 WHERE e.tenant_id = (SELECT cogdb.current_tenant_id())
+                                                 WHERE e.tenant_id = relationships.tenant_id
                                                    AND e.id = relationships.to_entity_id)))
     WITH CHECK ((from_memory_id IS NULL OR EXISTS (SELECT FROM cogdb.memories m
-                                                    WHERE m.tenant_id = (SELECT cogdb.current_tenant_id())
+                                                    WHERE m.tenant_id = relationships.tenant_id
                                                       AND m.id = relationships.from_memory_id))
                 AND (from_entity_id IS NULL OR EXISTS (SELECT FROM cogdb.entities e
-                                                        WHERE e.tenant_id = (SELECT cogdb.current_tenant_id())
+                                                        WHERE e.tenant_id = relationships.tenant_id
                                                           AND e.id = relationships.from_entity_id))
                 AND (to_memory_id IS NULL OR EXISTS (SELECT FROM cogdb.memories m
-                                                      WHERE m.tenant_id = (SELECT cogdb.current_tenant_id())
+                                                      WHERE m.tenant_id = relationships.tenant_id
                                                         AND m.id = relationships.to_memory_id))
                 AND (to_entity_id IS NULL OR EXISTS (SELECT FROM cogdb.entities e
-                                                      WHERE e.tenant_id = (SELECT cogdb.current_tenant_id())
+                                                      WHERE e.tenant_id = relationships.tenant_id
                                                         AND e.id = relationships.to_entity_id)));
 
 -- sql/policies/entity_observations__visible_entity.sql as frozen in revision 0014
@@ -577,17 +575,16 @@ CREATE POLICY relationships__endpoints_visible ON cogdb.relationships
 -- caller can see its entity, read under the entities policies. The only permissive policy
 -- on entity_observations. The entities fence scopes the id to the context's tenant; this
 -- table's own fence (entity_observations__tenant_fence) keeps the observation there. The
--- sub-select also names the context's tenant (an InitPlan): one partition, one shard on a
--- cluster distributed by tenant (docs/scale-out.md); not the row's own tenant_id, which
--- would make the fence redundant (and its loosening untestable).
+-- sub-select names the observation's tenant_id too: one co-located shard on a cluster
+-- distributed by tenant (docs/scale-out.md).
 DROP POLICY IF EXISTS entity_observations__visible_entity ON cogdb.entity_observations;
 CREATE POLICY entity_observations__visible_entity ON cogdb.entity_observations
     AS PERMISSIVE FOR ALL TO PUBLIC
     USING (EXISTS (SELECT FROM cogdb.entities e
-                    WHERE e.tenant_id = (SELECT cogdb.current_tenant_id())
+                    WHERE e.tenant_id = entity_observations.tenant_id
                       AND e.id = entity_observations.entity_id))
     WITH CHECK (EXISTS (SELECT FROM cogdb.entities e
-                         WHERE e.tenant_id = (SELECT cogdb.current_tenant_id())
+                         WHERE e.tenant_id = entity_observations.tenant_id
                            AND e.id = entity_observations.entity_id));
 
 REVOKE ALL ON FUNCTION cogdb.purge_retention(text, integer) FROM PUBLIC, cogdb_app, cogdb_admin, cogdb_auditor;
@@ -618,7 +615,7 @@ CREATE OR REPLACE FUNCTION cogdb.purge_retention(tenant_id text, batch integer D
 AS $$
 #variable_conflict use_variable
 DECLARE
-    v_tenant uuid := cogdb.known_tenant(tenant_id);
+    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
     v_saved text[];
     v_held uuid[];
     v_owner uuid;
@@ -627,6 +624,11 @@ DECLARE
     v_anonymise text[];
     v_n integer;
 BEGIN
+    IF v_tenant IS NULL OR NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
+        RAISE EXCEPTION 'no tenant with id %', coalesce(v_tenant::text, 'NULL')
+            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
+                  HINT = 'List tenants with cogdb.list_tenants().';
+    END IF;
     IF batch IS NULL OR batch NOT BETWEEN 1 AND 100000 THEN
         RAISE EXCEPTION 'batch must be between 1 and 100000, got %', coalesce(batch::text, 'NULL')
             USING ERRCODE = 'CGV01', COLUMN = 'batch',
@@ -724,11 +726,16 @@ CREATE OR REPLACE FUNCTION cogdb.release_legal_hold(tenant_id text, user_id text
 AS $$
 #variable_conflict use_variable
 DECLARE
-    v_tenant uuid := cogdb.known_tenant(tenant_id);
+    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
     v_user uuid := cogdb.parse_uuid(user_id, 'user_id');
     v_saved text[];
     v_found boolean;
 BEGIN
+    IF v_tenant IS NULL OR NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
+        RAISE EXCEPTION 'no tenant with id %', coalesce(v_tenant::text, 'NULL')
+            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
+                  HINT = 'List tenants with cogdb.list_tenants().';
+    END IF;
     v_saved := cogdb.enter_tenant(v_tenant);
     DELETE FROM cogdb.retention_holds h
      WHERE h.tenant_id = v_tenant AND h.user_id IS NOT DISTINCT FROM v_user;
@@ -758,10 +765,15 @@ CREATE OR REPLACE FUNCTION cogdb.place_legal_hold(tenant_id text, user_id text D
 AS $$
 #variable_conflict use_variable
 DECLARE
-    v_tenant uuid := cogdb.known_tenant(tenant_id);
+    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
     v_user uuid := cogdb.parse_uuid(user_id, 'user_id');
     v_saved text[];
 BEGIN
+    IF v_tenant IS NULL OR NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
+        RAISE EXCEPTION 'no tenant with id %', coalesce(v_tenant::text, 'NULL')
+            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
+                  HINT = 'List tenants with cogdb.list_tenants().';
+    END IF;
     IF reason IS NULL OR btrim(reason) = '' OR length(reason) > 1000 THEN
         RAISE EXCEPTION 'reason must be 1 to 1000 characters'
             USING ERRCODE = 'CGV01', COLUMN = 'reason',
@@ -801,10 +813,15 @@ CREATE OR REPLACE FUNCTION cogdb.list_retention(tenant_id text)
 AS $$
 #variable_conflict use_variable
 DECLARE
-    v_tenant uuid := cogdb.known_tenant(tenant_id);
+    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
     v_saved text[];
     v_result jsonb;
 BEGIN
+    IF v_tenant IS NULL OR NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
+        RAISE EXCEPTION 'no tenant with id %', coalesce(v_tenant::text, 'NULL')
+            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
+                  HINT = 'List tenants with cogdb.list_tenants().';
+    END IF;
     v_saved := cogdb.enter_tenant(v_tenant);
     SELECT jsonb_build_object(
                'policies', coalesce((
@@ -845,10 +862,15 @@ CREATE OR REPLACE FUNCTION cogdb.drop_retention_policy(tenant_id text, context_t
 AS $$
 #variable_conflict use_variable
 DECLARE
-    v_tenant uuid := cogdb.known_tenant(tenant_id);
+    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
     v_saved text[];
     v_found boolean;
 BEGIN
+    IF v_tenant IS NULL OR NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
+        RAISE EXCEPTION 'no tenant with id %', coalesce(v_tenant::text, 'NULL')
+            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
+                  HINT = 'List tenants with cogdb.list_tenants().';
+    END IF;
     v_saved := cogdb.enter_tenant(v_tenant);
     DELETE FROM cogdb.retention_policies p
      WHERE p.tenant_id = v_tenant AND p.context_type = context_type AND p.source = source;
@@ -883,9 +905,14 @@ CREATE OR REPLACE FUNCTION cogdb.set_retention_policy(tenant_id text, context_ty
 AS $$
 #variable_conflict use_variable
 DECLARE
-    v_tenant uuid := cogdb.known_tenant(tenant_id);
+    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
     v_saved text[];
 BEGIN
+    IF v_tenant IS NULL OR NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
+        RAISE EXCEPTION 'no tenant with id %', coalesce(v_tenant::text, 'NULL')
+            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
+                  HINT = 'List tenants with cogdb.list_tenants().';
+    END IF;
     IF context_type IS NULL OR (context_type <> '*'
                                 AND NOT context_type = ANY (cogdb.allowed_values('context_type'))) THEN
         RAISE EXCEPTION 'context_type must be * or one of %, got %',
@@ -934,32 +961,7 @@ GRANT EXECUTE ON FUNCTION cogdb.set_retention_policy(text, text, text, interval,
 COMMENT ON FUNCTION cogdb.set_retention_policy(text, text, text, interval, integer, text) IS
     'Sets a tenant''s retention policy for a context type and source (* for any): max_age, max_count, action (delete or anonymise); returns the tenant''s policies and holds.';
 
-REVOKE ALL ON FUNCTION cogdb.known_tenant(text) FROM PUBLIC, cogdb_app, cogdb_admin, cogdb_auditor;
-COMMENT ON FUNCTION cogdb.known_tenant(text) IS NULL;
--- sql/functions/internal/known_tenant.sql as frozen in revision 0013
--- The tenant an admin's definer function acts on: tenant_id parsed (CGV01 naming the field)
--- and registered, else CGN01 with where to look. One rule for retention's admin functions;
--- runs with its caller's rights (they are definer functions of the owner, who reads every
--- tenant's row of cogdb.tenants).
-CREATE OR REPLACE FUNCTION cogdb.known_tenant(tenant_id text) RETURNS uuid
-    LANGUAGE plpgsql STABLE SECURITY INVOKER
-    SET search_path = pg_catalog, pg_temp
-AS $$
-#variable_conflict use_variable
-DECLARE
-    v_tenant uuid := cogdb.parse_uuid(tenant_id, 'tenant_id');
-BEGIN
-    IF v_tenant IS NULL OR NOT EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = v_tenant) THEN
-        RAISE EXCEPTION 'no tenant with id %', coalesce(v_tenant::text, 'NULL')
-            USING ERRCODE = 'CGN01', COLUMN = 'tenant_id',
-                  HINT = 'List tenants with cogdb.list_tenants().';
-    END IF;
-    RETURN v_tenant;
-END
-$$;
-
-REVOKE ALL ON FUNCTION cogdb.known_tenant(text) FROM PUBLIC;
-COMMENT ON FUNCTION cogdb.known_tenant(text) IS
-    'The registered tenant an admin function acts on, or CGV01/CGN01 naming tenant_id.';
+-- sql/functions/internal/known_tenant.sql: new in this revision
+DROP FUNCTION cogdb.known_tenant(text);
 
 RESET ROLE;
