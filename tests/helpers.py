@@ -109,6 +109,19 @@ def rows_in_context(conn: psycopg.Connection, query: str | sql.Composable, param
     return rows
 
 
+def explained(conn: psycopg.Connection, query: str, params: Any = (), *, tenant: Any = None,
+              user: Any = None) -> Iterator[dict]:
+    """Every node of EXPLAIN (ANALYZE, FORMAT JSON) of ``query``, run as rows_in_context runs
+    it (row-level security applies, rolled back): the root first, then its children."""
+    plan = rows_in_context(conn, "EXPLAIN (ANALYZE, FORMAT JSON) " + query, params,
+                           tenant=tenant, user=user)[0][0][0]["Plan"]
+    nodes = [plan]
+    while nodes:
+        node = nodes.pop()
+        yield node
+        nodes.extend(node.get("Plans", []))
+
+
 def refused(conn: psycopg.Connection, query: str | sql.Composable, params: Any = (), *,
             tenant: Any = None, user: Any = None) -> str | None:
     """The SQLSTATE of :func:`sql_error`."""

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import psycopg
 import pytest
-from helpers import SET_CONTEXT, assert_rls_applies, refused, vec
+from helpers import SET_CONTEXT, assert_rls_applies, explained, refused, vec
 
 import cogdb
 
@@ -334,19 +334,9 @@ def test_the_sources_retention_hides_what_it_shares(app_conn, db, share):
 def _removed(conn, query, params, tenant, user=None) -> tuple[int, float]:
     """EXPLAIN ANALYZE of ``query`` in the tenant's (and user's) context: the rows its
     filters removed (summed over the plan) and the rows it returned."""
-    plan = _rows(conn, "EXPLAIN (ANALYZE, FORMAT JSON) " + query, params, tenant=tenant,
-                 user=user)[0][0]
-    removed = 0
-
-    def walk(node: dict) -> None:
-        nonlocal removed
-        removed += node.get("Rows Removed by Filter", 0) + node.get(
-            "Rows Removed by Index Recheck", 0)
-        for child in node.get("Plans", []):
-            walk(child)
-
-    walk(plan[0]["Plan"])
-    return removed, plan[0]["Plan"]["Actual Rows"]
+    nodes = list(explained(conn, query, params, tenant=tenant, user=user))
+    return (sum(node.get("Rows Removed by Filter", 0) + node.get("Rows Removed by Index Recheck", 0)
+                for node in nodes), nodes[0]["Actual Rows"])
 
 
 def test_explain_analyze_counts_no_row_of_another_tenant(app_conn, share):

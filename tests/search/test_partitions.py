@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import psycopg
 import pytest
-from helpers import SET_CONTEXT, assert_rls_applies, cli
+from helpers import SET_CONTEXT, assert_rls_applies, cli, explained, rows_in_context
 
 import cogdb
 import cogdb.ops.maintain
@@ -267,20 +267,9 @@ TENANT_ESTIMATE = """
 def _partitions_read(app_conn, tenant, user, query: str, params: tuple) -> set[str]:
     """The partitions of memories that EXPLAIN ANALYZE of ``query``, in the tenant's context,
     shows read (a scan that ran at least once)."""
-    with app_conn.transaction(force_rollback=True):
-        app_conn.execute(SET_CONTEXT, (str(tenant), str(user)))
-        plan = app_conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query,
-                                params).fetchone()[0][0]["Plan"]
-    read: set[str] = set()
-
-    def walk(node: dict) -> None:
-        if node.get("Relation Name", "").startswith("memories") and node.get("Actual Loops"):
-            read.add(node["Relation Name"])
-        for child in node.get("Plans", []):
-            walk(child)
-
-    walk(plan)
-    return read
+    return {node["Relation Name"] for node in explained(app_conn, query, params,
+                                                         tenant=tenant, user=user)
+            if node.get("Relation Name", "").startswith("memories") and node.get("Actual Loops")}
 
 
 def test_a_relationships_endpoint_checks_read_the_tenants_partition(db, app_conn, client,
@@ -300,11 +289,9 @@ def test_a_relationships_endpoint_checks_read_the_tenants_partition(db, app_conn
     every = {names[tenants.a], names[tenants.b], "memories_default"}
     assert _partitions_read(app_conn, tenants.a, tenants.a1,
                             "SELECT id FROM cogdb.memories WHERE id = %s", ("t0-0001",)) == every
-    with app_conn.transaction(force_rollback=True):
-        app_conn.execute(SET_CONTEXT, (str(tenants.a), str(tenants.a1)))
-        assert app_conn.execute("SELECT node, depth FROM cogdb.neighbors('memory:t0-0000', 3)"
-                                ).fetchall() == [("memory:t0-0001", 1), ("memory:t0-0002", 2),
-                                                 ("memory:t0-0003", 3)]
+    assert rows_in_context(app_conn, "SELECT node, depth FROM cogdb.neighbors('memory:t0-0000', 3)",
+                           tenant=tenants.a, user=tenants.a1) == [
+        ("memory:t0-0001", 1), ("memory:t0-0002", 2), ("memory:t0-0003", 3)]
 
 
 def test_the_tenant_estimates_hold_no_tenant_and_survive_analyze(db, app_conn, promoted, tenants):
@@ -344,22 +331,10 @@ def test_a_query_naming_another_promoted_tenant_reads_none_of_its_rows(app_conn,
     in its own context the same measurement counts the rows a filter removes."""
 
     def removed(query: str, params: tuple, tenant) -> tuple[int, set[str]]:
-        with app_conn.transaction(force_rollback=True):
-            app_conn.execute(SET_CONTEXT, (str(tenant), None))
-            plan = app_conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query,
-                                    params).fetchone()[0][0]["Plan"]
-        count, kinds = 0, set()
-
-        def walk(node: dict) -> None:
-            nonlocal count
-            count += node.get("Rows Removed by Filter", 0)
-            count += node.get("Rows Removed by Index Recheck", 0)
-            kinds.add(node["Node Type"])
-            for child in node.get("Plans", []):
-                walk(child)
-
-        walk(plan)
-        return count, kinds
+        nodes = list(explained(app_conn, query, params, tenant=tenant))
+        return (sum(node.get("Rows Removed by Filter", 0)
+                    + node.get("Rows Removed by Index Recheck", 0) for node in nodes),
+                {node["Node Type"] for node in nodes})
 
     query = "SELECT id FROM cogdb.memories WHERE tenant_id = %s"
     count, kinds = removed(query, (tenants.b,), tenants.a)
