@@ -27,7 +27,15 @@ from urllib.parse import quote
 
 import psycopg
 import pytest
-from helpers import ADMIN_LOGIN, APP_LOGIN, AUDITOR_LOGIN, CLONE_ENV, MUTATE_ENV, assert_rls_applies
+from helpers import (
+    ADMIN_LOGIN,
+    APP_LOGIN,
+    AUDITOR_LOGIN,
+    CLONE_ENV,
+    FENCE_HELPERS,
+    MUTATE_ENV,
+    assert_rls_applies,
+)
 from pytest_postgresql import factories
 
 import cogdb
@@ -127,7 +135,14 @@ def _build_template(endpoint: ServerEndpoint, dbname: str) -> None:
             _ensure_login(conn, ADMIN_LOGIN, "cogdb_admin")
             _ensure_login(conn, AUDITOR_LOGIN, "cogdb_auditor")
         mutated = os.environ.get(MUTATE_ENV)
-        if mutated:
+        if mutated in FENCE_HELPERS:  # the fence's per-row test says yes to every row
+            args = conn.execute("SELECT pg_get_function_arguments(p.oid) FROM pg_proc p"
+                                " WHERE p.pronamespace = 'cogdb'::regnamespace"
+                                " AND p.proname = %s", (mutated,)).fetchone()
+            assert args, f"no function cogdb.{mutated}"
+            conn.execute(f"CREATE OR REPLACE FUNCTION cogdb.{mutated}({args[0]})"
+                         " RETURNS boolean LANGUAGE sql STABLE AS 'SELECT true'")
+        elif mutated:
             row = conn.execute("SELECT tablename, cmd FROM pg_policies WHERE schemaname = 'cogdb'"
                                " AND policyname = %s", (mutated,)).fetchone()
             assert row, f"no policy named {mutated}"
@@ -235,7 +250,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not mutated:
         items.sort(key=lambda item: item.path.name != "test_policy_mutation.py")
         return
-    table = mutated.split("__", 1)[0]
+    table = FENCE_HELPERS.get(mutated) or mutated.split("__", 1)[0]
     mentions: dict[str, tuple[int, int]] = {}
     for item in items:
         path = str(item.path)

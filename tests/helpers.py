@@ -23,8 +23,13 @@ DIMS = 384
 APP_LOGIN = "cogdb_test_app"
 ADMIN_LOGIN = "cogdb_test_admin"
 AUDITOR_LOGIN = "cogdb_test_auditor"
-#: COGDB_TEST_MUTATE_POLICY=<policy> makes conftest loosen that policy in its template.
+#: COGDB_TEST_MUTATE_POLICY=<policy> makes conftest loosen that policy in its template; a
+#: name of FENCE_HELPERS makes it replace that function with one that always says true.
 MUTATE_ENV = "COGDB_TEST_MUTATE_POLICY"
+#: The functions a tenant fence calls per row (another tenant's rows that live grants may
+#: cover), with the table whose fence calls them: the policy text stays the same when one
+#: is loosened, so the policy-mutation run loosens them too (from revision 0035's review).
+FENCE_HELPERS = {"grant_covers": "memories", "entity_grant_covers": "entities"}
 #: COGDB_TEST_CLONE_FROM=<database> makes conftest copy that migrated template instead of
 #: migrating its own (the mutation runs copy their parent session's).
 CLONE_ENV = "COGDB_TEST_CLONE_FROM"

@@ -18,15 +18,19 @@
 -- - `OFFSET 0` keeps each EXISTS a per-row probe: without it the planner may turn it into
 --   a hashed sub-plan that reads every memory (entity) of the tenant once per statement,
 --   i.e. at every level of a walk, however small the walk.
--- - memories: the tenant is named as an equality, `m.tenant_id = (SELECT
---   cogdb.current_tenant_id())`, which partition pruning uses once the InitPlan has run:
---   the probe reads the tenant's partition by its primary key (tenant_id, id), not one
---   per partition (81 primary-key descents per probe at 1M rows before revision 0034;
---   the fence's `= ANY (…)` is an array, which pruning cannot use). It is a
---   second tenant equality beside the fence's, which revision 0023 had avoided: without
+-- - memories: the tenant is named as an equality, `m.tenant_id = cogdb.current_tenant_id()`
+--   (the inlined helper, not a sub-select), which partition pruning uses when the statement
+--   starts: the probe reads the tenant's partition by its primary key (tenant_id, id), and
+--   no other partition is opened. Revision 0034 wrote `(SELECT cogdb.current_tenant_id())`,
+--   an InitPlan: pruned only once it had run, so every statement still set up the probe's
+--   scan of every partition (81 at 1M rows; most of a small walk's time). The helper is
+--   read once per probe, as the probe's index condition, never per row of a scan: the one
+--   exception docs/conventions.md rule 3 allows, which cogdb.policy_report() accepts in
+--   this form only. The fence's `= ANY (…)` is an array, which pruning cannot use. A second
+--   tenant equality beside the fence's is what revision 0023 had avoided: without
 --   statistics on tenant_id the planner took one row for the whole tenant and read it by a
---   smaller index; since 0034 each partition carries the planner's estimate of a
---   tenant's rows (cogdb.set_tenant_estimates: search.ann_min_rows, at most a tenth of the
+--   smaller index; since 0034 each partition carries the planner's estimate of a tenant's
+--   rows (cogdb.set_tenant_estimates: search.ann_min_rows, at most a tenth of the
 --   partition) and the primary key wins.
 -- - entities (not partitioned): the tenant is compared as `(… = …) IS TRUE`, the same test
 --   (a row whose comparison is NULL was never visible) written as a filter on the row the
@@ -39,7 +43,7 @@ CREATE POLICY relationships__endpoints_visible ON cogdb.relationships
            OR ((from_memory_id IS NULL
                 OR EXISTS (SELECT FROM cogdb.memories m
                             WHERE m.id = relationships.from_memory_id
-                              AND m.tenant_id = (SELECT cogdb.current_tenant_id())
+                              AND m.tenant_id = cogdb.current_tenant_id()
                            OFFSET 0))
            AND (from_entity_id IS NULL
                 OR EXISTS (SELECT FROM cogdb.entities e
@@ -49,7 +53,7 @@ CREATE POLICY relationships__endpoints_visible ON cogdb.relationships
            AND (to_memory_id IS NULL
                 OR EXISTS (SELECT FROM cogdb.memories m
                             WHERE m.id = relationships.to_memory_id
-                              AND m.tenant_id = (SELECT cogdb.current_tenant_id())
+                              AND m.tenant_id = cogdb.current_tenant_id()
                            OFFSET 0))
            AND (to_entity_id IS NULL
                 OR EXISTS (SELECT FROM cogdb.entities e
@@ -59,7 +63,7 @@ CREATE POLICY relationships__endpoints_visible ON cogdb.relationships
     WITH CHECK ((from_memory_id IS NULL
                  OR EXISTS (SELECT FROM cogdb.memories m
                              WHERE m.id = relationships.from_memory_id
-                               AND m.tenant_id = (SELECT cogdb.current_tenant_id())
+                               AND m.tenant_id = cogdb.current_tenant_id()
                             OFFSET 0))
                 AND (from_entity_id IS NULL
                      OR EXISTS (SELECT FROM cogdb.entities e
@@ -69,7 +73,7 @@ CREATE POLICY relationships__endpoints_visible ON cogdb.relationships
                 AND (to_memory_id IS NULL
                      OR EXISTS (SELECT FROM cogdb.memories m
                                  WHERE m.id = relationships.to_memory_id
-                                   AND m.tenant_id = (SELECT cogdb.current_tenant_id())
+                                   AND m.tenant_id = cogdb.current_tenant_id()
                                 OFFSET 0))
                 AND (to_entity_id IS NULL
                      OR EXISTS (SELECT FROM cogdb.entities e

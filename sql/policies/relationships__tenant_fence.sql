@@ -11,10 +11,15 @@
 -- - another tenant's relationship: never one that touches an entity (entities are not
 --   shared), and both its memories must be ones the caller reads in that tenant, under
 --   memories__tenant_fence (the grants' test, grant_covers on live_grants() computed once).
---   These two lookups run for rows of other tenants only, found by the index condition
---   above; the own tenant's rows take the first branch. Each is one primary-key probe
+--   This lookup runs for rows of other tenants only, found by the index condition above;
+--   the own tenant's rows take the first branch. It reads both ids in one primary-key scan
 --   (revision 0023: OFFSET 0 keeps it per row, and `(… = …) IS TRUE` keeps the tenant
---   comparison a filter, as in relationships__endpoints_visible).
+--   comparison a filter, as in relationships__endpoints_visible) and counts them; a
+--   relationship from a memory to itself is one id. One lookup, not one per memory
+--   (revision 0035): the row's tenant cannot prune the partitions of memories before the
+--   statement runs, so every statement on relationships sets up this lookup's scan of
+--   every partition, though only a statement that asked for shared rows runs it; one
+--   lookup halves that.
 -- (SELECT …) makes the helpers InitPlans: evaluated once per query, not once per row.
 DROP POLICY IF EXISTS relationships__tenant_fence ON cogdb.relationships;
 CREATE POLICY relationships__tenant_fence ON cogdb.relationships
@@ -22,12 +27,10 @@ CREATE POLICY relationships__tenant_fence ON cogdb.relationships
     USING (tenant_id = ANY ((SELECT cogdb.readable_tenants())::uuid[])
            AND (tenant_id = (SELECT cogdb.current_tenant_id())
                 OR (visibility = 'tenant' AND from_entity_id IS NULL AND to_entity_id IS NULL
-                    AND EXISTS (SELECT FROM cogdb.memories m
-                                 WHERE m.id = relationships.from_memory_id
-                                   AND (m.tenant_id = relationships.tenant_id) IS TRUE
-                                OFFSET 0)
-                    AND EXISTS (SELECT FROM cogdb.memories m
-                                 WHERE m.id = relationships.to_memory_id
-                                   AND (m.tenant_id = relationships.tenant_id) IS TRUE
-                                OFFSET 0))))
+                    AND (SELECT count(*) FROM cogdb.memories m
+                          WHERE m.id IN (relationships.from_memory_id,
+                                         relationships.to_memory_id)
+                            AND (m.tenant_id = relationships.tenant_id) IS TRUE
+                         OFFSET 0)
+                        = CASE WHEN from_memory_id = to_memory_id THEN 1 ELSE 2 END)))
     WITH CHECK (tenant_id = (SELECT cogdb.current_tenant_id()));

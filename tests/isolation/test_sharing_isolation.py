@@ -494,3 +494,34 @@ def _ask_error(conn, query, params, tenant) -> str | None:
     except psycopg.Error as exc:
         return exc.sqlstate
     return None
+
+
+def test_relate_and_list_relationships_while_asking_stay_in_the_own_tenant(app_conn, db,
+                                                                          graph):
+    """A transaction that asked for shared rows reads the source's relationships too, and
+    memory ids repeat across tenants: relate() must still find, supersede and write records
+    of the context's own tenant only, and list_relationships() list its own (revision 0035;
+    found by its review). dst keeps memories with the source's ids s-kept and s-hr; the
+    source has s-kept -> s-hr relates_to, which the grant lets dst read."""
+    g = graph
+    _grant(g, context_types=[g.ctx[0], g.ctx[1]])
+    _put(app_conn, g.dst, [{"id": "s-kept", "hot": 1}, {"id": "s-hr", "hot": 2}])
+    src_edge = db.super.execute(
+        "SELECT id FROM cogdb.relationships WHERE tenant_id = %s AND from_memory_id = 's-kept'"
+        " AND to_memory_id = 's-hr'", (g.src,)).fetchone()[0]
+    assert src_edge in _ids(app_conn, SRC_EDGES, (g.src,), tenant=g.dst, ask=True)  # control
+    relate = "SELECT id, created FROM cogdb.relate('memory:s-kept', 'memory:s-hr', 'relates_to')"
+    listed = "SELECT id FROM cogdb.list_relationships('memory:s-kept')"
+    for ask in (False, True):
+        (rel_id, created), = _rows(app_conn, relate, tenant=g.dst, ask=ask)
+        assert created and rel_id != src_edge, ask
+        assert _ids(app_conn, listed, tenant=g.dst, ask=ask) == set(), ask
+    with app_conn.transaction():
+        app_conn.execute(SET_CONTEXT, (str(g.dst), None))
+        own = app_conn.execute(relate).fetchone()[0]
+    assert _ids(app_conn, listed, tenant=g.dst, ask=True) == {own}
+    (again, created), = _rows(app_conn, relate, tenant=g.dst, ask=True)
+    assert (again, created) == (own, False)  # the own record found again, nothing written
+    assert db.super.execute("SELECT tenant_id FROM cogdb.relationships WHERE id = %s",
+                            (own,)).fetchone()[0] == g.dst
+

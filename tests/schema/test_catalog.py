@@ -25,20 +25,21 @@ WIDENED_FENCES = {
                 "live_grants) -> (tenant_id)::text), visibility, id, context_type, tags, "
                 "created_at, anonymised_at)))",
     # sharing traversal (revision 0020): other tenants' memory-to-memory relationships;
-    # revision 0023: each memory is one primary-key probe (OFFSET 0, the tenant a filter)
+    # revision 0035: both memories in one primary-key lookup, counted (OFFSET 0, the tenant a
+    # filter)
     "relationships": (
         '((tenant_id = ANY (( SELECT cogdb.readable_tenants() AS readable_tenan'
         'ts)::uuid[])) AND ((tenant_id = ( SELECT cogdb.current_tenant_id() AS '
         "current_tenant_id)) OR ((visibility = 'tenant'::text) AND (from_entity"
-        '_id IS NULL) AND (to_entity_id IS NULL) AND (EXISTS ( SELECT\n'
+        '_id IS NULL) AND (to_entity_id IS NULL) AND (( SELECT count(*) AS count\n'
         '   FROM cogdb.memories m\n'
-        '  WHERE ((m.id = relationships.from_memory_id) AND ((m.tenant_id = rel'
-        'ationships.tenant_id) IS TRUE))\n'
-        ' OFFSET 0)) AND (EXISTS ( SELECT\n'
-        '   FROM cogdb.memories m\n'
-        '  WHERE ((m.id = relationships.to_memory_id) AND ((m.tenant_id = relat'
-        'ionships.tenant_id) IS TRUE))\n'
-        ' OFFSET 0)))))'
+        '  WHERE ((m.id = ANY (ARRAY[relationships.from_memory_id, relationships.t'
+        'o_memory_id])) AND ((m.tenant_id = relationships.tenant_id) IS TRUE))\n'
+        ' OFFSET 0) =\n'
+        'CASE\n'
+        '    WHEN (from_memory_id = to_memory_id) THEN 1\n'
+        '    ELSE 2\n'
+        'END))))'
     ),
     # sharing entities (revision 0022): entities a grant's entity criteria cover, and the
     # observations of an entity the caller reads in the observation's tenant

@@ -125,8 +125,8 @@ def distribution_problems(conn: psycopg.Connection) -> list[str]:
         if set(reads) & distributed:
             correlated = len(re.findall(
                 rf"\b\w+\.tenant_id = ({table}\.tenant_id\b"
-                r"|\( SELECT cogdb\.current_tenant_id\(\))", expr))
-            if correlated < expr.count("EXISTS"):
+                r"|\( SELECT cogdb\.current_tenant_id\(\)|cogdb\.current_tenant_id\(\))", expr))
+            if correlated < len(re.findall(r"\bFROM cogdb\.", expr)):  # each sub-select
                 problems.append(f"policy {policy} on cogdb.{table} reads "
                                 f"{', '.join(sorted(set(reads) & distributed))} without naming "
                                 f"the row's tenant_id in every sub-select")

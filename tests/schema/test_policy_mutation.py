@@ -1,10 +1,12 @@
 """Prove that the isolation tests can fail: loosen each policy, expect tests/isolation/ to fail.
 
-For every non-trivial policy in schema cogdb (one whose USING is not already ``true``), a
-subprocess runs ``tests/isolation/ -x`` (every isolation test file) against this session's
-server with COGDB_TEST_MUTATE_POLICY=<policy>: conftest then replaces that policy with USING
-(true) in its own template database (COGDB_TEST_DBNAME, unique per run, a copy of this
-session's migrated template) and runs first the modules that name the policy's table. The
+For every non-trivial policy in schema cogdb (one whose USING is not already ``true``), and
+every function a fence calls per row (helpers.FENCE_HELPERS, replaced by one that always
+says true), a subprocess runs ``tests/isolation/ -x`` (every isolation test file) against
+this session's server with COGDB_TEST_MUTATE_POLICY=<policy>: conftest then replaces that
+policy with USING (true) in its own template database (COGDB_TEST_DBNAME, unique per run, a
+copy of this session's migrated template) and runs first the modules that name the policy's
+table. The
 run must fail with a test failure, not a setup error. As a control, the tests that failed in
 the mutated runs run again in the same kind of subprocess without a mutation and must pass, so
 each failure above is the mutation's doing and not a broken environment. (The control used to
@@ -31,7 +33,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from helpers import CLONE_ENV, MUTATE_ENV
+from helpers import CLONE_ENV, FENCE_HELPERS, MUTATE_ENV
 
 pytestmark = pytest.mark.slow
 
@@ -85,7 +87,7 @@ def _naming_modules(policy: str) -> list[str]:
     """The isolation test modules that name the policy or its table: where conftest's order
     looks first, and, collected alone, a run that starts in seconds instead of importing and
     collecting every isolation module (hypothesis' state machines among them)."""
-    table = policy.split("__", 1)[0]
+    table = FENCE_HELPERS.get(policy) or policy.split("__", 1)[0]
     return [str(p.relative_to(ROOT)) for p in sorted((ROOT / ISOLATION_TESTS).glob("test_*.py"))
             if table in (text := p.read_text(encoding="utf-8")) or policy in text]
 
@@ -136,7 +138,7 @@ def policies(pg_server, cogdb_template) -> dict[str, str]:
 def runs(pg_server, cogdb_template, policies) -> dict[str | None, Run]:
     """One isolation run per non-trivial policy, then the unmutated control (key None): the
     tests that failed in those runs, run again without a mutation."""
-    targets = sorted(p for p, q in policies.items() if q != "true")
+    targets = sorted(p for p, q in policies.items() if q != "true") + sorted(FENCE_HELPERS)
     url = pg_server.url("postgres")
     template = cogdb_template.template_dbname
     # One more run than cores: each run alternates between pytest and its server backend,
@@ -168,6 +170,36 @@ def test_unmutated_isolation_run_passes(runs):
     assert control.returncode == 0, control.describe()
     assert re.search(r"\b\d+ passed\b", control.summary), control.describe()
     assert not re.search(r"\b(failed|errors?)\b", control.summary), control.describe()
+
+
+#: The helpers policies read once per query, inside a sub-select (InitPlans): they return
+#: the context, not a verdict on a row (docs/conventions.md rule 3).
+CONTEXT_HELPERS = {"current_tenant_id", "current_user_id", "readable_tenants", "live_grants",
+                   "retention_cutoffs", "retention_horizon", "context_stamp"}
+
+
+def test_every_function_a_policy_calls_is_a_context_helper_or_mutated(pg_server,
+                                                                       cogdb_template):
+    """A function that decides per row whether a fence lets another tenant's row through
+    keeps the policy's text unchanged when it is loosened: each is in FENCE_HELPERS, so a
+    run below replaces it with one that says yes and expects the isolation tests to fail."""
+    url = pg_server.url(cogdb_template.template_dbname)
+    with psycopg.connect(url, autocommit=True) as conn:
+        called = {r[0] for r in conn.execute(
+            "SELECT DISTINCT m[1] FROM pg_policies p, regexp_matches(coalesce(p.qual, '')"
+            " || ' ' || coalesce(p.with_check, ''), 'cogdb\\.(\\w+)\\(', 'g') m"
+            " WHERE p.schemaname = 'cogdb'")}
+    assert called - CONTEXT_HELPERS == set(FENCE_HELPERS)
+
+
+@pytest.mark.parametrize("helper", sorted(FENCE_HELPERS))
+def test_loosened_fence_helper_fails_isolation_tests(runs, helper):
+    run = runs[helper]
+    assert run.returncode == 1, run.describe()
+    assert re.search(r"\b1 failed\b", run.summary), run.describe()
+    assert not re.search(r"\berrors?\b", run.summary), run.describe()
+    assert len(run.failed_tests) == 1 and run.failed_tests[0].startswith(
+        "tests/isolation/"), run.describe()
 
 
 @pytest.mark.parametrize("policy", POLICY_FILES)

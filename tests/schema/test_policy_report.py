@@ -150,6 +150,39 @@ def test_policy_reading_the_context_per_row_is_reported(tx):
     assert _report(tx) == {("policy_per_row_helper", "policy memories.report_gap")}
 
 
+
+_PROBE = ("EXISTS (SELECT FROM cogdb.memories m WHERE m.id = relationships.from_memory_id"
+          " AND m.tenant_id = cogdb.current_tenant_id() OFFSET 0)")
+
+
+def test_the_per_probe_tenant_is_accepted_in_its_one_policy_and_form_only(tx):
+    """Rule 3's exception (revision 0035): relationships__endpoints_visible names the tenant
+    per probe, as the index condition of a memory's primary-key probe. The migrated
+    database has it and no finding (positive control: test above); the same probe in any
+    other policy, or the helper anywhere else in that policy, is reported."""
+    qual = tx.execute("SELECT qual FROM pg_policies WHERE policyname ="
+                      " 'relationships__endpoints_visible'").fetchone()[0]
+    assert "(m.tenant_id = cogdb.current_tenant_id())" in qual
+    assert _report(tx) == set()
+    tx.execute(f"CREATE POLICY report_gap ON cogdb.relationships AS RESTRICTIVE FOR SELECT"
+               f" USING (from_memory_id IS NULL OR {_PROBE})")
+    assert _report(tx) == {("policy_per_row_helper", "policy relationships.report_gap")}
+    tx.execute("DROP POLICY report_gap ON cogdb.relationships")
+    assert _report(tx) == set()
+    # the helper per row in the excepted policy itself, beside its accepted probes
+    tx.execute("ALTER POLICY relationships__endpoints_visible ON cogdb.relationships"
+               f" USING (owner_user_id = cogdb.current_user_id() OR {_PROBE})")
+    assert _report(tx) == {("policy_per_row_helper",
+                            "policy relationships.relationships__endpoints_visible")}
+    # the probe's shape changed (a memory read by something else than its id)
+    tx.execute("ALTER POLICY relationships__endpoints_visible ON cogdb.relationships"
+               " USING (EXISTS (SELECT FROM cogdb.memories m WHERE m.owner_user_id ="
+               " relationships.owner_user_id AND m.tenant_id = cogdb.current_tenant_id()"
+               " OFFSET 0))")
+    assert _report(tx) == {("policy_per_row_helper",
+                            "policy relationships.relationships__endpoints_visible")}
+
+
 def test_cli_exits_non_zero_on_findings(db):
     found = cli(db, "audit", "policies", "--json")
     assert found.exit_code == 5, found.output

@@ -272,13 +272,24 @@ def _partitions_read(app_conn, tenant, user, query: str, params: tuple) -> set[s
             if node.get("Relation Name", "").startswith("memories") and node.get("Actual Loops")}
 
 
+def _pruned_at_start(app_conn, tenant, user, query: str, params: tuple) -> list[int]:
+    """For each Append over memories' partitions in EXPLAIN ANALYZE of ``query``, how many
+    partitions were pruned when the statement started (never set up)."""
+    return sorted(node.get("Subplans Removed", 0)
+                  for node in explained(app_conn, query, params, tenant=tenant, user=user)
+                  if node["Node Type"] == "Append"
+                  and any(child.get("Relation Name", "").startswith("memories")
+                          for child in node.get("Plans", [])))
+
+
 def test_a_relationships_endpoint_checks_read_the_tenants_partition(db, app_conn, client,
                                                                     promoted, tenants):
     """docs/trust-model.md "What a walk reads": each memory a relationship's endpoint check
     (relationships__endpoints_visible) probes is read in the tenant's own partition only
-    (revision 0034: the probe names the tenant, which prunes the others when the statement
-    starts); a walk through them finds the same nodes. Control: a lookup by id that relies
-    on the fence alone reads every partition."""
+    (revision 0034: the probe names the tenant), and since revision 0035 no other partition
+    is set up for them at all (pruned when the statement starts); a walk through them finds
+    the same nodes. Control: a lookup by id that relies on the fence alone reads every
+    partition, and sets up every one."""
     names, _, _ = promoted
     with client.scope(tenants.a, tenants.a1) as s:
         for i in range(3):
@@ -286,9 +297,14 @@ def test_a_relationships_endpoint_checks_read_the_tenants_partition(db, app_conn
     edges = "SELECT id FROM cogdb.relationships WHERE from_memory_id = %s"
     assert _partitions_read(app_conn, tenants.a, tenants.a1, edges, ("t0-0001",)) == {
         names[tenants.a]}
+    # Revision 0035: the two endpoint probes' other partitions are not even set up (pruned
+    # when the statement starts); the fence's lookup for shared relationships, by the row's
+    # tenant, cannot be (it runs for other tenants' rows only, and none here).
+    assert _pruned_at_start(app_conn, tenants.a, tenants.a1, edges, ("t0-0001",)) == [0, 2, 2]
     every = {names[tenants.a], names[tenants.b], "memories_default"}
-    assert _partitions_read(app_conn, tenants.a, tenants.a1,
-                            "SELECT id FROM cogdb.memories WHERE id = %s", ("t0-0001",)) == every
+    lookup = "SELECT id FROM cogdb.memories WHERE id = %s"
+    assert _partitions_read(app_conn, tenants.a, tenants.a1, lookup, ("t0-0001",)) == every
+    assert _pruned_at_start(app_conn, tenants.a, tenants.a1, lookup, ("t0-0001",)) == [0]
     assert rows_in_context(app_conn, "SELECT node, depth FROM cogdb.neighbors('memory:t0-0000', 3)",
                            tenant=tenants.a, user=tenants.a1) == [
         ("memory:t0-0001", 1), ("memory:t0-0002", 2), ("memory:t0-0003", 3)]

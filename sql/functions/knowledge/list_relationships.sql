@@ -16,6 +16,11 @@ CREATE OR REPLACE FUNCTION cogdb.list_relationships(node text, direction text DE
                    superseded_by text)
     LANGUAGE plpgsql STABLE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
+    -- Generic plans, planned once per session: a custom plan plans the relationships
+    -- policies' probes over every partition of memories (43-55 ms a call at 81 partitions,
+    -- 0.8-1.5 ms with the generic plan: revision 0035), which prune to the tenant's partition
+    -- when the statement starts.
+    SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_variable
 DECLARE
@@ -54,7 +59,10 @@ BEGIN
                     WHERE direction IN ('in', 'both')
                       AND (CASE v_kind WHEN 'memory' THEN r.to_memory_id
                                        ELSE r.to_entity_id END) = v_id) d
-             WHERE (r.from_memory_id = CASE WHEN v_kind = 'memory' THEN v_id END
+             -- the own tenant's only: a transaction that asked for shared rows reads other
+             -- tenants' too, and node ids repeat across tenants
+             WHERE (r.tenant_id = cogdb.current_tenant_id()) IS TRUE
+               AND (r.from_memory_id = CASE WHEN v_kind = 'memory' THEN v_id END
                     OR r.from_entity_id = CASE WHEN v_kind = 'entity' THEN v_id END
                     OR r.to_memory_id = CASE WHEN v_kind = 'memory' THEN v_id END
                     OR r.to_entity_id = CASE WHEN v_kind = 'entity' THEN v_id END)
