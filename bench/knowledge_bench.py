@@ -20,7 +20,7 @@ search benchmark's settings) it:
    tenants; neighbors() at depth 1-3 from the hub and from a leaf beside it, as the app login
    (RLS) and, as the same-run baseline, as a BYPASSRLS role; and from a memory (the one
    node 1 produces, with the tenant's background memory-to-memory relationships), all of
-   them again with revision 0034's definitions swapped out and back in (bench/revision_swap.py):
+   them again with revision 0035's definitions swapped out and back in (bench/revision_swap.py):
    before/after in the same database (``--traversal-only`` stops after this step);
 4. hybrid_search vs search (vector-only) per tenant size class, the same queries (text of a
    memory of the tenant + the corpus' held-out vector), medians, with revision 0028's
@@ -395,15 +395,17 @@ def call_times(url: str, login: str, calls: list[tuple[object, str, tuple]], rou
 
 
 #: The revision whose definitions traversal() swaps out and in: the walk's last change.
-SWAPPED = "0034"
+SWAPPED = "0035"
 
 
-def relate_times(url: str, tenant, memories: list[str], rounds: int) -> list[float]:
-    """The ms of relate() between two memories of the tenant (consecutive pairs of
-    ``memories``), each call in its own transaction, rolled back; one session, after a
-    warm-up round (the session's first calls are planned, later ones use cached plans)."""
+def relate_times(url: str, tenant, memories: list[str], rounds: int) -> tuple[float, list[float]]:
+    """relate() between two memories of the tenant (consecutive pairs of ``memories``), each
+    call in its own transaction, rolled back, in one new session: the ms of the session's
+    first call (it plans the statements whose plans the later calls reuse) and of the calls
+    after a warm-up round."""
     pairs = list(itertools.pairwise(memories))
     times: list[float] = []
+    first = 0.0
     with psycopg.connect(login_url(url, APP)) as conn:
         for r in range(rounds + 1):
             for a, b in pairs:
@@ -412,9 +414,12 @@ def relate_times(url: str, tenant, memories: list[str], rounds: int) -> list[flo
                     started = time.perf_counter()
                     conn.execute("SELECT cogdb.relate(%s, %s, 'relates_to')",
                                  (f"memory:{a}", f"memory:{b}")).fetchall()
+                    elapsed = (time.perf_counter() - started) * 1000
                     if r:
-                        times.append((time.perf_counter() - started) * 1000)
-    return times
+                        times.append(elapsed)
+                    elif not first:
+                        first = elapsed
+    return first, times
 
 
 def traversal(url: str, tenant, rounds: int, echo) -> dict:
@@ -446,11 +451,15 @@ def traversal(url: str, tenant, rounds: int, echo) -> dict:
     samples: dict[str, list[list[float]]] = {"before": [[] for _ in calls],
                                              "after": [[] for _ in calls]}
     relates: dict[str, list[float]] = {"before": [], "after": []}
+    relate_first: dict[str, list[float]] = {"before": [], "after": []}
     for state in ("before", "after", "after", "before"):
         revision_swap.apply(url, SWAPPED, "downgrade" if state == "before" else "upgrade")
         for i, t in enumerate(call_times(url, APP, calls, max(2, rounds // 2))):
             samples[state][i].extend(t)
-        relates[state].extend(relate_times(url, tenant, pair_ids, max(2, rounds // 2)))
+        for _ in range(2):  # two sessions: two first calls per block
+            first, later = relate_times(url, tenant, pair_ids, max(2, rounds // 2))
+            relate_first[state].append(first)
+            relates[state].extend(later)
     revision_swap.apply(url, SWAPPED, "upgrade")
     before = [med(t) for t in samples["before"]]
     after = [med(t) for t in samples["after"]]
@@ -474,10 +483,15 @@ def traversal(url: str, tenant, rounds: int, echo) -> dict:
              f"{r['before_p50_ms']:>13.2f}{r['after_p50_ms']:>9.2f}"
              f"{r['after_p50_ms'] / r['before_p50_ms']:>7.2f}")
     relate = {"before_p50_ms": med(relates["before"]), "after_p50_ms": med(relates["after"]),
-              "calls": len(relates["after"])}
+              "calls": len(relates["after"]),
+              "before_first_call_p50_ms": med(relate_first["before"]),
+              "after_first_call_p50_ms": med(relate_first["after"]),
+              "sessions": len(relate_first["after"])}
     echo(f"relate() between two memories of the tenant (rolled back), medians: "
          f"pre-{SWAPPED} {relate['before_p50_ms']:.2f} ms, "
-         f"{SWAPPED} {relate['after_p50_ms']:.2f} ms")
+         f"{SWAPPED} {relate['after_p50_ms']:.2f} ms; a session's first call: "
+         f"pre-{SWAPPED} {relate['before_first_call_p50_ms']:.2f} ms, "
+         f"{SWAPPED} {relate['after_first_call_p50_ms']:.2f} ms")
     return {"cases": rows, "relate": relate}
 
 

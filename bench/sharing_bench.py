@@ -23,13 +23,13 @@ rounds that alternate the shapes so each sees the same machine, ``--queries`` qu
   own memory 0 with ``include_shared => true`` (a start of its own: no request is made),
   and as grantee from source's memory 0 with ``include_shared => true`` (the walk in the
   source, through the widened relationships fence; one audit note per walk).
-- **walks before/after revision 0023** (``--walks-only`` runs just these): the lone and
-  grantee-shared walks above, with revision 0023's definitions swapped out (its frozen
-  downgrade.sql: the relationships policies and neighbors() as revision 0020 left them) and
-  back in (its upgrade.sql), alternating within each round, each on a fresh connection;
-  and "0019": the relationships fence and endpoints policy as they were before revision
-  0020 (from 0020's downgrade.sql) with neighbors() as before 0023 (no traversal through
-  shared memories: the shared walk finds nothing there), the own walk's pre-sharing cost.
+- **walks before/after a revision** (``--walks-only`` runs just these; ``--walks-revision``,
+  default 0035): the lone and grantee-shared walks above, with the revision's definitions
+  swapped out (its frozen downgrade.sql) and back in (its upgrade.sql), alternating within
+  each round, each on a fresh connection. With ``--walks-revision 0023`` also "0019": the
+  relationships fence and endpoints policy as they were before revision 0020 (from 0020's
+  downgrade.sql) with neighbors() as before 0023 (no traversal through shared memories: the
+  shared walk finds nothing there), the own walk's pre-sharing cost.
 
 - **entities** (revision 0022, ``--part entities``): lone and source get ``--entities``
   name-keyed entities of type person with two observations each; source shares them with
@@ -198,12 +198,17 @@ WALK = "SELECT node FROM cogdb.neighbors(%s, 3, include_shared => %s)"
 
 
 def walks_round(admin_url: str, app_url: str, tenants: dict[str, str], queries: int,
-                order: tuple[str, ...]) -> dict[str, list[float]]:
-    """The own (lone) and shared (grantee from source's memory 0) walks, with revision
-    0023's definitions out ("before") and in ("after"), in the given order."""
+                order: tuple[str, ...], revision: str) -> dict[str, list[float]]:
+    """The own (lone) and shared (grantee from source's memory 0) walks, with ``revision``'s
+    definitions out ("before") and in ("after"), in the given order; for revision 0023 also
+    "0019" (the relationships policies before sharing, from 0020's downgrade). Every
+    downgrade follows an upgrade (a revision's downgrade may drop what its upgrade added),
+    and the round ends with the revision's definitions in."""
     out: dict[str, list[float]] = {}
     for state in order:
-        revision_swap.apply(admin_url, "0023", "upgrade" if state == "after" else "downgrade")
+        revision_swap.apply(admin_url, revision, "upgrade")
+        if state != "after":
+            revision_swap.apply(admin_url, revision, "downgrade")
         if state == "0019":
             revision_swap.apply_text(admin_url, revision_swap.policies_before(
                 "0020", ("relationships__tenant_fence", "relationships__endpoints_visible")))
@@ -216,22 +221,26 @@ def walks_round(admin_url: str, app_url: str, tenants: dict[str, str], queries: 
                     conn.execute(SET_CONTEXT, (tenant,))
                     out[f"_nodes_{name}_{state}"] = [  # type: ignore[list-item]
                         len(conn.execute(WALK, (start, True)).fetchall())]
-    revision_swap.apply(admin_url, "0023", "upgrade")
+    revision_swap.apply(admin_url, revision, "upgrade")
     return out
 
 
 def compare_walks(admin_url: str, app_url: str, tenants: dict[str, str], args) -> dict:
+    revision = args.walks_revision
+    states = ("0019", "before", "after") if revision == "0023" else ("before", "after")
     runs = [walks_round(admin_url, app_url, tenants, args.queries,
-                        ("0019", "before", "after") if r % 2 == 0 else ("after", "before", "0019"))
+                        states if r % 2 == 0 else states[::-1], revision)
             for r in range(args.rounds)]
     med = {k: statistics.median(x for r in runs for x in r[k])
            for k in runs[0] if not k.startswith("_")}
-    out: dict = {f"{k}_ms": round(v, 3) for k, v in med.items()}
+    out: dict = {"revision": revision}
+    out.update({f"{k}_ms": round(v, 3) for k, v in med.items()})
     out["nodes"] = {k[len("_nodes_"):]: runs[0][k][0] for k in runs[0] if k.startswith("_nodes_")}
     for name in ("lone", "shared"):
         out[f"walk_{name}_after_vs_before"] = round(
             med[f"walk_{name}_after"] / med[f"walk_{name}_before"], 3)
-    out["walk_lone_after_vs_0019"] = round(med["walk_lone_after"] / med["walk_lone_0019"], 3)
+    if "walk_lone_0019" in med:
+        out["walk_lone_after_vs_0019"] = round(med["walk_lone_after"] / med["walk_lone_0019"], 3)
     return out
 
 
@@ -367,7 +376,11 @@ def main(argv: list[str] | None = None) -> None:
                          "entity reads before and after revision sharing_entities")
     ap.add_argument("--home", help="bench server folder (default bench/out/home-sharing)")
     ap.add_argument("--walks-only", action="store_true",
-                    help="only the walks before/after revision 0023 (no search, no maintain)")
+                    help="only the walks before/after --walks-revision (no search, no maintain)")
+    ap.add_argument("--walks-revision", default="0035",
+                    help="the revision whose definitions the walks swap out and in: 0035 "
+                         "(the default: the relationships fence's shared branch out of "
+                         "line), or 0023 (with the pre-sharing 0019 state as well)")
     args = ap.parse_args(argv)
     rng = np.random.default_rng(11)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -377,11 +390,14 @@ def main(argv: list[str] | None = None) -> None:
     result: dict = {"rows": args.rows, "queries": args.queries, "rounds": args.rounds,
                     "machine": platform.platform()}
     if args.walks_only or args.part == "all":
-        result["walks_0023"] = compare_walks(admin_url, app_url, tenants, args)
-        print("walks before/after revision 0023:", json.dumps(result["walks_0023"]), flush=True)
+        key = f"walks_{args.walks_revision}"
+        result[key] = compare_walks(admin_url, app_url, tenants, args)
+        print(f"walks before/after revision {args.walks_revision}:", json.dumps(result[key]),
+              flush=True)
         if args.walks_only:
             RESULTS.parent.mkdir(parents=True, exist_ok=True)
-            path = RESULTS.with_name("sharing-walks.json")
+            path = RESULTS.with_name("sharing-walks.json" if args.walks_revision == "0023"
+                                     else f"sharing-walks-{args.walks_revision}.json")
             path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
             print(f"results: {path}")
             return
