@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -33,6 +34,7 @@ from helpers import (
     AUDITOR_LOGIN,
     CLONE_ENV,
     FENCE_HELPERS,
+    LOOSENING_EDITS,
     MUTATE_ENV,
     assert_rls_applies,
 )
@@ -135,13 +137,20 @@ def _build_template(endpoint: ServerEndpoint, dbname: str) -> None:
             _ensure_login(conn, ADMIN_LOGIN, "cogdb_admin")
             _ensure_login(conn, AUDITOR_LOGIN, "cogdb_auditor")
         mutated = os.environ.get(MUTATE_ENV)
-        if mutated in FENCE_HELPERS:  # the fence's per-row test says yes to every row
-            args = conn.execute("SELECT pg_get_function_arguments(p.oid) FROM pg_proc p"
-                                " WHERE p.pronamespace = 'cogdb'::regnamespace"
-                                " AND p.proname = %s", (mutated,)).fetchone()
-            assert args, f"no function cogdb.{mutated}"
-            conn.execute(f"CREATE OR REPLACE FUNCTION cogdb.{mutated}({args[0]})"
-                         " RETURNS boolean LANGUAGE sql STABLE AS 'SELECT true'")
+        if mutated in FENCE_HELPERS:  # a verdict the fence takes on trust, loosened
+            found = conn.execute("SELECT pg_get_function_arguments(p.oid),"
+                                 " pg_get_functiondef(p.oid) FROM pg_proc p"
+                                 " WHERE p.pronamespace = 'cogdb'::regnamespace"
+                                 " AND p.proname = %s", (mutated,)).fetchone()
+            assert found, f"no function cogdb.{mutated}"
+            if mutated in LOOSENING_EDITS:
+                pattern, replacement = LOOSENING_EDITS[mutated]
+                loosened = re.sub(pattern, replacement, found[1])
+                assert loosened != found[1], f"the loosening edit of {mutated} matches nothing"
+                conn.execute(loosened)
+            else:  # the per-row test says yes to every row
+                conn.execute(f"CREATE OR REPLACE FUNCTION cogdb.{mutated}({found[0]})"
+                             " RETURNS boolean LANGUAGE sql STABLE AS 'SELECT true'")
         elif mutated:
             row = conn.execute("SELECT tablename, cmd FROM pg_policies WHERE schemaname = 'cogdb'"
                                " AND policyname = %s", (mutated,)).fetchone()

@@ -24,12 +24,24 @@ APP_LOGIN = "cogdb_test_app"
 ADMIN_LOGIN = "cogdb_test_admin"
 AUDITOR_LOGIN = "cogdb_test_auditor"
 #: COGDB_TEST_MUTATE_POLICY=<policy> makes conftest loosen that policy in its template; a
-#: name of FENCE_HELPERS makes it replace that function with one that always says true.
+#: name of FENCE_HELPERS makes it loosen that function (LOOSENING_EDITS, else one that always
+#: says true).
 MUTATE_ENV = "COGDB_TEST_MUTATE_POLICY"
-#: The functions a tenant fence calls per row (another tenant's rows that live grants may
-#: cover), with the table whose fence calls them: the policy text stays the same when one
-#: is loosened, so the policy-mutation run loosens them too (from revision 0035's review).
-FENCE_HELPERS = {"grant_covers": "memories", "entity_grant_covers": "entities"}
+#: The functions whose verdict a tenant fence takes on trust (whether live grants cover
+#: another tenant's row, and which grants are live), with the table whose fence calls them:
+#: the policy text stays the same when one is loosened, so the policy-mutation run loosens
+#: them too (from revision 0035's reviews). readable_tenants is not among them: it takes its
+#: sources from live_grants, which checks the same request flag itself, so loosening it
+#: alone changes nothing a test could see.
+FENCE_HELPERS = {"grant_covers": "memories", "entity_grant_covers": "entities",
+                 "live_grants": "memories"}
+#: How a helper is loosened when "always true" is not its kind of answer: an edit of its
+#: definition (pg_get_functiondef), a regular expression and its replacement. live_grants:
+#: revoked and expired grants count as live.
+LOOSENING_EDITS = {
+    "live_grants": (r"s\.revoked_at IS NULL\s+AND \(s\.expires_at IS NULL OR "
+                    r"s\.expires_at > clock_timestamp\(\)\)", "true"),
+}
 #: COGDB_TEST_CLONE_FROM=<database> makes conftest copy that migrated template instead of
 #: migrating its own (the mutation runs copy their parent session's).
 CLONE_ENV = "COGDB_TEST_CLONE_FROM"

@@ -1,18 +1,18 @@
 """Prove that the isolation tests can fail: loosen each policy, expect tests/isolation/ to fail.
 
 For every non-trivial policy in schema cogdb (one whose USING is not already ``true``), and
-every function a fence calls per row (helpers.FENCE_HELPERS, replaced by one that always
-says true), a subprocess runs ``tests/isolation/ -x`` (every isolation test file) against
-this session's server with COGDB_TEST_MUTATE_POLICY=<policy>: conftest then replaces that
-policy with USING (true) in its own template database (COGDB_TEST_DBNAME, unique per run, a
-copy of this session's migrated template) and runs first the modules that name the policy's
-table. The
-run must fail with a test failure, not a setup error. As a control, the tests that failed in
-the mutated runs run again in the same kind of subprocess without a mutation and must pass, so
-each failure above is the mutation's doing and not a broken environment. (The control used to
-rerun the whole isolation suite, the longest run of all; the tests that caught something are
-the only ones whose failures the assertions below rely on. The whole suite runs unmutated in
-the normal session anyway.)
+every function whose verdict a fence takes on trust (helpers.FENCE_HELPERS, loosened by
+helpers.LOOSENING_EDITS or replaced by one that always says true), a subprocess runs
+``tests/isolation/ -x`` (every isolation test file) against this session's server with
+COGDB_TEST_MUTATE_POLICY=<policy>: conftest then replaces that policy with USING (true) in
+its own template database (COGDB_TEST_DBNAME, unique per run, a copy of this session's
+migrated template) and runs first the modules that name the policy's table. The run must
+fail with a test failure, not a setup error. As a control, the tests that failed in the
+mutated runs run again in the same kind of subprocess without a mutation and must pass, so
+each failure above is the mutation's doing and not a broken environment. (The control used
+to rerun the whole isolation suite, the longest run of all; the tests that caught something
+are the only ones whose failures the assertions below rely on. The whole suite runs
+unmutated in the normal session anyway.)
 
 The runs share the running server and go in parallel; each stops at its first failure. A
 mutation run collects first only the isolation modules that name the policy or its table
@@ -174,15 +174,15 @@ def test_unmutated_isolation_run_passes(runs):
 
 #: The helpers policies read once per query, inside a sub-select (InitPlans): they return
 #: the context, not a verdict on a row (docs/conventions.md rule 3).
-CONTEXT_HELPERS = {"current_tenant_id", "current_user_id", "readable_tenants", "live_grants",
+CONTEXT_HELPERS = {"current_tenant_id", "current_user_id", "readable_tenants",
                    "retention_cutoffs", "retention_horizon", "context_stamp"}
 
 
 def test_every_function_a_policy_calls_is_a_context_helper_or_mutated(pg_server,
                                                                        cogdb_template):
-    """A function that decides per row whether a fence lets another tenant's row through
-    keeps the policy's text unchanged when it is loosened: each is in FENCE_HELPERS, so a
-    run below replaces it with one that says yes and expects the isolation tests to fail."""
+    """A function that decides whether a fence lets another tenant's row through keeps the
+    policy's text unchanged when it is loosened: each is in FENCE_HELPERS, so a run below
+    loosens it and expects the isolation tests to fail; the others only read the context."""
     url = pg_server.url(cogdb_template.template_dbname)
     with psycopg.connect(url, autocommit=True) as conn:
         called = {r[0] for r in conn.execute(
