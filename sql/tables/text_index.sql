@@ -5,7 +5,7 @@
 -- a condition whose operator is not leakproof, and tsvector @@ tsquery is not. On
 -- cogdb.memories a GIN index would be ignored for every RLS-bound role and the text
 -- condition would filter all of the tenant's rows. This table is owner-only (RLS enabled and
--- forced, one policy for cogdb_owner, no grants), so its GIN index on (tenant_id, tsv)
+-- forced, one policy for cogdb_owner, no grants), so its GIN index (tenant_id and tenant keys)
 -- (btree_gin) is usable; it is read only by the definer function cogdb.text_candidates, which
 -- filters tenant_id = cogdb.current_tenant_id() and the caller's visibility explicitly and
 -- returns references and ranks only. cogdb.hybrid_search then joins them back through the
@@ -33,14 +33,18 @@ CREATE UNIQUE INDEX text_index_memory_key ON cogdb.text_index (tenant_id, memory
     WHERE memory_id IS NOT NULL;
 CREATE UNIQUE INDEX text_index_entity_key ON cogdb.text_index (tenant_id, entity_id)
     WHERE entity_id IS NOT NULL;
--- uuid equality in a GIN index comes from btree_gin: one index scan finds the tenant's
--- matching rows. A 128 kB pending list: GIN's fast update appends new entries to a list
--- that every search reads in full until it is merged, which cost a small tenant's text
--- search 1-3 ms at 1-4 MB (measured: 223 pending pages at the default 4 MB); 128 kB bounds
--- that read to 16 pages, for memory writes ~20% slower than with 1 MB (bench/RESULTS.md,
--- Knowledge).
-CREATE INDEX text_index_tenant_tsv_idx ON cogdb.text_index USING gin (tenant_id, tsv)
-    WITH (gin_pending_list_limit = 128);
+-- One GIN index, two columns (revision 0036). The tenant column (uuid equality from
+-- btree_gin) finds all of a tenant's rows: the one-pass match of a small tenant, the
+-- owner's statements by tenant. The tenant keys (cogdb.text_keys: each lexeme prefixed with
+-- the tenant's key) make the posting list of a word one tenant's documents with it, so the
+-- bounded matching reads only those (cogdb.text_rows_matching); with (tenant_id, tsv) it
+-- read the word's list over the whole database and intersected it with the tenant's.
+-- A 128 kB pending list: GIN's fast update appends new entries to a list that every search
+-- reads in full until it is merged, which cost a small tenant's text search 1-3 ms at 1-4 MB
+-- (measured: 223 pending pages at the default 4 MB); 128 kB bounds that read to 16 pages,
+-- for memory writes ~20% slower than with 1 MB (bench/RESULTS.md, Knowledge).
+CREATE INDEX text_index_tenant_keys_idx ON cogdb.text_index
+    USING gin (tenant_id, cogdb.text_keys(tenant_id, tsv)) WITH (gin_pending_list_limit = 128);
 ALTER TABLE cogdb.text_index ALTER COLUMN memory_id SET STATISTICS 0;
 ALTER TABLE cogdb.text_index ALTER COLUMN entity_id SET STATISTICS 0;
 ALTER TABLE cogdb.text_index ALTER COLUMN tsv SET STATISTICS 0;

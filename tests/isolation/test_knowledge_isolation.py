@@ -283,7 +283,8 @@ def test_text_candidates_match_the_same_in_a_small_and_a_large_tenant(app_conn, 
     """text_candidates matches a tenant of at most `scan` (100 here) documents in one pass
     over its own rows, a larger one through the GIN index: the same candidates and ranks,
     and the same fences (another tenant's and another user's private text never match)."""
-    queries = ["ZETA-7", "a1 only", "acme in A", "shared hop", "shared or globex", "quokka"]
+    queries = ["ZETA-7", "a1 only", "acme in A", "shared hop", "shared or globex", "quokka",
+               '"shared hop"', "shared -hop"]
     contexts = {"a1": dict(tenant=tenants.a, user=tenants.a1),
                 "a2": dict(tenant=tenants.a, user=tenants.a2),
                 "b1": dict(tenant=tenants.b, user=tenants.b1), "none": dict()}
@@ -311,6 +312,37 @@ def test_text_candidates_match_the_same_in_a_small_and_a_large_tenant(app_conn, 
     assert _rows(app_conn, "SELECT count(*) FROM cogdb.text_candidates("
                  "cogdb.text_query('filler note'), 1000)", tenant=tenants.a) == [(120,)]
     assert candidates() == small
+
+
+def test_tenants_that_share_a_text_key_never_match_each_others_text(app_conn, client, db,
+                                                                     tenants):
+    """The text index's keys carry a tenant prefix of 32 bits (cogdb.text_tenant_key), which
+    two tenants may share; text_rows_matching then reads their shared posting lists and the
+    tenant test on each row is all that keeps them apart. Here every tenant shares one."""
+    db.super.execute("CREATE OR REPLACE FUNCTION cogdb.text_tenant_key(tenant_id uuid)"
+                     " RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN 'samekey0'")
+    db.super.execute("REINDEX INDEX cogdb.text_index_tenant_keys_idx")
+    ids = {}
+    for tenant, user, word in ((tenants.a, tenants.a1, "note"), (tenants.b, tenants.b1, "memo")):
+        with client.scope(tenant, user) as s:  # batches under text.defer_min_rows: indexed now
+            ids[tenant] = {m for batch in range(2) for m in s.remember_many(
+                [{"human": f"quokka {word} {batch}-{i}"} for i in range(60)],
+                [vec(100 + i) for i in range(60)])}
+    # the collision is real: A's rows answer B's key query, through the index
+    assert db.super.execute(
+        "SELECT count(*) FROM cogdb.text_index t WHERE t.tenant_id = %s"
+        "   AND cogdb.text_keys(t.tenant_id, t.tsv) @@ cogdb.text_keys_query(%s, 'quokka')",
+        (tenants.a, tenants.b)).fetchone() == (120,)
+    # 50 rows: the bounded matching (scan 100 < the tenant's 120 documents) reads the index
+    found = {who: _set(app_conn, "SELECT id FROM cogdb.text_candidates("
+                                 "cogdb.text_query('quokka'), 50)", tenant=tenant)
+             for who, tenant in (("a", tenants.a), ("b", tenants.b))}
+    assert len(found["b"]) == 50 and found["b"] <= ids[tenants.b]
+    assert len(found["a"]) == 50 and found["a"] <= ids[tenants.a]   # control
+    assert _set(app_conn, "SELECT id FROM cogdb.hybrid_search('quokka note', k => 50)",
+                tenant=tenants.b) <= ids[tenants.b]
+    assert _set(app_conn, "SELECT id FROM cogdb.hybrid_search('quokka note', k => 50)",
+                tenant=tenants.a) & ids[tenants.a]   # control
 
 
 def test_record_access_and_stats_stay_inside_the_context(app_conn, admin, db, tenants, graph):

@@ -206,6 +206,8 @@ APP_FUNCTIONS = {
     # sharing entities (revision 0022): the entities fence's per-row grant test, and the text
     # half of hybrid_search(include_shared) in the sharing tenants
     "entity_grant_covers", "shared_text_candidates", "get_shared_entity",
+    # hybrid_search(include_shared)'s candidate memories in the tenants of its grants (0036)
+    "memories_among_tenants",
     # federated insights (revision 0016): definer functions for the app, and the invoker
     # federated_top_topics and privacy_budget
     "open_federated_session", "join_federated_session", "withdraw_federated_session",

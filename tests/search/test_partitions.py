@@ -357,3 +357,46 @@ def test_a_query_naming_another_promoted_tenant_reads_none_of_its_rows(app_conn,
     assert count == 0 and "Seq Scan" not in kinds, kinds
     count, _ = removed(query + " AND human_content = 'none'", (tenants.b,), tenants.b)
     assert count == MIN  # control
+
+
+def _partition_index_scans(db) -> dict[str, int]:
+    """Index scans so far per partition of memories (every index of it)."""
+    db.super.execute("SELECT pg_stat_clear_snapshot()")
+    return dict(db.super.execute(
+        "SELECT s.relname, sum(s.idx_scan)::bigint FROM pg_stat_user_indexes s"
+        "  JOIN pg_inherits h ON h.inhrelid = s.relid"
+        " WHERE h.inhparent = 'cogdb.memories'::regclass GROUP BY 1").fetchall())
+
+
+@pytest.mark.parametrize("who", ["a", "c"])
+def test_hybrid_search_reads_its_tenants_partition_alone(db, client, promoted, tenants, who):
+    """Revision 0036: hybrid_search reads its candidate memories in the tenant's partition
+    only (the tenant named as an equality, pruned when the statement starts), not by id in
+    every partition. Locks cannot show it (a generic plan locks every partition it covers);
+    the indexes' scan counters can. Control: with shared rows asked for, the candidates are
+    read by id under the fence, in every partition."""
+    names, c, vecs = promoted
+    tenant, user, prefix = (tenants.a, tenants.a1, "t0") if who == "a" else (c, None, "t2")
+    own = names[tenant] if who == "a" else "memories_default"
+
+    # the writes of the fixture, not flushed yet, would count: flush every pooled session's
+    with client.pool.connection() as one, client.pool.connection() as two:
+        for conn in (one, two):
+            conn.execute("SELECT pg_stat_force_next_flush()")
+            conn.commit()
+
+    def scans_during(**kw) -> dict[str, int]:
+        before = _partition_index_scans(db)
+        with client.scope(tenant, user) as s:
+            for text, vector in ((f"{prefix} 1", vecs[0]), (f"{prefix} 2", None)):
+                assert s.hybrid_search(text, 5, vector=vector, embed=False, **kw)
+            s.connection.execute("SELECT pg_stat_force_next_flush()")
+        after = _partition_index_scans(db)
+        return {p: after[p] - before[p] for p in after}
+
+    read = scans_during()
+    assert read[own] > 0
+    assert {p for p, n in read.items() if n} == {own}, read
+    shared = scans_during(include_shared=True)   # control
+    every = {names[tenants.a], names[tenants.b], "memories_default"}
+    assert {p for p, n in shared.items() if n} == every, shared

@@ -219,19 +219,26 @@ BEGIN
     WITH cand AS MATERIALIZED (
         -- Every candidate memory of both halves the caller sees (under the memories'
         -- policies), read in one statement and used twice: to keep the text half's visible,
-        -- unexpired memories and to show the fused ones. By id under the fence only, so
-        -- that each partition is read through its primary key, once for all the ids. With
-        -- the tenant in the index condition (one lookup per id, or `tenant_id = t`), the
-        -- planner took a (tenant, ...) index and read all of the tenant's rows per lookup:
-        -- without statistics on tenant_id (docs/trust-model.md) it deems the fence and the
-        -- tenant together to leave one row (bench/RESULTS.md, Knowledge). The tenants are
-        -- still named, as a filter the index cannot use (IS TRUE); the joins below match
-        -- tenant and id.
+        -- unexpired memories and to show the fused ones; the joins below match tenant and
+        -- id. For the own tenant alone, the tenant is named as an equality, so the scan is
+        -- pruned to its partition when the statement starts (revision 0036: by id under
+        -- the fence alone it probed the primary key of every partition, 2-3 ms a call at
+        -- 81 partitions), and the primary key (tenant_id, id) answers both (the tenant
+        -- estimates of revision 0034 keep the planner from the (tenant, ...) indexes it
+        -- took before: bench/RESULTS.md, Knowledge). With shared rows, the tenants of the
+        -- grants too, through memories_among_tenants (a function, so this statement does
+        -- not set up its scan of every partition when it is not run).
         SELECT m.tenant_id, m.id, m.conversation_id, m.human_content, m.assistant_content,
                m.summary, m.context_type, m.source, m.created_at, m.visibility,
                m.owner_user_id, m.tags, m.metadata, m.expires_at
           FROM cogdb.memories m
-         WHERE m.id = ANY (v_mids || v_vid) AND (m.tenant_id = ANY (v_tenants)) IS TRUE
+         WHERE NOT v_asked AND m.tenant_id = v_tenant AND m.id = ANY (v_mids || v_vid)
+        UNION ALL
+        SELECT m.tenant_id, m.id, m.conversation_id, m.human_content, m.assistant_content,
+               m.summary, m.context_type, m.source, m.created_at, m.visibility,
+               m.owner_user_id, m.tags, m.metadata, m.expires_at
+          FROM cogdb.memories_among_tenants(v_mids || v_vid, v_tenants) m
+         WHERE v_asked
     ), text_hits AS (
         SELECT u.kind, u.tenant, u.id, u.rank
           FROM unnest(v_tkind, v_ttenant, v_tid, v_trank) AS u(kind, tenant, id, rank)

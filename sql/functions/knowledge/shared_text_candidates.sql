@@ -50,8 +50,8 @@ BEGIN
           INTO v_kinds, v_ids, v_ranks
           FROM (SELECT CASE WHEN t.memory_id IS NOT NULL THEN 'memory' ELSE 'entity' END AS kind,
                        coalesce(t.memory_id, t.entity_id) AS id, ts_rank(t.tsv, v_any) AS rank
-                  FROM cogdb.text_index t
-                 WHERE t.tenant_id = v_source AND t.visibility = 'tenant' AND t.tsv @@ query
+                  FROM cogdb.text_rows_matching(v_source, query) t
+                 WHERE t.visibility = 'tenant'
                    AND (t.memory_id IS NULL
                         OR EXISTS (SELECT FROM cogdb.memories m
                                     WHERE m.tenant_id = v_source AND m.id = t.memory_id
@@ -69,9 +69,8 @@ BEGIN
                  CROSS JOIN LATERAL (
                     SELECT CASE WHEN t.memory_id IS NOT NULL THEN 'memory' ELSE 'entity' END AS kind,
                            coalesce(t.memory_id, t.entity_id) AS id, ts_rank(t.tsv, v_any) AS rank
-                      FROM cogdb.text_index t
-                     WHERE t.tenant_id = v_source AND t.visibility = 'tenant'
-                       AND t.tsv @@ b.word::tsquery
+                      FROM cogdb.text_rows_matching(v_source, b.word::tsquery) t
+                     WHERE t.visibility = 'tenant'
                        AND (t.memory_id IS NULL
                             OR EXISTS (SELECT FROM cogdb.memories m
                                         WHERE m.tenant_id = v_source AND m.id = t.memory_id

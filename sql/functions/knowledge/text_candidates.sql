@@ -15,14 +15,15 @@
 -- A tenant with at most `scan` documents is matched in one pass over its own rows instead:
 -- no LIMIT above could bind there, so the candidates are the same (every document with
 -- some word; with OR or -excluded words, every document matching the query), without the
--- GIN index's posting lists of the words, whose length is the whole database's (a tiny
--- tenant's text half cost several times its vector half: bench/RESULTS.md, Knowledge).
+-- index's posting lists of the words (a tiny tenant's text half cost several times its
+-- vector half when those were the whole database's: bench/RESULTS.md, Knowledge).
 --
--- Definer over the owner-only cogdb.text_index, whose GIN index (tenant_id, tsv) the planner
--- can use there (see sql/tables/text_index.sql for why not under RLS). It filters the tenant
--- (cogdb.current_tenant_id(): no context, no rows) and the caller's visibility itself;
--- hybrid_search joins the ids back through memories and entities under their policies, so a
--- bug here could not show another tenant's row either.
+-- Definer over the owner-only cogdb.text_index, whose GIN index the planner can use there
+-- (see sql/tables/text_index.sql for why not under RLS): the bounded matching reads the
+-- posting lists of the tenant's own documents with each word (cogdb.text_rows_matching).
+-- It filters the tenant (cogdb.current_tenant_id(): no context, no rows) and the caller's
+-- visibility itself; hybrid_search joins the ids back through memories and entities under
+-- their policies, so a bug here could not show another tenant's row either.
 CREATE OR REPLACE FUNCTION cogdb.text_candidates(query tsquery, max_rows integer DEFAULT 100,
                                                  kinds text[] DEFAULT ARRAY['memory', 'entity'])
     RETURNS TABLE (kind text, id text, rank real)
@@ -85,10 +86,8 @@ BEGIN
       INTO v_kinds, v_ids, v_ranks
       FROM (SELECT CASE WHEN t.memory_id IS NOT NULL THEN 'memory' ELSE 'entity' END AS kind,
                    coalesce(t.memory_id, t.entity_id) AS id, ts_rank(t.tsv, v_any) AS rank
-              FROM cogdb.text_index t
-             WHERE t.tenant_id = v_tenant
-               AND (t.visibility = 'tenant' OR t.owner_user_id = v_user)
-               AND t.tsv @@ query
+              FROM cogdb.text_rows_matching(v_tenant, query) t
+             WHERE (t.visibility = 'tenant' OR t.owner_user_id = v_user)
              LIMIT v_scan) a;
     IF cardinality(v_ids) >= v_rows THEN
         v_words := '{}';
@@ -101,10 +100,8 @@ BEGIN
              CROSS JOIN LATERAL (
                 SELECT CASE WHEN t.memory_id IS NOT NULL THEN 'memory' ELSE 'entity' END AS kind,
                        coalesce(t.memory_id, t.entity_id) AS id, ts_rank(t.tsv, v_any) AS rank
-                  FROM cogdb.text_index t
-                 WHERE t.tenant_id = v_tenant
-                   AND (t.visibility = 'tenant' OR t.owner_user_id = v_user)
-                   AND t.tsv @@ b.word::tsquery
+                  FROM cogdb.text_rows_matching(v_tenant, b.word::tsquery) t
+                 WHERE (t.visibility = 'tenant' OR t.owner_user_id = v_user)
                  LIMIT v_scan) w) h
      WHERE h.kind = ANY (kinds)
      GROUP BY h.kind, h.id
