@@ -8,7 +8,9 @@ policies), so they may run any number of times, except a downgrade that drops a 
 the revision added (0032's ``lock_unqueued``): it runs once between two upgrades, so a
 bench upgrades first; plans cached by open sessions are
 invalidated by the catalog change, so measure on a fresh connection after a swap.
-Only for a revision whose upgrade replaces definitions and creates no table or step.
+Only for a revision whose upgrade replaces definitions and creates no table, or whose
+steps undo each other (0036 rebuilds the text index's GIN index each way): then alternate
+the directions, never the same one twice.
 ``policies_before(revision, names)`` is the text that a revision's downgrade.sql restores
 for the named policies only (its DROP POLICY IF EXISTS / CREATE POLICY pairs), for a
 revision whose whole downgrade cannot be swapped.

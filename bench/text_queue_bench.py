@@ -13,7 +13,10 @@ round; medians over ``--rounds`` are the figures:
   ``index_pending_text`` indexes them; its rate is reported on its own, and the server CPU
   per memory counts both the write and the indexing;
 - **no text index**: the memories' index_text triggers disabled (superuser, this benchmark
-  only): the floor.
+  only): the floor;
+- with ``--revision R``, **immediate, before R**: immediate, with revision R swapped out
+  (bench/revision_swap.py; 0036: the text index's GIN index on (tenant_id, tsv) instead of
+  its tenant keys), for what the revision costs a write.
 
 Reported: ``remember_many`` of ``--batches`` x ``--batch`` memories (memories/s), the server
 CPU per memory (ms, ``/proc/<pid>/schedstat`` of the writer's backend) of the writes alone and
@@ -36,6 +39,7 @@ from pathlib import Path
 
 import psycopg
 
+from . import revision_swap
 from .audit_bench import MODEL, backend_cpu_ns, memories, prepare
 from .import_bench import OUT, start_server
 
@@ -43,11 +47,18 @@ RESULTS = Path(__file__).resolve().parent / "results" / "text_queue.json"
 STATES = ("immediate", "deferred", "no text index")
 
 
-def set_state(admin_url: str, state: str) -> None:
+def set_state(admin_url: str, state: str, revision: str | None = None,
+              swapped: list[bool] | None = None) -> None:
+    """Put the server in ``state``; "immediate, before <revision>" is immediate with the
+    revision's definitions and steps swapped out (``swapped[0]`` says whether they are)."""
+    before = state.startswith("immediate, before")
+    if revision and swapped is not None and swapped[0] != before:
+        revision_swap.apply(admin_url, revision, "downgrade" if before else "upgrade")
+        swapped[0] = before
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute("UPDATE cogdb.settings SET value = %s::jsonb"
                      " WHERE key = 'text.defer_min_rows'",
-                     ("0" if state == "immediate" else "100",))
+                     ("0" if state.startswith("immediate") else "100",))
         verb = "DISABLE" if state == "no text index" else "ENABLE"
         for trigger in ("memories_index_text_inserts", "memories_index_text_updates"):
             conn.execute(f"ALTER TABLE cogdb.memories {verb} TRIGGER {trigger}")
@@ -62,7 +73,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--warmup", type=int, default=1, help="uncounted rounds of each state")
     ap.add_argument("--home", help="bench server folder (default bench/out/home-textqueue)")
+    ap.add_argument("--revision", help="also time immediate indexing with this revision"
+                    " swapped out (e.g. 0036: the text index's tenant keys)")
     args = ap.parse_args(argv)
+    states = STATES + ((f"immediate, before {args.revision}",) if args.revision else ())
+    swapped = [False]
 
     import cogdb
 
@@ -73,16 +88,16 @@ def main(argv: list[str] | None = None) -> None:
     client = cogdb.connect(app_url, pool_size=1)
     with client.pool.connection() as conn:  # pool_size=1: every scope runs on this backend
         pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-    figures = {name: {s: [] for s in STATES} for name in (
+    figures = {name: {s: [] for s in states} for name in (
         "remember_many (memories/s)", "server CPU per memory, the write (ms)",
         "server CPU per memory, write + indexing (ms)",
         "remember, one per transaction (memories/s)")}
     drain_rates: list[float] = []
     try:
         for r in range(-args.warmup, args.rounds):
-            order = STATES if r % 2 == 0 else tuple(reversed(STATES))
+            order = states if r % 2 == 0 else tuple(reversed(states))
             for state in order:
-                set_state(admin_url, state)
+                set_state(admin_url, state, args.revision, swapped)
                 batches = [memories(args.batch, rng) for _ in range(args.batches)]
                 cpu0 = backend_cpu_ns(pid)
                 t0 = time.perf_counter()
@@ -118,7 +133,7 @@ def main(argv: list[str] | None = None) -> None:
                       + (f"  indexed afterwards {indexed / drain:8,.0f}/s"
                          if state == "deferred" else ""))
     finally:
-        set_state(admin_url, "deferred")
+        set_state(admin_url, "deferred", args.revision, swapped)
         client.close()
     med = {name: {s: statistics.median(v) for s, v in per.items()}
            for name, per in figures.items()}
@@ -128,7 +143,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  {name}: " + ", ".join(f"{s} {v:,.3f}" if v < 10 else f"{s} {v:,.0f}"
                                        for s, v in per.items())
               + f"  (deferred / immediate {per['deferred'] / base:.2f}x,"
-                f" no index / immediate {per['no text index'] / base:.2f}x)")
+                f" no index / immediate {per['no text index'] / base:.2f}x"
+              + "".join(f", immediate / {s[11:]} {base / v:.2f}x" for s, v in per.items()
+                        if s.startswith("immediate, before")) + ")")
     print(f"  index_pending_text afterwards: {statistics.median(drain_rates):,.0f} memories/s")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({
