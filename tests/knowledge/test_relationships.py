@@ -5,11 +5,13 @@ and the state as of any time (as_of, known_at) on request; deleting a node remov
 edges (foreign keys). All as the app login through the Python client."""
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
-from helpers import count, in_context, vec
+from helpers import SET_CONTEXT, count, in_context, vec
 
 import cogdb
 
@@ -198,3 +200,49 @@ def test_relationship_types_are_listed_and_registered_once(client, tenants):
         s.register_relationship_type("works_at", "employment", exclusive=False)
     with client.scope(tenants.a) as s, pytest.raises(cogdb.InvalidInput):
         s.register_relationship_type("relates_to")
+
+
+def test_concurrent_exclusive_relates_under_repeatable_read_never_keep_two_active(
+        client, tenants, db):
+    """relate() serializes calls per (from node, type) with an advisory lock, then reads the
+    active records: under READ COMMITTED a fresh snapshot. Under REPEATABLE READ the snapshot
+    predates the other call's commit and would miss the record to supersede; the second
+    call's write then fails with 40001 instead (its audit record updates the tenant's audit
+    head, which the first one updated after that snapshot), and its retry supersedes."""
+    with client.scope(tenants.a, tenants.a1) as s:
+        s.register_relationship_type("works_at", exclusive=True)
+        bob, acme, globex = (s.upsert_entity(n) for n in ("Bob", "Acme", "Globex"))
+    relate = "SELECT id FROM cogdb.relate(%s, %s, 'works_at')"
+    one, two = psycopg.connect(db.app_url), psycopg.connect(db.app_url)
+    failed: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            two.execute(relate, (bob.ref, globex.ref)).fetchone()
+            two.commit()
+        except psycopg.Error as e:
+            failed.append(e)
+            two.rollback()
+
+    try:
+        for conn in (one, two):
+            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            conn.execute(SET_CONTEXT, (str(tenants.a), str(tenants.a1)))  # the snapshots
+        one.execute(relate, (bob.ref, acme.ref))          # holds the lock until it commits
+        waiter = threading.Thread(target=second)
+        waiter.start()
+        for _ in range(500):   # until the second call waits for the first's lock
+            if db.super.execute("SELECT wait_event_type = 'Lock' FROM pg_stat_activity"
+                                " WHERE pid = %s", (two.info.backend_pid,)).fetchone()[0]:
+                break
+            time.sleep(0.01)
+        one.commit()
+        waiter.join(10)
+    finally:
+        one.close()
+        two.close()
+    assert [type(e) for e in failed] == [psycopg.errors.SerializationFailure]
+    with client.scope(tenants.a, tenants.a1) as s:
+        assert _current(s, bob) == {("works_at", acme.ref, "out")}
+        s.relate(bob, globex, "works_at")                 # the retry
+        assert _current(s, bob) == {("works_at", globex.ref, "out")}
