@@ -5,6 +5,11 @@
 -- read_graph), instead of one list_relationships per entity. Relationships with a memory at
 -- either end are left out. Ordered by the from end's key, type, the to end's key.
 -- Reads only; no context, no rows.
+-- Each end is a lookup by id with the tenant as a filter (IS TRUE; under RLS the fence is the
+-- index condition on the tenant), OFFSET 0 keeping it a per-row probe: joined on (tenant, id),
+-- the planner, which has no statistics on tenant_id, took the primary key by tenant alone and
+-- read all of the tenant's entities for every relationship (revision 0037: 473,524 buffers
+-- for the 1,000 relationships of one entity at 1M memories).
 CREATE OR REPLACE FUNCTION cogdb.entity_relations(names text[])
     RETURNS TABLE (id text, type text, from_id text, from_system text, from_external_id text,
                    from_name text, to_id text, to_system text, to_external_id text,
@@ -12,6 +17,9 @@ CREATE OR REPLACE FUNCTION cogdb.entity_relations(names text[])
                    valid_from timestamptz, recorded_at timestamptz)
     LANGUAGE sql STABLE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
+    -- Planned once per session: the relationships policies' probes of memories make a custom
+    -- plan plan every partition (165 ms a call at 81 partitions, bench/RESULTS.md).
+    SET plan_cache_mode = force_generic_plan
 AS $$
     WITH wanted AS (
         SELECT DISTINCT coalesce(e.merged_into, e.id) AS id
@@ -32,8 +40,12 @@ AS $$
            t.external_id, t.name, r.strength, r.confidence, r.visibility, r.valid_from,
            r.recorded_at
       FROM touching r
-      JOIN cogdb.entities f ON f.tenant_id = r.tenant_id AND f.id = r.from_entity_id
-      JOIN cogdb.entities t ON t.tenant_id = r.tenant_id AND t.id = r.to_entity_id
+      JOIN LATERAL (SELECT e.id, e.system, e.external_id, e.name FROM cogdb.entities e
+                     WHERE e.id = r.from_entity_id AND (e.tenant_id = r.tenant_id) IS TRUE
+                    OFFSET 0) f ON true
+      JOIN LATERAL (SELECT e.id, e.system, e.external_id, e.name FROM cogdb.entities e
+                     WHERE e.id = r.to_entity_id AND (e.tenant_id = r.tenant_id) IS TRUE
+                    OFFSET 0) t ON true
      WHERE cogdb.fact_holds(r.valid_from, r.valid_to, r.recorded_at, r.superseded_at, NULL, NULL)
      ORDER BY f.external_id COLLATE "C", r.type, t.external_id COLLATE "C", r.id
 $$;
