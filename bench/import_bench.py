@@ -172,8 +172,8 @@ def profile_server(url: str, tenant: uuid.UUID, folder: Path, ctx, sample: int) 
     """The server's share, on `sample` real records staged by COPY as the superuser (context
     set by hand; every run rolled back): rows/s of the whole merge statement, of a plain
     INSERT ... SELECT, and of that INSERT without the per-row check_memory_row trigger,
-    without the statement-level count trigger of revision 0003, and without any trigger
-    (foreign-key checks included)."""
+    without each statement-level trigger (counts, audit, statistics, text index, batch
+    check) and without any trigger (foreign-key checks included)."""
     from psycopg import sql
 
     from cogdb.io import loader
@@ -186,6 +186,10 @@ def profile_server(url: str, tenant: uuid.UUID, folder: Path, ctx, sample: int) 
                 "plain INSERT ... SELECT": (insert, []),
                 "  without check_memory_row": (insert, ["memories_check_row_inserts"]),
                 "  without the count trigger": (insert, ["memories_count_inserts"]),
+                "  without the audit trigger": (insert, ["memories_audit_inserts"]),
+                "  without the statistics trigger": (insert, ["memories_stats_inserts"]),
+                "  without the text index trigger": (insert, ["memories_index_text_inserts"]),
+                "  without the batch check": (insert, ["memories_check_batch_inserts"]),
                 "  without any trigger (FK checks too)": (insert, ["ALL"])}
     out: dict = {"sample_rows": sampled}
     with psycopg.connect(url) as conn:
