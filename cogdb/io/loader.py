@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,21 +124,35 @@ class BatchResult:
 TEXT_BATCH = 10_000
 
 
-def flush_wal(client: Any, tenant: Any, user: Any) -> None:
+def flush_wal(client: Any, tenant: Any, user: Any, workers: int = 1) -> None:
     """Ends an import: indexes the text of the memories its batches queued (a batch is a bulk
     insert, whose full-text indexing the database defers; an imported memory is then found by
     hybrid search's text half as soon as the import returns), and waits until everything
     committed so far is on disk: a transaction that gets an id commits synchronously, and its
-    commit record comes after every earlier commit's."""
-    while True:  # TEXT_BATCH memories per transaction
-        with client.scope(tenant, user) as s:
-            if s.connection.execute(  # a schema from before deferred text indexing: none
-                    "SELECT to_regprocedure('cogdb.index_pending_text(integer)') IS NULL"
-                    ).fetchone()[0]:
-                break
-            s.connection.execute(_BATCH_SETTINGS)
-            if s.index_pending_text(TEXT_BATCH) < TEXT_BATCH:
-                break
+    commit record comes after every earlier commit's.
+
+    The indexing runs on up to ``workers`` connections at once (the import's writers): each
+    takes TEXT_BATCH queued memories per transaction, and index_pending_text skips the entries
+    another call is indexing (SKIP LOCKED), so they share the queue; each stops when a call
+    finds less than a batch left."""
+    def index_text() -> None:
+        while True:  # TEXT_BATCH memories per transaction
+            with client.scope(tenant, user) as s:
+                if s.connection.execute(  # a schema from before deferred text indexing: none
+                        "SELECT to_regprocedure('cogdb.index_pending_text(integer)') IS NULL"
+                        ).fetchone()[0]:
+                    return
+                s.connection.execute(_BATCH_SETTINGS)
+                if s.index_pending_text(TEXT_BATCH) < TEXT_BATCH:
+                    return
+
+    workers = max(1, min(workers, getattr(getattr(client, "pool", None), "max_size", 1)))
+    if workers == 1:
+        index_text()
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cogdb-text") as pool:
+            for future in [pool.submit(index_text) for _ in range(workers)]:
+                future.result()
     with client.scope(tenant, user) as s:
         s.connection.execute("SELECT set_config('synchronous_commit', 'on', true),"
                              " pg_catalog.pg_current_xact_id()")

@@ -442,7 +442,7 @@ def _load(client: Any, tenant: Any, user: Any, model: str, vectors: np.ndarray, 
                                            payload, len(rows), update))
             while pending:
                 collect(pending.popleft().result())
-            flush_wal(client, tenant, user)
+            flush_wal(client, tenant, user, workers)
         except BaseException:
             for future in pending:
                 future.cancel()

@@ -48,6 +48,23 @@ def test_import_stamps_scope_and_rerun_adds_nothing(client, db, tenants, tmp_pat
     assert count(db) == 40
 
 
+
+def test_the_import_indexes_its_queued_text_on_every_writer_before_it_returns(
+        client, db, tenants, tmp_path, monkeypatch):
+    """Batches of 100+ rows queue their text indexing; the import indexes the queue before it
+    returns, on as many connections as it writes with (index_pending_text calls share the
+    queue: SKIP LOCKED). With small indexing batches on two connections the queue still ends
+    empty, every node indexed."""
+    from cogdb.io import loader
+
+    monkeypatch.setattr(loader, "TEXT_BATCH", 7)
+    store = write_store(tmp_path, [node(i) for i in range(300)])
+    report = import_nodes(client, tenants.b, store, user=tenants.b1, batch_size=150, workers=2)
+    assert report.imported == 300
+    assert db.super.execute("SELECT count(*) FROM cogdb.text_index WHERE tenant_id = %s",
+                            (tenants.b,)).fetchone() == (300,)
+    assert db.super.execute("SELECT count(*) FROM cogdb.text_queue").fetchone() == (0,)
+
 def test_fields_and_vectors_are_stored_exactly(client, db, tenants, tmp_path):
     recs = [node(0), node(1, summary="s", context_type="fact", expires_at="2030-01-01T00:00:00Z",
                          tags=[], cluster_confidence=None, technical_depth=None,
