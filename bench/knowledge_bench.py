@@ -199,13 +199,15 @@ def load(url: str, data: corpus.Corpus, texts: list[str], edges: int, echo) -> d
             SELECT DISTINCT ON (a.tenant_id, a.id, b.id) a.tenant_id, a.id, b.id,
                    (ARRAY['led_to', 'relates_to', 'depends_on'])[1 + (g %% 3)], (g %% 10) / 10.0
               FROM generate_series(1, %s) g
-              JOIN LATERAL (SELECT 'k' || lpad(((g::bigint * 7919) %% %s)::text, 7, '0') AS id) x
-                ON true
-              JOIN cogdb.memories a ON a.id = x.id
+              JOIN LATERAL (SELECT (g::bigint * 7919) %% %s AS i) x ON true
+              -- by tenant and id (the primary key): by id alone, a fresh 200k database's
+              -- plan sorted and merge-joined all of memories_default (stalled for minutes)
+              JOIN cogdb.memories a ON a.tenant_id = (%s::uuid[])[x.i + 1]
+                                   AND a.id = 'k' || lpad(x.i::text, 7, '0')
               JOIN LATERAL (SELECT m.id FROM cogdb.memories m
                              WHERE m.tenant_id = a.tenant_id AND m.id > a.id
                              ORDER BY m.id LIMIT 1 OFFSET (g %% 5)) b ON true""",
-                     (edges, len(ids)))
+                     (edges, len(ids), [tenants[int(t)] for t in data.tenant]))
         conn.execute("""
             INSERT INTO cogdb.tenant_stats (tenant_id, metric, delta, bytes)
             SELECT c.tenant_id, x.metric, sum(x.counts), sum(x.bytes)
