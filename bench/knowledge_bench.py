@@ -534,21 +534,17 @@ def hybrid_vs_vector(url: str, data: corpus.Corpus, texts: list[str], meta: dict
     samples = {cls: {"before": [[] for _ in calls], "after": [[] for _ in calls]}
                for cls, calls in classes.items()}
     found: dict[str, dict[str, list]] = {cls: {} for cls in classes}
-    current = "after"  # the database is at head
+    swap = revision_swap.Toggle(url, HYBRID_REVISION)  # 0036's swap rebuilds an index
     for state in ("before", "after", "after", "before"):
-        if state != current:  # each swap runs its steps once (0036 rebuilds an index)
-            started = time.perf_counter()
-            revision_swap.apply(url, HYBRID_REVISION,
-                                "downgrade" if state == "before" else "upgrade")
-            echo(f"  revision {HYBRID_REVISION} {'out' if state == 'before' else 'in'}:"
-                 f" {time.perf_counter() - started:.0f} s")
-            current = state
+        seconds = swap.set(state == "after")
+        if seconds is not None:
+            echo(f"  revision {HYBRID_REVISION} {'in' if swap.is_in else 'out'}: {seconds:.0f} s")
         for cls, calls in classes.items():
             for n, t in enumerate(call_times(url, APP, calls, max(2, rounds // 2))):
                 samples[cls][state][n].extend(t)
             if state not in found[cls]:
                 found[cls][state] = call_results(url, APP, calls[1::3] + calls[2::3])
-    revision_swap.apply(url, HYBRID_REVISION, "upgrade")
+    swap.set(True)
     echo(f"hybrid vs vector-only (k=10, medians per size class), revision {HYBRID_REVISION}"
          f" out (before) and in (after):")
     echo(f"  {'class':<10}{'queries':>8}{'state':>8}{'vector ms':>11}{'hybrid ms':>11}"

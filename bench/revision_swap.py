@@ -17,6 +17,7 @@ revision whose whole downgrade cannot be swapped.
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import psycopg
@@ -37,6 +38,24 @@ def apply(admin_url: str, revision: str, direction: str) -> None:
     text = sql_of(revision, direction)
     with psycopg.connect(admin_url) as conn, conn.transaction():
         conn.execute(text)
+
+
+class Toggle:
+    """A revision swapped out or in on a bench database that starts at head (in), each
+    direction applied only when it changes the state: a revision whose steps undo each other
+    (0036) must never run the same direction twice in a row."""
+
+    def __init__(self, admin_url: str, revision: str) -> None:
+        self.admin_url, self.revision, self.is_in = admin_url, revision, True
+
+    def set(self, want_in: bool) -> float | None:
+        """Swap to ``want_in``; the seconds it took, or None if it was already so."""
+        if want_in == self.is_in:
+            return None
+        started = time.perf_counter()
+        apply(self.admin_url, self.revision, "upgrade" if want_in else "downgrade")
+        self.is_in = want_in
+        return time.perf_counter() - started
 
 
 def policies_before(revision: str, names: tuple[str, ...]) -> str:

@@ -47,14 +47,11 @@ RESULTS = Path(__file__).resolve().parent / "results" / "text_queue.json"
 STATES = ("immediate", "deferred", "no text index")
 
 
-def set_state(admin_url: str, state: str, revision: str | None = None,
-              swapped: list[bool] | None = None) -> None:
-    """Put the server in ``state``; "immediate, before <revision>" is immediate with the
-    revision's definitions and steps swapped out (``swapped[0]`` says whether they are)."""
-    before = state.startswith("immediate, before")
-    if revision and swapped is not None and swapped[0] != before:
-        revision_swap.apply(admin_url, revision, "downgrade" if before else "upgrade")
-        swapped[0] = before
+def set_state(admin_url: str, state: str, swap: revision_swap.Toggle | None = None) -> None:
+    """Put the server in ``state``; "immediate, before <revision>" is immediate with
+    ``swap``'s revision (definitions and steps) swapped out."""
+    if swap is not None:
+        swap.set(not state.startswith("immediate, before"))
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute("UPDATE cogdb.settings SET value = %s::jsonb"
                      " WHERE key = 'text.defer_min_rows'",
@@ -77,12 +74,12 @@ def main(argv: list[str] | None = None) -> None:
                     " swapped out (e.g. 0036: the text index's tenant keys)")
     args = ap.parse_args(argv)
     states = STATES + ((f"immediate, before {args.revision}",) if args.revision else ())
-    swapped = [False]
 
     import cogdb
 
     OUT.mkdir(parents=True, exist_ok=True)
     admin_url = start_server(Path(args.home) if args.home else OUT / "home-textqueue", print)
+    swap = revision_swap.Toggle(admin_url, args.revision) if args.revision else None
     app_url, tenant, user = prepare(admin_url)
     rng = random.Random(11)
     client = cogdb.connect(app_url, pool_size=1)
@@ -97,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
         for r in range(-args.warmup, args.rounds):
             order = states if r % 2 == 0 else tuple(reversed(states))
             for state in order:
-                set_state(admin_url, state, args.revision, swapped)
+                set_state(admin_url, state, swap)
                 batches = [memories(args.batch, rng) for _ in range(args.batches)]
                 cpu0 = backend_cpu_ns(pid)
                 t0 = time.perf_counter()
@@ -133,7 +130,7 @@ def main(argv: list[str] | None = None) -> None:
                       + (f"  indexed afterwards {indexed / drain:8,.0f}/s"
                          if state == "deferred" else ""))
     finally:
-        set_state(admin_url, "deferred", args.revision, swapped)
+        set_state(admin_url, "deferred", swap)
         client.close()
     med = {name: {s: statistics.median(v) for s, v in per.items()}
            for name, per in figures.items()}

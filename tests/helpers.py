@@ -145,6 +145,19 @@ def refused(conn: psycopg.Connection, query: str | sql.Composable, params: Any =
     return sql_error(conn, query, params, tenant=tenant, user=user).sqlstate
 
 
+def flush_pool_stats(client: Any) -> None:
+    """Make every pooled session of ``client`` report its pending statistics now (pg_stat
+    counters of what earlier scopes did), so that a test's before/after counts see only its
+    own reads. Takes every connection of the pool at once, so each one is reached."""
+    conns = [client.pool.getconn() for _ in range(client.pool.max_size)]
+    try:
+        for conn in conns:
+            conn.execute("SELECT pg_stat_force_next_flush()")
+            conn.commit()
+    finally:
+        for conn in conns:
+            client.pool.putconn(conn)
+
 def cli(db, *args: str, app_url: str | None = None, admin_url: str | None = None,
         auditor_url: str | None = None, input: str | None = None) -> Result:
     """Run the ``cogdb`` CLI in-process as the test logins (or the URLs given), with

@@ -146,8 +146,7 @@ def flush_wal(client: Any, tenant: Any, user: Any, workers: int = 1) -> None:
                 if s.index_pending_text(TEXT_BATCH) < TEXT_BATCH:
                     return
 
-    workers = max(1, min(workers, getattr(getattr(client, "pool", None), "max_size", 1)))
-    if workers == 1:
+    if workers <= 1:  # the import's writer count, already bounded by the pool's size
         index_text()
     else:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cogdb-text") as pool:

@@ -9,7 +9,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from helpers import cli
+from helpers import cli, flush_pool_stats
 
 import cogdb
 
@@ -105,10 +105,7 @@ def test_entity_relations_reads_each_end_by_its_id(client, tenants, db):
                              "  FROM generate_series(0, 999) i")
         for i in range(30):
             s.relate("hub", f"node {i}", "relates_to")
-    with client.pool.connection() as one, client.pool.connection() as two:
-        for conn in (one, two):  # flush what the writes left pending
-            conn.execute("SELECT pg_stat_force_next_flush()")
-            conn.commit()
+    flush_pool_stats(client)  # what the writes left pending
     db.super.execute("ANALYZE cogdb.entities, cogdb.relationships")  # as autovacuum would
     before = _entity_rows_read(db)
     with client.scope(tenants.a, tenants.a1) as s:

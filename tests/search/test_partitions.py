@@ -19,7 +19,14 @@ from typing import Any
 import numpy as np
 import psycopg
 import pytest
-from helpers import SET_CONTEXT, assert_rls_applies, cli, explained, rows_in_context
+from helpers import (
+    SET_CONTEXT,
+    assert_rls_applies,
+    cli,
+    explained,
+    flush_pool_stats,
+    rows_in_context,
+)
 
 import cogdb
 import cogdb.ops.maintain
@@ -379,11 +386,7 @@ def test_hybrid_search_reads_its_tenants_partition_alone(db, client, promoted, t
     tenant, user, prefix = (tenants.a, tenants.a1, "t0") if who == "a" else (c, None, "t2")
     own = names[tenant] if who == "a" else "memories_default"
 
-    # the writes of the fixture, not flushed yet, would count: flush every pooled session's
-    with client.pool.connection() as one, client.pool.connection() as two:
-        for conn in (one, two):
-            conn.execute("SELECT pg_stat_force_next_flush()")
-            conn.commit()
+    flush_pool_stats(client)  # the fixture's writes, not reported yet, would count
 
     def scans_during(**kw) -> dict[str, int]:
         before = _partition_index_scans(db)
