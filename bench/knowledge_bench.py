@@ -398,7 +398,7 @@ def call_times(url: str, login: str, calls: list[tuple[object, str, tuple]], rou
 
 
 #: The revision whose definitions traversal() swaps out and in: the walk's last change.
-SWAPPED = "0035"
+SWAPPED = "0038"
 
 
 def relate_times(url: str, tenant, memories: list[str], rounds: int) -> tuple[float, list[float]]:

@@ -17,9 +17,16 @@
 --   comparison a filter, as in relationships__endpoints_visible) and counts them; a
 --   relationship from a memory to itself is one id. One lookup, not one per memory
 --   (revision 0035): the row's tenant cannot prune the partitions of memories before the
---   statement runs, so every statement on relationships sets up this lookup's scan of
---   every partition, though only a statement that asked for shared rows runs it; one
---   lookup halves that.
+--   statement runs, so every statement on relationships set up this lookup's scan of every
+--   partition, though only a statement that asked for shared rows runs it; one lookup
+--   halved that. Since revision 0038 the lookup also compares the tenant with
+--   cogdb.shared_tenant_floor(): NULL (no partition) unless the transaction asked for shared
+--   rows, and evaluated when the statement starts, so a statement that did not ask prunes
+--   every partition of this lookup before setting any up; when it asked, every tenant id is
+--   at or above the floor and the lookup is as before. It narrows the branch, never widens
+--   it. Read once per statement by partition pruning, and as an index condition once per
+--   probe of a shared row: docs/conventions.md rule 3's second exception, which
+--   cogdb.policy_report() accepts in this policy and this form only.
 -- (SELECT …) makes the helpers InitPlans: evaluated once per query, not once per row.
 DROP POLICY IF EXISTS relationships__tenant_fence ON cogdb.relationships;
 CREATE POLICY relationships__tenant_fence ON cogdb.relationships
@@ -30,6 +37,7 @@ CREATE POLICY relationships__tenant_fence ON cogdb.relationships
                     AND (SELECT count(*) FROM cogdb.memories m
                           WHERE m.id IN (relationships.from_memory_id,
                                          relationships.to_memory_id)
+                            AND m.tenant_id >= cogdb.shared_tenant_floor()
                             AND (m.tenant_id = relationships.tenant_id) IS TRUE
                          OFFSET 0)
                         = CASE WHEN from_memory_id = to_memory_id THEN 1 ELSE 2 END)))

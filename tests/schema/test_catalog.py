@@ -26,7 +26,8 @@ WIDENED_FENCES = {
                 "created_at, anonymised_at)))",
     # sharing traversal (revision 0020): other tenants' memory-to-memory relationships;
     # revision 0035: both memories in one primary-key lookup, counted (OFFSET 0, the tenant a
-    # filter)
+    # filter); revision 0038: the lookup's tenant at or above shared_tenant_floor() (NULL
+    # unless the transaction asked: its partitions pruned when the statement starts)
     "relationships": (
         '((tenant_id = ANY (( SELECT cogdb.readable_tenants() AS readable_tenan'
         'ts)::uuid[])) AND ((tenant_id = ( SELECT cogdb.current_tenant_id() AS '
@@ -34,7 +35,8 @@ WIDENED_FENCES = {
         '_id IS NULL) AND (to_entity_id IS NULL) AND (( SELECT count(*) AS count\n'
         '   FROM cogdb.memories m\n'
         '  WHERE ((m.id = ANY (ARRAY[relationships.from_memory_id, relationships.t'
-        'o_memory_id])) AND ((m.tenant_id = relationships.tenant_id) IS TRUE))\n'
+        'o_memory_id])) AND (m.tenant_id >= cogdb.shared_tenant_floor()) AND ((m.tenant_id'
+        ' = relationships.tenant_id) IS TRUE))\n'
         ' OFFSET 0) =\n'
         'CASE\n'
         '    WHEN (from_memory_id = to_memory_id) THEN 1\n'
@@ -208,6 +210,8 @@ APP_FUNCTIONS = {
     "entity_grant_covers", "shared_text_candidates", "get_shared_entity",
     # hybrid_search(include_shared)'s candidate memories in the tenants of its grants (0036)
     "memories_among_tenants",
+    # the floor of relationships__tenant_fence's shared lookup, read by partition pruning (0038)
+    "shared_tenant_floor",
     # federated insights (revision 0016): definer functions for the app, and the invoker
     # federated_top_topics and privacy_budget
     "open_federated_session", "join_federated_session", "withdraw_federated_session",

@@ -43,7 +43,10 @@ POLICY_FUNCTIONS = {"current_tenant_id", "current_user_id", "context_stamp", "fa
                     # readable_tenants is the context tenant plus live_grants' keys
                     "grant_covers", "live_grants", "readable_tenants",
                     # sharing entities (revision 0022): reads only its arguments too
-                    "entity_grant_covers"}
+                    "entity_grant_covers",
+                    # the floor of the relationships fence's shared lookup (revision 0038):
+                    # reads only the transaction's settings
+                    "shared_tenant_floor"}
 
 
 def _plan(conn: psycopg.Connection) -> list[tuple]:

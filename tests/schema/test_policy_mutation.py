@@ -172,10 +172,14 @@ def test_unmutated_isolation_run_passes(runs):
     assert not re.search(r"\b(failed|errors?)\b", control.summary), control.describe()
 
 
-#: The helpers policies read once per query, inside a sub-select (InitPlans): they return
-#: the context, not a verdict on a row (docs/conventions.md rule 3).
+#: The helpers policies read once per query, inside a sub-select (InitPlans), or once per
+#: probe (rule 3's two exceptions): they return the context, not a verdict on a row
+#: (docs/conventions.md rule 3). shared_tenant_floor only narrows a branch of the
+#: relationships fence (NULL unless shared rows were asked for), so loosening it lets
+#: nothing through that the fence's first condition does not already let through.
 CONTEXT_HELPERS = {"current_tenant_id", "current_user_id", "readable_tenants",
-                   "retention_cutoffs", "retention_horizon", "context_stamp"}
+                   "retention_cutoffs", "retention_horizon", "context_stamp",
+                   "shared_tenant_floor"}
 
 
 def test_every_function_a_policy_calls_is_a_context_helper_or_mutated(pg_server,

@@ -183,6 +183,28 @@ def test_the_per_probe_tenant_is_accepted_in_its_one_policy_and_form_only(tx):
                             "policy relationships.relationships__endpoints_visible")}
 
 
+def test_the_shared_lookup_floor_is_accepted_in_the_relationships_fence_only(tx):
+    """Rule 3's second exception (revision 0038): relationships__tenant_fence's lookup of
+    another tenant's memories compares their tenant with shared_tenant_floor() per probe.
+    The migrated database has it and no finding; the same comparison in another policy, or
+    the floor anywhere else in that fence, is reported (and the changed fence is no longer
+    the one the report knows)."""
+    qual = tx.execute("SELECT qual FROM pg_policies WHERE policyname ="
+                      " 'relationships__tenant_fence'").fetchone()[0]
+    assert "(m.tenant_id >= cogdb.shared_tenant_floor())" in qual
+    assert _report(tx) == set()
+    tx.execute("CREATE POLICY report_gap ON cogdb.memories AS RESTRICTIVE FOR SELECT"
+               " USING (tenant_id >= cogdb.shared_tenant_floor())")
+    assert _report(tx) == {("policy_per_row_helper", "policy memories.report_gap")}
+    tx.execute("DROP POLICY report_gap ON cogdb.memories")
+    assert _report(tx) == set()
+    tx.execute("ALTER POLICY relationships__tenant_fence ON cogdb.relationships"
+               f" USING (tenant_id >= cogdb.shared_tenant_floor() AND {qual})")
+    assert _report(tx) == {
+        ("policy_per_row_helper", "policy relationships.relationships__tenant_fence"),
+        ("no_tenant_fence", "cogdb.relationships")}
+
+
 def test_cli_exits_non_zero_on_findings(db):
     found = cli(db, "audit", "policies", "--json")
     assert found.exit_code == 5, found.output

@@ -279,14 +279,31 @@ def _partitions_read(app_conn, tenant, user, query: str, params: tuple) -> set[s
             if node.get("Relation Name", "").startswith("memories") and node.get("Actual Loops")}
 
 
-def _pruned_at_start(app_conn, tenant, user, query: str, params: tuple) -> list[int]:
+def _pruned_at_start(app_conn, tenant, user, query: str, params: tuple, *,
+                     shared: bool = False) -> list[int]:
     """For each Append over memories' partitions in EXPLAIN ANALYZE of ``query``, how many
-    partitions were pruned when the statement started (never set up)."""
-    return sorted(node.get("Subplans Removed", 0)
-                  for node in explained(app_conn, query, params, tenant=tenant, user=user)
+    partitions were pruned when the statement started (never set up); ``shared``: in a
+    transaction that asked for shared rows first (share_request(true), its own statement)."""
+    if shared:
+        with app_conn.transaction(force_rollback=True):
+            app_conn.execute("SELECT cogdb.set_context(%s::text, %s::text)",
+                             (str(tenant), str(user)))
+            app_conn.execute("SELECT cogdb.share_request(true)")
+            plan = app_conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query,
+                                    params).fetchone()[0][0]["Plan"]
+        nodes, stack = [], [plan]
+        while stack:
+            nodes.append(stack.pop())
+            stack.extend(nodes[-1].get("Plans", []))
+    else:
+        nodes = list(explained(app_conn, query, params, tenant=tenant, user=user))
+    # An Append whose partitions were all pruned has no child left to name its table; only
+    # memories is partitioned, so an Append that pruned any is over memories.
+    return sorted(node.get("Subplans Removed", 0) for node in nodes
                   if node["Node Type"] == "Append"
-                  and any(child.get("Relation Name", "").startswith("memories")
-                          for child in node.get("Plans", [])))
+                  and (node.get("Subplans Removed")
+                       or any(child.get("Relation Name", "").startswith("memories")
+                              for child in node.get("Plans", []))))
 
 
 def test_a_relationships_endpoint_checks_read_the_tenants_partition(db, app_conn, client,
@@ -294,9 +311,10 @@ def test_a_relationships_endpoint_checks_read_the_tenants_partition(db, app_conn
     """docs/trust-model.md "What a walk reads": each memory a relationship's endpoint check
     (relationships__endpoints_visible) probes is read in the tenant's own partition only
     (revision 0034: the probe names the tenant), and since revision 0035 no other partition
-    is set up for them at all (pruned when the statement starts); a walk through them finds
-    the same nodes. Control: a lookup by id that relies on the fence alone reads every
-    partition, and sets up every one."""
+    is set up for them at all (pruned when the statement starts); since revision 0038 none
+    for the fence's lookup of shared relationships either, unless the transaction asked for
+    shared rows; a walk through them finds the same nodes. Control: a lookup by id that
+    relies on the fence alone reads every partition, and sets up every one."""
     names, _, _ = promoted
     with client.scope(tenants.a, tenants.a1) as s:
         for i in range(3):
@@ -305,9 +323,12 @@ def test_a_relationships_endpoint_checks_read_the_tenants_partition(db, app_conn
     assert _partitions_read(app_conn, tenants.a, tenants.a1, edges, ("t0-0001",)) == {
         names[tenants.a]}
     # Revision 0035: the two endpoint probes' other partitions are not even set up (pruned
-    # when the statement starts); the fence's lookup for shared relationships, by the row's
-    # tenant, cannot be (it runs for other tenants' rows only, and none here).
-    assert _pruned_at_start(app_conn, tenants.a, tenants.a1, edges, ("t0-0001",)) == [0, 2, 2]
+    # when the statement starts). Revision 0038: nor is any partition for the fence's lookup
+    # of shared relationships (by the row's tenant) in a statement that did not ask for
+    # shared rows; in one that asked, that lookup's partitions are all set up (control).
+    assert _pruned_at_start(app_conn, tenants.a, tenants.a1, edges, ("t0-0001",)) == [2, 2, 3]
+    assert _pruned_at_start(app_conn, tenants.a, tenants.a1, edges, ("t0-0001",),
+                            shared=True) == [0, 2, 2]
     every = {names[tenants.a], names[tenants.b], "memories_default"}
     lookup = "SELECT id FROM cogdb.memories WHERE id = %s"
     assert _partitions_read(app_conn, tenants.a, tenants.a1, lookup, ("t0-0001",)) == every

@@ -28,11 +28,14 @@
 --                        (PostgreSQL's default on a new database);
 --   policy_per_row_helper a policy of schema cogdb that calls a context helper
 --                        (current_tenant_id, current_user_id, context_stamp,
---                        retention_horizon, retention_cutoffs) or reads app.* settings per row, not once per
---                        query inside a sub-select (an InitPlan; docs/conventions.md rule 3);
---                        one exception, in relationships__endpoints_visible only: the probe
+--                        retention_horizon, retention_cutoffs, shared_tenant_floor) or reads
+--                        app.* settings per row, not once per query inside a sub-select (an
+--                        InitPlan; docs/conventions.md rule 3); two exceptions: in
+--                        relationships__endpoints_visible only, the probe
 --                        `WHERE m.id = relationships.<from|to>_memory_id AND m.tenant_id =
---                        cogdb.current_tenant_id() OFFSET 0` (once per probe, not per row).
+--                        cogdb.current_tenant_id() OFFSET 0` (once per probe, not per row);
+--                        and one in relationships__tenant_fence only: its shared-row lookup's
+--                        `m.tenant_id >= cogdb.shared_tenant_floor()` (pruning, revision 0038).
 -- Invoker: it reads only catalogs that every login may read, so the auditor runs it as itself.
 CREATE OR REPLACE FUNCTION cogdb.policy_report()
     RETURNS TABLE (finding text, object text, detail text, hint text)
@@ -76,13 +79,16 @@ AS $$
           FROM pg_proc p
          WHERE p.pronamespace = 'cogdb'::regnamespace AND p.prosecdef),
     helpers(pattern) AS (
-        VALUES ('(current_tenant_id|current_user_id|context_stamp|retention_cutoffs|retention_horizon)\(|current_setting\(''app\.')),
+        VALUES ('(current_tenant_id|current_user_id|context_stamp|retention_cutoffs|retention_horizon|shared_tenant_floor)\(|current_setting\(''app\.')),
     policies AS (
         SELECT p.tablename::text || '.' || p.policyname::text AS name,
                -- the helpers read once per query: ( SELECT cogdb.h() AS h), removed; and
                -- in relationships__endpoints_visible only, the tenant named in a probe of a
                -- memory by its id (read once per probe, as its index condition, so the
-               -- partition is pruned when the statement starts: docs/conventions.md rule 3).
+               -- partition is pruned when the statement starts: docs/conventions.md rule 3);
+               -- in relationships__tenant_fence only, the floor its shared-row lookup
+               -- compares tenants with (NULL unless the transaction asked for shared rows:
+               -- every partition pruned when the statement starts; revision 0038).
                -- Matched in pg_policies' own layout, indentation included: the same probe
                -- nested deeper is indented differently and stays a finding.
                regexp_replace(
@@ -91,8 +97,13 @@ AS $$
                         THEN regexp_replace(coalesce(p.qual, '') || ' ' || coalesce(p.with_check, ''),
                                             'FROM cogdb\.memories m\n  WHERE \(\(m\.id = relationships\.(from|to)_memory_id\) AND \(m\.tenant_id = cogdb\.current_tenant_id\(\)\)\)\n OFFSET 0\)',
                                             '', 'g')
+                        WHEN p.tablename = 'relationships'
+                             AND p.policyname = 'relationships__tenant_fence'
+                        THEN regexp_replace(coalesce(p.qual, '') || ' ' || coalesce(p.with_check, ''),
+                                            'FROM cogdb\.memories m\n  WHERE \(\(m\.id = ANY \(ARRAY\[relationships\.from_memory_id, relationships\.to_memory_id\]\)\) AND \(m\.tenant_id >= cogdb\.shared_tenant_floor\(\)\) AND',
+                                            '')
                         ELSE coalesce(p.qual, '') || ' ' || coalesce(p.with_check, '') END,
-                   '\( SELECT cogdb\.(current_tenant_id|current_user_id|context_stamp|retention_cutoffs|retention_horizon)\(\) AS \1\)',
+                   '\( SELECT cogdb\.(current_tenant_id|current_user_id|context_stamp|retention_cutoffs|retention_horizon|shared_tenant_floor)\(\) AS \1\)',
                    '', 'g') AS rest
           FROM pg_policies p WHERE p.schemaname = 'cogdb')
     SELECT 'rls_not_forced', 'cogdb.' || t.relname,
@@ -125,7 +136,7 @@ AS $$
                    -- relationships of a tenant that shares both memories (traversal; one
                    -- per-row lookup of both since revision 0035)
                    OR t.relname = 'relationships'
-                   AND p.qual = E'((tenant_id = ANY (( SELECT cogdb.readable_tenants() AS readable_tenants)::uuid[])) AND ((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR ((visibility = \'tenant\'::text) AND (from_entity_id IS NULL) AND (to_entity_id IS NULL) AND (( SELECT count(*) AS count\n   FROM cogdb.memories m\n  WHERE ((m.id = ANY (ARRAY[relationships.from_memory_id, relationships.to_memory_id])) AND ((m.tenant_id = relationships.tenant_id) IS TRUE))\n OFFSET 0) =\nCASE\n    WHEN (from_memory_id = to_memory_id) THEN 1\n    ELSE 2\nEND))))'
+                   AND p.qual = E'((tenant_id = ANY (( SELECT cogdb.readable_tenants() AS readable_tenants)::uuid[])) AND ((tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id)) OR ((visibility = \'tenant\'::text) AND (from_entity_id IS NULL) AND (to_entity_id IS NULL) AND (( SELECT count(*) AS count\n   FROM cogdb.memories m\n  WHERE ((m.id = ANY (ARRAY[relationships.from_memory_id, relationships.to_memory_id])) AND (m.tenant_id >= cogdb.shared_tenant_floor()) AND ((m.tenant_id = relationships.tenant_id) IS TRUE))\n OFFSET 0) =\nCASE\n    WHEN (from_memory_id = to_memory_id) THEN 1\n    ELSE 2\nEND))))'
                    AND p.with_check = '(tenant_id = ( SELECT cogdb.current_tenant_id() AS current_tenant_id))'
                    -- entities: widened by the entity criteria of live read grants
                    OR t.relname = 'entities'
