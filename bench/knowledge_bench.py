@@ -398,7 +398,7 @@ def call_times(url: str, login: str, calls: list[tuple[object, str, tuple]], rou
 
 
 #: The revision whose definitions traversal() swaps out and in: the walk's last change.
-SWAPPED = "0038"
+SWAPPED = "0039"
 
 
 def relate_times(url: str, tenant, memories: list[str], rounds: int) -> tuple[float, list[float]]:
@@ -441,10 +441,11 @@ def traversal(url: str, tenant, rounds: int, echo) -> dict:
              for c in cases]
     app = time_calls(url, APP, calls, rounds)
     bypass = time_calls(url, BYPASS, calls, rounds, bypass=True)
-    # The same calls with revision SWAPPED's definitions out (its downgrade.sql: the
-    # relationships policy, neighbors() and the tenant estimates as the revision before it
-    # left them) and back in, in two blocks each (before, after, after, before), half the
-    # rounds per block. The database is at head: the first downgrade follows an upgrade.
+    # The same calls with revision SWAPPED's definitions out (its downgrade.sql: neighbors()
+    # and what it reads as the revision before it left them; 0039's drops the ranked
+    # indexes) and back in, in two blocks each (before, after, after, before), half the
+    # rounds per block, each direction applied once per change (Toggle). The database is at
+    # head: the first downgrade follows an upgrade.
     # relate() between two of the tenant's memories pays the same probes (its policy's WITH
     # CHECK, resolve_node), timed in the same blocks.
     with psycopg.connect(url) as conn:
@@ -455,15 +456,16 @@ def traversal(url: str, tenant, rounds: int, echo) -> dict:
                                              "after": [[] for _ in calls]}
     relates: dict[str, list[float]] = {"before": [], "after": []}
     relate_first: dict[str, list[float]] = {"before": [], "after": []}
+    swap = revision_swap.Toggle(url, SWAPPED)  # 0039's step builds indexes: never twice
     for state in ("before", "after", "after", "before"):
-        revision_swap.apply(url, SWAPPED, "downgrade" if state == "before" else "upgrade")
+        swap.set(state == "after")
         for i, t in enumerate(call_times(url, APP, calls, max(2, rounds // 2))):
             samples[state][i].extend(t)
         for _ in range(2):  # two sessions: two first calls per block
             first, later = relate_times(url, tenant, pair_ids, max(2, rounds // 2))
             relate_first[state].append(first)
             relates[state].extend(later)
-    revision_swap.apply(url, SWAPPED, "upgrade")
+    swap.set(True)
     before = [med(t) for t in samples["before"]]
     after = [med(t) for t in samples["after"]]
     with psycopg.connect(login_url(url, APP)) as conn, conn.transaction():

@@ -65,7 +65,10 @@ CREATE UNIQUE INDEX relationships_active_key
                             (CASE WHEN visibility = 'private' THEN owner_user_id END))
     NULLS NOT DISTINCT
     WHERE superseded_at IS NULL AND valid_to IS NULL;
--- The edges of a node, each way: traversal and the foreign keys' cascades.
+-- No statistics on its owner column: they would hold the uuids of the users who have private
+-- relationships, in any caller's EXPLAIN estimates (revision 0039).
+ALTER INDEX cogdb.relationships_active_key ALTER COLUMN 7 SET STATISTICS 0;
+-- The edges of a node, each way: lookups by node id and the foreign keys' cascades.
 CREATE INDEX relationships_from_memory_idx ON cogdb.relationships (tenant_id, from_memory_id)
     WHERE from_memory_id IS NOT NULL;
 CREATE INDEX relationships_from_entity_idx ON cogdb.relationships (tenant_id, from_entity_id)
@@ -74,6 +77,30 @@ CREATE INDEX relationships_to_memory_idx ON cogdb.relationships (tenant_id, to_m
     WHERE to_memory_id IS NOT NULL;
 CREATE INDEX relationships_to_entity_idx ON cogdb.relationships (tenant_id, to_entity_id)
     WHERE to_entity_id IS NOT NULL;
+-- The ranked edges of a node, each way (revision 0039): neighbors() reads a frontier node's
+-- relationships in the order a level ranks them (strongest first, then by the other end's
+-- reference, byte order) and stops after the level's budget + 1, instead of reading them all
+-- to rank them. A node is keyed by its kind (`<end>_memory_id IS NULL`) and cogdb.node_id
+-- (the memory or entity id), so one index serves both kinds at each end; node_id's comment
+-- says why not the reference itself. The last key, cogdb.node_ref of the other end
+-- (memory:<id> or entity:<id>), is the order among equal strengths.
+CREATE INDEX relationships_out_ranked_idx ON cogdb.relationships
+    (tenant_id, (from_memory_id IS NULL), cogdb.node_id(from_memory_id, from_entity_id),
+     strength DESC,
+     cogdb.node_ref(to_memory_id, to_entity_id) COLLATE "C");
+CREATE INDEX relationships_in_ranked_idx ON cogdb.relationships
+    (tenant_id, (to_memory_id IS NULL), cogdb.node_id(to_memory_id, to_entity_id),
+     strength DESC,
+     cogdb.node_ref(from_memory_id, from_entity_id) COLLATE "C");
+-- No statistics on the node keys (the kind, node_id, node_ref): entity ids derive from names
+-- and repeat across tenants, and an estimate from another tenant's values would show in any
+-- caller's EXPLAIN (the id columns of the table have none either).
+ALTER INDEX cogdb.relationships_out_ranked_idx ALTER COLUMN 2 SET STATISTICS 0;
+ALTER INDEX cogdb.relationships_out_ranked_idx ALTER COLUMN 3 SET STATISTICS 0;
+ALTER INDEX cogdb.relationships_out_ranked_idx ALTER COLUMN 5 SET STATISTICS 0;
+ALTER INDEX cogdb.relationships_in_ranked_idx ALTER COLUMN 2 SET STATISTICS 0;
+ALTER INDEX cogdb.relationships_in_ranked_idx ALTER COLUMN 3 SET STATISTICS 0;
+ALTER INDEX cogdb.relationships_in_ranked_idx ALTER COLUMN 5 SET STATISTICS 0;
 CREATE INDEX relationships_superseded_by_idx ON cogdb.relationships (tenant_id, superseded_by)
     WHERE superseded_by IS NOT NULL;
 CREATE INDEX relationships_tenant_owner_idx ON cogdb.relationships (tenant_id, owner_user_id);

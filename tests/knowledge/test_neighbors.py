@@ -161,3 +161,124 @@ def test_a_walk_reads_what_it_reaches_not_the_tenant(client, tenants, db):
     assert after_walk - before <= 60
     assert edges == 3 and after_edges - after_walk <= 12  # 3 edges, 2 probes each
     assert after_all - after_edges >= 300                 # control: the whole tenant
+
+
+def _ranked_graph(client, tenants) -> str:
+    """A hub with 40 entity neighbours at three strengths (ties everywhere), a second
+    relationship of another type to six of the strongest (one node, two edges), ten of them
+    pointing back at the hub, memories at full strength (two expiring in a second), another
+    user's private memory at full strength, and a second level behind every neighbour."""
+    soon = datetime.now(UTC) + timedelta(seconds=1)
+    with client.scope(tenants.a, tenants.a2) as s:
+        hidden = s.remember("a2's private memory", embedding=vec(9), private=True)
+    with client.scope(tenants.a, tenants.a1) as s:
+        hub = s.upsert_entity("Hub").ref
+        nodes = [s.upsert_entity(f"N{i:02d}").ref for i in range(40)]
+        for i, node in enumerate(nodes):
+            s.relate(hub, node, "relates_to", strength=(1.0, 0.5, 0.2)[i % 3])
+            s.relate(node, s.upsert_entity(f"L{i:02d}").ref, "led_to", strength=(i % 4) / 4)
+            s.relate(node, nodes[(i + 1) % 40], "relates_to", strength=0.5)
+        for node in nodes[:18:3]:
+            s.relate(hub, node, "depends_on", strength=1.0)
+        for i, node in enumerate(nodes[30:]):
+            s.relate(node, hub, "led_to", strength=(1.0, 0.3)[i % 2])
+        for i in range(5):
+            memory = s.remember(f"memory {i}", embedding=vec(i),
+                                **({"expires_at": soon} if i < 2 else {}))
+            s.relate(hub, f"memory:{memory}", "relates_to", strength=1.0)
+    with client.scope(tenants.a, tenants.a2) as s:
+        s.relate(hub, f"memory:{hidden}", "relates_to", strength=1.0)
+    import time
+    time.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.2)
+    return hub
+
+
+def test_a_walk_cut_at_any_size_is_the_start_of_the_whole_walk(client, tenants):
+    """Revision 0039 reads each frontier node's relationships strongest first and stops after
+    the level's budget + 1 (reading again, unlimited, when the edges read reach too few
+    distinct nodes). Whatever the budget, the walk must be the first max_nodes rows of the
+    same walk with room for every node: same nodes, order, edges (the strongest, then the
+    lowest id), paths and labels, through ties at every strength, a node reached by two
+    relationships of the hub, edges both ways, expired memories and another user's private
+    memory (neither returned nor counted)."""
+    hub = _ranked_graph(client, tenants)
+    with client.scope(tenants.a, tenants.a1) as s:
+        for direction, depth in itertools.product(("both", "out", "in"), (1, 2)):
+            whole = s.neighbors(hub, depth, direction=direction, limit=1000)
+            assert 0 < len(whole) < 1000
+            assert len({n.node for n in whole}) == len(whole)
+            assert not any(n.label in ("memory 0", "memory 1", "a2's private memory")
+                           for n in whole)
+            for k in range(1, len(whole) + 1):
+                assert s.neighbors(hub, depth, direction=direction, limit=k) == whole[:k], (
+                    direction, depth, k)
+        top = s.neighbors(hub, 1, limit=3)
+        assert [n.strength for n in top] == [1.0] * 3
+        assert [n.node for n in top] == sorted(n.node for n in top)
+
+
+def test_a_walk_reads_the_relationships_its_budget_needs(client, tenants, db):
+    """Revision 0039: from a hub of 40 relationships, a walk of 5 nodes reads 6 of them
+    (budget + 1) when the strongest six reach six distinct nodes, and all of them when they
+    do not (a node reached twice among the strongest: the exact, unlimited read); the same
+    counter sees a walk with room for every node read them all (control)."""
+    with client.scope(tenants.a, tenants.a1) as s:
+        hub = s.upsert_entity("Hub").ref
+        for i in range(40):
+            s.relate(hub, s.upsert_entity(f"N{i:02d}").ref, "relates_to", strength=i / 40)
+
+    def read(limit: int) -> int:
+        with psycopg.connect(db.app_url) as conn, conn.transaction():
+            conn.execute("SELECT cogdb.set_context(%s::text, %s::text)",
+                         (str(tenants.a), str(tenants.a1)))
+            before = conn.execute(RELATIONSHIPS_READ).fetchone()[0]
+            conn.execute("SELECT * FROM cogdb.neighbors(%s, 1, max_nodes => %s)",
+                         (hub, limit)).fetchall()
+            return conn.execute(RELATIONSHIPS_READ).fetchone()[0] - before
+
+    assert read(5) == 6
+    assert read(1000) == 40
+    with client.scope(tenants.a, tenants.a1) as s:  # N39 twice among the strongest
+        s.relate(hub, "name:N39", "depends_on", strength=0.99)
+    assert read(5) == 6 + 41
+
+
+# Rows of relationships this transaction has fetched through indexes (pg_stat_xact).
+RELATIONSHIPS_READ = ("SELECT coalesce(sum(idx_tup_fetch), 0) FROM pg_stat_xact_user_tables"
+                      " WHERE schemaname = 'cogdb' AND relname = 'relationships'")
+
+
+def test_a_wide_level_on_a_small_table_reads_each_nodes_edges_only(db, tenants):
+    """Review of revision 0039: with no statistics on tenant_id, after ANALYZE of a table of
+    ~1,800 relationships the planner read the whole tenant by its smallest index for every
+    frontier node (and sorted it): a walk of 1,000 nodes read 1,083,600 relationships (0038's
+    function 2,100). neighbors() plans with sorts disabled, so the ranked index is read in
+    order: the walk reads about what it reaches. Control: the counter sees a read of the
+    whole tenant."""
+    with psycopg.connect(db.url()) as owner, owner.transaction():  # a bulk load, no triggers
+        owner.execute("SET LOCAL session_replication_role = replica")
+        owner.execute(
+            "INSERT INTO cogdb.entities (tenant_id, id, external_id, name)"
+            " SELECT %s::uuid, cogdb.entity_id_for('', 'x' || g), 'x' || g, 'X' || g"
+            " FROM generate_series(0, 2000) g", (tenants.a,))
+        owner.execute(  # x0 -> x1..x300, each of them -> 5 of x301..x2000
+            "INSERT INTO cogdb.relationships (tenant_id, id, from_entity_id, to_entity_id,"
+            " type, strength)"
+            " SELECT %s::uuid, 'rel_' || md5(g || '-' || j), cogdb.entity_id_for('', 'x' ||"
+            " CASE WHEN j = 0 THEN 0 ELSE g END), cogdb.entity_id_for('', 'x' || CASE WHEN"
+            " j = 0 THEN g ELSE 301 + (g * 37 + j * 101) %% 1700 END), 'relates_to',"
+            " (g %% 7) / 7.0 FROM generate_series(1, 300) g, generate_series(0, 5) j",
+            (tenants.a,))
+    db.super.execute("ANALYZE cogdb.relationships")
+    with psycopg.connect(db.app_url) as conn, conn.transaction():
+        conn.execute("SELECT cogdb.set_context(%s::text, %s::text)",
+                     (str(tenants.a), str(tenants.a1)))
+        before = conn.execute(RELATIONSHIPS_READ).fetchone()[0]
+        nodes = conn.execute("SELECT count(*) FROM cogdb.neighbors('name:x0', 2,"
+                             " max_nodes => 1000)").fetchone()[0]
+        walk = conn.execute(RELATIONSHIPS_READ).fetchone()[0] - before
+        assert conn.execute("SELECT count(*) FROM cogdb.relationships").fetchone() == (1800,)
+        whole = conn.execute(RELATIONSHIPS_READ).fetchone()[0] - before - walk
+    assert nodes == 1000
+    assert walk <= 2 * 1800, walk       # each edge read once per end at most
+    assert whole >= 1800                # control

@@ -52,3 +52,29 @@ def test_no_app_readable_table_keeps_tenant_statistics(db):
     # the owner-only tables keep theirs (the app cannot EXPLAIN them)
     assert db.super.execute("SELECT has_table_privilege('cogdb_app', 'cogdb.text_index',"
                             " 'SELECT')").fetchone() == (False,)
+
+
+def test_no_index_of_an_app_readable_table_keeps_statistics_on_its_expressions(db, client,
+                                                                              tenants):
+    """An expression index keeps statistics of its own (ANALYZE computes them like a
+    column's), which EXPLAIN estimates then use: the ranked indexes of relationships key on
+    node ids (entity ids derive from names, alike in every tenant) and the active key on the
+    owners of private relationships (review of revision 0039). None keeps any. Control: the
+    same ANALYZE with a target put back on one of them computes its values."""
+    with client.scope(tenants.a, tenants.a1) as s:
+        hub = s.upsert_entity("Secret hub").ref
+        for i in range(30):
+            s.relate(hub, s.upsert_entity(f"n{i}").ref, "relates_to")
+            s.relate(hub, s.upsert_entity(f"p{i}").ref, "led_to", visibility="private")
+    query = ("SELECT i.indexrelid::regclass::text, s.attname FROM pg_index i"
+             " JOIN pg_class t ON t.oid = i.indrelid"
+             " JOIN pg_stats s ON s.schemaname = 'cogdb'"
+             "  AND s.tablename = (SELECT relname FROM pg_class WHERE oid = i.indexrelid)"
+             " WHERE t.relnamespace = 'cogdb'::regnamespace AND t.relname = ANY (%s)")
+    db.super.execute("ANALYZE cogdb.relationships")
+    assert db.super.execute(query, (list(APP_TABLES),)).fetchall() == []
+    db.super.execute("ALTER INDEX cogdb.relationships_out_ranked_idx ALTER COLUMN 3"
+                     " SET STATISTICS 100")
+    db.super.execute("ANALYZE cogdb.relationships")
+    assert db.super.execute(query, (list(APP_TABLES),)).fetchall() == [
+        ("cogdb.relationships_out_ranked_idx", "node_id")]

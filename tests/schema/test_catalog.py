@@ -210,6 +210,8 @@ APP_FUNCTIONS = {
     "entity_grant_covers", "shared_text_candidates", "get_shared_entity",
     # hybrid_search(include_shared)'s candidate memories in the tenants of its grants (0036)
     "memories_among_tenants",
+    # the keys of relationships' ranked indexes, named by neighbors (revision 0039)
+    "node_id", "node_ref",
     # the floor of relationships__tenant_fence's shared lookup, read by partition pruning (0038)
     "shared_tenant_floor",
     # federated insights (revision 0016): definer functions for the app, and the invoker

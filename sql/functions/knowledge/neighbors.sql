@@ -13,16 +13,29 @@
 -- in order.
 -- Cycles are safe: a node already reached is never entered again.
 --
--- What a level reads is bounded by the frontier, not by the tenant (revision 0023): every
--- lookup is by node id. The relationships' and entities' tenant is compared as
--- `(… = v_tenant) IS TRUE`, a filter on the rows the ids found rather than an index
--- condition (under RLS the index condition on the tenant is the fences'). The memories'
--- tenant is an equality, `m.tenant_id = v_tenant` (revision 0034): a parameter of the
--- generic plan, which partition pruning uses when the statement starts, so each probe reads
--- the tenant's partition by its primary key instead of every partition's; the estimates of
--- set_tenant_estimates keep the planner on the primary key. Without RLS (a DBA's BYPASSRLS
--- login) the ids lead the relationships' and entities' lookups: their indexes
--- (tenant_id, <node id>) are read by skip scan, one descent per tenant.
+-- What a level reads is bounded by the frontier and the budget, not by the tenant (revisions
+-- 0023 and 0039): each frontier node's relationships are read through the ranked indexes,
+-- (tenant_id, kind, node_id(this end), strength DESC, node_ref(other end) COLLATE "C") for
+-- each direction (sql/tables/relationships.sql), in the level's own order (strongest first, then by reference), at most
+-- v_take = (nodes still to find) + 1 of them per node and direction. Why that is exact: let
+-- k be the nodes still to find. A node X left out of a node's list (cut after its edge B)
+-- ranks after B; if that list holds k + 1 distinct nodes, k of them come strictly before B,
+-- each ranks at least as high through that edge, so X is not among the first k, and every
+-- edge of a node that is (its strongest, its lowest id among equals) was read. A list cut
+-- with fewer distinct nodes (one node reached by several relationships) is not known to be
+-- exact: the level is read again with no limit (v_take NULL). Every filter (types, as_of,
+-- known_at, nodes already reached, expired memories, and the policies') applies before the
+-- limit, so the lists hold only nodes the level may return.
+-- So a level that needs max_nodes of a hub's 1,000 relationships reads about max_nodes + 1 of
+-- them (bench/RESULTS.md, revision 0039), plus the edges the filters drop before the limit
+-- counts (nodes already reached, other types or times, nodes the caller cannot see), and
+-- all of them when a cut list was not known to be exact. The relationships' and the memories' tenant is an equality with v_tenant
+-- (a parameter of the generic plan): the relationships' leads the ranked index (with the
+-- node's reference the planner reads it in order and stops at the limit; under RLS the
+-- fences' `tenant_id = ANY (…)` alone would leave it unordered), and partition pruning uses
+-- the memories' when the statement starts, so each probe reads the tenant's partition by its
+-- primary key (revision 0034). The entities' tenant is `(… = v_tenant) IS TRUE`, a filter on
+-- the row its id found. A DBA's BYPASSRLS login walks one tenant the same way.
 -- OFFSET 0 keeps the expiry check a per-row probe rather than a hashed sub-plan that reads
 -- the whole tenant at every level (docs/trust-model.md "What a walk reads").
 --
@@ -57,6 +70,15 @@ CREATE OR REPLACE FUNCTION cogdb.neighbors(start text, max_depth integer DEFAULT
     -- The level query's plan does not depend on the frontier's values: plan it once per
     -- session, not on every call (a custom plan costs more than the walk of a small graph).
     SET plan_cache_mode = force_generic_plan
+    -- The ranked read of a frontier node's relationships must come from its ranked index,
+    -- in order. Without statistics on tenant_id (none, on purpose: docs/trust-model.md,
+    -- known limits) the planner takes a tenant to be a row or two, and on a small table it
+    -- then read the whole tenant by its smallest index (tenant_id, owner_user_id), sorted it,
+    -- and ran the policies' probes on every row, once per frontier node (a walk of 1,000
+    -- nodes over 1,800 relationships: 1,083,600 rows read; review of revision 0039). With
+    -- sorts disabled, the plan that needs none wins whatever the estimates; the sorts this
+    -- function cannot avoid (DISTINCT ON, the ranking) are the same in every plan.
+    SET enable_sort = off
 AS $$
 #variable_conflict use_variable
 DECLARE
@@ -69,13 +91,12 @@ DECLARE
     v_kind text;
     v_id text;
     v_seen jsonb;              -- every node reached so far -> its path (a JSON array)
-    v_mem text[];              -- the frontier: memory ids
-    v_ent text[];              --               entity ids
+    v_front text[];            -- the frontier: node references (memory:<id>, entity:<id>)
+    v_take integer;            -- edges read per frontier node and direction (NULL: all)
+    v_exact boolean;           -- the level's edges read were enough to rank it exactly
     v_found integer := 0;
     v_level integer := 0;
     l_ref text[];
-    l_kind text[];
-    l_id text[];
     l_via text[];
     l_type text[];
     l_dir text[];
@@ -116,78 +137,108 @@ BEGIN
         v_found := 0;
         v_level := 0;
         v_seen := jsonb_build_object(v_kind || ':' || v_id, jsonb_build_array(v_kind || ':' || v_id));
-        v_mem := CASE WHEN v_kind = 'memory' THEN ARRAY[v_id] ELSE '{}' END;
-        v_ent := CASE WHEN v_kind = 'entity' THEN ARRAY[v_id] ELSE '{}' END;
+        v_front := ARRAY[v_kind || ':' || v_id];
 
-        WHILE v_level < max_depth AND v_found < max_nodes
-              AND cardinality(v_mem) + cardinality(v_ent) > 0 LOOP
+        WHILE v_level < max_depth AND v_found < max_nodes AND cardinality(v_front) > 0 LOOP
             v_level := v_level + 1;
             -- One level: the frontier's relationships, each new node once, strongest first.
-            SELECT coalesce(array_agg(x.ref ORDER BY x.n), '{}'), array_agg(x.okind ORDER BY x.n),
-                   array_agg(x.oid ORDER BY x.n), array_agg(x.via ORDER BY x.n),
-                   array_agg(x.type ORDER BY x.n), array_agg(x.dir ORDER BY x.n),
-                   array_agg(x.strength ORDER BY x.n), array_agg(x.parent ORDER BY x.n),
-                   array_agg(x.label ORDER BY x.n)
-              INTO l_ref, l_kind, l_id, l_via, l_type, l_dir, l_strength, l_parent, l_label
-              FROM (
-                SELECT f.*, row_number() OVER (ORDER BY f.strength DESC, f.ref COLLATE "C") AS n,
-                       CASE WHEN f.okind = 'entity'
-                            THEN (SELECT en.name FROM cogdb.entities en
-                                   WHERE en.id = f.oid AND (en.tenant_id = v_tenant) IS TRUE)
-                            ELSE (SELECT left(coalesce(nullif(m.human_content, ''), m.assistant_content), 200)
-                                    FROM cogdb.memories m
-                                   WHERE m.id = f.oid AND m.tenant_id = v_tenant)
-                       END AS label
-                  FROM (
-                    SELECT DISTINCT ON (e.okind COLLATE "C", e.oid COLLATE "C") e.*,
-                           e.okind || ':' || e.oid AS ref
-                      FROM (
-                        SELECT r.id AS via, r.type, r.strength, 'out' AS dir,
-                               CASE WHEN r.from_memory_id IS NOT NULL THEN 'memory:' || r.from_memory_id
-                                    ELSE 'entity:' || r.from_entity_id END AS parent,
-                               CASE WHEN r.to_memory_id IS NOT NULL THEN 'memory' ELSE 'entity' END AS okind,
-                               coalesce(r.to_memory_id, r.to_entity_id) AS oid
+            -- Each frontier node's edges are read strongest first through the ranked indexes,
+            -- v_take of them each way (the level's budget + 1); if some node had more and its
+            -- edges read reach too few distinct nodes, the level is read again with no limit
+            -- (v_take NULL): see the comment at the top.
+            v_take := max_nodes - v_found + 1;
+            LOOP
+                WITH frontier AS (
+                    SELECT u.ref, u.n, u.ref LIKE 'entity:%' AS is_entity,
+                           substr(u.ref, strpos(u.ref, ':') + 1) AS id
+                      FROM unnest(v_front) WITH ORDINALITY AS u(ref, n)),
+                e AS MATERIALIZED (
+                    SELECT f.n AS list, x.*
+                      FROM frontier f
+                     CROSS JOIN LATERAL (
+                        SELECT r.id AS via, r.type, r.strength, 'out' AS dir, f.ref AS parent,
+                               cogdb.node_ref(r.to_memory_id, r.to_entity_id) AS ref,
+                               r.to_memory_id AS memory_id
                           FROM cogdb.relationships r
-                         WHERE direction IN ('out', 'both') AND (r.tenant_id = v_tenant) IS TRUE
-                           AND (r.from_memory_id = ANY (v_mem) OR r.from_entity_id = ANY (v_ent))
+                         WHERE direction IN ('out', 'both') AND r.tenant_id = v_tenant
+                           AND (r.from_memory_id IS NULL) = f.is_entity
+                           AND cogdb.node_id(r.from_memory_id, r.from_entity_id) = f.id
                            AND (types IS NULL OR r.type = ANY (types))
                            AND cogdb.fact_holds(r.valid_from, r.valid_to, r.recorded_at,
                                                 r.superseded_at, as_of, known_at)
-                        UNION ALL
-                        SELECT r.id, r.type, r.strength, 'in',
-                               CASE WHEN r.to_memory_id IS NOT NULL THEN 'memory:' || r.to_memory_id
-                                    ELSE 'entity:' || r.to_entity_id END,
-                               CASE WHEN r.from_memory_id IS NOT NULL THEN 'memory' ELSE 'entity' END,
-                               coalesce(r.from_memory_id, r.from_entity_id)
+                           AND NOT v_seen ? cogdb.node_ref(r.to_memory_id, r.to_entity_id)
+                           AND (r.to_memory_id IS NULL OR NOT EXISTS (
+                                SELECT FROM cogdb.memories m
+                                 WHERE m.id = r.to_memory_id AND m.tenant_id = v_tenant
+                                   AND m.expires_at <= now() OFFSET 0))
+                         ORDER BY r.strength DESC,
+                                  cogdb.node_ref(r.to_memory_id, r.to_entity_id) COLLATE "C"
+                         LIMIT v_take) x
+                    UNION ALL
+                    SELECT -f.n, x.*
+                      FROM frontier f
+                     CROSS JOIN LATERAL (
+                        SELECT r.id, r.type, r.strength, 'in', f.ref,
+                               cogdb.node_ref(r.from_memory_id, r.from_entity_id),
+                               r.from_memory_id
                           FROM cogdb.relationships r
-                         WHERE direction IN ('in', 'both') AND (r.tenant_id = v_tenant) IS TRUE
-                           AND (r.to_memory_id = ANY (v_mem) OR r.to_entity_id = ANY (v_ent))
+                         WHERE direction IN ('in', 'both') AND r.tenant_id = v_tenant
+                           AND (r.to_memory_id IS NULL) = f.is_entity
+                           AND cogdb.node_id(r.to_memory_id, r.to_entity_id) = f.id
                            AND (types IS NULL OR r.type = ANY (types))
                            AND cogdb.fact_holds(r.valid_from, r.valid_to, r.recorded_at,
-                                                r.superseded_at, as_of, known_at)) e
-                     WHERE NOT v_seen ? (e.okind || ':' || e.oid)
-                       AND (e.okind = 'entity' OR NOT EXISTS (
-                            SELECT FROM cogdb.memories m
-                             WHERE m.id = e.oid AND m.tenant_id = v_tenant
-                               AND m.expires_at <= now() OFFSET 0))
-                     ORDER BY e.okind COLLATE "C", e.oid COLLATE "C", e.strength DESC,
-                              e.via COLLATE "C") f
-                 ORDER BY f.strength DESC, f.ref COLLATE "C"
-                 LIMIT max_nodes - v_found) x;
+                                                r.superseded_at, as_of, known_at)
+                           AND NOT v_seen ? cogdb.node_ref(r.from_memory_id, r.from_entity_id)
+                           AND (r.from_memory_id IS NULL OR NOT EXISTS (
+                                SELECT FROM cogdb.memories m
+                                 WHERE m.id = r.from_memory_id AND m.tenant_id = v_tenant
+                                   AND m.expires_at <= now() OFFSET 0))
+                         ORDER BY r.strength DESC,
+                                  cogdb.node_ref(r.from_memory_id, r.from_entity_id) COLLATE "C"
+                         LIMIT v_take) x),
+                lists AS (
+                    SELECT e.list, count(*) AS edges, count(DISTINCT e.ref) AS nodes
+                      FROM e GROUP BY e.list)
+                SELECT NOT EXISTS (SELECT FROM lists l
+                                    WHERE l.edges = v_take AND l.nodes < v_take),
+                       coalesce(array_agg(x.ref ORDER BY x.n), '{}'),
+                       array_agg(x.via ORDER BY x.n), array_agg(x.type ORDER BY x.n),
+                       array_agg(x.dir ORDER BY x.n), array_agg(x.strength ORDER BY x.n),
+                       array_agg(x.parent ORDER BY x.n), array_agg(x.label ORDER BY x.n)
+                  INTO v_exact, l_ref, l_via, l_type, l_dir, l_strength, l_parent, l_label
+                  FROM (
+                    SELECT f.*, row_number() OVER (ORDER BY f.strength DESC, f.ref COLLATE "C") AS n,
+                           CASE WHEN f.memory_id IS NULL
+                                THEN (SELECT en.name FROM cogdb.entities en
+                                       WHERE en.id = substr(f.ref, 8)
+                                         AND (en.tenant_id = v_tenant) IS TRUE)
+                                ELSE (SELECT left(coalesce(nullif(m.human_content, ''), m.assistant_content), 200)
+                                        FROM cogdb.memories m
+                                       WHERE m.id = f.memory_id AND m.tenant_id = v_tenant)
+                           END AS label
+                      FROM (
+                        SELECT DISTINCT ON (e.ref COLLATE "C") e.*
+                          FROM e
+                         ORDER BY e.ref COLLATE "C", e.strength DESC, e.via COLLATE "C") f
+                     ORDER BY f.strength DESC, f.ref COLLATE "C"
+                     LIMIT max_nodes - v_found) x;
+                EXIT WHEN v_exact;
+                v_take := NULL;
+            END LOOP;
             EXIT WHEN cardinality(l_ref) = 0;
 
             RETURN QUERY
-                SELECT u.ref, u.kind, u.id, v_level, u.via, u.type, u.dir, u.strength,
+                SELECT u.ref, split_part(u.ref, ':', 1), substr(u.ref, strpos(u.ref, ':') + 1),
+                       v_level, u.via, u.type, u.dir, u.strength,
                        ARRAY(SELECT jsonb_array_elements_text(v_seen -> u.parent)) || u.ref, u.label,
                        v_tenant
-                  FROM unnest(l_ref, l_kind, l_id, l_via, l_type, l_dir, l_strength, l_parent, l_label)
-                       WITH ORDINALITY AS u(ref, kind, id, via, type, dir, strength, parent, label, n)
+                  FROM unnest(l_ref, l_via, l_type, l_dir, l_strength, l_parent, l_label)
+                       WITH ORDINALITY AS u(ref, via, type, dir, strength, parent, label, n)
                  ORDER BY u.n;
             v_seen := v_seen || (SELECT jsonb_object_agg(u.ref, (v_seen -> u.parent) || to_jsonb(u.ref))
                                    FROM unnest(l_ref, l_parent) AS u(ref, parent));
             v_found := v_found + cardinality(l_ref);
-            v_mem := ARRAY(SELECT u.id FROM unnest(l_kind, l_id) AS u(kind, id) WHERE u.kind = 'memory');
-            v_ent := ARRAY(SELECT u.id FROM unnest(l_kind, l_id) AS u(kind, id) WHERE u.kind = 'entity');
+            v_front := l_ref;
         END LOOP;
         IF v_shared THEN  -- the start and every memory reached are the source's shared memories
             PERFORM cogdb.note_shared_read(v_tenant, 'neighbors', 1 + v_found);

@@ -30,7 +30,8 @@ CREATE OR REPLACE FUNCTION cogdb.relate(from_node text, to_node text, type text,
     -- at 81 partitions, revision 0035's benchmark), a generic plan once per session, and
     -- prunes the endpoint probes to the tenant's partition when each statement starts (they
     -- name the tenant by cogdb.current_tenant_id(); relationships__endpoints_visible; the
-    -- fence's lookup for shared rows is set up but runs for other tenants' rows only).
+    -- fence's lookup for shared rows is pruned away too, unless the transaction asked for
+    -- shared rows: revision 0038).
     -- relate reads memories only through those probes and resolve_node.
     SET plan_cache_mode = force_generic_plan
 AS $$
