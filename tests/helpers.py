@@ -130,8 +130,12 @@ def explained(conn: psycopg.Connection, query: str, params: Any = (), *, tenant:
               user: Any = None) -> Iterator[dict]:
     """Every node of EXPLAIN (ANALYZE, FORMAT JSON) of ``query``, run as rows_in_context runs
     it (row-level security applies, rolled back): the root first, then its children."""
-    plan = rows_in_context(conn, "EXPLAIN (ANALYZE, FORMAT JSON) " + query, params,
-                           tenant=tenant, user=user)[0][0][0]["Plan"]
+    yield from plan_nodes(rows_in_context(conn, "EXPLAIN (ANALYZE, FORMAT JSON) " + query,
+                                          params, tenant=tenant, user=user)[0][0][0]["Plan"])
+
+
+def plan_nodes(plan: dict) -> Iterator[dict]:
+    """Every node of one plan of EXPLAIN (FORMAT JSON): the root first, then its children."""
     nodes = [plan]
     while nodes:
         node = nodes.pop()

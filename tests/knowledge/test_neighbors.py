@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
-from helpers import vec
+from helpers import assert_rls_applies, vec
 
 import cogdb
 
@@ -228,13 +228,8 @@ def test_a_walk_reads_the_relationships_its_budget_needs(client, tenants, db):
             s.relate(hub, s.upsert_entity(f"N{i:02d}").ref, "relates_to", strength=i / 40)
 
     def read(limit: int) -> int:
-        with psycopg.connect(db.app_url) as conn, conn.transaction():
-            conn.execute("SELECT cogdb.set_context(%s::text, %s::text)",
-                         (str(tenants.a), str(tenants.a1)))
-            before = conn.execute(RELATIONSHIPS_READ).fetchone()[0]
-            conn.execute("SELECT * FROM cogdb.neighbors(%s, 1, max_nodes => %s)",
-                         (hub, limit)).fetchall()
-            return conn.execute(RELATIONSHIPS_READ).fetchone()[0] - before
+        return _relationships_read(db, tenants, "SELECT * FROM cogdb.neighbors(%s, 1,"
+                                   " max_nodes => %s)", (hub, limit))[1]
 
     assert read(5) == 6
     assert read(1000) == 40
@@ -246,6 +241,18 @@ def test_a_walk_reads_the_relationships_its_budget_needs(client, tenants, db):
 # Rows of relationships this transaction has fetched through indexes (pg_stat_xact).
 RELATIONSHIPS_READ = ("SELECT coalesce(sum(idx_tup_fetch), 0) FROM pg_stat_xact_user_tables"
                       " WHERE schemaname = 'cogdb' AND relname = 'relationships'")
+
+
+def _relationships_read(db, tenants, query: str, params: tuple = ()) -> tuple[list, int]:
+    """The rows of ``query`` as the app login in tenant A (user a1), and the relationships
+    it fetched."""
+    with psycopg.connect(db.app_url) as conn, conn.transaction():
+        assert_rls_applies(conn)
+        conn.execute("SELECT cogdb.set_context(%s::text, %s::text)",
+                     (str(tenants.a), str(tenants.a1)))
+        before = conn.execute(RELATIONSHIPS_READ).fetchone()[0]
+        rows = conn.execute(query, params).fetchall()
+        return rows, conn.execute(RELATIONSHIPS_READ).fetchone()[0] - before
 
 
 def test_a_wide_level_on_a_small_table_reads_each_nodes_edges_only(db, tenants):
@@ -270,15 +277,11 @@ def test_a_wide_level_on_a_small_table_reads_each_nodes_edges_only(db, tenants):
             " (g %% 7) / 7.0 FROM generate_series(1, 300) g, generate_series(0, 5) j",
             (tenants.a,))
     db.super.execute("ANALYZE cogdb.relationships")
-    with psycopg.connect(db.app_url) as conn, conn.transaction():
-        conn.execute("SELECT cogdb.set_context(%s::text, %s::text)",
-                     (str(tenants.a), str(tenants.a1)))
-        before = conn.execute(RELATIONSHIPS_READ).fetchone()[0]
-        nodes = conn.execute("SELECT count(*) FROM cogdb.neighbors('name:x0', 2,"
-                             " max_nodes => 1000)").fetchone()[0]
-        walk = conn.execute(RELATIONSHIPS_READ).fetchone()[0] - before
-        assert conn.execute("SELECT count(*) FROM cogdb.relationships").fetchone() == (1800,)
-        whole = conn.execute(RELATIONSHIPS_READ).fetchone()[0] - before - walk
+    [(nodes,)], walk = _relationships_read(db, tenants, "SELECT count(*) FROM"
+                                           " cogdb.neighbors('name:x0', 2, max_nodes => 1000)")
+    [(count,)], whole = _relationships_read(db, tenants,
+                                            "SELECT count(*) FROM cogdb.relationships")
+    assert count == 1800
     assert nodes == 1000
     assert walk <= 2 * 1800, walk       # each edge read once per end at most
     assert whole >= 1800                # control

@@ -25,6 +25,7 @@ from helpers import (
     cli,
     explained,
     flush_pool_stats,
+    plan_nodes,
     rows_in_context,
 )
 
@@ -289,12 +290,8 @@ def _pruned_at_start(app_conn, tenant, user, query: str, params: tuple, *,
             app_conn.execute("SELECT cogdb.set_context(%s::text, %s::text)",
                              (str(tenant), str(user)))
             app_conn.execute("SELECT cogdb.share_request(true)")
-            plan = app_conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query,
-                                    params).fetchone()[0][0]["Plan"]
-        nodes, stack = [], [plan]
-        while stack:
-            nodes.append(stack.pop())
-            stack.extend(nodes[-1].get("Plans", []))
+            nodes = list(plan_nodes(app_conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query,
+                                                     params).fetchone()[0][0]["Plan"]))
     else:
         nodes = list(explained(app_conn, query, params, tenant=tenant, user=user))
     # An Append whose partitions were all pruned has no child left to name its table; only
