@@ -15,6 +15,11 @@ CREATE TABLE cogdb.text_queue (
     queued_at     timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant_id, memory_id)
 );
+-- The indexer takes the oldest entries first, of one tenant (index_pending_text) or of all
+-- (cogdb maintain), max_rows at a time: read in this order, a call stops after max_rows
+-- entries instead of sorting the whole queue (revision 0040: 0.5-1.9 s a call at 1M queued).
+CREATE INDEX text_queue_tenant_queued_idx ON cogdb.text_queue (tenant_id, queued_at);
+CREATE INDEX text_queue_queued_idx ON cogdb.text_queue (queued_at);
 ALTER TABLE cogdb.text_queue ALTER COLUMN memory_id SET STATISTICS 0;
 ALTER TABLE cogdb.text_queue ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cogdb.text_queue FORCE ROW LEVEL SECURITY;

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 
+import psycopg
 import pytest
-from helpers import cli, vec
+from helpers import assert_rls_applies, cli, vec
 
 import cogdb
 from cogdb.ops import maintain
@@ -167,3 +168,89 @@ def test_bad_max_rows_is_refused_and_changes_nothing(client, db, tenants):
         s.connection.execute("SELECT cogdb.index_pending_text(0)")
     assert info.value.sqlstate == "CGV01"
     assert _queued(db, tenants.a) == DEFER
+
+
+# Rows of memories (any partition) this transaction read: fetched through an index or by a
+# sequential scan (pg_stat_xact).
+MEMORIES_READ = ("SELECT coalesce(sum(coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0)),"
+                 " 0) FROM pg_stat_xact_user_tables"
+                 " WHERE schemaname = 'cogdb' AND relname LIKE 'memories%%'")
+
+
+#: Queued memories in the test below: 0039's function read the whole tenant from ~1,000 ids.
+QUEUED = 1000
+
+
+def test_indexing_a_queue_reads_the_queued_memories_only(client, db, tenants):
+    """Revision 0040: each group of queued ids was read as `m.id = ANY (ids)`, which the
+    planner (no statistics on tenant_id) ran as a scan of the whole tenant filtering the ids
+    -- a call per 10,000 queued memories read every memory of the tenant, so a large import's
+    text indexing grew with the square of its size. Now each queued id is one probe of the
+    primary key: about two reads a memory (the probe and the index row's foreign-key check).
+    Control: the same counter sees a read of the whole tenant."""
+    with client.scope(tenants.a) as s:
+        for start in range(0, 2000, 500):
+            s.remember_many(_orders(500, f"OLD{start}"), [vec(i % 300) for i in range(500)])
+        s.index_pending_text()
+        s.remember_many(_orders(QUEUED, "QUEUED"), [vec(i % 300) for i in range(QUEUED)])
+    db.super.execute("ANALYZE cogdb.memories")
+    with psycopg.connect(db.app_url) as conn, conn.transaction():
+        assert_rls_applies(conn)
+        conn.execute("SELECT cogdb.set_context(%s::text, NULL)", (str(tenants.a),))
+        before = conn.execute(MEMORIES_READ).fetchone()[0]
+        assert conn.execute("SELECT cogdb.index_pending_text()").fetchone()[0] == QUEUED
+        indexed = conn.execute(MEMORIES_READ).fetchone()[0] - before
+        before = conn.execute(MEMORIES_READ).fetchone()[0]
+        assert conn.execute("SELECT count(*) FROM cogdb.memories").fetchone()[0] == 2000 + QUEUED
+        whole = conn.execute(MEMORIES_READ).fetchone()[0] - before
+    assert whole >= 2000 + QUEUED                        # control: the counter sees a tenant scan
+    assert indexed <= 2 * QUEUED + 10, indexed
+    with client.scope(tenants.a) as s:
+        assert _text_ids(s, "QUEUED-00042") != [] and _text_ids(s, "OLD1500-00042") != []
+
+
+QUEUE_READ = ("SELECT coalesce(sum(coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0)), 0)"
+              " FROM pg_stat_xact_user_tables WHERE schemaname = 'cogdb'"
+              " AND relname = 'text_queue'")
+
+
+def _indexed(db, ids: list[str]) -> int:
+    """How many of these memories have their text indexed (superuser: ground truth)."""
+    return db.super.execute("SELECT count(*) FROM cogdb.text_index WHERE memory_id = ANY (%s)",
+                            (ids,)).fetchone()[0]
+
+
+def test_a_call_reads_the_oldest_entries_of_the_queue_only(client, db, tenants):
+    """Revision 0040: a call took its oldest entries by sorting the whole queue (of its
+    tenant, or of all), so draining a queue of N entries max_rows at a time read it N /
+    max_rows times. The queue's indexes give them in order: a call of max_rows 50 reads about
+    50 entries (the app's for its tenant, or the planner's choice, the queue's order skipping
+    the other tenant's 100) and `cogdb maintain`'s for all 50, and the oldest go first.
+    Control: the same counter sees a read of the whole queue."""
+    with client.scope(tenants.b) as s:  # another tenant's entries, older
+        s.remember_many(_orders(DEFER, "B"), [vec(i) for i in range(DEFER)])
+    with client.scope(tenants.a) as s:
+        first = s.remember_many(_orders(DEFER, "FIRST"), [vec(i) for i in range(DEFER)])
+        later = [i for batch in range(8) for i in s.remember_many(
+            _orders(DEFER, f"LATER{batch}"), [vec(i) for i in range(DEFER)])]
+    db.super.execute("ANALYZE cogdb.text_queue")
+    with psycopg.connect(db.app_url) as conn, conn.transaction():
+        assert_rls_applies(conn)
+        conn.execute("SELECT cogdb.set_context(%s::text, NULL)", (str(tenants.a),))
+        before = conn.execute(QUEUE_READ).fetchone()[0]
+        assert conn.execute("SELECT cogdb.index_pending_text(50)").fetchone()[0] == 50
+        app_read = conn.execute(QUEUE_READ).fetchone()[0] - before
+    assert _indexed(db, first) == 50                     # the oldest first: half of FIRST …
+    assert _indexed(db, later) == 0                      # … and none of the later ones
+    with psycopg.connect(db.url()) as owner, owner.transaction():
+        before = owner.execute(QUEUE_READ).fetchone()[0]
+        assert owner.execute("SELECT cogdb.index_queued_text(NULL, 50)").fetchone()[0] == 50
+        all_read = owner.execute(QUEUE_READ).fetchone()[0] - before
+        before = owner.execute(QUEUE_READ).fetchone()[0]
+        assert owner.execute("SELECT count(*) FROM cogdb.text_queue").fetchone()[0] == 900
+        whole = owner.execute(QUEUE_READ).fetchone()[0] - before
+    assert whole >= 900                                 # control: a read of the whole queue
+    assert app_read <= 50 + DEFER + 10, app_read        # (B's, older, if read in queue order)
+    assert all_read <= 50 + 10, all_read
+    assert _queued(db, tenants.b) == DEFER - 50         # maintain's call took B's, the oldest
+    assert _indexed(db, first) == 50 and _indexed(db, later) == 0

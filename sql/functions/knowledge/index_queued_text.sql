@@ -15,6 +15,18 @@
 -- - Each group is its own subtransaction, waiting at most 2 s for a lock: a
 --   memory whose deletion is in flight (the index row's foreign key waits for it) leaves its
 --   group in the queue for the next call instead of failing or stalling every tenant's.
+-- Each queued id is one probe of the memories' primary key (a LATERAL with ORDER BY its
+-- columns + LIMIT 1 keeps the planner on it): as `m.id = ANY (ids)`, with no statistics on
+-- tenant_id, the planner read the whole tenant for a group of ~1,000 ids or more and
+-- filtered them, so a large import's indexing read the tenant once per 10,000 memories.
+-- Every statement here reads by a key (the queue in its order, each memory by its primary
+-- key, the picked entries by their row addresses), so the function plans with sequential
+-- scans and sorts disabled (the groups' own ORDER BY still sorts: nothing else gives it).
+-- The queue fills between two ANALYZEs (an import queues 1M entries in minutes): with the
+-- statistics of an empty queue the planner sorted the tenant's whole queue for the oldest
+-- entries (0.5 s a call at 1M, spilling 78 MB), and on a small queue it would rightly scan
+-- it whole, but a call per 10,000 entries that scans a queue of 1M does so 100 times while
+-- draining it (with random_page_cost 4 the planner prefers that scan even then).
 -- Returns how many memories were indexed. Owner-only: the app empties its own tenant's queue
 -- through index_pending_text.
 CREATE OR REPLACE FUNCTION cogdb.index_queued_text(tenant_id uuid DEFAULT NULL,
@@ -22,6 +34,8 @@ CREATE OR REPLACE FUNCTION cogdb.index_queued_text(tenant_id uuid DEFAULT NULL,
     RETURNS bigint
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
+    SET enable_seqscan = off
+    SET enable_sort = off
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -36,19 +50,26 @@ BEGIN
             USING ERRCODE = 'CGV01', COLUMN = 'max_rows',
                   HINT = 'Leave it out to index everything queued.';
     END IF;
-    FOR g IN
+    -- The oldest entries, read in the order of text_queue_tenant_queued_idx (one tenant) or
+    -- text_queue_queued_idx (all): planned for this call's tenant, so the tenant's condition
+    -- is the index's, not a filter of the whole queue.
+    FOR g IN EXECUTE format($q$
         WITH picked AS (
-            SELECT q.tenant_id, q.memory_id, q.owner_user_id
+            SELECT q.tenant_id, q.memory_id, q.owner_user_id, q.ctid
               FROM cogdb.text_queue q
-             WHERE index_queued_text.tenant_id IS NULL OR q.tenant_id = index_queued_text.tenant_id
+             %s
              ORDER BY q.queued_at
-             LIMIT max_rows
+             LIMIT $2
                FOR UPDATE SKIP LOCKED)
         SELECT p.tenant_id, p.owner_user_id, array_agg(p.memory_id) AS ids,
+               array_agg(p.ctid) AS entries,
                EXISTS (SELECT FROM cogdb.tenants t WHERE t.id = p.tenant_id) AS known
           FROM picked p
          GROUP BY p.tenant_id, p.owner_user_id
          ORDER BY p.tenant_id, p.owner_user_id
+        $q$, CASE WHEN index_queued_text.tenant_id IS NULL THEN ''
+                  ELSE 'WHERE q.tenant_id = $1' END)
+        USING index_queued_text.tenant_id, max_rows
     LOOP
         IF g.known THEN
             IF v_caller IS NULL THEN
@@ -63,9 +84,12 @@ BEGIN
                 SELECT m.tenant_id, m.id, m.owner_user_id, m.visibility, l.language,
                        setweight(to_tsvector(l.language, coalesce(m.summary, '')), 'A')
                        || setweight(to_tsvector(l.language, m.human_content || ' ' || m.assistant_content), 'B')
-                  FROM cogdb.memories m
+                  FROM unnest(g.ids) q (id)
                  CROSS JOIN (SELECT cogdb.tenant_language(g.tenant_id) AS language) l
-                 WHERE m.tenant_id = g.tenant_id AND m.id = ANY (g.ids)
+                 CROSS JOIN LATERAL (
+                       SELECT m.* FROM cogdb.memories m
+                        WHERE m.tenant_id = g.tenant_id AND m.id = q.id
+                        ORDER BY m.tenant_id, m.id LIMIT 1) m
                 ON CONFLICT (tenant_id, memory_id) WHERE memory_id IS NOT NULL DO NOTHING;
                 GET DIAGNOSTICS v_n = ROW_COUNT;
                 PERFORM set_config('lock_timeout', v_lock_timeout, true);
@@ -75,7 +99,10 @@ BEGIN
             END;
             v_total := v_total + v_n;
         END IF;
-        DELETE FROM cogdb.text_queue q WHERE q.tenant_id = g.tenant_id AND q.memory_id = ANY (g.ids);
+        -- The group's entries by their row addresses: this transaction holds their locks, so
+        -- they are the rows it picked (a key condition with ~10,000 ids was planned as a scan
+        -- of the whole queue: no statistics on memory_id).
+        DELETE FROM cogdb.text_queue q WHERE q.ctid = ANY (g.entries);
     END LOOP;
     IF v_caller IS NOT NULL THEN
         PERFORM cogdb.restore_context(v_caller);
