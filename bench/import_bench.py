@@ -118,12 +118,13 @@ def start_server(home: Path, echo) -> str:
     return embedded.start(home).url()
 
 
-def prepare(url: str) -> tuple[str, uuid.UUID]:
-    """Migrate, register the 1024-d model, an app login, and a fresh personal tenant."""
+def prepare(url: str, revision: str = "head") -> tuple[str, uuid.UUID]:
+    """Migrate (to ``revision``), register the 1024-d model, an app login, and a fresh
+    personal tenant."""
     from cogdb import AdminClient
     from cogdb.ops.migrate import migrate
 
-    migrate(url, "head")
+    migrate(url, revision)
     with AdminClient(url) as admin:
         admin.register_model(MODEL, DIMS, description="import benchmark")
         admin.ensure_app_login(APP_LOGIN)
@@ -314,6 +315,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--profile-sample", type=int, default=10_000)
     ap.add_argument("--keep-corpus", help="write the corpus here and keep it")
     ap.add_argument("--floor-rows", default="200k", help="rows for the floor (bare COPY)")
+    ap.add_argument("--revision", default="head",
+                    help="migrate a new server to this revision (an earlier one to compare"
+                         " with; needs a fresh --home)")
     args = ap.parse_args(argv)
     rows = parse_rows(args.rows)
 
@@ -339,7 +343,10 @@ def main(argv: list[str] | None = None) -> None:
                 "version": conn.execute("SELECT version()").fetchone()[0],
                 "settings": {k: conn.execute(f"SHOW {k}").fetchone()[0]
                              for k in SERVER_SETTINGS}}
-        app_url, tenant = prepare(url)
+        app_url, tenant = prepare(url, args.revision)
+        with psycopg.connect(url) as conn:
+            report["revision"] = conn.execute("SELECT version_num FROM cogdb.alembic_version"
+                                              ).fetchone()[0]
         import cogdb
         from cogdb.io.loader import preflight
         from cogdb.io.nodes import import_nodes

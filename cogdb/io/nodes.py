@@ -127,6 +127,9 @@ class ImportReport:
     seconds: float = 0.0
     reject_file: str | None = None
     ignored_fields: dict[str, int] = field(default_factory=dict)
+    #: seconds per phase: validate, encode and index_text (the text of the batches' memories,
+    #: indexed on all writers once they are done) as elapsed; copy, insert and commit+rest
+    #: summed over the batches, which run on several connections at once
     timings: dict[str, float] = field(default_factory=dict)
     #: values of enumerated fields outside their vocabulary, most used first
     unknown_values: list[UnknownValue] = field(default_factory=list)
@@ -442,7 +445,9 @@ def _load(client: Any, tenant: Any, user: Any, model: str, vectors: np.ndarray, 
                                            payload, len(rows), update))
             while pending:
                 collect(pending.popleft().result())
+            t0 = time.perf_counter()
             flush_wal(client, tenant, user, workers)
+            timings["index_text"] = time.perf_counter() - t0
         except BaseException:
             for future in pending:
                 future.cancel()
