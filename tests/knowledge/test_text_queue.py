@@ -6,10 +6,13 @@ queued memory is indexed, hybrid search finds it through its vector half only.""
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import psycopg
 import pytest
 from helpers import assert_rls_applies, cli, vec
+from pgvector.psycopg import register_vector
 
 import cogdb
 from cogdb.ops import maintain
@@ -254,3 +257,62 @@ def test_a_call_reads_the_oldest_entries_of_the_queue_only(client, db, tenants):
     assert all_read <= 50 + 10, all_read
     assert _queued(db, tenants.b) == DEFER - 50         # maintain's call took B's, the oldest
     assert _indexed(db, first) == 50 and _indexed(db, later) == 0
+
+
+def test_a_drain_deadlocked_by_a_writer_leaves_its_group_queued(client, db, tenants):
+    """Review of revision 0040 (as old as the queue): a drain holds its entries locked and its
+    index row's foreign-key check waits for a memory a writer is deleting; the writer then
+    stores that memory again in bulk, and its queue entry's upsert waits for the drain. The
+    deadlock detector aborts the drain, which waited first. Since revision 0041 that rolls
+    back the group alone, as a lock timeout does: the call returns, the group stays queued,
+    the writer commits, and the next call indexes the memory's new text. Before, the call
+    failed (40P01), and in `cogdb maintain` so did its batch of every tenant's entries."""
+    with client.scope(tenants.a) as s:
+        ids = s.remember_many(_orders(DEFER), [vec(i) for i in range(DEFER)])
+    victim, result = ids[7], {}
+    writer, drainer = psycopg.connect(db.app_url), psycopg.connect(db.app_url)
+    register_vector(writer)
+
+    def drain() -> None:
+        try:
+            with drainer.transaction():
+                drainer.execute("SELECT cogdb.set_context(%s::text, NULL)", (str(tenants.a),))
+                result["n"] = drainer.execute("SELECT cogdb.index_pending_text()").fetchone()[0]
+        except psycopg.Error as exc:
+            result["error"] = exc.sqlstate
+
+    items = [{"id": victim, "human_content": "renewed as RENEWED-1"}]
+    items += [{"human_content": f"fresh order FRESH-{j}"} for j in range(DEFER)]
+    again = (json.dumps(items), [vec(i) for i in range(len(items))])
+    try:
+        writer.execute("SELECT cogdb.set_context(%s::text, NULL)", (str(tenants.a),))
+        assert writer.execute("SELECT cogdb.forget(%s::text)", (victim,)).fetchone()[0]
+        thread = threading.Thread(target=drain)
+        thread.start()
+        _wait_for_lock(db, drainer.info.backend_pid)      # the drain waits for the writer
+        # … which must wait for the drain within deadlock_timeout (1 s) of that, so that the
+        # drain's check finds the cycle: the statement's arguments are ready beforehand
+        writer.execute("SELECT * FROM cogdb.remember_many(%s::jsonb, %s::vector[])", again)
+        writer.commit()
+        thread.join(30)
+    finally:
+        writer.close()
+        drainer.close()
+    assert result == {"n": 0}, result                     # the group rolled back, no error
+    assert _queued(db, tenants.a) == 2 * DEFER            # its entries and the writer's
+    with client.scope(tenants.a) as s:
+        assert s.index_pending_text() == 2 * DEFER
+        assert _text_ids(s, "RENEWED-1") == [victim]      # the memory's new text
+        assert _text_ids(s, "ORD-00007") == []            # not the old one
+        assert _text_ids(s, "ORD-00008") == [ids[8]]      # control
+
+
+def _wait_for_lock(db, pid: int, seconds: float = 10) -> None:
+    """Until the backend ``pid`` waits for a lock (superuser: pg_stat_activity)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if db.super.execute("SELECT wait_event_type = 'Lock' FROM pg_stat_activity"
+                            " WHERE pid = %s", (pid,)).fetchone()[0]:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"backend {pid} never waited for a lock")

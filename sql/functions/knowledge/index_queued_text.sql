@@ -14,7 +14,10 @@
 --   update or an anonymisation replaced while this call waited for it.
 -- - Each group is its own subtransaction, waiting at most 2 s for a lock: a
 --   memory whose deletion is in flight (the index row's foreign key waits for it) leaves its
---   group in the queue for the next call instead of failing or stalling every tenant's.
+--   group in the queue for the next call instead of failing or stalling every tenant's. So
+--   does a deadlock (revision 0041): a writer that deletes a queued memory and stores it
+--   again in bulk waits for this call's lock on its queue entry while this call waits for
+--   the deletion; the detector aborts this call's wait, and the writer goes on.
 -- Each queued id is one probe of the memories' primary key (a LATERAL with ORDER BY its
 -- columns + LIMIT 1 keeps the planner on it): as `m.id = ANY (ids)`, with no statistics on
 -- tenant_id, the planner read the whole tenant for a group of ~1,000 ids or more and
@@ -93,7 +96,7 @@ BEGIN
                 ON CONFLICT (tenant_id, memory_id) WHERE memory_id IS NOT NULL DO NOTHING;
                 GET DIAGNOSTICS v_n = ROW_COUNT;
                 PERFORM set_config('lock_timeout', v_lock_timeout, true);
-            EXCEPTION WHEN foreign_key_violation OR lock_not_available THEN
+            EXCEPTION WHEN foreign_key_violation OR lock_not_available OR deadlock_detected THEN
                 PERFORM set_config('lock_timeout', v_lock_timeout, true);
                 CONTINUE;  -- the group stays queued; its deleted memories drop out next time
             END;
@@ -101,7 +104,8 @@ BEGIN
         END IF;
         -- The group's entries by their row addresses: this transaction holds their locks, so
         -- they are the rows it picked (a key condition with ~10,000 ids was planned as a scan
-        -- of the whole queue: no statistics on memory_id).
+        -- of the whole queue: no statistics on memory_id). text_queue is one table: were it
+        -- partitioned, an address would name a row in each partition (add the tenant then).
         DELETE FROM cogdb.text_queue q WHERE q.ctid = ANY (g.entries);
     END LOOP;
     IF v_caller IS NOT NULL THEN
