@@ -226,10 +226,10 @@ def _indexed(db, ids: list[str]) -> int:
 def test_a_call_reads_the_oldest_entries_of_the_queue_only(client, db, tenants):
     """Revision 0040: a call took its oldest entries by sorting the whole queue (of its
     tenant, or of all), so draining a queue of N entries max_rows at a time read it N /
-    max_rows times. The queue's indexes give them in order: a call of max_rows 50 reads about
-    50 entries (the app's for its tenant, or the planner's choice, the queue's order skipping
-    the other tenant's 100) and `cogdb maintain`'s for all 50, and the oldest go first.
-    Control: the same counter sees a read of the whole queue."""
+    max_rows times. The queue's indexes give them in order, so a call of max_rows 50 reads
+    about 50 entries: `cogdb maintain`'s for all tenants 50, the app's for its own tenant at
+    most 150 (the planner may take the queue's order, past the other tenant's 100 older
+    entries). The oldest go first. Control: the same counter sees a read of the whole queue."""
     with client.scope(tenants.b) as s:  # another tenant's entries, older
         s.remember_many(_orders(DEFER, "B"), [vec(i) for i in range(DEFER)])
     with client.scope(tenants.a) as s:
