@@ -173,11 +173,18 @@ def test_bad_max_rows_is_refused_and_changes_nothing(client, db, tenants):
     assert _queued(db, tenants.a) == DEFER
 
 
-# Rows of memories (any partition) this transaction read: fetched through an index or by a
+# Rows of cogdb tables named LIKE %s this transaction read, fetched through an index or by a
 # sequential scan (pg_stat_xact).
-MEMORIES_READ = ("SELECT coalesce(sum(coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0)),"
-                 " 0) FROM pg_stat_xact_user_tables"
-                 " WHERE schemaname = 'cogdb' AND relname LIKE 'memories%%'")
+ROWS_READ = ("SELECT coalesce(sum(coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0)), 0)"
+             " FROM pg_stat_xact_user_tables WHERE schemaname = 'cogdb' AND relname LIKE %s")
+
+
+def _reading(conn: psycopg.Connection, tables: str, query: str) -> tuple[object, int]:
+    """The first value of ``query`` on ``conn`` and the rows of ``tables`` (a LIKE pattern) it
+    read."""
+    before = conn.execute(ROWS_READ, (tables,)).fetchone()[0]
+    value = conn.execute(query).fetchone()[0]
+    return value, conn.execute(ROWS_READ, (tables,)).fetchone()[0] - before
 
 
 #: Queued memories in the test below: 0039's function read the whole tenant from ~1,000 ids.
@@ -200,21 +207,14 @@ def test_indexing_a_queue_reads_the_queued_memories_only(client, db, tenants):
     with psycopg.connect(db.app_url) as conn, conn.transaction():
         assert_rls_applies(conn)
         conn.execute("SELECT cogdb.set_context(%s::text, NULL)", (str(tenants.a),))
-        before = conn.execute(MEMORIES_READ).fetchone()[0]
-        assert conn.execute("SELECT cogdb.index_pending_text()").fetchone()[0] == QUEUED
-        indexed = conn.execute(MEMORIES_READ).fetchone()[0] - before
-        before = conn.execute(MEMORIES_READ).fetchone()[0]
-        assert conn.execute("SELECT count(*) FROM cogdb.memories").fetchone()[0] == 2000 + QUEUED
-        whole = conn.execute(MEMORIES_READ).fetchone()[0] - before
+        n, indexed = _reading(conn, "memories%", "SELECT cogdb.index_pending_text()")
+        assert n == QUEUED
+        n, whole = _reading(conn, "memories%", "SELECT count(*) FROM cogdb.memories")
+        assert n == 2000 + QUEUED
     assert whole >= 2000 + QUEUED                        # control: the counter sees a tenant scan
     assert indexed <= 2 * QUEUED + 10, indexed
     with client.scope(tenants.a) as s:
         assert _text_ids(s, "QUEUED-00042") != [] and _text_ids(s, "OLD1500-00042") != []
-
-
-QUEUE_READ = ("SELECT coalesce(sum(coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0)), 0)"
-              " FROM pg_stat_xact_user_tables WHERE schemaname = 'cogdb'"
-              " AND relname = 'text_queue'")
 
 
 def _indexed(db, ids: list[str]) -> int:
@@ -240,18 +240,15 @@ def test_a_call_reads_the_oldest_entries_of_the_queue_only(client, db, tenants):
     with psycopg.connect(db.app_url) as conn, conn.transaction():
         assert_rls_applies(conn)
         conn.execute("SELECT cogdb.set_context(%s::text, NULL)", (str(tenants.a),))
-        before = conn.execute(QUEUE_READ).fetchone()[0]
-        assert conn.execute("SELECT cogdb.index_pending_text(50)").fetchone()[0] == 50
-        app_read = conn.execute(QUEUE_READ).fetchone()[0] - before
+        n, app_read = _reading(conn, "text_queue", "SELECT cogdb.index_pending_text(50)")
+        assert n == 50
     assert _indexed(db, first) == 50                     # the oldest first: half of FIRST …
     assert _indexed(db, later) == 0                      # … and none of the later ones
     with psycopg.connect(db.url()) as owner, owner.transaction():
-        before = owner.execute(QUEUE_READ).fetchone()[0]
-        assert owner.execute("SELECT cogdb.index_queued_text(NULL, 50)").fetchone()[0] == 50
-        all_read = owner.execute(QUEUE_READ).fetchone()[0] - before
-        before = owner.execute(QUEUE_READ).fetchone()[0]
-        assert owner.execute("SELECT count(*) FROM cogdb.text_queue").fetchone()[0] == 900
-        whole = owner.execute(QUEUE_READ).fetchone()[0] - before
+        n, all_read = _reading(owner, "text_queue", "SELECT cogdb.index_queued_text(NULL, 50)")
+        assert n == 50
+        n, whole = _reading(owner, "text_queue", "SELECT count(*) FROM cogdb.text_queue")
+        assert n == 900
     assert whole >= 900                                 # control: a read of the whole queue
     assert app_read <= 50 + DEFER + 10, app_read        # (B's, older, if read in queue order)
     assert all_read <= 50 + 10, all_read
